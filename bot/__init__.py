@@ -1,0 +1,1 @@
+"""The edges of the ERAS follow-up bot: Telegram, scheduler, services, command line."""

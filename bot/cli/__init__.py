@@ -1,0 +1,29 @@
+"""The ``eras`` command line: one program with a group of subcommands per concern.
+
+Errors go to stderr with a non-zero exit; output that scripts read is JSON with ``--json``.
+Exit codes: 0 success, 1 the command failed (invalid input, not found), 2 configuration error.
+"""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.common import run_cli
+from bot.cli.db import db
+from bot.cli.run import run
+from bot.cli.sandbox import sandbox
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="eras-spine-bot")
+def cli() -> None:
+    """ERAS follow-up bot for spine surgery: protocols, teams, enrolment and the bot itself."""
+
+
+cli.add_command(db)
+cli.add_command(run)
+cli.add_command(sandbox)
+
+
+def main() -> None:
+    run_cli(cli)

@@ -1,0 +1,129 @@
+"""One validated settings object, read from the environment (prefix ``ERAS_``).
+
+A wrong setting stops the program with one line naming the variable: never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///eras.sqlite3"
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+
+# Exit code for configuration errors, documented in the README.
+EXIT_CONFIG = 2
+
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+# Plain driver names an operator is likely to write, mapped to the async drivers we use.
+_DRIVER_ALIASES = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Return the URL with an async driver, or raise ValueError saying what is wrong."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not rest:
+        raise ValueError(f"not a database URL: {url!r} (expected e.g. {DEFAULT_DATABASE_URL})")
+    driver = _DRIVER_ALIASES.get(scheme.lower())
+    if driver is None:
+        raise ValueError(
+            f"unsupported database {scheme!r}: use sqlite+aiosqlite:///FILE "
+            "or postgresql+asyncpg://USER@HOST/DB"
+        )
+    return f"{driver}://{rest}"
+
+
+class Settings(BaseSettings):
+    """Everything the program can be told from outside."""
+
+    model_config = SettingsConfigDict(env_prefix="ERAS_", extra="ignore")
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL; sqlite+aiosqlite:///FILE or postgresql+asyncpg://…",
+    )
+    telegram_token: SecretStr | None = Field(None, description="The bot's token from BotFather")
+    telegram_api_url: str = Field(
+        DEFAULT_TELEGRAM_API_URL,
+        description="Root URL of the Bot API server; requests go to {url}/bot{token}/{method}",
+    )
+    protocols_dir: Path | None = Field(
+        None, description="Folder of the hospital's own protocol files (*.yaml)"
+    )
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return normalise_database_url(value.strip())
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message must never echo the token itself.
+        if value is not None and not _TOKEN.match(value.get_secret_value().strip()):
+            raise ValueError("does not look like a bot token (digits, a colon, then letters)")
+        return value
+
+    @field_validator("protocols_dir")
+    @classmethod
+    def _protocols_dir(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"no such folder: {value}")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError(f"unknown log level {value!r}")
+        return level
+
+    @property
+    def bot_api_base_url(self) -> str:
+        """What python-telegram-bot calls ``base_url``: it appends the token and method."""
+        return f"{self.telegram_api_url}/bot"
+
+    @property
+    def bot_file_base_url(self) -> str:
+        return f"{self.telegram_api_url}/file/bot"
+
+    def require_token(self) -> str:
+        if self.telegram_token is None:
+            raise ConfigError("ERAS_TELEGRAM_TOKEN: required to talk to Telegram (from BotFather)")
+        return self.telegram_token.get_secret_value().strip()
+
+
+def load_settings() -> Settings:
+    """Read the environment, turning pydantic's report into one line per bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            reason = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"ERAS_{field.upper()}: {reason}")
+        raise ConfigError("; ".join(lines)) from None

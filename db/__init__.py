@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, engine and sessions, and the queries that need care."""
