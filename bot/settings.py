@@ -11,39 +11,19 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///eras.sqlite3"
+from db.engine import DEFAULT_DATABASE_URL, normalise_database_url
+
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 
 # Exit code for configuration errors, documented in the README.
 EXIT_CONFIG = 2
-
-_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
-# Plain driver names an operator is likely to write, mapped to the async drivers we use.
-_DRIVER_ALIASES = {
-    "sqlite": "sqlite+aiosqlite",
-    "sqlite+aiosqlite": "sqlite+aiosqlite",
-    "postgres": "postgresql+asyncpg",
-    "postgresql": "postgresql+asyncpg",
-    "postgresql+asyncpg": "postgresql+asyncpg",
-}
 
 
 class ConfigError(Exception):
     """A setting is missing or invalid; the message names the environment variable."""
 
 
-def normalise_database_url(url: str) -> str:
-    """Return the URL with an async driver, or raise ValueError saying what is wrong."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or not rest:
-        raise ValueError(f"not a database URL: {url!r} (expected e.g. {DEFAULT_DATABASE_URL})")
-    driver = _DRIVER_ALIASES.get(scheme.lower())
-    if driver is None:
-        raise ValueError(
-            f"unsupported database {scheme!r}: use sqlite+aiosqlite:///FILE "
-            "or postgresql+asyncpg://USER@HOST/DB"
-        )
-    return f"{driver}://{rest}"
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 
 
 class Settings(BaseSettings):

@@ -1,0 +1,70 @@
+"""Alembic, driven from the program (``eras db …``) and from tests.
+
+The migration scripts ship inside the package, so an installed program can migrate its
+database without a checkout or an ``alembic.ini``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+import migrations
+
+SCRIPT_LOCATION = str(Path(migrations.__file__).parent)
+
+
+def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
+    """A config for the shipped scripts; with ``connection``, env.py uses it as it is."""
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    if url is not None:
+        # ConfigParser interpolation would read a % in a password as a directive.
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str = "-1") -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
+def current_revision(url: str) -> str | None:
+    import asyncio
+
+    from db.engine import create_engine
+
+    async def read() -> str | None:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(
+                    lambda sync: MigrationContext.configure(sync).get_current_revision()
+                )
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+async def upgrade_connection(connection: AsyncConnection, revision: str = "head") -> None:
+    """Upgrade through an open async connection (for code already inside an event loop)."""
+    await connection.run_sync(
+        lambda sync: command.upgrade(alembic_config(connection=sync), revision)
+    )
+
+
+async def downgrade_connection(connection: AsyncConnection, revision: str) -> None:
+    await connection.run_sync(
+        lambda sync: command.downgrade(alembic_config(connection=sync), revision)
+    )

@@ -1,0 +1,44 @@
+"""All models, imported here so that ``Base.metadata`` knows every table."""
+
+from db.models.alerts import Alert, AlertEvent
+from db.models.audit import AuditEntry
+from db.models.base import Base
+from db.models.care_team import Staff, Team, TeamMember
+from db.models.checkins import Answer, CheckIn
+from db.models.messaging import InboxUpdate, OutboxMessage
+from db.models.patients import Episode, LinkToken, Patient
+from db.models.protocols import ProtocolVersion
+from db.models.states import (
+    AlertStatus,
+    CheckInKind,
+    CheckInStatus,
+    EpisodeStatus,
+    OutboxStatus,
+    StaffRole,
+    TokenPurpose,
+)
+
+__all__ = [
+    "Alert",
+    "AlertEvent",
+    "AlertStatus",
+    "Answer",
+    "AuditEntry",
+    "Base",
+    "CheckIn",
+    "CheckInKind",
+    "CheckInStatus",
+    "Episode",
+    "EpisodeStatus",
+    "InboxUpdate",
+    "LinkToken",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Patient",
+    "ProtocolVersion",
+    "Staff",
+    "StaffRole",
+    "Team",
+    "TeamMember",
+    "TokenPurpose",
+]

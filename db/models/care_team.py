@@ -1,0 +1,49 @@
+"""Care teams (a Telegram group each) and the staff who act on alerts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.models.base import Base
+from db.models.states import StaffRole
+from db.types import UTCDateTime, str_enum
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    members: Mapped[list[TeamMember]] = relationship(back_populates="team")
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[StaffRole] = mapped_column(str_enum(StaffRole))
+    # Set once the person linked their Telegram account with a one-time token.
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    memberships: Mapped[list[TeamMember]] = relationship(back_populates="staff")
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    on_call: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    team: Mapped[Team] = relationship(back_populates="members")
+    staff: Mapped[Staff] = relationship(back_populates="memberships")

@@ -1,0 +1,57 @@
+"""The schedule as data: every check-in is a row, and every answer is kept with it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base
+from db.models.states import CheckInKind, CheckInStatus
+from db.types import JSONType, UTCDateTime, str_enum
+
+
+class CheckIn(Base):
+    __tablename__ = "checkins"
+    __table_args__ = (
+        # The dispatcher's hot query: what is due, in order.
+        Index(None, "status", "due_at"),
+        Index(None, "episode_id", "pod"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"))
+    protocol_version_id: Mapped[int] = mapped_column(ForeignKey("protocol_versions.id"))
+    pod: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[CheckInKind] = mapped_column(str_enum(CheckInKind))
+    status: Mapped[CheckInStatus] = mapped_column(str_enum(CheckInStatus))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # After this instant an unfinished check-in is missed (late answers are still kept).
+    missed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    tier: Mapped[str | None] = mapped_column(String(16))
+    recovery_score: Mapped[int | None] = mapped_column(Integer)
+    # A claim by one dispatcher; it lapses if that process dies.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("checkin_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"))
+    protocol_version_id: Mapped[int] = mapped_column(ForeignKey("protocol_versions.id"))
+    item_id: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JSONType)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The Telegram update that carried it: a redelivered update finds it already recorded.
+    update_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -1,0 +1,66 @@
+"""Patients, their surgical episodes, and the one-time tokens that link Telegram accounts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.models.base import Base
+from db.models.states import EpisodeStatus, TokenPurpose
+from db.types import UTCDateTime, str_enum
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The hospital's pseudonymous reference: what logs and alerts use.
+    ref: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    language: Mapped[str] = mapped_column(String(8))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    episodes: Mapped[list[Episode]] = relationship(back_populates="patient")
+
+
+class Episode(Base):
+    """One operation and the follow-up that goes with it."""
+
+    __tablename__ = "episodes"
+    __table_args__ = (Index(None, "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    protocol_version_id: Mapped[int] = mapped_column(ForeignKey("protocol_versions.id"))
+    procedure: Mapped[str | None] = mapped_column(String(200))
+    surgery_date: Mapped[date] = mapped_column(Date)
+    discharge_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[EpisodeStatus] = mapped_column(str_enum(EpisodeStatus))
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    patient: Mapped[Patient] = relationship(back_populates="episodes")
+
+
+class LinkToken(Base):
+    """A single-use, expiring invitation; only its hash is stored."""
+
+    __tablename__ = "link_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(str_enum(TokenPurpose))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    episode_id: Mapped[int | None] = mapped_column(ForeignKey("episodes.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)

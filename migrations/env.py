@@ -1,0 +1,63 @@
+"""Alembic environment: async engines, and batch mode on SQLite (it cannot ALTER much)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from alembic import context
+from sqlalchemy import Connection
+
+from db.engine import DEFAULT_DATABASE_URL, create_engine, normalise_database_url
+from db.models import Base
+
+target_metadata = Base.metadata
+
+
+def run_migrations(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_async_migrations(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(run_migrations)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+def run_migrations_online() -> None:
+    connection = context.config.attributes.get("connection")
+    if connection is not None:  # handed in by code already inside an event loop
+        run_migrations(connection)
+        return
+    # `eras db` passes the URL; a developer running `alembic` by hand uses the environment.
+    url = context.config.get_main_option("sqlalchemy.url") or normalise_database_url(
+        os.environ.get("ERAS_DATABASE_URL", DEFAULT_DATABASE_URL)
+    )
+    asyncio.run(run_async_migrations(url))
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=context.config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,141 @@
+"""The schema's guarantees hold the same way on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from db.engine import create_engine
+from db.models import (
+    Episode,
+    EpisodeStatus,
+    InboxUpdate,
+    Patient,
+    ProtocolVersion,
+    Team,
+)
+
+NOW = datetime(2026, 3, 29, 7, 30, tzinfo=UTC)
+
+
+def _patient(ref: str = "P-001") -> Patient:
+    return Patient(ref=ref, language="en", timezone="Europe/Madrid", created_at=NOW)
+
+
+async def test_instants_come_back_as_aware_utc(sessions: async_sessionmaker[AsyncSession]) -> None:
+    madrid_summer = timezone(timedelta(hours=2))
+    async with sessions.begin() as session:
+        session.add(InboxUpdate(update_id=1, received_at=NOW.astimezone(madrid_summer), payload={}))
+    async with sessions() as session:
+        stored = await session.scalar(select(InboxUpdate.received_at))
+    assert stored == NOW
+    assert stored is not None and stored.utcoffset() == timedelta(0)
+
+
+async def test_a_naive_instant_is_refused(sessions: async_sessionmaker[AsyncSession]) -> None:
+    with pytest.raises(StatementError, match="naive datetime"):
+        async with sessions.begin() as session:
+            session.add(InboxUpdate(update_id=1, received_at=datetime(2026, 1, 1), payload={}))
+
+
+async def test_json_payloads_round_trip(sessions: async_sessionmaker[AsyncSession]) -> None:
+    payload = {"message": {"text": "dolor 7/10", "entities": [{"offset": 0}]}, "n": 1.5}
+    async with sessions.begin() as session:
+        session.add(InboxUpdate(update_id=42, received_at=NOW, payload=payload))
+    async with sessions() as session:
+        assert await session.scalar(select(InboxUpdate.payload)) == payload
+
+
+async def test_the_same_update_cannot_be_stored_twice(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions.begin() as session:
+        session.add(InboxUpdate(update_id=7, received_at=NOW, payload={}))
+    with pytest.raises(IntegrityError):
+        async with sessions.begin() as session:
+            session.add(InboxUpdate(update_id=7, received_at=NOW, payload={"again": True}))
+
+
+async def test_foreign_keys_are_enforced(sessions: async_sessionmaker[AsyncSession]) -> None:
+    with pytest.raises(IntegrityError):
+        async with sessions.begin() as session:
+            session.add(
+                Episode(
+                    patient_id=999,
+                    team_id=999,
+                    protocol_version_id=999,
+                    surgery_date=date(2026, 3, 27),
+                    status=EpisodeStatus.INVITED,
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+            )
+
+
+async def test_an_episode_links_patient_team_and_protocol_version(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions.begin() as session:
+        patient = _patient()
+        team = Team(name="Spine ward", chat_id=-100123, timezone="Europe/Madrid", created_at=NOW)
+        version = ProtocolVersion(
+            protocol_id="spine-miss-lumbar",
+            version="1",
+            content_hash="0" * 64,
+            source_name="spine-miss-lumbar.yaml",
+            content="id: spine-miss-lumbar",
+            loaded_at=NOW,
+        )
+        session.add_all([patient, team, version])
+        await session.flush()
+        session.add(
+            Episode(
+                patient_id=patient.id,
+                team_id=team.id,
+                protocol_version_id=version.id,
+                surgery_date=date(2026, 3, 27),
+                status=EpisodeStatus.INVITED,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+    async with sessions() as session:
+        episode = await session.scalar(select(Episode))
+        assert episode is not None
+        assert episode.status is EpisodeStatus.INVITED
+        assert episode.surgery_date == date(2026, 3, 27)
+
+
+async def test_a_protocol_version_label_cannot_be_reused_for_other_content(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    def version(content_hash: str) -> ProtocolVersion:
+        return ProtocolVersion(
+            protocol_id="spine-miss-lumbar",
+            version="1",
+            content_hash=content_hash,
+            source_name="f.yaml",
+            content="",
+            loaded_at=NOW,
+        )
+
+    async with sessions.begin() as session:
+        session.add(version("a" * 64))
+    with pytest.raises(IntegrityError):
+        async with sessions.begin() as session:
+            session.add(version("b" * 64))
+
+
+async def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path: object) -> None:
+    engine: AsyncEngine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/pragmas.sqlite3")
+    try:
+        async with engine.connect() as connection:
+            journal = await connection.scalar(text("PRAGMA journal_mode"))
+            foreign_keys = await connection.scalar(text("PRAGMA foreign_keys"))
+    finally:
+        await engine.dispose()
+    assert (journal, foreign_keys) == ("wal", 1)
