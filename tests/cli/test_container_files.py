@@ -1,0 +1,77 @@
+"""Docker cannot run here, so the container files are checked against the program itself."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import yaml
+
+from bot.cli import cli
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SETTING_NAMES = {f"ERAS_{name.upper()}" for name in Settings.model_fields}
+
+
+def _is_eras_command(words: list[str]) -> bool:
+    """True when ``eras WORDS…`` names a real (sub)command of the program."""
+    command: click.Command = cli
+    for word in words:
+        if word.startswith("-"):
+            break
+        if not isinstance(command, click.Group):
+            return True  # the rest are the command's own arguments
+        sub = command.get_command(click.Context(command), word)
+        if sub is None:
+            return False
+        command = sub
+    return not isinstance(command, click.Group)
+
+
+def test_compose_has_database_migration_and_bot() -> None:
+    services = COMPOSE["services"]
+    assert set(services) == {"db", "migrate", "bot"}
+    assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert services["bot"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_compose_commands_are_real_eras_commands() -> None:
+    assert COMPOSE["services"]["migrate"]["command"] == ["db", "upgrade"]
+    assert COMPOSE["services"]["bot"]["command"] == ["run"]
+    for name in ("migrate", "bot"):
+        assert _is_eras_command(COMPOSE["services"][name]["command"])
+    assert not _is_eras_command(["db", "upgarde"])
+
+
+def test_compose_sets_only_variables_the_program_reads() -> None:
+    for name in ("migrate", "bot"):
+        variables = set(COMPOSE["services"][name]["environment"])
+        assert variables <= SETTING_NAMES, variables - SETTING_NAMES
+    assert {"ERAS_DATABASE_URL", "ERAS_TELEGRAM_TOKEN"} <= set(
+        COMPOSE["services"]["bot"]["environment"]
+    )
+
+
+def test_compose_database_urls_use_the_async_driver_and_the_db_service() -> None:
+    for name in ("migrate", "bot"):
+        url = COMPOSE["services"][name]["environment"]["ERAS_DATABASE_URL"]
+        assert re.match(r"postgresql\+asyncpg://eras:.*@db:5432/eras$", url)
+
+
+def test_the_image_runs_eras_and_ships_every_package() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'ENTRYPOINT ["eras"]' in dockerfile
+    assert 'CMD ["run"]' in dockerfile
+    for package in ("bot", "flows", "db", "migrations"):
+        assert f"COPY {package} ./{package}" in dockerfile
+    assert "eras" in _console_scripts()
+
+
+def _console_scripts() -> dict[str, str]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return dict(project["scripts"])

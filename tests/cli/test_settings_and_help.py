@@ -1,0 +1,98 @@
+"""The program explains itself, and refuses a bad environment in one clear line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.settings import EXIT_CONFIG, ConfigError, Settings, load_settings
+
+
+def eras(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ERAS_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_help_lists_the_command_groups() -> None:
+    result = eras("--help")
+    assert result.returncode == 0
+    commands = result.stdout.split("Commands:")[1]
+    for group in ("db", "run", "sandbox"):
+        assert f"  {group} " in commands
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["mysql://root@localhost/eras", "not a url", "sqlite+aiosqlite://", "oracle+cx://x/y"],
+)
+def test_a_bad_database_url_is_one_clear_line_and_exit_2(url: str) -> None:
+    result = eras("db", "current", ERAS_DATABASE_URL=url)
+    assert result.returncode == EXIT_CONFIG == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("eras: configuration error: ERAS_DATABASE_URL:")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_password_in_a_bad_url_is_not_echoed() -> None:
+    result = eras("db", "current", ERAS_DATABASE_URL="mysql://eras:s3cret-pw@db/eras")
+    assert result.returncode == 2
+    assert "s3cret-pw" not in result.stderr
+
+
+def test_running_without_a_token_names_the_variable() -> None:
+    result = eras("run")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "eras: configuration error: ERAS_TELEGRAM_TOKEN: required to talk to Telegram "
+        "(from BotFather)"
+    )
+
+
+def test_a_malformed_token_is_refused_without_echoing_it() -> None:
+    result = eras("run", ERAS_TELEGRAM_TOKEN="hunter2-not-a-token")
+    assert result.returncode == 2
+    assert "ERAS_TELEGRAM_TOKEN" in result.stderr
+    assert "hunter2" not in result.stderr
+
+
+def test_plain_driver_names_are_given_async_drivers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ERAS_DATABASE_URL", "postgresql://eras@db:5432/eras")
+    assert load_settings().database_url == "postgresql+asyncpg://eras@db:5432/eras"
+    monkeypatch.setenv("ERAS_DATABASE_URL", "sqlite:///ward.sqlite3")
+    assert load_settings().database_url == "sqlite+aiosqlite:///ward.sqlite3"
+
+
+def test_the_defaults_need_no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("ERAS_"):
+            monkeypatch.delenv(name)
+    settings = load_settings()
+    assert settings.database_url == "sqlite+aiosqlite:///eras.sqlite3"
+    assert settings.bot_api_base_url == "https://api.telegram.org/bot"
+    with pytest.raises(ConfigError, match="ERAS_TELEGRAM_TOKEN"):
+        settings.require_token()
+
+
+def test_requests_go_to_the_configured_bot_api_root() -> None:
+    settings = Settings(telegram_api_url="http://127.0.0.1:8081/", telegram_token="1:abc")
+    assert settings.bot_api_base_url == "http://127.0.0.1:8081/bot"
+    assert settings.bot_file_base_url == "http://127.0.0.1:8081/file/bot"
+    assert settings.require_token() == "1:abc"
+
+
+def test_every_bad_variable_is_named_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ERAS_TELEGRAM_API_URL", "ftp://example")
+    monkeypatch.setenv("ERAS_LOG_LEVEL", "LOUD")
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert "ERAS_TELEGRAM_API_URL" in str(error.value)
+    assert "ERAS_LOG_LEVEL" in str(error.value)
