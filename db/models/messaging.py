@@ -50,6 +50,8 @@ class OutboxMessage(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # When a send may or may not have arrived; such a message is resent at most once.
+    uncertain_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     # Makes "send this once" idempotent across retries of the code that enqueues it.
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 20:33:19.961625
+Create Date: 2026-11-23 20:38:16.498534
 """
 
 from collections.abc import Sequence
@@ -20,7 +20,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -419,6 +418,7 @@ def upgrade() -> None:
         sa.Column("lease_owner", sa.String(length=64), nullable=True),
         sa.Column("lease_until", db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(length=200), nullable=True),
+        sa.Column("uncertain_at", db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("telegram_message_id", sa.BigInteger(), nullable=True),
         sa.Column("dedupe_key", sa.String(length=120), nullable=True),
         sa.ForeignKeyConstraint(
@@ -444,7 +444,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_messages_status"))
         batch_op.drop_index(batch_op.f("ix_outbox_messages_episode_id"))

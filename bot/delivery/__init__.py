@@ -1,0 +1,1 @@
+"""Getting messages to Telegram: the outbox, pacing under Telegram's limits, outcomes."""

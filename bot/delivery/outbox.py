@@ -1,0 +1,272 @@
+"""The outbox: messages are rows written with the change that causes them, then sent.
+
+One sender delivers them under Telegram's limits. Claims are leases, so a process that
+dies mid-batch does not strand its messages; on PostgreSQL several senders share the table
+through ``FOR UPDATE SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, Message
+
+from bot.clock import Clock
+from bot.delivery.outcomes import Classified, Outcome, classify
+from bot.delivery.pacing import Pacer
+from db.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+# Lower goes first: what keeps a patient safe before anything else.
+PRIORITY_EMERGENCY = 0
+PRIORITY_ALERT = 1
+PRIORITY_CONVERSATION = 3
+PRIORITY_ROUTINE = 5
+
+MAX_BACKOFF = timedelta(minutes=5)
+
+
+def enqueue(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    now: datetime,
+    purpose: str,
+    payload: dict[str, Any],
+    method: str = "sendMessage",
+    priority: int = PRIORITY_ROUTINE,
+    episode_id: int | None = None,
+    alert_id: int | None = None,
+    checkin_id: int | None = None,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+) -> OutboxMessage:
+    """Add a message to the caller's transaction; it goes when that transaction commits."""
+    message = OutboxMessage(
+        chat_id=chat_id,
+        method=method,
+        payload=payload,
+        purpose=purpose,
+        priority=priority,
+        episode_id=episode_id,
+        alert_id=alert_id,
+        checkin_id=checkin_id,
+        status=OutboxStatus.PENDING,
+        not_before=not_before or now,
+        attempts=0,
+        created_at=now,
+        dedupe_key=dedupe_key,
+    )
+    session.add(message)
+    return message
+
+
+async def _call(bot: Bot, method: str, chat_id: int, payload: dict[str, Any]) -> Message | bool:
+    """One Bot API call from a stored payload (Bot API field names, JSON values)."""
+    rest = {k: v for k, v in payload.items() if k not in {"text", "photo", "message_id"}}
+    if method == "sendMessage":
+        return await bot.send_message(chat_id, payload["text"], api_kwargs=rest)
+    if method == "sendPhoto":
+        return await bot.send_photo(chat_id, payload["photo"], api_kwargs=rest)
+    if method == "editMessageText":
+        return await bot.edit_message_text(
+            payload["text"], chat_id=chat_id, message_id=payload["message_id"], api_kwargs=rest
+        )
+    if method == "editMessageReplyMarkup":
+        return await bot.edit_message_reply_markup(
+            chat_id=chat_id, message_id=payload["message_id"], api_kwargs=rest
+        )
+    raise ValueError(f"the outbox cannot send {method!r}")
+
+
+Hook = Callable[[AsyncSession, OutboxMessage, Classified], Awaitable[None]]
+
+
+@dataclass
+class DeliveryHooks:
+    """What the rest of the program wants to hear about deliveries."""
+
+    delivered: list[Hook] = field(default_factory=list)
+    unreachable: list[Hook] = field(default_factory=list)
+    migrated: list[Hook] = field(default_factory=list)
+
+
+class FatalDeliveryError(RuntimeError):
+    """The bot cannot send at all (revoked token): stop and tell the operator."""
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        bot: Bot,
+        clock: Clock,
+        owner: str,
+        pacer: Pacer | None = None,
+        hooks: DeliveryHooks | None = None,
+        lease: timedelta = timedelta(seconds=60),
+        concurrency: int = 32,
+    ) -> None:
+        self._sessions = sessions
+        self._bot = bot
+        self._clock = clock
+        self._owner = owner
+        self._pacer = pacer or Pacer()
+        self._hooks = hooks or DeliveryHooks()
+        self._lease = lease
+        self._slots = asyncio.Semaphore(concurrency)
+
+    async def deliver_due(self, limit: int = 200) -> int:
+        """Claim what is due and send it; returns how many messages were attempted."""
+        claimed = await self._claim(limit)
+        by_chat: dict[int, list[OutboxMessage]] = {}
+        for message in claimed:
+            by_chat.setdefault(message.chat_id, []).append(message)
+        # Chats in parallel, each chat's messages in order.
+        results = await asyncio.gather(
+            *(self._deliver_chat(messages) for messages in by_chat.values()),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return len(claimed)
+
+    async def _claim(self, limit: int) -> list[OutboxMessage]:
+        now = self._clock.now()
+        lease_lapsed = (OutboxMessage.status == OutboxStatus.SENDING) & (
+            OutboxMessage.lease_until < now
+        )
+        due = (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.not_before <= now)
+        async with self._sessions.begin() as session:
+            ids = list(
+                await session.scalars(
+                    select(OutboxMessage.id)
+                    .where(or_(due, lease_lapsed))
+                    .order_by(OutboxMessage.priority, OutboxMessage.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            if not ids:
+                return []
+            # A lapsed lease means a sender died mid-send: that message may have arrived.
+            # It is resent once; a second such doubt is final, never a third copy.
+            for first_doubt, values in (
+                (False, {"status": OutboxStatus.UNCERTAIN}),
+                (True, {"uncertain_at": now}),
+            ):
+                doubted = (
+                    OutboxMessage.uncertain_at.is_(None)
+                    if first_doubt
+                    else (OutboxMessage.uncertain_at.is_not(None))
+                )
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(ids), lease_lapsed, doubted)
+                    .values(last_error="sender stopped during the send", **values)
+                    .execution_options(synchronize_session=False)
+                )
+            # Compare-and-set: on SQLite (no SKIP LOCKED) a concurrent claimer loses here.
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), or_(due, lease_lapsed))
+                .values(
+                    status=OutboxStatus.SENDING,
+                    lease_owner=self._owner,
+                    lease_until=now + self._lease,
+                    attempts=OutboxMessage.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            rows = await session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_(ids),
+                    OutboxMessage.lease_owner == self._owner,
+                    OutboxMessage.status == OutboxStatus.SENDING,
+                )
+                .order_by(OutboxMessage.priority, OutboxMessage.id)
+            )
+            return list(rows)
+
+    async def _deliver_chat(self, messages: list[OutboxMessage]) -> None:
+        for message in messages:
+            delay = self._pacer.wait_for(message.chat_id)
+            if delay > 0:
+                await asyncio.sleep(delay)
+            async with self._slots:
+                self._pacer.sent(message.chat_id)
+                try:
+                    sent = await _call(self._bot, message.method, message.chat_id, message.payload)
+                except Exception as error:
+                    verdict = classify(error)
+                    message_id = None
+                else:
+                    verdict = Classified(Outcome.DELIVERED, "ok")
+                    message_id = sent.message_id if isinstance(sent, Message) else None
+            await self._record(message, verdict, message_id)
+            if verdict.outcome is Outcome.FATAL:
+                raise FatalDeliveryError(verdict.reason)
+            if verdict.outcome is Outcome.RETRY and verdict.retry_after:
+                return  # the rest of this chat waits for the next round, after the hold
+
+    async def _record(
+        self, message: OutboxMessage, verdict: Classified, message_id: int | None
+    ) -> None:
+        now = self._clock.now()
+        values: dict[str, Any] = {"lease_owner": None, "lease_until": None}
+        hooks: list[Hook] = []
+        match verdict.outcome:
+            case Outcome.DELIVERED:
+                values |= {"status": OutboxStatus.SENT, "sent_at": now}
+                values["telegram_message_id"] = message_id
+                hooks = self._hooks.delivered
+            case Outcome.RETRY:
+                if verdict.retry_after:
+                    self._pacer.hold(message.chat_id, verdict.retry_after)
+                    wait = timedelta(seconds=verdict.retry_after)
+                else:
+                    wait = min(timedelta(seconds=2 ** min(message.attempts, 10)), MAX_BACKOFF)
+                values |= {"status": OutboxStatus.PENDING, "not_before": now + wait}
+            case Outcome.MIGRATED:
+                values |= {"status": OutboxStatus.PENDING, "chat_id": verdict.new_chat_id}
+                hooks = self._hooks.migrated
+            case Outcome.UNCERTAIN if message.uncertain_at is None:
+                # Resend once: a possible duplicate beats a lost clinical message.
+                values |= {"status": OutboxStatus.PENDING, "uncertain_at": now}
+            case Outcome.UNCERTAIN:
+                values |= {"status": OutboxStatus.UNCERTAIN}
+            case Outcome.UNREACHABLE:
+                values |= {"status": OutboxStatus.FAILED}
+                hooks = self._hooks.unreachable
+            case Outcome.PERMANENT:
+                values |= {"status": OutboxStatus.FAILED}
+            case Outcome.FATAL:
+                values |= {"status": OutboxStatus.PENDING}
+        if verdict.outcome is not Outcome.DELIVERED:
+            values["last_error"] = verdict.reason
+            log.warning(
+                "outbox message %s (%s) to chat %s: %s",
+                message.id,
+                message.purpose,
+                "group" if message.chat_id < 0 else "private",
+                verdict.reason,
+            )
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message.id, OutboxMessage.lease_owner == self._owner)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            for hook in hooks:
+                await hook(session, message, verdict)

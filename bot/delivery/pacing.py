@@ -1,0 +1,76 @@
+"""Telegram's flood limits, kept on our side so that Telegram never has to say 429.
+
+About 30 messages a second overall, one a second to a private chat, twenty a minute to a
+group. Pacing uses the real monotonic clock: these limits are Telegram's, in real time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+OVERALL_PER_SECOND = 30
+PRIVATE_INTERVAL = 1.0
+GROUP_PER_MINUTE = 20
+
+
+def is_group(chat_id: int) -> bool:
+    # Telegram gives groups, supergroups and channels negative ids, users positive ones.
+    return chat_id < 0
+
+
+class Pacer:
+    """Says how long to wait before the next message to a chat may go."""
+
+    def __init__(
+        self,
+        overall_per_second: float = OVERALL_PER_SECOND,
+        private_interval: float = PRIVATE_INTERVAL,
+        group_per_minute: int = GROUP_PER_MINUTE,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._overall_interval = 1.0 / overall_per_second
+        self._private_interval = private_interval
+        self._group_per_minute = group_per_minute
+        self._monotonic = monotonic
+        self._next_overall = 0.0
+        self._next_private: dict[int, float] = {}
+        self._group_sends: dict[int, deque[float]] = {}
+        self._blocked_until: dict[int | None, float] = {}
+
+    def wait_for(self, chat_id: int) -> float:
+        """Seconds until a message to ``chat_id`` is allowed (0 when it may go now)."""
+        now = self._monotonic()
+        ready = max(self._next_overall, self._blocked_until.get(None, 0.0))
+        ready = max(ready, self._blocked_until.get(chat_id, 0.0))
+        if is_group(chat_id):
+            sends = self._group_sends.get(chat_id)
+            if sends is not None and len(sends) >= self._group_per_minute:
+                ready = max(ready, sends[0] + 60.0)
+        else:
+            ready = max(ready, self._next_private.get(chat_id, 0.0))
+        return max(0.0, ready - now)
+
+    def sent(self, chat_id: int) -> None:
+        """Count a message that went (or may have gone) to ``chat_id`` just now."""
+        now = self._monotonic()
+        self._next_overall = max(self._next_overall, now) + self._overall_interval
+        if is_group(chat_id):
+            sends = self._group_sends.setdefault(chat_id, deque())
+            sends.append(now)
+            while sends and sends[0] <= now - 60.0:
+                sends.popleft()
+        else:
+            self._next_private[chat_id] = now + self._private_interval
+            self._forget_idle_chats(now)
+
+    def hold(self, chat_id: int | None, seconds: float) -> None:
+        """Telegram said retry_after: nothing to that chat (None: to anyone) before then."""
+        until = self._monotonic() + seconds
+        self._blocked_until[chat_id] = max(self._blocked_until.get(chat_id, 0.0), until)
+
+    def _forget_idle_chats(self, now: float) -> None:
+        # Bounded memory with a large cohort: drop chats whose interval has long passed.
+        if len(self._next_private) > 10_000:
+            self._next_private = {c: t for c, t in self._next_private.items() if t > now}
