@@ -12,6 +12,7 @@ from bot.cli.common import run_cli
 from bot.cli.db import db
 from bot.cli.run import run
 from bot.cli.sandbox import sandbox
+from bot.cli.team import team
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,6 +24,7 @@ def cli() -> None:
 cli.add_command(db)
 cli.add_command(run)
 cli.add_command(sandbox)
+cli.add_command(team)
 
 
 def main() -> None:

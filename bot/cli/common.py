@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import getpass
 import json
 import sys
-from typing import Any, NoReturn
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.settings import EXIT_CONFIG, ConfigError, Settings, load_settings
+from db.engine import create_engine, session_factory
 
 
 class CommandFailed(click.ClickException):
@@ -39,3 +46,47 @@ def run_cli(group: click.Group) -> None:
         group.main(prog_name="eras", standalone_mode=True)
     except ConfigError as exc:  # raised deep inside a command, e.g. a missing token
         config_error(str(exc))
+
+
+T = TypeVar("T")
+
+
+def with_database(work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
+    """Run ``work`` with sessions on the configured database, turning its failures into
+    messages an admin can act on."""
+    config = settings()
+
+    async def main() -> T:
+        engine = create_engine(config.database_url)
+        try:
+            return await work(session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except (OperationalError, ProgrammingError) as error:
+        text = str(error.orig).lower()
+        if "no such table" in text or ("does not exist" in text and "relation" in text):
+            raise CommandFailed("the database is not set up yet: run `eras db upgrade`") from None
+        raise CommandFailed(f"database error: {type(error.orig).__name__}") from None
+    except (OSError, InterfaceError) as error:
+        raise CommandFailed(f"cannot reach the database: {type(error).__name__}") from None
+
+
+def admin_ref() -> str:
+    """Who is at the keyboard, for the audit log."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+def valid_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(
+            f"unknown time zone {value!r} (use an IANA name such as Europe/Madrid)"
+        ) from None
+    return value
