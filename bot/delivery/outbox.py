@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, Message
 
 from bot.clock import Clock
 from bot.delivery.outcomes import Classified, Outcome, classify
 from bot.delivery.pacing import Pacer
+from db.claims import claim
 from db.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -147,56 +148,37 @@ class OutboxSender:
         )
         due = (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.not_before <= now)
         async with self._sessions.begin() as session:
-            ids = list(
-                await session.scalars(
-                    select(OutboxMessage.id)
-                    .where(or_(due, lease_lapsed))
-                    .order_by(OutboxMessage.priority, OutboxMessage.id)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            if not ids:
-                return []
             # A lapsed lease means a sender died mid-send: that message may have arrived.
             # It is resent once; a second such doubt is final, never a third copy.
-            for first_doubt, values in (
-                (False, {"status": OutboxStatus.UNCERTAIN}),
-                (True, {"uncertain_at": now}),
+            for doubted_before, values in (
+                (True, {"status": OutboxStatus.UNCERTAIN}),
+                (False, {"uncertain_at": now}),
             ):
-                doubted = (
-                    OutboxMessage.uncertain_at.is_(None)
-                    if first_doubt
-                    else (OutboxMessage.uncertain_at.is_not(None))
+                doubt = (
+                    OutboxMessage.uncertain_at.is_not(None)
+                    if doubted_before
+                    else (OutboxMessage.uncertain_at.is_(None))
                 )
                 await session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(ids), lease_lapsed, doubted)
+                    .where(lease_lapsed, doubt)
                     .values(last_error="sender stopped during the send", **values)
                     .execution_options(synchronize_session=False)
                 )
-            # Compare-and-set: on SQLite (no SKIP LOCKED) a concurrent claimer loses here.
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), or_(due, lease_lapsed))
-                .values(
-                    status=OutboxStatus.SENDING,
-                    lease_owner=self._owner,
-                    lease_until=now + self._lease,
-                    attempts=OutboxMessage.attempts + 1,
-                )
-                .execution_options(synchronize_session=False)
+            return await claim(
+                session,
+                OutboxMessage,
+                claimable=or_(due, lease_lapsed),
+                order_by=[OutboxMessage.priority, OutboxMessage.id],
+                owner=self._owner,
+                now=now,
+                lease=self._lease,
+                limit=limit,
+                values={
+                    "status": OutboxStatus.SENDING,
+                    "attempts": OutboxMessage.attempts + 1,
+                },
             )
-            rows = await session.scalars(
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.id.in_(ids),
-                    OutboxMessage.lease_owner == self._owner,
-                    OutboxMessage.status == OutboxStatus.SENDING,
-                )
-                .order_by(OutboxMessage.priority, OutboxMessage.id)
-            )
-            return list(rows)
 
     async def _deliver_chat(self, messages: list[OutboxMessage]) -> None:
         for message in messages:
