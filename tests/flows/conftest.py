@@ -1,0 +1,33 @@
+"""Protocols for the clinical tests: the two shipped spine pathways and a non-spine fixture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flows.loading import parse_protocol
+from flows.schema import Protocol
+
+PROTOCOLS_DIR = Path(__file__).parents[2] / "flows" / "protocols"
+FIXTURES_DIR = Path(__file__).parent / "fixtures"
+
+
+def load(path: Path) -> Protocol:
+    return parse_protocol(path.read_text(encoding="utf-8"), path.name)
+
+
+@pytest.fixture(scope="session")
+def miss() -> Protocol:
+    return load(PROTOCOLS_DIR / "spine-miss-lumbar.yaml")
+
+
+@pytest.fixture(scope="session")
+def open_lumbar() -> Protocol:
+    return load(PROTOCOLS_DIR / "spine-open-lumbar.yaml")
+
+
+@pytest.fixture(scope="session", params=["spine-miss-lumbar", "spine-open-lumbar"])
+def spine(request: pytest.FixtureRequest) -> Protocol:
+    """Each spine pathway in turn: the rules are the same in both."""
+    return load(PROTOCOLS_DIR / f"{request.param}.yaml")
