@@ -69,12 +69,16 @@ class Facts:
         self.history = history
         self.judged = judged
         self._previous: dict[str, Any] = {}
-        run = [pod] if missed else []
-        for past in reversed(history):
-            if not past.missed:
-                break
-            run.append(past.pod)
-        self.missed_run = tuple(run)  # the unbroken run of missed check-ins up to now
+        # The unbroken run of missed check-ins ending with this one; empty when the patient
+        # answered, as non-response is over once they do.
+        run = []
+        if missed:
+            run.append(pod)
+            for past in reversed(history):
+                if not past.missed:
+                    break
+                run.append(past.pod)
+        self.missed_run = tuple(run)
 
     def previous(self, item_id: str, read: Reader) -> Any:
         """The item's answer at the latest earlier check-in that has one, else None."""

@@ -35,6 +35,7 @@ class Wording(Strict):
     reask_text: NonEmpty
     or_skip: NonEmpty
     also_accepted: NonEmpty
+    decimal_mark: NonEmpty
 
 
 BUILT_IN: Mapping[str, Wording] = {
@@ -55,6 +56,7 @@ BUILT_IN: Mapping[str, Wording] = {
         reask_text="Please type your answer.",
         or_skip="You can also send “skip”.",
         also_accepted="{units} also accepted.",
+        decimal_mark=".",
     ),
     "es": Wording(
         yes="Sí",
@@ -73,6 +75,7 @@ BUILT_IN: Mapping[str, Wording] = {
         reask_text="Por favor, escriba su respuesta.",
         or_skip="También puede enviar «omitir».",
         also_accepted="También se acepta en {units}.",
+        decimal_mark=",",
     ),
 }
 
