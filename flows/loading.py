@@ -12,6 +12,7 @@ from flows.checks import check_protocol
 from flows.issues import Issue, ProtocolInvalid, did_you_mean
 from flows.schema import Protocol
 from flows.schema.common import Strict
+from flows.schema.conditions import CONDITION_KINDS
 from flows.yaml_source import Located, load_yaml, where
 
 
@@ -48,9 +49,11 @@ def _join(place: str, message: str) -> str:
 
 def _format_issues(exc: ValidationError, located: Located, source: str) -> Iterator[Issue]:
     for error in exc.errors():
-        path = located.resolve(error["loc"])
-        place = where(located.data, path, field=True)
-        yield Issue(source, located.line(error["loc"]), _join(place, _explain(error)))
+        loc = error["loc"]
+        if error["type"] == "value_error" and loc and loc[-1] in CONDITION_KINDS:
+            loc = loc[:-1]  # a whole condition is wrong; its union tag is not a key to name
+        place = where(located.data, located.resolve(loc), field=True)
+        yield Issue(source, located.line(loc), _join(place, _explain(error)))
 
 
 def _all_keys() -> list[str]:

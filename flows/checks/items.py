@@ -98,38 +98,38 @@ def _check_core(item: Item, path: Path) -> Iterator[Problem]:
         yield Problem((*path, "id"), unknown("core item", item.id, list(CORE_ITEMS)))
         return
     for difference in _core_differences(item, core):
-        yield Problem(path, f"core item {item.id!r} {difference}")
+        yield Problem(path, f"as a core item, {difference}")
 
 
 def _core_differences(item: Item, core: CoreItem) -> Iterator[str]:
     if item.type != core.type:
-        yield f"is a {core.type} item, not {item.type}"
+        yield f"its type must be {core.type}"
         return
     if isinstance(item, OptionItem):
         options = tuple(option.id for option in item.options)
         if options != core.options:
-            yield f"has the options {', '.join(core.options)} in this order"
+            yield f"its options must be {', '.join(core.options)}, in this order"
         ranks = tuple(option.value for option in item.options)
         if core.ranks and ranks != core.ranks:
-            yield f"ranks its options {', '.join(map(str, core.ranks))}"
+            yield f"its option values must be {', '.join(map(str, core.ranks))}"
     if isinstance(item, NrsItem | NumberItem | IntegerItem):
         yield from _scale_differences(item, core)
     if isinstance(item, YesNoItem) and item.concerning != core.concerning:
-        yield f"is concerning when answered {'yes' if core.concerning else 'no'}"
+        yield f"concerning must be {'yes' if core.concerning else 'no'}"
     if core.skippable and not item.skippable:
-        yield "must be skippable"
+        yield "it must be skippable"
     if item.code is not None and item.code != core.code:
-        yield "has its export code from the core dictionary; remove code:"
+        yield "its export code comes from the core dictionary: remove code"
 
 
 def _scale_differences(item: ScaleItem, core: CoreItem) -> Iterator[str]:
     accepted = accepted_range(item)
     if core.range is not None and (accepted.min, accepted.max) != core.range:
-        yield f"accepts {core.range[0]:g}–{core.range[1]:g}"
+        yield f"its range must be {core.range[0]:g}–{core.range[1]:g}"
     if isinstance(item, NumberItem) and item.unit != core.unit:
-        yield f"is measured in {core.unit}"
+        yield f"its unit must be {core.unit}"
     if item.worse != core.worse:
-        yield f"is worse when {core.worse}"
+        yield f"worse must be {core.worse}"
 
 
 def check_groups(protocol: Protocol) -> Iterator[Problem]:
