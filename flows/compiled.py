@@ -53,7 +53,7 @@ class Facts:
     there (id → met); scoring fills it in when the protocol has milestones.
     """
 
-    __slots__ = ("_previous", "answers", "history", "judged", "missed_run", "pod")
+    __slots__ = ("answers", "history", "judged", "missed_run", "pod")
 
     def __init__(
         self,
@@ -68,7 +68,6 @@ class Facts:
         self.pod = pod
         self.history = history
         self.judged = judged
-        self._previous: dict[str, Any] = {}
         # The unbroken run of missed check-ins ending with this one; empty when the patient
         # answered, as non-response is over once they do.
         run = []
@@ -80,16 +79,13 @@ class Facts:
                 run.append(past.pod)
         self.missed_run = tuple(run)
 
-    def previous(self, item_id: str, read: Reader) -> Any:
-        """The item's answer at the latest earlier check-in that has one, else None."""
-        if item_id not in self._previous:
-            found = None
-            for past in reversed(self.history):
-                found = None if past.missed else read(past.answers)
-                if found is not None:
-                    break
-            self._previous[item_id] = found
-        return self._previous[item_id]
+    def previous(self, read: Reader) -> Any:
+        """An item's answer at the latest earlier check-in that has one, else None."""
+        for past in reversed(self.history):
+            found = None if past.missed else read(past.answers)
+            if found is not None:
+                return found
+        return None
 
 
 Check = Callable[[Facts], Verdict]
@@ -182,7 +178,7 @@ def _change(item: Item, comparison: ChangeIs) -> Check:
 
     def check(facts: Facts) -> Verdict:
         now = read(facts.answers)
-        before = None if now is None else facts.previous(item.id, read)
+        before = None if now is None else facts.previous(read)
         return None if before is None else test(now - before, operand)
 
     return check

@@ -101,10 +101,9 @@ def _entry_changes(kind: str, old: Sequence[Any], new: Sequence[Any]) -> list[st
         was = _dump(before[ident])
         now = _dump(entry)
         for field in [*was, *(key for key in now if key not in was)]:
-            if field in _CONDITIONS and field in was and field in now:
-                changes += _condition_changes(
-                    label, getattr(before[ident], field), getattr(entry, field)
-                )
+            if field in _CONDITIONS:
+                old_condition = getattr(before[ident], field)
+                changes += _condition_changes(label, old_condition, getattr(entry, field))
             else:
                 changes += _value_changes(f"{label}: {field}", was.get(field), now.get(field))
     return changes

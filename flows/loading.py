@@ -101,7 +101,8 @@ def _explain(error: ErrorDetails) -> str:
         return f"{value!r}: {advice}"
     if kind == "string_type" and isinstance(value, int | float | bool):
         return f"{value!r} must be text here: put it in quotes"
-    if kind == "bool_type":
+    if kind in ("bool_type", "bool_parsing"):
         return f"{value!r} must be yes or no"
     message = str(error["msg"]).removeprefix("Value error, ")
-    return message[:1].lower() + message[1:]
+    # "Input should be…" reads better after a colon as "input should be…"; "POD…" stays.
+    return message[:1].lower() + message[1:] if message[1:2].islower() else message

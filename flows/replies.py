@@ -143,8 +143,10 @@ def _read_number(item: NumberItem, text: str) -> float | None:
     value = float(match.group(1).replace(",", "."))
     typed_unit = (match.group(2) or "").replace(" ", "")
     if typed_unit:
-        unit = next((code for code, u in UNITS.items() if typed_unit in u.typed), None)
-        if unit is None or (unit != item.unit and (unit, item.unit) not in CONVERSIONS):
+        # Only the item's own unit and the ones it declares a conversion from.
+        allowed = {item.unit, *(c.from_unit for c in item.conversions)}
+        unit = next((code for code in allowed if typed_unit in _typed(code)), None)
+        if unit is None:
             return None
     else:
         unit = next((c.from_unit for c in item.conversions if value in c.read_between), item.unit)
@@ -152,6 +154,11 @@ def _read_number(item: NumberItem, text: str) -> float | None:
         value = CONVERSIONS[(unit, item.unit)](value)
     value = round(value, item.decimals)
     return value if value in item.range else None
+
+
+def _typed(code: str) -> tuple[str, ...]:
+    unit = UNITS.get(code)
+    return unit.typed if unit else (code.lower(),)
 
 
 def number_text(value: float, decimals: int, wording: Wording) -> str:

@@ -75,7 +75,10 @@ def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
     if "'\\t'" in problem:
         return "YAML syntax error: a tab character; indent with spaces only"
     context = f" ({exc.context})" if exc.context else ""
-    return f"YAML syntax error: {problem}{context}"
+    advice = ""
+    if "flow" in (exc.context or ""):
+        advice = "; inside { } or [ ], put text with , : ? [ ] { } in quotes"
+    return f"YAML syntax error: {problem}{context}{advice}"
 
 
 class _Builder:

@@ -106,9 +106,7 @@ class Range(Strict):
             raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
         return self
 
-    def __contains__(self, value: object) -> bool:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return False
+    def __contains__(self, value: float) -> bool:
         return self.min <= value <= self.max
 
     def words(self) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import Field, StrictStr, StringConstraints
 
@@ -118,6 +119,13 @@ class Protocol(Strict):
     education: tuple[Education, ...] = ()
     escalation: Escalation
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with changes; what was derived from this protocol is derived anew."""
+        copy = super().model_copy(update=update, deep=deep)
+        for name in _DERIVED:
+            copy.__dict__.pop(name, None)
+        return copy
+
     @cached_property
     def items_by_id(self) -> dict[str, Item]:
         return {item.id: item for item in self.items}
@@ -141,3 +149,7 @@ class Protocol(Strict):
     def wordings(self) -> dict[str, Wording]:
         """Buttons and hints per language: the built-in ones with this protocol's changes."""
         return {lang: wording_for(lang, self.wording.get(lang, {})) for lang in self.languages}
+
+
+# Cached properties of Protocol, computed from its fields on first use.
+_DERIVED = ("items_by_id", "groups_by_id", "compiled", "wordings")

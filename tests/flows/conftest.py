@@ -31,3 +31,9 @@ def open_lumbar() -> Protocol:
 def spine(request: pytest.FixtureRequest) -> Protocol:
     """Each spine pathway in turn: the rules are the same in both."""
     return load(PROTOCOLS_DIR / f"{request.param}.yaml")
+
+
+@pytest.fixture(scope="session")
+def hernia() -> Protocol:
+    """A made-up non-spine protocol (a test fixture, not clinical advice)."""
+    return load(FIXTURES_DIR / "hernia-test-fixture.yaml")

@@ -257,3 +257,10 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
 def test_a_time_written_without_quotes_stays_a_time() -> None:
     text = MISS.replace('time: "18:00"', "time: 18:00")
     assert parse_protocol(text, "spine.yaml").schedule.same_day_discharge_evening.time == "18:00"  # type: ignore[union-attr]
+
+
+def test_an_unquoted_question_mark_in_braces_says_to_quote_the_text() -> None:
+    text = MISS.replace("label: {en: Partly, es: En parte}", "label: {en: Partly?, es: En parte}")
+    with pytest.raises(ProtocolInvalid) as caught:
+        parse_protocol(text, "spine.yaml")
+    assert str(caught.value).endswith("put text with , : ? [ ] { } in quotes")
