@@ -46,7 +46,13 @@ def describe(condition: Condition) -> str:
     if isinstance(condition, ItemIs):
         return comparison_words(condition.item, condition)
     if isinstance(condition, ChangeIs):
-        return comparison_words(f"change in {condition.change} since its last answer", condition)
+        since = "since its last answer"
+        rise = condition.operator in ("at_least", "above") and condition.operand > 0
+        if rise:  # the usual case, read as a rise: "pain_back up ≥ 2 since its last answer"
+            return (
+                f"{condition.change} up {SYMBOLS[condition.operator]} {condition.operand} {since}"
+            )
+        return comparison_words(f"change in {condition.change} {since}", condition)
     if isinstance(condition, PodIs):
         return comparison_words("POD", condition.pod)
     if isinstance(condition, Missed):

@@ -19,8 +19,8 @@ def test_the_spine_rules_in_words(miss: Protocol) -> None:
         "temperature ≥ 38.0 and (wound_redness ≠ none or wound_fluid ≠ none)"
     )
     assert words["pain_rising"] == (
-        "(pain_back ≥ 5 and change in pain_back since its last answer ≥ 2) or "
-        "(pain_leg ≥ 5 and change in pain_leg since its last answer ≥ 2)"
+        "(pain_back ≥ 5 and pain_back up ≥ 2 since its last answer) or "
+        "(pain_leg ≥ 5 and pain_leg up ≥ 2 since its last answer)"
     )
     assert words["fluids_not_kept_down"] == "fluids_down = no"
     assert (
@@ -37,3 +37,13 @@ def test_not_and_strict_comparisons_in_words(hernia: Protocol) -> None:
     assert words["pain_high"] == "groin_pain > 6"
     assert words["weight_high"] == "weight > 140"
     assert milestone_words(hernia.milestones[1]) == "groin_pain < 4 from POD 7"
+
+
+def test_a_fall_is_described_as_a_change(hernia: Protocol) -> None:
+    from flows.schema.conditions import ChangeIs
+
+    fall = ChangeIs(change="groin_pain", at_most=-3)
+    assert describe(fall) == "change in groin_pain since its last answer ≤ -3"
+    assert describe(ChangeIs(change="groin_pain", at_least=3)) == (
+        "groin_pain up ≥ 3 since its last answer"
+    )
