@@ -23,6 +23,16 @@ def no_local_protocols(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ERAS_PROTOCOLS_DIR", raising=False)
 
 
+@pytest.fixture
+def hospital_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """ERAS_PROTOCOLS_DIR with the (made-up) hernia fixture in it."""
+    folder = tmp_path / "protocols"
+    folder.mkdir()
+    shutil.copy(HERNIA, folder / "hernia.yml")
+    monkeypatch.setenv("ERAS_PROTOCOLS_DIR", str(folder))
+    return folder
+
+
 def eras(*args: str, stdin: str | None = None) -> Result:
     return CliRunner().invoke(cli, ["protocol", *args], input=stdin)
 
@@ -72,11 +82,7 @@ def test_list_shows_the_shipped_protocols() -> None:
     assert "spine-open-lumbar" in result.stdout
 
 
-def test_list_json_includes_the_hospitals_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    shutil.copy(HERNIA, tmp_path / "hernia.yml")
-    monkeypatch.setenv("ERAS_PROTOCOLS_DIR", str(tmp_path))
+def test_list_json_includes_the_hospitals_folder(hospital_folder: Path) -> None:
     result = eras("list", "--json")
     assert result.exit_code == 0, result.output
     listed = {entry["id"]: entry for entry in json.loads(result.stdout)}
@@ -86,7 +92,7 @@ def test_list_json_includes_the_hospitals_folder(
     assert hernia["sha256"] == hashlib.sha256(HERNIA.read_bytes()).hexdigest()
     assert listed["spine-miss-lumbar"]["sha256"] == hashlib.sha256(MISS.read_bytes()).hexdigest()
     assert listed["spine-miss-lumbar"]["languages"] == ["en", "es"]
-    assert f"[{tmp_path / 'hernia.yml'}]" in eras("list").stdout
+    assert f"[{hospital_folder / 'hernia.yml'}]" in eras("list").stdout
 
 
 def test_two_protocols_with_one_id_are_refused(
@@ -150,11 +156,8 @@ def test_show_the_evening_check_and_a_day_without_check_in() -> None:
     assert "No check-in on POD 8" in eras("show", "spine-miss-lumbar", "--pod", "8").stdout
 
 
-def test_show_a_protocol_with_conditions_and_local_targets(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    shutil.copy(HERNIA, tmp_path / "hernia.yaml")
-    monkeypatch.setenv("ERAS_PROTOCOLS_DIR", str(tmp_path))
+@pytest.mark.usefixtures("hospital_folder")
+def test_show_a_protocol_with_conditions_and_local_targets() -> None:
     out = eras("show", "test-inguinal-hernia").stdout
     assert "asked only when groin_pain ≥ 4" in out
     assert "30.0–150.0 kg, worse when higher; 151–400 read as lb" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,21 @@ def spine(request: pytest.FixtureRequest) -> Protocol:
 def hernia() -> Protocol:
     """A made-up non-spine protocol (a test fixture, not clinical advice)."""
     return load(FIXTURES_DIR / "hernia-test-fixture.yaml")
+
+
+EditMiss = Callable[..., Protocol]
+
+
+@pytest.fixture(scope="session")
+def edit_miss() -> EditMiss:
+    """The MIS protocol with some of its text replaced: ``edit_miss((old, new), ...)``."""
+    text = (PROTOCOLS_DIR / "spine-miss-lumbar.yaml").read_text(encoding="utf-8")
+
+    def edit(*replacements: tuple[str, str]) -> Protocol:
+        edited = text
+        for old, new in replacements:
+            assert edited.count(old) == 1, f"{old!r} is not in the protocol exactly once"
+            edited = edited.replace(old, new)
+        return parse_protocol(edited, "edited.yaml")
+
+    return edit

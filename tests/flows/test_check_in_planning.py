@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-import flows.protocols
 from flows.agenda import CheckInKind
-from flows.loading import parse_protocol
 from flows.planner import plan_check_ins
 from flows.schema import Protocol
 
-MISS_TEXT = (Path(flows.protocols.__file__).parent / "spine-miss-lumbar.yaml").read_text("utf-8")
-
-
-def variant(**replacements: tuple[str, str]) -> Protocol:
-    """The MIS protocol with some schedule lines replaced (old text → new text)."""
-    text = MISS_TEXT
-    for old, new in replacements.values():
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    return parse_protocol(text, "variant.yaml")
+# Quiet hours moved out of the night, to plan check-ins at times the clocks skip or repeat.
+NIGHT_IS_NOT_QUIET = (
+    ('quiet_hours: {start: "22:00", end: "08:00"}', 'quiet_hours: {start: "23:00", end: "01:00"}'),
+    ('time: "18:00"', 'time: "19:00"'),
+)
 
 
 def utc(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
@@ -87,37 +80,36 @@ def test_a_reminder_that_would_fall_in_quiet_hours_is_dropped_when_the_check_in_
     )
 
 
-def test_a_reminder_in_quiet_hours_moves_to_their_end_the_next_morning() -> None:
-    protocol = variant(
-        time=('time: "09:00"', 'time: "16:00"'),
-        reminder=("reminder_after_hours: 4", "reminder_after_hours: 6"),
-        missed=("missed_after_hours: 12", "missed_after_hours: 18"),
+def test_a_reminder_in_quiet_hours_moves_to_their_end_the_next_morning(
+    edit_miss: Callable[..., Protocol],
+) -> None:
+    protocol = edit_miss(
+        ('time: "09:00"', 'time: "16:00"'),
+        ("reminder_after_hours: 4", "reminder_after_hours: 6"),
+        ("missed_after_hours: 12", "missed_after_hours: 18"),
     )
     first = plan_check_ins(protocol, date(2025, 6, 1), None, "Europe/Madrid")[0]
     assert first.remind_at == utc(2025, 6, 3, 6)  # 08:00 in Madrid, the next day
     assert first.note == "reminder at 22:00 falls in quiet hours: moved to 08:00"
 
 
-def test_a_reminder_after_midnight_moves_to_the_end_of_quiet_hours_that_morning() -> None:
-    protocol = variant(
-        time=('time: "09:00"', 'time: "20:00"'),
-        reminder=("reminder_after_hours: 4", "reminder_after_hours: 6"),
-        missed=("missed_after_hours: 12", "missed_after_hours: 14"),
+def test_a_reminder_after_midnight_moves_to_the_end_of_quiet_hours_that_morning(
+    edit_miss: Callable[..., Protocol],
+) -> None:
+    protocol = edit_miss(
+        ('time: "09:00"', 'time: "20:00"'),
+        ("reminder_after_hours: 4", "reminder_after_hours: 6"),
+        ("missed_after_hours: 12", "missed_after_hours: 14"),
     )
     first = plan_check_ins(protocol, date(2025, 6, 1), None, "Europe/Madrid")[0]
     assert first.remind_at == utc(2025, 6, 3, 6)  # 02:00 → 08:00 the same morning
     assert first.missed_at == utc(2025, 6, 3, 8)
 
 
-def test_a_local_time_skipped_by_the_clocks_is_moved_forward_by_the_gap() -> None:
-    protocol = variant(
-        time=('time: "09:00"', 'time: "02:30"'),
-        quiet=(
-            'quiet_hours: {start: "22:00", end: "08:00"}',
-            'quiet_hours: {start: "23:00", end: "01:00"}',
-        ),
-        evening=('time: "18:00"', 'time: "19:00"'),
-    )
+def test_a_local_time_skipped_by_the_clocks_is_moved_forward_by_the_gap(
+    edit_miss: Callable[..., Protocol],
+) -> None:
+    protocol = edit_miss(('time: "09:00"', 'time: "02:30"'), *NIGHT_IS_NOT_QUIET)
     plan = plan_check_ins(protocol, date(2025, 3, 28), None, "Europe/Madrid")
     on_the_day = next(c for c in plan if c.pod == 2)  # Sunday 30 March: 02:00 → 03:00
     assert on_the_day.due_at.astimezone(ZoneInfo("Europe/Madrid")).strftime("%H:%M") == "03:30"
@@ -125,15 +117,10 @@ def test_a_local_time_skipped_by_the_clocks_is_moved_forward_by_the_gap() -> Non
     assert next(c for c in plan if c.pod == 3).note is None
 
 
-def test_a_local_time_that_happens_twice_is_the_first_of_the_two() -> None:
-    protocol = variant(
-        time=('time: "09:00"', 'time: "01:30"'),
-        quiet=(
-            'quiet_hours: {start: "22:00", end: "08:00"}',
-            'quiet_hours: {start: "23:00", end: "01:00"}',
-        ),
-        evening=('time: "18:00"', 'time: "19:00"'),
-    )
+def test_a_local_time_that_happens_twice_is_the_first_of_the_two(
+    edit_miss: Callable[..., Protocol],
+) -> None:
+    protocol = edit_miss(('time: "09:00"', 'time: "01:30"'), *NIGHT_IS_NOT_QUIET)
     plan = plan_check_ins(protocol, date(2025, 10, 31), None, "America/New_York")
     on_the_day = next(c for c in plan if c.pod == 2)  # Sunday 2 November: 02:00 → 01:00
     assert on_the_day.due_at == utc(2025, 11, 2, 5, 30)  # 01:30 EDT, not 01:30 EST

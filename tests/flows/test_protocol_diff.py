@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-import flows.protocols
 from flows.diff import diff_protocols
-from flows.loading import parse_protocol
 from flows.schema import Protocol
-
-MISS_TEXT = (Path(flows.protocols.__file__).parent / "spine-miss-lumbar.yaml").read_text("utf-8")
-
-
-def changed(*replacements: tuple[str, str]) -> Protocol:
-    text = MISS_TEXT
-    for old, new in replacements:
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    return parse_protocol(text, "changed.yaml")
 
 
 def test_a_protocol_has_no_changes_from_itself(miss: Protocol) -> None:
@@ -128,9 +116,12 @@ def test_the_open_pathway_differs_from_the_mis_one_in_days_and_milestones(
     ],
 )
 def test_a_change_is_described(
-    miss: Protocol, replacements: list[tuple[str, str]], expected: list[str]
+    miss: Protocol,
+    edit_miss: Callable[..., Protocol],
+    replacements: list[tuple[str, str]],
+    expected: list[str],
 ) -> None:
-    assert diff_protocols(miss, changed(*replacements)) == expected
+    assert diff_protocols(miss, edit_miss(*replacements)) == expected
 
 
 def test_a_condition_removed_from_a_question_is_described(hernia: Protocol) -> None:
