@@ -214,15 +214,17 @@ def _group_reply(
 ) -> tuple[CheckIn, str | None]:
     wording = protocol.wordings[language]
     text = plain(reply) if isinstance(reply, str) else ""
-    # "No" to "do you have any of these?" means none of them; "yes" means some.
+    # The buttons' ids or labels (in any of the protocol's languages); "no" to "do you have
+    # any of these?" means none of them, "yes" means some.
     said = read_yes_no(text, wording)
-    if text in (NONE_OF_THESE, plain(wording.none_of_these)) or said is False:
+    wordings = protocol.wordings.values()
+    if text in {NONE_OF_THESE, *(plain(w.none_of_these) for w in wordings)} or said is False:
         reassuring: dict[str, Answer] = {}
         for item_id in together:
             grouped = protocol.item(item_id)
             assert isinstance(grouped, YesNoItem)
             reassuring[item_id] = not grouped.concerning
         return replace(check_in, answers={**check_in.answers, **reassuring}), None
-    if text in (SOME_OF_THESE, plain(wording.some_of_these)) or said is True:
+    if text in {SOME_OF_THESE, *(plain(w.some_of_these) for w in wordings)} or said is True:
         return replace(check_in, opened=check_in.opened | {group.id}), None
     return check_in, wording.reask_choice

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
+
 from flows.agenda import CheckInKind
 from flows.conversation import CheckIn, next_question, start, take_reply
 from flows.replies import Photo
@@ -42,23 +44,16 @@ def test_a_check_in_opens_with_the_red_flags_as_one_question(miss: Protocol) -> 
     ]
 
 
-def test_none_of_these_gives_each_red_flag_its_reassuring_answer(miss: Protocol) -> None:
-    check_in = play(miss, start(3, CheckInKind.SCHEDULED), ["none"])
-    assert check_in.answers == {
-        "saddle_numbness": False,
-        "leg_weakness": False,
-        "chest_breath": False,
-    }
+NO_RED_FLAGS = {"saddle_numbness": False, "leg_weakness": False, "chest_breath": False}
+
+
+@pytest.mark.parametrize("reply", ["none", "None of these", "ninguna de estas", "No"])
+def test_none_of_these_gives_each_red_flag_its_reassuring_answer(
+    miss: Protocol, reply: str
+) -> None:
+    check_in = play(miss, start(3, CheckInKind.SCHEDULED), [reply])
+    assert check_in.answers == NO_RED_FLAGS
     assert asked(miss, check_in) == "bladder"
-
-
-def test_no_to_the_group_means_none_of_them(miss: Protocol) -> None:
-    check_in = play(miss, start(1, CheckInKind.SCHEDULED), ["No"])
-    assert check_in.answers == {
-        "saddle_numbness": False,
-        "leg_weakness": False,
-        "chest_breath": False,
-    }
 
 
 def test_none_of_these_on_warning_signs_answers_them_all_reassuringly(miss: Protocol) -> None:
