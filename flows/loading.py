@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -19,8 +19,9 @@ from flows.yaml_source import Located, load_yaml, where
 def parse_protocol(text: str, source: str) -> Protocol:
     """Read, validate and cross-check a protocol file's text; compile its rules.
 
-    ``source`` names the file in messages. Raises ProtocolInvalid listing every problem found
-    with its line: YAML errors first, then the file format, then the cross-checks.
+    ``source`` names the file in messages. Raises ProtocolInvalid with the problems and their
+    lines, found stage by stage: YAML, then the file format, then the cross-checks; the first
+    stage that finds problems reports all of its own.
     """
     located = load_yaml(text, source)
     try:
@@ -30,21 +31,21 @@ def parse_protocol(text: str, source: str) -> Protocol:
     problems = check_protocol(protocol)
     if problems:
         raise ProtocolInvalid(
-            Issue(
-                source,
-                located.line(problem.path),
-                _join(
-                    where(located.data, located.resolve(problem.path), field=False), problem.message
-                ),
-            )
+            _issue(located, source, problem.path, problem.message, field=False)
             for problem in problems
         )
     _ = protocol.compiled  # compile now, so a broken rule shows at load time
     return protocol
 
 
-def _join(place: str, message: str) -> str:
-    return f"{place}: {message}" if place and not message.startswith(f"{place}:") else message
+def _issue(
+    located: Located, source: str, loc: Sequence[str | int], message: str, *, field: bool
+) -> Issue:
+    """An issue on the line of ``loc``, its message led by the entry it is about."""
+    place = where(located.data, located.resolve(loc), field=field)
+    if place and not message.startswith(f"{place}:"):
+        message = f"{place}: {message}"
+    return Issue(source, located.line(loc), message)
 
 
 def _format_issues(exc: ValidationError, located: Located, source: str) -> Iterator[Issue]:
@@ -52,8 +53,7 @@ def _format_issues(exc: ValidationError, located: Located, source: str) -> Itera
         loc = error["loc"]
         if error["type"] == "value_error" and loc and loc[-1] in CONDITION_KINDS:
             loc = loc[:-1]  # a whole condition is wrong; its union tag is not a key to name
-        place = where(located.data, located.resolve(loc), field=True)
-        yield Issue(source, located.line(loc), _join(place, _explain(error)))
+        yield _issue(located, source, loc, _explain(error), field=True)
 
 
 def _all_keys() -> list[str]:
