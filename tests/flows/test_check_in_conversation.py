@@ -47,7 +47,7 @@ def test_a_check_in_opens_with_the_red_flags_as_one_question(miss: Protocol) -> 
 NO_RED_FLAGS = {"saddle_numbness": False, "leg_weakness": False, "chest_breath": False}
 
 
-@pytest.mark.parametrize("reply", ["none", "None of these", "ninguna de estas", "No"])
+@pytest.mark.parametrize("reply", ["none", "None of these", "ninguno de estos", "No"])
 def test_none_of_these_gives_each_red_flag_its_reassuring_answer(
     miss: Protocol, reply: str
 ) -> None:
@@ -105,7 +105,7 @@ def test_an_unreadable_reply_to_a_group_is_asked_again(miss: Protocol) -> None:
 
 
 def test_a_whole_check_in_in_spanish_completes(miss: Protocol) -> None:
-    replies = ["ninguna de estas", "normal", "seco", "3", "2", "sí, es soportable", "3",
+    replies = ["ninguno de estos", "normal", "seco", "3", "2", "sí, es soportable", "3",
                "36,8", "no", "no", "omitir", "no", "sí", "1"]  # fmt: skip
     check_in = play(miss, start(3, CheckInKind.SCHEDULED), replies, "es")
     assert next_question(miss, check_in, "es") is None
