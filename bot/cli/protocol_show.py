@@ -1,0 +1,251 @@
+"""``eras protocol show``: a protocol as a reviewer reads it, in plain text.
+
+Without a POD: which questions are asked on which day (a grid), every question with its
+answers, then rules, milestones, response targets and advice. With a POD: that day's
+check-in as the patient meets it, one numbered question after another.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.protocols import LoadedProtocol
+from flows import CheckInKind, Protocol, Tier
+from flows.agenda import agenda
+from flows.describe import describe
+from flows.schema import (
+    ChoiceItem,
+    IntegerItem,
+    Item,
+    NrsItem,
+    NumberItem,
+    OrdinalItem,
+    Source,
+    YesNoItem,
+)
+from flows.schema.items import accepted_range
+from flows.units import symbol
+
+LOCAL = "  [local]"
+
+
+def _local(source: Source) -> str:
+    return LOCAL if source is Source.LOCAL else ""
+
+
+def _pods(pods: tuple[int, ...]) -> str:
+    """1, 2, 3, 4, 7 → "1–4, 7"."""
+    runs: list[list[int]] = []
+    for pod in pods:
+        if runs and pod == runs[-1][-1] + 1:
+            runs[-1].append(pod)
+        else:
+            runs.append([pod])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
+
+
+def _minutes(minutes: int) -> str:
+    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
+
+
+def render(loaded: LoadedProtocol, pod: int | None, lang: str) -> str:
+    protocol = loaded.protocol
+    origin = "shipped" if loaded.shipped else "file"
+    lines = [
+        f"{protocol.id}  version {protocol.version}  ({origin} {loaded.source}, "
+        f"sha256 {loaded.sha256[:12]}…)",
+        protocol.title,
+        f"Procedures: {'; '.join(protocol.procedures)}",
+        f"Languages: {', '.join(protocol.languages)}   (shown: {lang})",
+        f"Entries marked {LOCAL.strip()} are this protocol's own choices; the rest is the "
+        "clinical core.",
+        "",
+        *_schedule(protocol),
+        "",
+        *(_day(protocol, pod, lang) if pod is not None else _grid(protocol)),
+        "",
+        *([] if pod is not None else _questions(protocol, lang)),
+        *_rules(protocol, lang),
+        "",
+        *_milestones(protocol, pod),
+        "",
+        *_targets(protocol, lang),
+    ]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"
+
+
+def _schedule(protocol: Protocol) -> list[str]:
+    schedule = protocol.schedule
+    lines = [
+        f"SCHEDULE{_local(schedule.source)}",
+        f"  Check-ins at {schedule.time} (patient's local time) on POD {_pods(schedule.check_ins)}",
+        f"  Reminder {schedule.reminder_after_hours:g} h after, missed "
+        f"{schedule.missed_after_hours:g} h after; "
+        f"quiet hours {schedule.quiet_hours.start}–{schedule.quiet_hours.end}",
+    ]
+    evening = schedule.same_day_discharge_evening
+    if evening is not None:
+        lines.append(
+            f"  POD 0 evening check at {evening.time} when the patient goes home on the day "
+            f"of surgery{_local(evening.source)}"
+        )
+    lines.append(f"  A concern (/help) asks: {', '.join(schedule.concern)}")
+    return lines
+
+
+def _grid(protocol: Protocol) -> list[str]:
+    """Which question is asked on which day: one row per question, one column per check-in."""
+    columns = [(str(p), p, CheckInKind.SCHEDULED) for p in protocol.schedule.check_ins]
+    if protocol.schedule.same_day_discharge_evening is not None:
+        columns.insert(0, ("0e", 0, CheckInKind.EVENING))
+    columns.append(("help", 0, CheckInKind.CONCERN))
+    asked = [set(agenda(protocol, pod, kind)) for _, pod, kind in columns]
+    width = max(len(item.id) for item in protocol.items)
+    header = " ".join(f"{label:>4}" for label, _, _ in columns)
+    lines = [
+        "QUESTIONS BY DAY  (0e: POD 0 evening check; help: a concern)",
+        f"  {'':{width}} {header}",
+    ]
+    for item in protocol.items:
+        marks = " ".join(f"{'●' if item.id in day else '·':>4}" for day in asked)
+        lines.append(f"  {item.id:{width}} {marks}")
+    return lines
+
+
+def _answers(item: Item, lang: str) -> list[str]:
+    """How an item is answered, as indented lines."""
+    if isinstance(item, ChoiceItem | OrdinalItem):
+        width = max(len(option.id) for option in item.options)
+        return [
+            f"       {option.id:{width}}  {option.label[lang]}"
+            + (f"  (= {option.value})" if option.value is not None else "")
+            for option in item.options
+        ]
+    if isinstance(item, YesNoItem):
+        return [f"       yes / no; concerning: {'yes' if item.concerning else 'no'}"]
+    if isinstance(item, NrsItem | IntegerItem | NumberItem):
+        accepted = accepted_range(item)
+        span = accepted.words()
+        if isinstance(item, NumberItem):
+            low, high = (f"{v:.{item.decimals}f}" for v in (accepted.min, accepted.max))
+            span = f"{low}–{high} {symbol(item.unit)}"
+        words = f"       {span}, worse when {item.worse.value}"
+        if isinstance(item, NumberItem):
+            words += "".join(
+                f"; {c.read_between.words()} read as {symbol(c.from_unit)}"
+                for c in item.conversions
+            )
+        return [words]
+    return [f"       a {item.type}"]
+
+
+def _question(item: Item, lang: str, number: str) -> list[str]:
+    extras = ", skippable" if item.skippable else ""
+    lines = [f"  {number}{item.id} ({item.type}{extras}){_local(item.source)}"]
+    lines.append(f"       {item.question[lang]}")
+    if item.ask_if is not None:
+        lines.append(f"       asked only when {describe(item.ask_if)}")
+    return lines + _answers(item, lang)
+
+
+def _questions(protocol: Protocol, lang: str) -> list[str]:
+    lines = [f"QUESTIONS ({len(protocol.items)})"]
+    for item in protocol.items:
+        lines += _question(item, lang, "")
+    return [*lines, ""]
+
+
+def _day(protocol: Protocol, pod: int, lang: str) -> list[str]:
+    schedule = protocol.schedule
+    kinds = [(CheckInKind.SCHEDULED, f"POD {pod} CHECK-IN at {schedule.time}")]
+    evening = schedule.same_day_discharge_evening
+    if pod == 0 and evening is not None:
+        kinds.insert(0, (CheckInKind.EVENING, f"POD 0 EVENING CHECK at {evening.time}"))
+    lines: list[str] = []
+    for kind, title in kinds:
+        items = agenda(protocol, pod, kind)
+        if items:
+            lines += [f"{title} ({lang})", *_day_questions(protocol, items, lang), ""]
+    if not lines:
+        lines = [f"No check-in on POD {pod} (check-ins on POD {_pods(schedule.check_ins)})", ""]
+    notes = [note for note in protocol.education if pod in note.pods]
+    if notes:
+        lines.append("NOTE FOR THE PATIENT")
+        lines += [f"  {note.text[lang]}{_local(note.source)}" for note in notes] + [""]
+    return lines
+
+
+def _day_questions(protocol: Protocol, items: tuple[str, ...], lang: str) -> list[str]:
+    lines: list[str] = []
+    shown: set[str] = set()
+    number = 0
+    for item_id in items:
+        if item_id in shown:
+            continue
+        number += 1
+        group = next((g for g in protocol.groups if item_id in g.items), None)
+        members = [i for i in items if group is not None and i in group.items]
+        if group is None or len(members) < 2:
+            lines += _question(protocol.item(item_id), lang, f"{number}. ")
+            continue
+        shown.update(members)
+        wording = protocol.wordings[lang]
+        lines.append(f"  {number}. [{group.id}] {group.prompt[lang]}{_local(group.source)}")
+        for member in members:
+            grouped = protocol.item(member)
+            assert isinstance(grouped, YesNoItem) and grouped.statement is not None
+            lines.append(f"       - {grouped.statement[lang]}  ({member})")
+        lines.append(
+            f"       buttons: {wording.none_of_these} / {wording.some_of_these} "
+            "(then each is asked)"
+        )
+    return lines
+
+
+def _rules(protocol: Protocol, lang: str) -> list[str]:
+    width = max(len(rule.id) for rule in protocol.rules)
+    lines = [f"RULES ({len(protocol.rules)}): the check-in's tier is the highest that fires"]
+    for tier in reversed(Tier):
+        rules = [rule for rule in protocol.rules if rule.tier is tier]
+        if not rules:
+            continue
+        lines.append(f"  {tier.value}")
+        for rule in rules:
+            unless = f"  (unless {', '.join(rule.unless_fired)} fired)" if rule.unless_fired else ""
+            lines.append(
+                f"    {rule.id:{width}}  {describe(rule.when)}{unless}{_local(rule.source)}"
+            )
+            lines.append(f"    {'':{width}}  → {rule.reason[lang]}")
+    return lines
+
+
+def _milestones(protocol: Protocol, pod: int | None) -> list[str]:
+    if not protocol.milestones:
+        return ["MILESTONES: none"]
+    width = max(len(m.id) for m in protocol.milestones)
+    lines = ["MILESTONES" + (f" (✓ due by POD {pod})" if pod is not None else "")]
+    for milestone in sorted(protocol.milestones, key=lambda m: m.from_pod):
+        due = "✓ " if pod is not None and milestone.from_pod <= pod else "  "
+        expected = describe(milestone.expect)
+        lines.append(
+            f"  {due}{milestone.id:{width}}  from POD {milestone.from_pod:<3} {expected}"
+            f"{_local(milestone.source)}"
+        )
+    return lines
+
+
+def _targets(protocol: Protocol, lang: str) -> list[str]:
+    lines = ["RESPONSE TARGETS"]
+    for tier in reversed(Tier):
+        target = protocol.escalation.target(tier)
+        if target is None:
+            continue
+        words = f"acknowledge within {_minutes(target.acknowledge_within_minutes)}"
+        if target.daytime_only:
+            words += " (daytime)"
+        if target.contact_within_minutes is not None:
+            words += f", contact within {_minutes(target.contact_within_minutes)}"
+        lines.append(f"  {tier.value:13}  {words}{_local(target.source)}")
+    lines += ["", f"PATIENT ADVICE ({lang}){_local(protocol.advice.source)}"]
+    lines += [f"  {tier.value:13}  {protocol.advice.text(tier)[lang]}" for tier in reversed(Tier)]
+    return lines

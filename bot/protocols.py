@@ -1,0 +1,96 @@
+"""Where protocols come from: the files shipped in ``flows/protocols`` and the hospital's own
+folder (setting ``protocols_dir``, ``ERAS_PROTOCOLS_DIR``).
+
+This is the file-reading edge of ``flows``: it reads bytes, keeps their sha256 (what a
+check-in or alert records as the exact protocol text it was judged by) and hands the text
+to ``flows.parse_protocol``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from flows import Protocol, ProtocolInvalid, parse_protocol
+from flows.issues import Issue, did_you_mean
+from flows.protocols import shipped_file_names
+
+
+@dataclass(frozen=True)
+class LoadedProtocol:
+    protocol: Protocol
+    source: str  # the file's name (shipped) or path (the hospital's folder)
+    sha256: str  # of the file's bytes
+    shipped: bool
+
+
+def parse_protocol_bytes(data: bytes, source: str, *, shipped: bool = False) -> LoadedProtocol:
+    """Parse a protocol file's bytes; raises ProtocolInvalid (also for text that is not UTF-8)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ProtocolInvalid([Issue(source, line, "not UTF-8 text")]) from None
+    protocol = parse_protocol(text, source)
+    return LoadedProtocol(protocol, source, hashlib.sha256(data).hexdigest(), shipped)
+
+
+def read_protocol_file(path: Path) -> LoadedProtocol:
+    return parse_protocol_bytes(path.read_bytes(), str(path))
+
+
+def _shipped_files() -> list[tuple[str, bytes]]:
+    folder = resources.files("flows.protocols")
+    return [(name, folder.joinpath(name).read_bytes()) for name in shipped_file_names()]
+
+
+def protocol_files(folder: Path) -> list[Path]:
+    """The protocol files of a folder, in name order."""
+    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+
+
+def load_protocols(protocols_dir: Path | None) -> dict[str, LoadedProtocol]:
+    """Every protocol by id: the shipped ones, then the folder's. Raises ProtocolInvalid with
+    every problem of every file, including two files claiming one id."""
+    files = [(name, data, True) for name, data in _shipped_files()]
+    if protocols_dir is not None:
+        files += [(str(path), path.read_bytes(), False) for path in protocol_files(protocols_dir)]
+    loaded: dict[str, LoadedProtocol] = {}
+    issues: list[Issue] = []
+    for source, data, shipped in files:
+        try:
+            found = parse_protocol_bytes(data, source, shipped=shipped)
+        except ProtocolInvalid as exc:
+            issues.extend(exc.issues)
+            continue
+        first = loaded.setdefault(found.protocol.id, found)
+        if first is not found:
+            message = (
+                f"protocol id {found.protocol.id!r} is already used by {first.source}; "
+                "give this protocol its own id"
+            )
+            issues.append(Issue(source, _id_line(data), message))
+    if issues:
+        raise ProtocolInvalid(issues)
+    return loaded
+
+
+def _id_line(data: bytes) -> int:
+    match = re.search(rb"^id:", data, re.MULTILINE)
+    return data[: match.start()].count(b"\n") + 1 if match else 1
+
+
+class UnknownProtocol(LookupError):
+    """No protocol has the id asked for; the message names the known ones."""
+
+
+def find_protocol(protocols: dict[str, LoadedProtocol], protocol_id: str) -> LoadedProtocol:
+    if protocol_id not in protocols:
+        raise UnknownProtocol(
+            f"unknown protocol {protocol_id!r}{did_you_mean(protocol_id, protocols)} "
+            f"(known: {', '.join(sorted(protocols))})"
+        )
+    return protocols[protocol_id]

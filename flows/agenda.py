@@ -1,0 +1,44 @@
+"""Which questions a check-in asks: by the day, the kind of check-in, and the groups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from flows.schema.protocol import Protocol
+
+
+class CheckInKind(StrEnum):
+    SCHEDULED = "scheduled"  # the day's check-in at the schedule's time
+    EVENING = "evening"  # POD 0 evening safety check after same-day discharge
+    CONCERN = "concern"  # the patient reported a concern: the red-flag screen
+
+
+def members(protocol: Protocol, ids: Iterable[str]) -> set[str]:
+    """The item ids named by ``ids``, a group standing for its items (unknown ids dropped)."""
+    found: set[str] = set()
+    for ident in ids:
+        group = protocol.groups_by_id.get(ident)
+        if group is not None:
+            found.update(group.items)
+        elif ident in protocol.items_by_id:
+            found.add(ident)
+    return found
+
+
+def agenda(protocol: Protocol, pod: int, kind: CheckInKind) -> tuple[str, ...]:
+    """Item ids the check-in may ask, in the protocol's item order (before ``ask_if``)."""
+    schedule = protocol.schedule
+    if kind is CheckInKind.CONCERN:
+        wanted = members(protocol, schedule.concern)
+    elif kind is CheckInKind.EVENING:
+        evening = schedule.same_day_discharge_evening
+        wanted = members(protocol, evening.ask) if evening is not None and pod == 0 else set()
+    elif pod in schedule.check_ins:
+        wanted = set()
+        for block in schedule.questions:
+            if pod in block.pods:
+                wanted |= members(protocol, block.ask)
+    else:
+        wanted = set()
+    return tuple(item.id for item in protocol.items if item.id in wanted)

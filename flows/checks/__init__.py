@@ -1,0 +1,34 @@
+"""Cross-checks of a protocol that the file format alone cannot express.
+
+Each check yields ``Problem(path, message)``; the loader turns paths into line numbers.
+"""
+
+from __future__ import annotations
+
+from flows.checks.items import check_groups, check_items
+from flows.checks.plan import (
+    check_education,
+    check_escalation,
+    check_milestones,
+    check_rules,
+    check_schedule,
+)
+from flows.checks.texts import check_texts
+from flows.issues import Problem
+from flows.schema.protocol import Protocol
+
+_CHECKS = (
+    check_items,
+    check_groups,
+    check_texts,
+    check_schedule,
+    check_rules,
+    check_milestones,
+    check_education,
+    check_escalation,
+)
+
+
+def check_protocol(protocol: Protocol) -> list[Problem]:
+    """Every problem found; an empty list means the protocol can be used."""
+    return [problem for check in _CHECKS for problem in check(protocol)]

@@ -1,0 +1,230 @@
+"""A check-in as a conversation: state + reply → next question, as a pure state machine.
+
+The state (``CheckIn``) is plain data the bot stores between messages. ``next_question`` says
+what to ask (or None when the check-in is complete); ``take_reply`` reads the patient's reply to
+that question and returns the new state, a re-ask hint if the reply was not understood, and the
+assessment of the answers so far with the findings this reply added, so a red flag is acted
+on the moment it is answered.
+
+Questions follow the protocol's item order, limited to the day's agenda and to items whose
+``ask_if`` is not known to be false. Items of a group come as one question listing them, with
+"none of these" (each gets its reassuring answer) or "yes, one or more" (each is then asked).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from flows.agenda import CheckInKind, agenda
+from flows.answers import Answer, PastCheckIn
+from flows.compiled import Facts
+from flows.replies import Accepted, Photo, ReAsk, Skipped, parse_reply, plain, read_yes_no
+from flows.schema.items import Group, Item, NrsItem, OptionItem, YesNoItem
+from flows.schema.protocol import Protocol
+from flows.triage import Assessment, Finding, score
+from flows.wording import Wording
+
+NONE_OF_THESE = "none"
+SOME_OF_THESE = "some"
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """Where a check-in stands: what was answered, skipped, and which groups were opened."""
+
+    pod: int
+    kind: CheckInKind
+    answers: Mapping[str, Answer] = field(default_factory=dict)
+    skipped: frozenset[str] = frozenset()
+    opened: frozenset[str] = frozenset()  # groups answered "yes, one or more"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pod": self.pod,
+            "kind": self.kind.value,
+            "answers": dict(self.answers),
+            "skipped": sorted(self.skipped),
+            "opened": sorted(self.opened),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CheckIn:
+        return cls(
+            pod=int(data["pod"]),
+            kind=CheckInKind(data["kind"]),
+            answers=dict(data.get("answers", {})),
+            skipped=frozenset(data.get("skipped", ())),
+            opened=frozenset(data.get("opened", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    id: str  # what a button sends back
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What a renderer needs to ask one question, in the patient's language."""
+
+    id: str  # the item id, or the group id
+    type: str  # the item type, or "group"
+    text: str
+    choices: tuple[Choice, ...] = ()  # buttons, in order; none for typed answers and photos
+    skip_label: str | None = None  # a skip button, for skippable items
+    statements: tuple[str, ...] = ()  # a group's items, to list under the text
+    items: tuple[str, ...] = ()  # a group's item ids asked now
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    check_in: CheckIn  # the new state (unchanged when re-asked)
+    reask: str | None  # the hint, when the reply was not understood
+    assessment: Assessment  # of all answers so far
+    new_findings: tuple[Finding, ...]  # findings this reply added
+    next_question: Question | None  # None: the check-in is complete
+
+
+def start(pod: int, kind: CheckInKind) -> CheckIn:
+    return CheckIn(pod, kind)
+
+
+def _pending(protocol: Protocol, check_in: CheckIn) -> list[Item]:
+    done = check_in.answers.keys() | check_in.skipped
+    conditions = protocol.compiled.ask_if
+    facts = Facts(check_in.answers, check_in.pod)
+    return [
+        protocol.item(item_id)
+        for item_id in agenda(protocol, check_in.pod, check_in.kind)
+        if item_id not in done
+        and (item_id not in conditions or conditions[item_id](facts) is not False)
+    ]
+
+
+def _group_of(protocol: Protocol, item: Item) -> Group | None:
+    return next((g for g in protocol.groups if item.id in g.items), None)
+
+
+def _step(protocol: Protocol, check_in: CheckIn) -> tuple[Item, Group | None, list[str]] | None:
+    """The next item, and its group with the group's pending items if it is asked as one."""
+    pending = _pending(protocol, check_in)
+    if not pending:
+        return None
+    first = pending[0]
+    group = _group_of(protocol, first)
+    if group is None or group.id in check_in.opened:
+        return first, None, []
+    together = [item.id for item in pending if item.id in group.items]
+    return (first, group, together) if len(together) > 1 else (first, None, [])
+
+
+def next_question(protocol: Protocol, check_in: CheckIn, language: str) -> Question | None:
+    step = _step(protocol, check_in)
+    if step is None:
+        return None
+    item, group, together = step
+    wording = protocol.wordings[language]
+    if group is not None:
+        statements = []
+        for item_id in together:
+            grouped = protocol.item(item_id)
+            assert isinstance(grouped, YesNoItem) and grouped.statement is not None
+            statements.append(grouped.statement[language])
+        return Question(
+            id=group.id,
+            type="group",
+            text=group.prompt[language],
+            choices=(
+                Choice(NONE_OF_THESE, wording.none_of_these),
+                Choice(SOME_OF_THESE, wording.some_of_these),
+            ),
+            statements=tuple(statements),
+            items=tuple(together),
+        )
+    return Question(
+        id=item.id,
+        type=item.type,
+        text=item.question[language],
+        choices=_choices(item, language, wording),
+        skip_label=wording.skip if item.skippable else None,
+    )
+
+
+def _choices(item: Item, language: str, wording: Wording) -> tuple[Choice, ...]:
+    if isinstance(item, NrsItem):
+        return tuple(Choice(str(value), str(value)) for value in range(11))
+    if isinstance(item, YesNoItem):
+        return (Choice("yes", wording.yes), Choice("no", wording.no))
+    if isinstance(item, OptionItem):
+        return tuple(Choice(option.id, option.label[language]) for option in item.options)
+    return ()
+
+
+def take_reply(
+    protocol: Protocol,
+    check_in: CheckIn,
+    reply: str | Photo,
+    language: str,
+    history: Sequence[PastCheckIn] = (),
+) -> Turn:
+    """Apply the patient's reply to the current question. ``history`` is used to score."""
+    before = score(protocol, check_in.pod, check_in.answers, history)
+    step = _step(protocol, check_in)
+    reask = None
+    if step is not None:
+        item, group, together = step
+        if group is not None:
+            updated, reask = _group_reply(protocol, check_in, group, together, reply, language)
+        else:
+            updated, reask = _item_reply(protocol, check_in, item, reply, language)
+        check_in = updated
+    after = score(protocol, check_in.pod, check_in.answers, history)
+    fired_before = {finding.rule for finding in before.findings}
+    return Turn(
+        check_in=check_in,
+        reask=reask,
+        assessment=after,
+        new_findings=tuple(f for f in after.findings if f.rule not in fired_before),
+        next_question=next_question(protocol, check_in, language),
+    )
+
+
+def _item_reply(
+    protocol: Protocol, check_in: CheckIn, item: Item, reply: str | Photo, language: str
+) -> tuple[CheckIn, str | None]:
+    parsed = parse_reply(item, reply, language, protocol.wordings[language])
+    if isinstance(parsed, ReAsk):
+        return check_in, parsed.hint
+    if isinstance(parsed, Skipped):
+        return replace(check_in, skipped=check_in.skipped | {item.id}), None
+    assert isinstance(parsed, Accepted)
+    return replace(check_in, answers={**check_in.answers, item.id: parsed.value}), None
+
+
+def _group_reply(
+    protocol: Protocol,
+    check_in: CheckIn,
+    group: Group,
+    together: list[str],
+    reply: str | Photo,
+    language: str,
+) -> tuple[CheckIn, str | None]:
+    wording = protocol.wordings[language]
+    text = plain(reply) if isinstance(reply, str) else ""
+    # The buttons' ids or labels (in any of the protocol's languages); "no" to "do you have
+    # any of these?" means none of them, "yes" means some.
+    said = read_yes_no(text, wording)
+    wordings = protocol.wordings.values()
+    if text in {NONE_OF_THESE, *(plain(w.none_of_these) for w in wordings)} or said is False:
+        reassuring: dict[str, Answer] = {}
+        for item_id in together:
+            grouped = protocol.item(item_id)
+            assert isinstance(grouped, YesNoItem)
+            reassuring[item_id] = not grouped.concerning
+        return replace(check_in, answers={**check_in.answers, **reassuring}), None
+    if text in {SOME_OF_THESE, *(plain(w.some_of_these) for w in wordings)} or said is True:
+        return replace(check_in, opened=check_in.opened | {group.id}), None
+    return check_in, wording.reask_choice

@@ -1,0 +1,72 @@
+"""Recovery milestones: met, behind or not judged at a check-in, and the recovery score.
+
+A milestone is judged at a check-in on or after its POD that answered its item: *met* when
+the answer satisfies it, *behind* when not. The recovery score is the share of the milestones
+due so far that were met at their latest judged check-in, 0–100, rounded half up (None while
+no milestone is due yet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from flows.answers import Answers
+from flows.compiled import CompiledMilestone
+
+Judged = Mapping[str, bool]  # milestone id → met, for the milestones judged at a check-in
+
+
+class Progress(StrEnum):
+    MET = "met"
+    BEHIND = "behind"
+    NOT_JUDGED = "not_judged"  # not due yet, or its question was not answered
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneStatus:
+    id: str
+    item: str
+    pod: int  # the POD from which it is due
+    status: Progress  # at this check-in
+    due: bool
+
+
+def judge(milestones: Sequence[CompiledMilestone], pod: int, answers: Answers) -> Judged:
+    judged = {}
+    for milestone in milestones:
+        if pod >= milestone.from_pod:
+            met = milestone.test(answers)
+            if met is not None:
+                judged[milestone.id] = met
+    return judged
+
+
+def statuses(
+    milestones: Sequence[CompiledMilestone], pod: int, judged: Judged
+) -> tuple[MilestoneStatus, ...]:
+    return tuple(
+        MilestoneStatus(m.id, m.item, m.from_pod, _progress(judged.get(m.id)), pod >= m.from_pod)
+        for m in milestones
+    )
+
+
+def _progress(met: bool | None) -> Progress:
+    if met is None:
+        return Progress.NOT_JUDGED
+    return Progress.MET if met else Progress.BEHIND
+
+
+def recovery_score(
+    milestones: Sequence[CompiledMilestone], pod: int, judgements: Sequence[Judged]
+) -> int | None:
+    """``judgements`` are the check-ins' judgements up to this one, oldest first."""
+    due = [m.id for m in milestones if m.from_pod <= pod]
+    if not due:
+        return None
+    met = 0
+    for milestone_id in due:
+        latest = next((j[milestone_id] for j in reversed(judgements) if milestone_id in j), False)
+        met += latest
+    return (200 * met + len(due)) // (2 * len(due))

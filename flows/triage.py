@@ -1,0 +1,85 @@
+"""Scoring a check-in: which rules fired, the tier, milestones and the recovery score.
+
+Pure and deterministic: the same protocol, POD, answers and history always give the same
+assessment. Missing answers never fire a rule and never raise; so scoring the answers given
+so far, after each reply, shows a red flag the moment it is answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from flows.answers import Answers, PastCheckIn
+from flows.compiled import Facts
+from flows.milestones import MilestoneStatus, judge, recovery_score, statuses
+from flows.schema.protocol import Protocol
+from flows.tiers import TIERS_BY_RANK, Tier
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule that fired: its id (as in alerts, logs and tests), tier, items and reason."""
+
+    rule: str
+    tier: Tier
+    items: tuple[str, ...]  # the answered items the rule looked at
+    reason: Mapping[str, str]  # per language, for nurses
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    tier: Tier  # the highest tier of any finding; green when none
+    findings: tuple[Finding, ...]  # most urgent first, then in the protocol's order
+    milestones: tuple[MilestoneStatus, ...]
+    recovery_score: int | None  # 0–100; None while no milestone is due
+
+
+def score(
+    protocol: Protocol, pod: int, answers: Answers, history: Sequence[PastCheckIn] = ()
+) -> Assessment:
+    """Assess a check-in on ``pod`` with ``answers`` (all or some), given the earlier
+    check-ins in ``history``, oldest first."""
+    return _assess(protocol, pod, answers, history, missed=False)
+
+
+def score_missed(protocol: Protocol, pod: int, history: Sequence[PastCheckIn] = ()) -> Assessment:
+    """Assess the check-in of ``pod`` that just went unanswered: only non-response rules can
+    fire (a run of missed check-ins counts this one and the missed ones just before it)."""
+    return _assess(protocol, pod, {}, history, missed=True)
+
+
+def _assess(
+    protocol: Protocol,
+    pod: int,
+    answers: Answers,
+    history: Sequence[PastCheckIn],
+    *,
+    missed: bool,
+) -> Assessment:
+    compiled = protocol.compiled
+    milestones = compiled.milestones
+    judgements = []
+    if milestones:
+        judgements = [
+            judge(milestones, past.pod, past.answers) for past in history if not past.missed
+        ]
+        judgements.append(judge(milestones, pod, answers))
+    facts = Facts(answers, pod, history, missed=missed, judged=judgements)
+    rules = compiled.rules
+    holds = [rule.check(facts) is True for rule in rules]
+    findings = sorted(
+        (
+            Finding(rule.id, rule.tier, tuple(i for i in rule.items if i in answers), rule.reason)
+            for rule, fired in zip(rules, holds, strict=True)
+            if fired and not any(holds[other] for other in rule.silenced_by)
+        ),
+        key=lambda finding: -finding.tier.rank,
+    )
+    top = max((finding.tier.rank for finding in findings), default=0)
+    return Assessment(
+        tier=TIERS_BY_RANK[top],
+        findings=tuple(findings),
+        milestones=statuses(milestones, pod, judgements[-1] if judgements else {}),
+        recovery_score=recovery_score(milestones, pod, judgements),
+    )

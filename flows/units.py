@@ -1,0 +1,44 @@
+"""Units of measure (UCUM codes) that typed replies may carry, and the conversions we know.
+
+Only linear conversions with exact textbook factors live here; a protocol can name any
+conversion below and the validator refuses the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Unit:
+    symbol: str  # what a patient reads
+    typed: tuple[str, ...]  # what a patient may type after the number, lower case
+
+
+UNITS: dict[str, Unit] = {
+    "Cel": Unit("°C", ("°c", "ºc", "c", "celsius")),
+    "[degF]": Unit("°F", ("°f", "ºf", "f", "fahrenheit")),
+    "kg": Unit("kg", ("kg", "kgs", "kilo", "kilos")),
+    "[lb_av]": Unit("lb", ("lb", "lbs", "pound", "pounds", "libras")),
+}
+
+
+def _fahrenheit_to_celsius(value: float) -> float:
+    return (value - 32.0) * 5.0 / 9.0
+
+
+def _pounds_to_kilograms(value: float) -> float:
+    return value * 0.45359237
+
+
+CONVERSIONS: dict[tuple[str, str], Callable[[float], float]] = {
+    ("[degF]", "Cel"): _fahrenheit_to_celsius,
+    ("[lb_av]", "kg"): _pounds_to_kilograms,
+}
+
+
+def symbol(code: str) -> str:
+    """How a unit is shown: its symbol when we know it, else its code."""
+    unit = UNITS.get(code)
+    return unit.symbol if unit else code

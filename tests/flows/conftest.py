@@ -1,0 +1,58 @@
+"""Protocols for the clinical tests: the two shipped spine pathways and a non-spine fixture."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from flows.loading import parse_protocol
+from flows.schema import Protocol
+
+PROTOCOLS_DIR = Path(__file__).parents[2] / "flows" / "protocols"
+FIXTURES_DIR = Path(__file__).parent / "fixtures"
+
+
+def load(path: Path) -> Protocol:
+    return parse_protocol(path.read_text(encoding="utf-8"), path.name)
+
+
+@pytest.fixture(scope="session")
+def miss() -> Protocol:
+    return load(PROTOCOLS_DIR / "spine-miss-lumbar.yaml")
+
+
+@pytest.fixture(scope="session")
+def open_lumbar() -> Protocol:
+    return load(PROTOCOLS_DIR / "spine-open-lumbar.yaml")
+
+
+@pytest.fixture(scope="session", params=["spine-miss-lumbar", "spine-open-lumbar"])
+def spine(request: pytest.FixtureRequest) -> Protocol:
+    """Each spine pathway in turn: the rules are the same in both."""
+    return load(PROTOCOLS_DIR / f"{request.param}.yaml")
+
+
+@pytest.fixture(scope="session")
+def hernia() -> Protocol:
+    """A made-up non-spine protocol (a test fixture, not clinical advice)."""
+    return load(FIXTURES_DIR / "hernia-test-fixture.yaml")
+
+
+EditMiss = Callable[..., Protocol]
+
+
+@pytest.fixture(scope="session")
+def edit_miss() -> EditMiss:
+    """The MIS protocol with some of its text replaced: ``edit_miss((old, new), ...)``."""
+    text = (PROTOCOLS_DIR / "spine-miss-lumbar.yaml").read_text(encoding="utf-8")
+
+    def edit(*replacements: tuple[str, str]) -> Protocol:
+        edited = text
+        for old, new in replacements:
+            assert edited.count(old) == 1, f"{old!r} is not in the protocol exactly once"
+            edited = edited.replace(old, new)
+        return parse_protocol(edited, "edited.yaml")
+
+    return edit

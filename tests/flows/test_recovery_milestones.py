@@ -1,0 +1,121 @@
+"""Recovery milestones of both pathways, and the recovery score (clinical file's table)."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.answers import PastCheckIn
+from flows.milestones import Progress
+from flows.schema import Protocol
+from flows.triage import score
+
+# milestone id: (item, comparison, threshold, a meeting answer, a behind answer, MISS POD, open POD)
+TABLE = {
+    "walking_in_room": ("walking", "at_least", "in_room", "in_room", "none", 1, 1),
+    "walking_indoors": ("walking", "at_least", "indoors", "indoors", "in_room", 2, 3),
+    "walking_outside_short": (
+        "walking",
+        "at_least",
+        "outside_short",
+        "outside_short",
+        "indoors",
+        7,
+        10,
+    ),
+    "walking_outside_long": (
+        "walking",
+        "at_least",
+        "outside_long",
+        "outside_long",
+        "outside_short",
+        14,
+        21,
+    ),
+    "back_pain_5": ("pain_back", "at_most", 5, 5, 6, 3, 5),
+    "back_pain_4": ("pain_back", "at_most", 4, 4, 5, 7, 10),
+    "back_pain_3": ("pain_back", "at_most", 3, 3, 4, 14, 21),
+    "back_pain_2": ("pain_back", "at_most", 2, 2, 3, 30, 42),
+    "bowels_3_days": ("bowels_days", "at_most", 3, 3, 4, 4, 5),
+}
+PATHWAY_COLUMN = {"spine-miss-lumbar": 5, "spine-open-lumbar": 6}
+CASES = [(pathway, milestone) for pathway in PATHWAY_COLUMN for milestone in TABLE]
+
+
+def due_pod(protocol: Protocol, milestone_id: str) -> int:
+    return int(TABLE[milestone_id][PATHWAY_COLUMN[protocol.id]])  # type: ignore[call-overload]
+
+
+def status(protocol: Protocol, milestone_id: str, pod: int, answers: dict[str, object]) -> Progress:
+    (found,) = [m for m in score(protocol, pod, answers).milestones if m.id == milestone_id]
+    return found.status
+
+
+def test_each_pathway_has_exactly_the_milestones_of_the_clinical_table(spine: Protocol) -> None:
+    got = {
+        m.id: (m.expect.item, m.expect.operator, m.expect.operand, m.from_pod)
+        for m in spine.milestones
+    }
+    want = {key: (*row[:3], due_pod(spine, key)) for key, row in TABLE.items()}
+    assert got == want
+
+
+@pytest.mark.parametrize(("pathway", "milestone_id"), CASES)
+def test_a_milestone_is_met_behind_or_not_judged(
+    pathway: str, milestone_id: str, miss: Protocol, open_lumbar: Protocol
+) -> None:
+    protocol = miss if pathway == "spine-miss-lumbar" else open_lumbar
+    item, _, _, good, poor, *_ = TABLE[milestone_id]
+    pod = due_pod(protocol, milestone_id)
+    assert status(protocol, milestone_id, pod, {item: good}) is Progress.MET
+    assert status(protocol, milestone_id, pod, {item: poor}) is Progress.BEHIND
+    assert status(protocol, milestone_id, pod, {}) is Progress.NOT_JUDGED
+    # The day before it is due, nothing is judged, whatever the answer.
+    assert status(protocol, milestone_id, pod - 1, {item: poor}) is Progress.NOT_JUDGED
+
+
+def test_mis_patients_are_expected_indoors_a_day_earlier(
+    miss: Protocol, open_lumbar: Protocol
+) -> None:
+    answers = {"walking": "in_room"}
+    assert status(miss, "walking_indoors", 2, answers) is Progress.BEHIND
+    assert status(open_lumbar, "walking_indoors", 2, answers) is Progress.NOT_JUDGED
+
+
+def test_the_recovery_score_counts_each_due_milestone_at_its_latest_judged_check_in(
+    miss: Protocol,
+) -> None:
+    history = [
+        PastCheckIn(1, {"walking": "in_room", "pain_back": 6}),
+        PastCheckIn(2, {"walking": "in_room", "pain_back": 6}),
+        PastCheckIn(3, {"walking": "indoors", "pain_back": 6}),
+    ]
+    # POD 4: due are walking_in_room, walking_indoors, back_pain_5, bowels_3_days.
+    # walking met at POD 3 and 4; back pain behind today; bowels never answered: 2 of 4.
+    assessment = score(miss, 4, {"walking": "indoors", "pain_back": 6}, history)
+    assert assessment.recovery_score == 50
+    # Back pain met today: 3 of 4.
+    assert score(miss, 4, {"pain_back": 5}, history).recovery_score == 75
+
+
+def test_the_recovery_score_uses_the_latest_answer_not_the_best(miss: Protocol) -> None:
+    history = [PastCheckIn(1, {"walking": "in_room"})]
+    assert score(miss, 1, {"walking": "in_room"}).recovery_score == 100
+    assert score(miss, 2, {"walking": "none"}, history).recovery_score == 0
+
+
+def test_the_recovery_score_rounds_half_up(miss: Protocol) -> None:
+    # POD 14 (MISS): 8 milestones due; 1 met of 8 = 12.5 → 13.
+    assert score(miss, 14, {"walking": "in_room"}).recovery_score == 13
+
+
+def test_there_is_no_recovery_score_before_any_milestone_is_due(miss: Protocol) -> None:
+    assessment = score(miss, 0, {"pain_back": 3})
+    assert assessment.recovery_score is None
+    assert not any(m.due for m in assessment.milestones)
+
+
+def test_a_missed_check_in_judges_nothing(miss: Protocol) -> None:
+    history = [PastCheckIn(1, {"walking": "in_room"}), PastCheckIn(2, missed=True)]
+    assessment = score(miss, 3, {}, history)
+    assert {m.status for m in assessment.milestones} == {Progress.NOT_JUDGED}
+    assert assessment.recovery_score == 33  # in_room met at POD 1; indoors, back pain unjudged
