@@ -25,6 +25,7 @@ class LoadedProtocol:
     source: str  # the file's name (shipped) or path (the hospital's folder)
     sha256: str  # of the file's bytes
     shipped: bool
+    text: str  # the file as reviewed, stored with its version in the database
 
 
 def parse_protocol_bytes(data: bytes, source: str, *, shipped: bool = False) -> LoadedProtocol:
@@ -35,7 +36,7 @@ def parse_protocol_bytes(data: bytes, source: str, *, shipped: bool = False) -> 
         line = data[: exc.start].count(b"\n") + 1
         raise ProtocolInvalid([Issue(source, line, "not UTF-8 text")]) from None
     protocol = parse_protocol(text, source)
-    return LoadedProtocol(protocol, source, hashlib.sha256(data).hexdigest(), shipped)
+    return LoadedProtocol(protocol, source, hashlib.sha256(data).hexdigest(), shipped, text)
 
 
 def read_protocol_file(path: Path) -> LoadedProtocol:

@@ -44,6 +44,12 @@ class Settings(BaseSettings):
         None, description="Folder of the hospital's own protocol files (*.yaml)"
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    bot_username: str | None = Field(
+        None, description="The bot's @username for enrolment links (else asked of Telegram)"
+    )
+    emergency_number: str | None = Field(
+        None, description="The emergency number patients are told to call, e.g. 112 or 911"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -73,6 +79,23 @@ class Settings(BaseSettings):
             raise ValueError(f"no such folder: {value}")
         return value
 
+    @field_validator("bot_username")
+    @classmethod
+    def _bot_username(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().removeprefix("@")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", value):
+            raise ValueError(f"not a Telegram username: {value!r}")
+        return value
+
+    @field_validator("emergency_number")
+    @classmethod
+    def _emergency_number(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[0-9][0-9 +-]{1,15}", value.strip()):
+            raise ValueError(f"not a phone number: {value!r}")
+        return value.strip() if value else None
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -89,6 +112,15 @@ class Settings(BaseSettings):
     @property
     def bot_file_base_url(self) -> str:
         return f"{self.telegram_api_url}/file/bot"
+
+    def require_emergency_number(self) -> str:
+        # Patients are told to call this number on a red flag: never guess it.
+        if self.emergency_number is None:
+            raise ConfigError(
+                "ERAS_EMERGENCY_NUMBER: required, the number patients call in an emergency "
+                "(e.g. 112 in Europe, 911 in North America)"
+            )
+        return self.emergency_number
 
     def require_token(self) -> str:
         if self.telegram_token is None:

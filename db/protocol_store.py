@@ -10,10 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import ProtocolVersion
 
 
-class VersionConflict(Exception):
-    """The same protocol version label was loaded before with different content."""
-
-
 async def register(
     session: AsyncSession,
     *,
@@ -24,22 +20,28 @@ async def register(
     content: str,
     now: datetime,
 ) -> tuple[ProtocolVersion, bool]:
-    """The stored version for this content, adding it if new; returns (row, added)."""
-    existing = await session.scalar(
+    """The stored version for this content, adding it if new; returns (row, added).
+
+    A changed file is a new version. When its author kept the old version label, the new
+    one is stored as ``LABEL+HASH8`` so that both stay addressable and neither is
+    mistaken for the other.
+    """
+    same_content = await session.scalar(
         select(ProtocolVersion).where(
+            ProtocolVersion.protocol_id == protocol_id,
+            ProtocolVersion.content_hash == content_hash,
+        )
+    )
+    if same_content is not None:
+        return same_content, False
+    label_taken = await session.scalar(
+        select(ProtocolVersion.id).where(
             ProtocolVersion.protocol_id == protocol_id, ProtocolVersion.version == version
         )
     )
-    if existing is not None:
-        if existing.content_hash != content_hash:
-            raise VersionConflict(
-                f"{source_name}: protocol '{protocol_id}' version '{version}' was loaded before "
-                "with different content; give the changed file a new version"
-            )
-        return existing, False
     row = ProtocolVersion(
         protocol_id=protocol_id,
-        version=version,
+        version=version if label_taken is None else f"{version}+{content_hash[:8]}",
         content_hash=content_hash,
         source_name=source_name,
         content=content,

@@ -11,9 +11,12 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cli.common import CommandFailed, echo_json, settings
+from bot.cli.common import CommandFailed, admin_ref, echo_json, settings, with_database
 from bot.cli.protocol_show import render
+from bot.clock import SystemClock
 from bot.protocols import (
     LoadedProtocol,
     UnknownProtocol,
@@ -22,12 +25,17 @@ from bot.protocols import (
     protocol_files,
     read_protocol_file,
 )
+from db.audit import append
+from db.models import ProtocolVersion
+from db.protocol_store import find, register
 from flows import (
     Assessment,
+    Protocol,
     ProtocolInvalid,
     answers_problems,
     diff_protocols,
     history_from_json,
+    parse_protocol,
     score,
     score_missed,
     to_fhir_questionnaire,
@@ -40,7 +48,8 @@ def _fail_with_issues(exc: ProtocolInvalid) -> None:
         click.echo(str(issue), err=True)
 
 
-def _all_protocols() -> dict[str, LoadedProtocol]:
+def all_protocols() -> dict[str, LoadedProtocol]:
+    """Shipped and folder protocols; an invalid file ends the command, naming the line."""
     try:
         return load_protocols(settings().protocols_dir)
     except ProtocolInvalid as exc:
@@ -50,7 +59,7 @@ def _all_protocols() -> dict[str, LoadedProtocol]:
 
 def _protocol(protocol_id: str) -> LoadedProtocol:
     try:
-        return find_protocol(_all_protocols(), protocol_id)
+        return find_protocol(all_protocols(), protocol_id)
     except UnknownProtocol as exc:
         raise CommandFailed(str(exc)) from None
 
@@ -93,7 +102,7 @@ def validate(paths: tuple[Path, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_protocols(as_json: bool) -> None:
     """List the protocols available: shipped, then ERAS_PROTOCOLS_DIR's."""
-    protocols = list(_all_protocols().values())
+    protocols = list(all_protocols().values())
     if as_json:
         echo_json(
             [
@@ -222,21 +231,126 @@ def export(protocol_id: str, format_: str, lang: str | None) -> None:
     echo_json(to_fhir_questionnaire(loaded.protocol, _language(loaded, lang)))
 
 
+def _protocol_at(spec: str) -> Protocol:
+    """A protocol from a FILE, or a stored version ID@VERSION from the database."""
+    path = Path(spec)
+    if path.is_file():
+        try:
+            return read_protocol_file(path).protocol
+        except ProtocolInvalid as exc:
+            _fail_with_issues(exc)
+            raise CommandFailed(f"{spec} must be valid to compare it") from None
+    protocol_id, _, version = spec.partition("@")
+    if not version:
+        raise CommandFailed(f"{spec!r} is neither a file nor ID@VERSION")
+
+    async def stored(sessions: async_sessionmaker[AsyncSession]) -> ProtocolVersion | None:
+        async with sessions() as session:
+            return await find(session, protocol_id, version)
+
+    row = with_database(stored)
+    if row is None:
+        raise CommandFailed(
+            f"no stored version {spec} (see `eras protocol versions {protocol_id}`)"
+        )
+    return parse_protocol(row.content, row.source_name)
+
+
 @protocol.command()
-@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def diff(old: Path, new: Path) -> None:
-    """List what changed from protocol file OLD to NEW, for review and sign-off."""
-    try:
-        before, after = read_protocol_file(old), read_protocol_file(new)
-    except ProtocolInvalid as exc:
-        _fail_with_issues(exc)
-        raise CommandFailed("both files must be valid to compare them") from None
-    changes = diff_protocols(before.protocol, after.protocol)
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+def diff(old: str, new: str) -> None:
+    """List what changed from OLD to NEW (each a FILE or ID@VERSION), for sign-off."""
+    changes = diff_protocols(_protocol_at(old), _protocol_at(new))
     for change in changes:
         click.echo(change)
     if not changes:
         click.echo("no changes")
+
+
+@protocol.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load(path: Path) -> None:
+    """Validate the protocol file PATH and store it as a version patients can be enrolled on."""
+    try:
+        loaded = read_protocol_file(path)
+    except ProtocolInvalid as exc:
+        _fail_with_issues(exc)
+        raise CommandFailed(f"{path} was not loaded") from None
+
+    async def store(sessions: async_sessionmaker[AsyncSession]) -> tuple[str, bool]:
+        now = SystemClock().now()
+        async with sessions.begin() as session:
+            row, added = await register(
+                session,
+                protocol_id=loaded.protocol.id,
+                version=loaded.protocol.version,
+                content_hash=loaded.sha256,
+                source_name=path.name,
+                content=loaded.text,
+                now=now,
+            )
+            if added:
+                await append(
+                    session,
+                    at=now,
+                    actor_kind="cli",
+                    actor_ref=admin_ref(),
+                    action="protocol.load",
+                    origin="cli",
+                    detail={
+                        "protocol": f"{row.protocol_id}@{row.version}",
+                        "sha256": row.content_hash,
+                    },
+                )
+            return row.version, added
+
+    version, added = with_database(store)
+    spec = f"{loaded.protocol.id}@{version}"
+    if not added:
+        click.echo(f"{spec} is already loaded (same content)")
+    elif version != loaded.protocol.version:
+        click.echo(
+            f"loaded {spec}: the file changed but still says version {loaded.protocol.version!r}; "
+            "it is stored under its own label. Give changed files a new version."
+        )
+    else:
+        click.echo(f"loaded {spec}")
+
+
+@protocol.command()
+@click.argument("protocol_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def versions(protocol_id: str, as_json: bool) -> None:
+    """List the stored versions of protocol ID, oldest first."""
+
+    async def stored(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, str]]:
+        async with sessions() as session:
+            rows = await session.scalars(
+                select(ProtocolVersion)
+                .where(ProtocolVersion.protocol_id == protocol_id)
+                .order_by(ProtocolVersion.id)
+            )
+            return [
+                {
+                    "version": r.version,
+                    "sha256": r.content_hash,
+                    "source": r.source_name,
+                    "loaded_at": r.loaded_at.isoformat(),
+                }
+                for r in rows
+            ]
+
+    rows = with_database(stored)
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo(f"no stored versions of {protocol_id} yet")
+    for r in rows:
+        click.echo(
+            f"{protocol_id}@{r['version']}  {r['sha256'][:12]}  {r['source']}  {r['loaded_at']}"
+        )
 
 
 @protocol.command()

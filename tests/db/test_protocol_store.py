@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.protocol_store import VersionConflict, find, register
+from db.protocol_store import find, register
 
 NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
@@ -35,14 +34,18 @@ async def test_loading_the_same_file_twice_adds_nothing(
     assert again.id == first.id
 
 
-async def test_changed_content_under_an_old_version_is_refused(
+async def test_changed_content_under_an_old_label_is_a_new_version(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessions.begin() as session:
-        await register(session, **_version("1", "a" * 64))  # type: ignore[arg-type]
-    with pytest.raises(VersionConflict, match="new version"):
-        async with sessions.begin() as session:
-            await register(session, **_version("1", "b" * 64))  # type: ignore[arg-type]
+        first, _ = await register(session, **_version("1", "a" * 64))  # type: ignore[arg-type]
+    async with sessions.begin() as session:
+        changed, added = await register(session, **_version("1", "b" * 64))  # type: ignore[arg-type]
+    assert added
+    assert changed.id != first.id
+    assert changed.version == "1+bbbbbbbb"
+    async with sessions() as session:
+        assert (await find(session, "spine-miss-lumbar", "1")).content_hash == "a" * 64  # type: ignore[union-attr]
 
 
 async def test_find_gives_a_named_version_or_the_newest(

@@ -1,0 +1,265 @@
+"""``eras enroll`` and ``eras patient``: enrolment and what admins see of it."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.cli.common import (
+    CommandFailed,
+    admin_ref,
+    echo_json,
+    settings,
+    valid_timezone,
+    with_database,
+)
+from bot.clock import SystemClock
+from bot.protocols import UnknownProtocol
+from bot.services.catalogue import ProtocolCatalogue
+from bot.services.enrolment import EnrolmentRefused, enrol
+from bot.services.protocol_change import set_protocol
+from bot.settings import Settings
+from db.audit import append
+from db.models import CheckIn, CheckInStatus, Episode, Patient, ProtocolVersion, Team
+
+
+def _catalogue() -> ProtocolCatalogue:
+    from bot.cli.protocol import all_protocols
+
+    return ProtocolCatalogue(all_protocols())
+
+
+def _bot_username(config: Settings) -> str:
+    """From the setting, or asked of Telegram with the bot's token."""
+    if config.bot_username:
+        return config.bot_username
+    if config.telegram_token is None:
+        raise CommandFailed("set ERAS_BOT_USERNAME (or ERAS_TELEGRAM_TOKEN) to make the link")
+    from telegram import Bot
+
+    async def ask() -> str:
+        async with Bot(config.require_token(), base_url=config.bot_api_base_url) as bot:
+            return str(bot.username)
+
+    try:
+        return asyncio.run(ask())
+    except Exception as error:
+        raise CommandFailed(
+            f"could not ask Telegram for the bot's username ({type(error).__name__}); "
+            "set ERAS_BOT_USERNAME"
+        ) from None
+
+
+def _write_qr(link: str, path: Path) -> None:
+    import segno
+
+    # High error correction: a discharge sheet gets folded, creased and photocopied.
+    segno.make(link, error="h").save(str(path), scale=8, border=4)
+
+
+@click.command()
+@click.option("--protocol", "protocol_spec", required=True, help="ID or ID@VERSION")
+@click.option("--surgery-date", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--team", "team_name", required=True, help="The care team (see `eras team list`)")
+@click.option("--ref", required=True, help="The hospital's pseudonymous reference")
+@click.option("--name", help="The patient's name, shown to the care team only")
+@click.option("--tz", "time_zone", callback=lambda c, p, v: v and valid_timezone(v))
+@click.option("--lang", "language", help="Language code, e.g. en or es")
+@click.option("--discharge-date", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--qr", "qr_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def enroll(
+    protocol_spec: str,
+    surgery_date: datetime,
+    team_name: str,
+    ref: str,
+    name: str | None,
+    time_zone: str | None,
+    language: str | None,
+    discharge_date: datetime | None,
+    qr_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Enrol a patient: the episode, its check-ins, and a one-time link to give them."""
+    config = settings()
+    catalogue = _catalogue()
+    username = _bot_username(config)
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> Any:
+        async with sessions.begin() as session:
+            return await enrol(
+                session,
+                catalogue,
+                protocol_id=protocol_spec,
+                team_name=team_name,
+                ref=ref,
+                surgery_date=surgery_date.date(),
+                discharge_date=discharge_date.date() if discharge_date else None,
+                name=name,
+                time_zone=time_zone,
+                language=language,
+                now=SystemClock().now(),
+                actor=admin_ref(),
+            )
+
+    try:
+        done = with_database(work)
+    except (EnrolmentRefused, UnknownProtocol) as error:
+        raise CommandFailed(str(error)) from None
+    link = f"https://t.me/{username}?start={done.token}"
+    if qr_path is not None:
+        _write_qr(link, qr_path)
+    if as_json:
+        echo_json(
+            {
+                "ref": done.ref,
+                "episode_id": done.episode_id,
+                "protocol": done.protocol_id,
+                "version": done.protocol_version,
+                "team": done.team,
+                "check_ins": done.check_ins,
+                "link": link,
+                "token": done.token,
+                "expires_at": done.token_expires_at.isoformat(),
+                "qr": str(qr_path) if qr_path else None,
+            }
+        )
+        return
+    click.echo(f"enrolled {done.ref} on {done.protocol_id}@{done.protocol_version}")
+    click.echo(f"{done.check_ins} check-ins planned; team {done.team}")
+    click.echo(f"one-time link (valid until {done.token_expires_at:%Y-%m-%d %H:%M} UTC):")
+    click.echo(f"  {link}")
+    if qr_path is not None:
+        click.echo(f"QR code written to {qr_path}")
+
+
+@click.group()
+def patient() -> None:
+    """Enrolled patients: list, show, change protocol."""
+
+
+async def _summaries(session: AsyncSession, ref: str | None) -> list[dict[str, Any]]:
+    done = func.count().filter(CheckIn.status == CheckInStatus.COMPLETED)
+    missed = func.count().filter(CheckIn.status == CheckInStatus.MISSED)
+    ahead = func.count().filter(CheckIn.status == CheckInStatus.SCHEDULED)
+    query = (
+        select(Patient, Episode, Team.name, ProtocolVersion, done, missed, ahead)
+        .join(Episode, Episode.patient_id == Patient.id)
+        .join(Team, Team.id == Episode.team_id)
+        .join(ProtocolVersion, ProtocolVersion.id == Episode.protocol_version_id)
+        .outerjoin(CheckIn, CheckIn.episode_id == Episode.id)
+        .group_by(Patient.id, Episode.id, Team.name, ProtocolVersion.id)
+        .order_by(Patient.ref, Episode.id)
+    )
+    if ref is not None:
+        query = query.where(Patient.ref == ref)
+    rows = (await session.execute(query)).all()
+    return [
+        {
+            "ref": p.ref,
+            "name": p.display_name,
+            "episode_id": e.id,
+            "status": e.status.value,
+            "team": team,
+            "protocol": f"{v.protocol_id}@{v.version}",
+            "surgery_date": e.surgery_date.isoformat(),
+            "discharge_date": e.discharge_date.isoformat() if e.discharge_date else None,
+            "language": p.language,
+            "timezone": p.timezone,
+            "telegram_linked": p.telegram_user_id is not None,
+            "check_ins": {"completed": d, "missed": m, "scheduled": a},
+        }
+        for p, e, team, v, d, m, a in rows
+    ]
+
+
+@patient.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def list_patients(as_json: bool) -> None:
+    """Every episode, one line each."""
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, Any]]:
+        async with sessions() as session:
+            return await _summaries(session, None)
+
+    rows = with_database(work)
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo("no patients enrolled yet")
+    for r in rows:
+        c = r["check_ins"]
+        click.echo(
+            f"{r['ref']:<12} {r['status']:<11} {r['protocol']:<22} surgery {r['surgery_date']}  "
+            f"check-ins {c['completed']} done, {c['missed']} missed, {c['scheduled']} ahead"
+        )
+
+
+@patient.command("show")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True)
+def show_patient(ref: str, as_json: bool) -> None:
+    """One patient's episodes and where they stand (the view is audited)."""
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, Any]]:
+        async with sessions.begin() as session:
+            rows = await _summaries(session, ref)
+            if rows:
+                await append(
+                    session,
+                    at=SystemClock().now(),
+                    actor_kind="cli",
+                    actor_ref=admin_ref(),
+                    action="patient.view",
+                    origin="cli",
+                    patient_ref=ref,
+                )
+            return rows
+
+    rows = with_database(work)
+    if not rows:
+        raise CommandFailed(f"no patient with reference {ref!r}")
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        c = r["check_ins"]
+        click.echo(f"{r['ref']}{' (' + r['name'] + ')' if r['name'] else ''}: {r['status']}")
+        click.echo(f"  protocol   {r['protocol']}, team {r['team']}")
+        click.echo(f"  surgery    {r['surgery_date']}, discharge {r['discharge_date'] or '-'}")
+        click.echo(f"  language   {r['language']}, time zone {r['timezone']}")
+        click.echo(f"  telegram   {'linked' if r['telegram_linked'] else 'not linked yet'}")
+        click.echo(
+            f"  check-ins  {c['completed']} completed, {c['missed']} missed, "
+            f"{c['scheduled']} scheduled"
+        )
+
+
+@patient.command("set-protocol")
+@click.argument("ref")
+@click.argument("spec", metavar="ID[@VERSION]")
+def set_protocol_command(ref: str, spec: str) -> None:
+    """Move patient REF to another protocol (version) from the next check-in on."""
+    catalogue = _catalogue()
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> Any:
+        async with sessions.begin() as session:
+            return await set_protocol(
+                session, catalogue, ref=ref, spec=spec, now=SystemClock().now(), actor=admin_ref()
+            )
+
+    try:
+        changed = with_database(work)
+    except (EnrolmentRefused, UnknownProtocol) as error:
+        raise CommandFailed(str(error)) from None
+    click.echo(
+        f"{changed.ref}: {changed.before} → {changed.after}; "
+        f"{changed.replanned} check-ins planned by the new version"
+    )
