@@ -96,3 +96,25 @@ def test_every_bad_variable_is_named_at_once(monkeypatch: pytest.MonkeyPatch) ->
         load_settings()
     assert "ERAS_TELEGRAM_API_URL" in str(error.value)
     assert "ERAS_LOG_LEVEL" in str(error.value)
+
+
+def test_running_without_an_emergency_number_names_the_variable() -> None:
+    result = eras("run", ERAS_TELEGRAM_TOKEN="123:abc")
+    assert result.returncode == 2
+    assert "ERAS_EMERGENCY_NUMBER" in result.stderr
+
+
+def test_the_bot_refuses_to_start_with_an_invalid_protocol_file(tmp_path: object) -> None:
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    (folder / "knee.yaml").write_text("id: knee\nversion: 1\nitems: [\n")
+    result = eras(
+        "run",
+        ERAS_TELEGRAM_TOKEN="123:abc",
+        ERAS_EMERGENCY_NUMBER="112",
+        ERAS_PROTOCOLS_DIR=str(folder),
+    )
+    assert result.returncode == 2
+    assert f"{folder / 'knee.yaml'}:" in result.stderr
+    assert "not starting" in result.stderr
