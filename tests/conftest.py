@@ -30,3 +30,7 @@ def require_postgres() -> str:
     if REQUIRE_POSTGRES:
         pytest.fail("ERAS_REQUIRE_POSTGRES=1 but ERAS_TEST_POSTGRES_URL is not set")
     pytest.skip("PostgreSQL not configured: set ERAS_TEST_POSTGRES_URL to run this test")
+
+
+# The Telegram sandbox: ``sandbox``, ``bot`` and ``application`` fixtures.
+from tests.sandbox_fixtures import application, bot, sandbox  # noqa: E402, F401
