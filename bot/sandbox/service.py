@@ -255,6 +255,23 @@ class Sandbox:
 
         return self._message_of(await self.ledger.wait_for(sent, timeout, after))
 
+    async def wait_until_fetched(
+        self,
+        update: JSON,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline reads better in tests
+    ) -> Call:
+        """The getUpdates call that handed ``update`` to a bot."""
+        update_id = update["update_id"]
+
+        def fetched(call: Call) -> bool:
+            return (
+                call.ok
+                and call.method == "getUpdates"
+                and any(u.get("update_id") == update_id for u in call.result)
+            )
+
+        return await self.ledger.wait_for(fetched, timeout)
+
     def _message_of(self, call: Call) -> JSON:
         if call.method == "copyMessage":
             assert isinstance(call.chat_id, int)
