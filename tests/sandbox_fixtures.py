@@ -34,15 +34,20 @@ async def sandbox() -> AsyncIterator[Sandbox]:
         yield sb
 
 
-@pytest.fixture
-async def bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
+def plain_bot(sandbox: Sandbox) -> Bot:
+    """A ``telegram.Bot`` on the sandbox (use ``async with``); each has its own connections."""
     settings = sandbox_settings(sandbox)
-    async with Bot(
+    return Bot(
         settings.require_token(),
         base_url=settings.bot_api_base_url,
         base_file_url=settings.bot_file_base_url,
-    ) as plain_bot:
-        yield plain_bot
+    )
+
+
+@pytest.fixture
+async def bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
+    async with plain_bot(sandbox) as running:
+        yield running
 
 
 async def start_application(sandbox: Sandbox, **options: int) -> Application:  # type: ignore[type-arg]

@@ -34,14 +34,18 @@ class SandboxClient:
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _call(self, method: str, path: str, **kwargs: Any) -> JSON:
         answer = await self._http.request(method, path, **kwargs)
         if answer.status_code != 200:
             raise SandboxControlError(answer.json().get("error", answer.text))
-        return answer.json()
+        body: JSON = answer.json()
+        return body
 
-    def _with_token(self, body: JSON) -> JSON:
-        return {**body, "token": self.token} if self.token else body
+    async def _act(self, path: str, body: JSON) -> Any:
+        """A person's action, addressed to this client's bot; returns the queued update."""
+        if self.token:
+            body = {**body, "token": self.token}
+        return (await self._call("POST", path, json=body))["update"]
 
     async def info(self) -> JSON:
         return await self._call("GET", "")
@@ -62,26 +66,32 @@ class SandboxClient:
     async def send_text(
         self, user_id: int, text: str, *, chat_id: int | None = None
     ) -> JSON | None:
-        body = self._with_token({"user_id": user_id, "text": text, "chat_id": chat_id})
-        return (await self._call("POST", "/send_text", json=body))["update"]
+        update: JSON | None = await self._act(
+            "/send_text", {"user_id": user_id, "text": text, "chat_id": chat_id}
+        )
+        return update
 
     async def press_button(
         self, user_id: int, message_id: int, data: str, *, chat_id: int | None = None
     ) -> JSON:
         body = {"user_id": user_id, "message_id": message_id, "data": data, "chat_id": chat_id}
-        return (await self._call("POST", "/press_button", json=self._with_token(body)))["update"]
+        update: JSON = await self._act("/press_button", body)
+        return update
 
-    async def send_photo(self, user_id: int, data: bytes, caption: str | None = None) -> JSON:
+    async def send_photo(
+        self, user_id: int, data: bytes, caption: str | None = None
+    ) -> JSON | None:
         body = {
             "user_id": user_id,
             "data_base64": base64.b64encode(data).decode(),
             "caption": caption,
         }
-        return (await self._call("POST", "/send_photo", json=self._with_token(body)))["update"]
+        update: JSON | None = await self._act("/send_photo", body)
+        return update
 
     async def send_raw_update(self, update: JSON) -> JSON:
-        body = self._with_token({"update": update})
-        return (await self._call("POST", "/updates", json=body))["update"]
+        queued: JSON = await self._act("/updates", {"update": update})
+        return queued
 
     async def calls(
         self,
@@ -97,7 +107,8 @@ class SandboxClient:
             query["method"] = method
         if chat_id is not None:
             query["chat_id"] = chat_id
-        return (await self._call("GET", "/calls", params=query))["calls"]
+        found: list[JSON] = (await self._call("GET", "/calls", params=query))["calls"]
+        return found
 
     async def wait_for_call(
         self,
@@ -115,7 +126,8 @@ class SandboxClient:
 
     async def messages_to(self, chat_id: int) -> list[JSON]:
         query = {"chat_id": chat_id, **({"token": self.token} if self.token else {})}
-        return (await self._call("GET", "/messages", params=query))["messages"]
+        messages: list[JSON] = (await self._call("GET", "/messages", params=query))["messages"]
+        return messages
 
     async def fail_next(
         self,

@@ -110,7 +110,8 @@ class Ledger:
         waiter = (predicate, future)
         self._waiters.append(waiter)
         try:
-            return await asyncio.wait_for(future, timeout)
+            async with asyncio.timeout(timeout):
+                return await future
         except TimeoutError:
             recent = ", ".join(f"{c.method}→{c.outcome}" for c in self._calls[-8:]) or "none"
             raise TimeoutError(

@@ -10,6 +10,7 @@ The server runs on the caller's event loop, so in-process tests need no threads.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any, Self
@@ -271,6 +272,16 @@ class Sandbox:
             )
 
         return await self.ledger.wait_for(fetched, timeout)
+
+    async def wait_for_poller(
+        self,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline reads better in tests
+        *,
+        bot: BotRef = None,
+    ) -> None:
+        """Return once a getUpdates of the bot is waiting at the server for updates."""
+        async with asyncio.timeout(timeout):
+            await self.bot(bot).updates.poll_waiting.wait()
 
     def _message_of(self, call: Call) -> JSON:
         if call.method == "copyMessage":

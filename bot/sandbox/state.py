@@ -130,6 +130,7 @@ class UpdateQueue:
         self.next_update_id = 1
         self.allowed: frozenset[str] | None = None  # None: Telegram's default set
         self.poll_generation = 0  # a newer getUpdates ends an older, still waiting one
+        self.poll_waiting = asyncio.Event()  # set while a getUpdates waits for updates
         self._changed = asyncio.Event()
 
     def push(self, update: JSON) -> JSON:
@@ -166,8 +167,11 @@ class UpdateQueue:
     async def changed(self, within: float) -> None:
         """Return at the next change, or after ``within`` seconds."""
         event = self._changed
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+        # that comes just as the event is set, and the caller would then never stop.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), within)
+            async with asyncio.timeout(within):
+                await event.wait()
 
 
 @dataclass

@@ -37,7 +37,11 @@ async def get_updates(ctx: Context) -> list[JSON]:
         remaining = deadline - time.monotonic()
         if updates or remaining <= 0 or ctx.world.closing:
             return [dict(update) for update in updates]
-        await queue.changed(remaining)
+        queue.poll_waiting.set()
+        try:
+            await queue.changed(remaining)
+        finally:
+            queue.poll_waiting.clear()
 
 
 def _refuse_while_webhook(bot: BotAccount) -> None:
