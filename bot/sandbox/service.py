@@ -44,14 +44,16 @@ class Sandbox:
         bot_username: str = state.DEFAULT_BOT_USERNAME,
         limits: Limits | None = None,
         clock: Callable[[], float] = time.time,
+        limits_clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``clock`` gives the wall time stamped on messages (``date``); tests may move it."""
+        """``clock`` is the wall time stamped on messages (``date``); ``limits_clock`` the
+        monotonic time flood limits are counted in. Tests may stop or move either."""
         self.host, self.port = host, port
         self.token = token
         self.world = World(bot_username=bot_username, clock=clock)
         self.ledger = Ledger()
         self.faults = FaultPlan()
-        self.flood = FloodControl(limits)
+        self.flood = FloodControl(limits, limits_clock)
         self.people = People(self.world)
         self.webhooks = WebhookCourier(self.world)
         self.url = ""
