@@ -37,7 +37,8 @@ class SandboxClient:
     async def _call(self, method: str, path: str, **kwargs: Any) -> JSON:
         answer = await self._http.request(method, path, **kwargs)
         if answer.status_code != 200:
-            raise SandboxControlError(answer.json().get("error", answer.text))
+            is_json = answer.headers.get("content-type", "").startswith("application/json")
+            raise SandboxControlError(answer.json().get("error") if is_json else answer.text)
         body: JSON = answer.json()
         return body
 
@@ -48,7 +49,7 @@ class SandboxClient:
         return (await self._call("POST", path, json=body))["update"]
 
     async def info(self) -> JSON:
-        return await self._call("GET", "")
+        return await self._call("GET", "/")
 
     async def reset(self) -> None:
         await self._call("POST", "/reset")

@@ -44,6 +44,7 @@ class ControlApi:
 
         return [
             route("GET", "", self.info),
+            route("GET", "/", self.info),
             route("POST", "/reset", self.reset),
             route("POST", "/users", self.add_user),
             route("POST", "/users/{user_id}/block", self.block),

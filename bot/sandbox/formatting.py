@@ -33,6 +33,7 @@ _HTML_TAGS = {
     "blockquote": "blockquote",
     "tg-emoji": "custom_emoji",
 }
+_TAG_NAME_END = re.compile(r"[\s>]|$")
 _HTML_ESCAPES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _MARKDOWN_V2_RESERVED = set("_*[]()~`>#+-=|{}.!")
 _COMMAND = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w@])")
@@ -102,9 +103,6 @@ class _Builder:
 
 
 class _Html(_Builder):
-    def __init__(self, source: str) -> None:
-        super().__init__(source)
-
     def parse(self) -> tuple[str, list[Entity]]:
         open_tags: list[tuple[str, int, Entity, int]] = []  # name, start, entity, byte offset
         i = 0
@@ -112,14 +110,19 @@ class _Html(_Builder):
         while i < len(text):
             char = text[i]
             if char == "<":
+                # As Telegram reads a tag: the name runs to a space or ">", then the rest.
+                name_end = _TAG_NAME_END.search(text, i + 1)
+                assert name_end is not None  # the pattern also matches at the end
+                name = text[i + 1 : name_end.start()].lower()
+                if not name.startswith("/") and name_end.start() < len(text):
+                    self._check_supported(name, i)
                 end = text.find(">", i)
                 if end == -1:
                     raise _cant_parse(f"Unclosed start tag at byte offset {self.byte_offset(i)}")
-                tag = text[i + 1 : end]
-                if tag.startswith("/"):
-                    self._close(tag[1:].strip().lower(), open_tags, i)
+                if name.startswith("/"):
+                    self._close(name[1:], open_tags, i)
                 else:
-                    open_tags.append(self._open(tag, i))
+                    open_tags.append(self._open(name, text[name_end.start() : end], i))
                 i = end + 1
             elif char == "&":
                 end = text.find(";", i)
@@ -139,14 +142,12 @@ class _Html(_Builder):
             raise _cant_parse(f'Can\'t find end tag corresponding to start tag "{name}"')
         return self.result()
 
-    def _open(self, tag: str, index: int) -> tuple[str, int, Entity, int]:
-        name, _, attributes = tag.strip().partition(" ")
-        name = name.lower()
-        kind = _HTML_TAGS.get(name)
-        if kind is None or (name == "span" and "tg-spoiler" not in attributes):
+    def _open(self, name: str, attributes: str, index: int) -> tuple[str, int, Entity, int]:
+        if name == "span" and "tg-spoiler" not in attributes:
             raise _cant_parse(
-                f'Unsupported start tag "{name}" at byte offset {self.byte_offset(index)}'
+                f'Tag "span" must have class "tg-spoiler" at byte offset {self.byte_offset(index)}'
             )
+        kind = _HTML_TAGS[name]
         entity: Entity = {"type": kind}
         attrs = dict(re.findall(r'([\w-]+)\s*=\s*"([^"]*)"', attributes))
         if kind == "text_link":
@@ -154,6 +155,12 @@ class _Html(_Builder):
         if kind == "pre" and "class" in attrs:
             entity["language"] = attrs["class"].removeprefix("language-")
         return name, self.position, entity, self.byte_offset(index)
+
+    def _check_supported(self, name: str, index: int) -> None:
+        if name not in _HTML_TAGS:
+            raise _cant_parse(
+                f'Unsupported start tag "{name}" at byte offset {self.byte_offset(index)}'
+            )
 
     def _close(self, name: str, open_tags: list[tuple[str, int, Entity, int]], index: int) -> None:
         if not open_tags or open_tags[-1][0] != name:
