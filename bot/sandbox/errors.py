@@ -71,7 +71,6 @@ CHAT_NOT_FOUND = "chat not found"
 BLOCKED = "bot was blocked by the user"
 DEACTIVATED = "user is deactivated"
 CANNOT_INITIATE = "bot can't initiate conversation with a user"
-KICKED = "bot was kicked from the group chat"
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"

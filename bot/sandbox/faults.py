@@ -25,8 +25,10 @@ class Fault:
 class ErrorFault(Fault):
     """Answers with a Telegram error instead of doing the method."""
 
+    answer: ClassVar[ApiError]  # what faults without fields always answer
+
     def error(self) -> ApiError:
-        raise NotImplementedError
+        return ApiError(self.answer.status, self.answer.description)
 
 
 @dataclass(frozen=True)
@@ -41,43 +43,33 @@ class TooManyRequests(ErrorFault):
 @dataclass(frozen=True)
 class Blocked(ErrorFault):
     kind = "blocked"
-
-    def error(self) -> ApiError:
-        return errors.forbidden(errors.BLOCKED)
+    answer = errors.forbidden(errors.BLOCKED)
 
 
 @dataclass(frozen=True)
 class Deactivated(ErrorFault):
     kind = "deactivated"
-
-    def error(self) -> ApiError:
-        return errors.forbidden(errors.DEACTIVATED)
+    answer = errors.forbidden(errors.DEACTIVATED)
 
 
 @dataclass(frozen=True)
 class ChatNotFound(ErrorFault):
     kind = "chat_not_found"
-
-    def error(self) -> ApiError:
-        return errors.bad_request(errors.CHAT_NOT_FOUND)
+    answer = errors.bad_request(errors.CHAT_NOT_FOUND)
 
 
 @dataclass(frozen=True)
 class CantParseEntities(ErrorFault):
     kind = "cant_parse_entities"
-
-    def error(self) -> ApiError:
-        return errors.bad_request(
-            "can't parse entities: Can't find end of the entity starting at byte offset 0"
-        )
+    answer = errors.bad_request(
+        "can't parse entities: Can't find end of the entity starting at byte offset 0"
+    )
 
 
 @dataclass(frozen=True)
 class NotModified(ErrorFault):
     kind = "not_modified"
-
-    def error(self) -> ApiError:
-        return errors.bad_request(errors.NOT_MODIFIED)
+    answer = errors.bad_request(errors.NOT_MODIFIED)
 
 
 @dataclass(frozen=True)
@@ -96,9 +88,7 @@ class Conflict(ErrorFault):
     """Another process is polling with the same token."""
 
     kind = "conflict"
-
-    def error(self) -> ApiError:
-        return errors.conflict(errors.OTHER_POLLER)
+    answer = errors.conflict(errors.OTHER_POLLER)
 
 
 @dataclass(frozen=True)
@@ -106,9 +96,7 @@ class Unauthorized(ErrorFault):
     """The token was revoked."""
 
     kind = "unauthorized"
-
-    def error(self) -> ApiError:
-        return errors.unauthorized()
+    answer = errors.unauthorized()
 
 
 @dataclass(frozen=True)

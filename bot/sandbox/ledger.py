@@ -16,7 +16,9 @@ OK = "ok"  # answered {"ok": true}
 ERROR = "error"  # answered {"ok": false} (a Telegram error, natural or injected)
 DROPPED = "dropped"  # connection closed without an answer
 MALFORMED = "malformed"  # answered with a body that is not JSON
-ABANDONED = "abandoned"  # the client went away before the answer (e.g. its read timeout)
+# The client went away before the answer (e.g. its read timeout); ``result`` is set if the
+# method was done all the same.
+ABANDONED = "abandoned"
 
 
 @dataclass

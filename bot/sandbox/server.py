@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import web
@@ -85,6 +85,7 @@ class BotApi:
                 parameters=answer.parameters,
             )
 
+        answer: _Answer | None = None
         try:
             try:
                 params = await read_params(request)
@@ -93,8 +94,12 @@ class BotApi:
             else:
                 fault = self.faults.take(token, method, chat_id_of(params))
                 answer = await self._answer(token, method, params, fault)
+                if isinstance(fault, Slow) and fault.delivered:
+                    await asyncio.sleep(fault.seconds)  # done; only the answer is late
         except asyncio.CancelledError:
-            record(_Answer(ledger.ABANDONED, None))
+            # The client gave up; what was done (``result``) stays on record.
+            answer = answer or _Answer(ledger.ABANDONED, None)
+            record(replace(answer, outcome=ledger.ABANDONED, status=None))
             raise
         record(answer)
         if answer.outcome == ledger.DROPPED:
@@ -115,8 +120,6 @@ class BotApi:
             if isinstance(fault, Slow) and not fault.delivered:
                 await asyncio.sleep(fault.seconds)
             result = None if skip_method else await self._call(token, method, params)
-            if isinstance(fault, Slow) and fault.delivered:
-                await asyncio.sleep(fault.seconds)
         except ApiError as exc:
             return _failure(exc)
         if isinstance(fault, DropConnection):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from telegram import (
     Bot,
@@ -112,35 +114,34 @@ async def test_html_is_turned_into_text_and_entities(sandbox: Sandbox, bot: Bot)
     assert [(e.type, e.offset, e.length) for e in sent.entities] == [("bold", 0, 8)]
 
 
-async def test_broken_html_cannot_be_parsed(sandbox: Sandbox, bot: Bot) -> None:
+@pytest.mark.parametrize(
+    ("text", "options", "reason"),
+    [
+        ("pain <5 is fine", {"parse_mode": ParseMode.HTML}, "Can't parse entities"),
+        ("Day 3.", {"parse_mode": ParseMode.MARKDOWN_V2}, "reserved and must be escaped"),
+        (" ", {}, "Message text is empty"),
+        ("x" * 4097, {}, "Message is too long"),
+        (
+            "Fever?",
+            {
+                "reply_markup": InlineKeyboardMarkup(
+                    [[InlineKeyboardButton("Y", callback_data="x" * 65)]]
+                )
+            },
+            "Button_data_invalid",  # callback data is at most 64 bytes
+        ),
+    ],
+    ids=["broken html", "unescaped markdown", "empty", "too long", "long callback data"],
+)
+async def test_messages_telegram_would_refuse_are_refused(
+    sandbox: Sandbox, bot: Bot, text: str, options: dict[str, Any], reason: str
+) -> None:
     alice = patient(sandbox)
 
-    with pytest.raises(tg.BadRequest, match="Can't parse entities"):
-        await bot.send_message(alice.chat_id, "pain <5 is fine", parse_mode=ParseMode.HTML)
+    with pytest.raises(tg.BadRequest, match=reason):
+        await bot.send_message(alice.chat_id, text, **options)
 
-
-async def test_unescaped_markdown_v2_cannot_be_parsed(sandbox: Sandbox, bot: Bot) -> None:
-    alice = patient(sandbox)
-
-    with pytest.raises(tg.BadRequest, match="reserved and must be escaped"):
-        await bot.send_message(alice.chat_id, "Day 3.", parse_mode=ParseMode.MARKDOWN_V2)
-
-
-async def test_empty_and_too_long_texts_are_refused(sandbox: Sandbox, bot: Bot) -> None:
-    alice = patient(sandbox)
-
-    with pytest.raises(tg.BadRequest, match="Message text is empty"):
-        await bot.send_message(alice.chat_id, " ")
-    with pytest.raises(tg.BadRequest, match="Message is too long"):
-        await bot.send_message(alice.chat_id, "x" * 4097)
-
-
-async def test_callback_data_over_64_bytes_is_refused(sandbox: Sandbox, bot: Bot) -> None:
-    alice = patient(sandbox)
-    too_long = InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="x" * 65)]])
-
-    with pytest.raises(tg.BadRequest, match="Button_data_invalid"):
-        await bot.send_message(alice.chat_id, "Fever?", reply_markup=too_long)
+    assert sandbox.messages_to(alice) == []
 
 
 async def test_pressing_a_button_sends_its_callback_data(sandbox: Sandbox, bot: Bot) -> None:

@@ -46,11 +46,6 @@ def find(name: str) -> Method | None:
     return _METHODS.get(name.lower())
 
 
-def names() -> list[str]:
-    _load()
-    return sorted(_METHODS)
-
-
 def _load() -> None:
     # Importing the modules registers their methods.
     from bot.sandbox.methods import media, messages, profile, updates  # noqa: F401

@@ -150,13 +150,17 @@ def apply_edit(ctx: Context, conversation: Conversation, message: JSON, changes:
     return dict(message)
 
 
+def _text(ctx: Context, too_long: str) -> JSON:
+    content = formatted(ctx, "text", MAX_TEXT, too_long)
+    if not content.get("text", "").strip():
+        raise bad_request("message text is empty")
+    return content
+
+
 @bot_method("sendMessage")
 def send_message(ctx: Context) -> JSON:
     chat = ctx.world.writable_chat(ctx.bot, chat_id_of(ctx.params))
-    content = formatted(ctx, "text", MAX_TEXT, "message is too long")
-    if not content.get("text", "").strip():
-        raise bad_request("message text is empty")
-    return post(ctx, chat, content)
+    return post(ctx, chat, _text(ctx, "message is too long"))
 
 
 @bot_method("editMessageText")
@@ -164,10 +168,7 @@ def edit_message_text(ctx: Context) -> JSON:
     conversation, message = editable(ctx)
     if "text" not in message:
         raise bad_request("there is no text in the message to edit")
-    content = formatted(ctx, "text", MAX_TEXT, "MESSAGE_TOO_LONG")
-    if not content.get("text", "").strip():
-        raise bad_request("message text is empty")
-    return apply_edit(ctx, conversation, message, content)
+    return apply_edit(ctx, conversation, message, _text(ctx, "MESSAGE_TOO_LONG"))
 
 
 @bot_method("editMessageReplyMarkup")
