@@ -127,7 +127,7 @@ class ControlApi:
         return _group(group)
 
     def migrate(self, r: Request) -> JSON:
-        return _group(self.sb.migrate_to_supergroup(r.group()))
+        return _group(self.sb.migrate_to_supergroup(r.group(), bot=r.bot))
 
     def send_text(self, r: Request) -> JSON:
         update = self.sb.send_text(

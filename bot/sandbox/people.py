@@ -105,6 +105,18 @@ class People:
         person.deactivated = True
         person.first_name = "Deleted Account"
 
+    def upgrade_group(self, bot: BotAccount, group: Group) -> Group:
+        """An admin upgrades the group: it gets a new id, and the bot is told in both chats."""
+        supergroup = self.world.migrate(group)
+        for chat, service in (
+            (group, {"migrate_to_chat_id": supergroup.id}),
+            (supergroup, {"migrate_from_chat_id": group.id}),
+        ):
+            message = {"message_id": 0, "chat": chat.as_chat(), "date": self.world.now()}
+            stored = bot.conversation(chat.id).add({**message, **service})
+            bot.updates.push({"message": dict(stored)})
+        return supergroup
+
     def raw(self, bot: BotAccount, update: JSON) -> JSON:
         """Any update at all, as given (an ``update_id`` is added when it has none)."""
         return bot.updates.push(update)

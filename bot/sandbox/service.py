@@ -199,9 +199,10 @@ class Sandbox:
     def delete_account(self, person: Person) -> None:
         self.people.delete_account(person)
 
-    def migrate_to_supergroup(self, group: Group) -> Group:
-        """The group is upgraded; its old id answers 400 with ``migrate_to_chat_id``."""
-        return self.world.migrate(group)
+    def migrate_to_supergroup(self, group: Group, *, bot: BotRef = None) -> Group:
+        """The group is upgraded: the bot gets the two service messages Telegram sends, and
+        the old id answers 400 with ``migrate_to_chat_id`` from then on."""
+        return self.people.upgrade_group(self.bot(bot), group)
 
     # Faults and limits ------------------------------------------------------------------
 
@@ -295,7 +296,9 @@ class Sandbox:
     def messages_to(self, chat: ChatRef, *, bot: BotRef = None) -> list[JSON]:
         """The bot's messages in ``chat`` as they stand now (edited, not deleted), oldest first."""
         account = self.bot(bot)
-        return [m for m in self.chat_history(chat, bot=bot) if m["from"]["id"] == account.id]
+        return [
+            m for m in self.chat_history(chat, bot=bot) if m.get("from", {}).get("id") == account.id
+        ]
 
     def chat_history(self, chat: ChatRef, *, bot: BotRef = None) -> list[JSON]:
         """Every message in ``chat`` the bot can see, from anyone, oldest first."""

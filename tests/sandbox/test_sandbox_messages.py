@@ -339,3 +339,16 @@ async def test_get_me_is_the_bot(sandbox: Sandbox, bot: Bot) -> None:
     me = await bot.get_me()
 
     assert (me.id, me.username, me.is_bot) == (sandbox.bot_id, sandbox.bot_username, True)
+
+
+async def test_upgrading_a_group_tells_the_bot_the_new_id(sandbox: Sandbox, bot: Bot) -> None:
+    ward = sandbox.group("Ward 5")
+
+    spine = sandbox.migrate_to_supergroup(ward)
+
+    old_chat, new_chat = (u.message for u in await bot.get_updates())
+    assert old_chat is not None and new_chat is not None
+    assert (old_chat.chat_id, old_chat.migrate_to_chat_id) == (ward.chat_id, spine.chat_id)
+    assert (new_chat.chat_id, new_chat.migrate_from_chat_id) == (spine.chat_id, ward.chat_id)
+    with pytest.raises(tg.ChatMigrated):
+        await bot.send_message(ward.chat_id, "Alert")
