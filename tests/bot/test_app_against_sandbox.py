@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from telegram import Update
 from telegram import error as tg
-from telegram.ext import Application
+from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.app import WELCOME
 from bot.sandbox import (
@@ -47,6 +48,23 @@ async def test_start_is_answered_with_the_welcome(sandbox: Sandbox, application:
     assert reply["text"] == WELCOME
     assert reply["from"]["username"] == sandbox.bot_username
     assert sandbox.ledger.calls("getUpdates")  # it came in by long polling
+
+
+async def test_a_deep_link_payload_reaches_the_command_handler_as_its_argument(
+    sandbox: Sandbox, application: App
+) -> None:
+    payloads: list[list[str]] = []
+
+    async def remember(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        payloads.append(list(context.args or []))
+
+    application.add_handler(CommandHandler("start", remember), group=-1)  # before the reply
+    alice = sandbox.user("Alice")
+
+    sandbox.open_deep_link(alice, "enrol-3f9a")
+
+    await sandbox.wait_for_message(alice)
+    assert payloads == [["enrol-3f9a"]]
 
 
 async def test_retry_after_is_waited_out_before_the_chat_is_tried_again(

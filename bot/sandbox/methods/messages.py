@@ -210,11 +210,12 @@ def forward_message(ctx: Context) -> JSON:
     original = _source(ctx, "message to forward not found")
     chat = ctx.world.writable_chat(ctx.bot, chat_id_of(ctx.params))
     content = strip_envelope(original)
-    content["forward_origin"] = {
-        "type": "user",
-        "sender_user": original["from"],
-        "date": original["date"],
-    }
+    sender = original.get("from")
+    content["forward_origin"] = (
+        {"type": "user", "sender_user": sender, "date": original["date"]}
+        if sender
+        else {"type": "hidden_user", "sender_user_name": "Telegram", "date": original["date"]}
+    )
     return post(ctx, chat, content)
 
 
