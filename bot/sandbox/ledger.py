@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 # How a call ended, from the client's point of view.
@@ -19,6 +19,9 @@ MALFORMED = "malformed"  # answered with a body that is not JSON
 # The client went away before the answer (e.g. its read timeout); ``result`` is set if the
 # method was done all the same.
 ABANDONED = "abandoned"
+
+
+_JSON_TYPES = (str, int, float, bool, list, dict, type(None))
 
 
 @dataclass
@@ -49,7 +52,13 @@ class Call:
         return (self.parameters or {}).get("retry_after")
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The call as JSON; an uploaded file shows as a short description, not its bytes."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["params"] = {
+            name: value if isinstance(value, _JSON_TYPES) else repr(value)
+            for name, value in self.params.items()
+        }
+        return data
 
 
 Predicate = Callable[[Call], bool]

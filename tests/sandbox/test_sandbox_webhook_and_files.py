@@ -96,6 +96,9 @@ async def test_an_uploaded_photo_downloads_as_the_same_bytes(sandbox: Sandbox, b
     assert bytes(await photo.download_as_bytearray()) == PNG
     again = await bot.send_photo(alice.chat_id, sent.photo[-1].file_id)
     assert again.photo[-1].file_id == sent.photo[-1].file_id
+    upload = sandbox.ledger.calls("sendPhoto")[0]
+    described = upload.to_json()["params"]["photo"]
+    assert described.startswith("<upload ") and described.endswith(f" {len(PNG)} bytes>")
 
 
 async def test_a_photo_a_person_sends_can_be_downloaded(sandbox: Sandbox, bot: Bot) -> None:
