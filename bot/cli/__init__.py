@@ -10,6 +10,7 @@ import click
 
 from bot.cli.common import run_cli
 from bot.cli.db import db
+from bot.cli.demo import demo
 from bot.cli.patient import enroll, patient
 from bot.cli.protocol import protocol
 from bot.cli.run import run
@@ -24,6 +25,7 @@ def cli() -> None:
 
 
 cli.add_command(db)
+cli.add_command(demo)
 cli.add_command(enroll)
 cli.add_command(patient)
 cli.add_command(protocol)

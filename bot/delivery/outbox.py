@@ -88,7 +88,8 @@ async def _call(bot: Bot, method: str, chat_id: int, payload: dict[str, Any]) ->
     raise ValueError(f"the outbox cannot send {method!r}")
 
 
-Hook = Callable[[AsyncSession, OutboxMessage, Classified], Awaitable[None]]
+# Called in the transaction that records the outcome, with the instant it was recorded.
+Hook = Callable[[AsyncSession, OutboxMessage, Classified, datetime], Awaitable[None]]
 
 
 @dataclass
@@ -251,4 +252,4 @@ class OutboxSender:
                 .execution_options(synchronize_session=False)
             )
             for hook in hooks:
-                await hook(session, message, verdict)
+                await hook(session, message, verdict, now)
