@@ -6,7 +6,6 @@ database without a checkout or an ``alembic.ini``.
 
 from __future__ import annotations
 
-
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext

@@ -174,7 +174,7 @@ async def answer(
         chat.send(render.message(turn.reask), "reask", checkin_id=row.id)
         chat.send(render.question(row.id, current), "checkin_question", checkin_id=row.id)
         return
-    late = chat.now > row.missed_at
+    late = chat.now >= row.missed_at
     for item_id, value in turn.check_in.answers.items():
         if item_id not in state.answers:
             chat.session.add(
@@ -253,7 +253,7 @@ async def _complete(
         protocol_version_id=version_id or row.protocol_version_id,
     )
     lang = chat.language
-    late = chat.now > row.missed_at
+    late = chat.now >= row.missed_at
     lines = [t(lang, "checkin_late_answer" if late else "checkin_complete")]
     if assessment.tier is not Tier.GREEN:  # the green advice already says "on track"
         lines.append(t(lang, "checkin_summary_flagged"))
