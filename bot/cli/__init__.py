@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.alert import alert
 from bot.cli.common import run_cli
 from bot.cli.db import db
 from bot.cli.demo import demo
@@ -24,6 +25,7 @@ def cli() -> None:
     """ERAS follow-up bot for spine surgery: protocols, teams, enrolment and the bot itself."""
 
 
+cli.add_command(alert)
 cli.add_command(db)
 cli.add_command(demo)
 cli.add_command(enroll)

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -27,6 +27,7 @@ from bot.i18n import t
 from bot.render import patient as render
 from bot.services import checkins
 from bot.services.context import Services, unit_of_work
+from bot.services.enrolment import materialise
 from bot.services.first_contact import (
     consent,
     linked_patient,
@@ -200,7 +201,7 @@ async def text(update: Update, context: Context) -> None:
             await _menu(svc, chat, menu[typed])
             return
         if chat.patient.awaiting == "timezone":
-            await _set_timezone(chat, typed)
+            await _set_timezone(svc, chat, typed)
             return
         row = await checkins.open_checkin(session, chat.episode.id)
         if row is None:
@@ -349,7 +350,7 @@ async def _answers(chat: PatientChat, checkin_id: int) -> list[Answer]:
     return list(await chat.session.scalars(select(Answer).where(Answer.checkin_id == checkin_id)))
 
 
-async def _set_timezone(chat: PatientChat, typed: str) -> None:
+async def _set_timezone(svc: Services, chat: PatientChat, typed: str) -> None:
     try:
         ZoneInfo(typed)
     except (ZoneInfoNotFoundError, ValueError):
@@ -357,6 +358,27 @@ async def _set_timezone(chat: PatientChat, typed: str) -> None:
         return
     chat.patient.timezone = typed
     chat.patient.awaiting = None
+    # The schedule is local time: check-ins not yet sent move with the new zone.
+    await chat.session.execute(
+        update(CheckIn)
+        .where(
+            CheckIn.episode_id == chat.episode.id,
+            CheckIn.status == CheckInStatus.SCHEDULED,
+            CheckIn.due_at > chat.now,
+        )
+        .values(status=CheckInStatus.CANCELLED)
+    )
+    version = await chat.session.get_one(ProtocolVersion, chat.episode.protocol_version_id)
+    materialise(
+        chat.session,
+        chat.episode,
+        version.id,
+        svc.catalogue.of(version),
+        typed,
+        chat.now,
+        only_due_after_now=True,
+    )
+    await chat.session.flush()
     chat.send(
         render.message(
             t(chat.language, "timezone_set", timezone=typed, next_checkin=await _next(chat))

@@ -302,3 +302,79 @@ async def test_the_same_update_delivered_twice_changes_nothing(journey: Journey)
     await journey.settle()
     assert await _count(journey, Answer) == answers
     assert len(journey.texts(maria)) == sent
+
+
+async def test_an_edited_answer_never_changes_what_was_recorded(journey: Journey) -> None:
+    maria, _ = await journey.enrolled_patient()
+    await journey.at(POD1_9AM)
+    while journey.question_id(maria) != "temperature":
+        await journey.press(maria, buttons(journey.last(maria))[0][1])
+    typed = journey.sandbox.send_text(maria, "37.2")
+    await journey.settle()
+    assert typed is not None
+    journey.sandbox.edit_text(maria, typed["message"], "39.5")
+    await journey.settle()
+    assert journey.texts(maria)[-1] == t("en", "edited_ignored")
+    async with journey.runtime.sessions() as session:
+        values = list(
+            await session.scalars(select(Answer.value).where(Answer.item_id == "temperature"))
+        )
+    assert values == [37.2]
+
+
+async def test_a_new_time_zone_moves_the_checkins_not_yet_sent(journey: Journey) -> None:
+    maria, _ = await journey.enrolled_patient()
+    await journey.type(maria, "/timezone")
+    await journey.type(maria, "Mars/Olympus_Mons")
+    assert "Mars/Olympus_Mons" in journey.texts(maria)[-1]
+    await journey.type(maria, "America/New_York")
+    assert journey.texts(maria)[-1].startswith("Your time zone is now America/New_York")
+    await journey.at(POD1_9AM)  # 09:00 in Madrid is 03:00 in New York: nothing yet
+    assert journey.question_id(maria) is None
+    await journey.at(local(SURGERY + timedelta(days=1), 9, "America/New_York"))
+    assert journey.question_id(maria) == "red_flags"
+
+
+async def test_a_wound_photo_is_kept_as_telegrams_file_id(journey: Journey) -> None:
+    maria, _ = await journey.enrolled_patient()
+    await journey.at(local(SURGERY + timedelta(days=3), 9, MADRID))
+    for _ in range(30):
+        if "photo of your wound" in journey.last(maria).get("text", ""):
+            break
+        if journey.question_id(maria) is None:
+            await journey.type(maria, "1")
+        else:
+            await journey.press(maria, buttons(journey.last(maria))[0][1])
+    journey.sandbox.send_photo(maria, b"\x89PNG not really a wound")
+    await journey.settle()
+    async with journey.runtime.sessions() as session:
+        value = await session.scalar(select(Answer.value).where(Answer.item_id == "wound_photo"))
+    assert isinstance(value, str) and value
+
+
+async def test_alerts_are_listed_for_admins(
+    journey: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    maria, _ = await journey.enrolled_patient()
+    await journey.at(POD1_9AM)
+    await journey.answer(maria, "none")
+    await journey.answer(maria, "normal")
+    await journey.answer(maria, "soaked")
+    monkeypatch.setenv("ERAS_DATABASE_URL", journey.runtime.settings.database_url)
+    import asyncio
+
+    result = await asyncio.to_thread(CliRunner().invoke, cli, ["alert", "list", "--open", "--json"])
+    assert result.exit_code == 0, result.output
+    [alert] = json.loads(result.output)
+    assert (alert["patient"], alert["tier"], alert["rules"]) == (
+        "P-001",
+        "red_urgent",
+        ["wound_bleeding"],
+    )
+    assert alert["findings"][0]["answers"] == {"wound_bleeding": "soaked"}
