@@ -6,11 +6,15 @@ was processed, and a callback's data is only a request, checked against the data
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -66,6 +70,31 @@ async def _chat_for(session: Any, update: Update, now: Any) -> PatientChat | Non
         return None
     patient, episode = linked
     return PatientChat(session, patient, episode, now)
+
+
+@asynccontextmanager
+async def _turn(update: Update, context: Context) -> AsyncIterator[Turn | None]:
+    """The update's unit of work, with the patient behind it (None: already handled)."""
+    svc = services(context)
+    async with unit_of_work(svc, update) as session:
+        if session is None:
+            yield None
+            return
+        yield Turn(svc, session, await _chat_for(session, update, svc.clock.now()))
+
+
+@dataclass
+class Turn:
+    svc: Services
+    session: AsyncSession
+    chat: PatientChat | None  # None: this Telegram account is no enrolled patient
+
+    def stranger(self, update: Update, key: str = "start_without_link") -> None:
+        """Answer someone who is not (yet) a patient: nothing about any patient in it."""
+        user, where = update.effective_user, update.effective_chat
+        if where is not None:
+            language = words().language(user.language_code if user else None)
+            _say(self.session, where.id, t(language, key), self.svc.clock.now())
 
 
 def _say(session: Any, chat_id: int, text: str, now: Any) -> None:
@@ -133,15 +162,12 @@ async def _next(chat: PatientChat) -> str:
 
 async def button(update: Update, context: Context) -> None:
     """Every inline button of the patient's chat: answers, consent, settings, pause."""
-    svc = services(context)
     query = update.callback_query
     if query is None or query.data is None:
         return
-    async with unit_of_work(svc, update) as session:
-        if session is not None:
-            chat = await _chat_for(session, update, svc.clock.now())
-            if chat is not None:
-                await _pressed(svc, chat, query.data)
+    async with _turn(update, context) as turn:
+        if turn is not None and turn.chat is not None:
+            await _pressed(turn.svc, turn.chat, query.data)
     await query.answer()
 
 
@@ -162,11 +188,11 @@ async def _pressed(svc: Services, chat: PatientChat, data: str) -> None:
             version = await chat.session.get_one(ProtocolVersion, chat.episode.protocol_version_id)
             await consent(chat, choice == "yes", svc.catalogue.of(version).schedule.time)
     elif kind == render.SETTINGS and rest == "language":
-        chat.send(render.choose_language(lang, _languages(svc, chat)), "choose_language")
+        chat.send(render.choose_language(lang, await _languages(svc, chat)), "choose_language")
     elif kind == render.SETTINGS and rest == "timezone":
         chat.patient.awaiting = "timezone"
         chat.send(render.message(t(lang, "timezone_prompt")), "timezone_prompt")
-    elif kind == render.LANGUAGE and rest in _languages(svc, chat):
+    elif kind == render.LANGUAGE and rest in await _languages(svc, chat):
         chat.patient.language = rest
         chat.send(render.message(t(rest, "language_set"), render.menu(rest)), "language_set")
     elif kind == render.PAUSE and rest == "yes":
@@ -175,21 +201,23 @@ async def _pressed(svc: Services, chat: PatientChat, data: str) -> None:
         chat.send(render.message(t(lang, "stop_cancelled")), "reply")
 
 
-def _languages(svc: Services, chat: PatientChat) -> list[str]:
-    return [code for code in words().languages]
+async def _languages(svc: Services, chat: PatientChat) -> list[str]:
+    """Languages both the bot and the patient's protocol speak."""
+    version = await chat.session.get_one(ProtocolVersion, chat.episode.protocol_version_id)
+    spoken = svc.catalogue.of(version).languages
+    return [code for code in words().languages if code in spoken]
 
 
 async def text(update: Update, context: Context) -> None:
-    svc = services(context)
     message = update.effective_message
     if message is None or message.text is None:
         return
-    async with unit_of_work(svc, update) as session:
-        if session is None:
+    async with _turn(update, context) as turn:
+        if turn is None:
             return
-        chat = await _chat_for(session, update, svc.clock.now())
+        svc, session, chat = turn.svc, turn.session, turn.chat
         if chat is None:
-            _say(session, message.chat_id, t("en", "start_without_link"), svc.clock.now())
+            turn.stranger(update)
             return
         typed = message.text.strip()
         menu = {
@@ -211,17 +239,14 @@ async def text(update: Update, context: Context) -> None:
 
 
 async def photo(update: Update, context: Context) -> None:
-    svc = services(context)
     message = update.effective_message
     if message is None or not message.photo:
         return
-    async with unit_of_work(svc, update) as session:
-        if session is None:
+    async with _turn(update, context) as turn:
+        if turn is None or turn.chat is None:
             return
-        chat = await _chat_for(session, update, svc.clock.now())
-        if chat is None:
-            return
-        row = await checkins.open_checkin(session, chat.episode.id)
+        svc, chat = turn.svc, turn.chat
+        row = await checkins.open_checkin(turn.session, chat.episode.id)
         if row is None:
             chat.send(render.message(t(chat.language, "photo_not_asked")), "reply")
             return
@@ -231,28 +256,23 @@ async def photo(update: Update, context: Context) -> None:
 
 async def edited(update: Update, context: Context) -> None:
     """An edit never changes a recorded answer; the patient is told how to report a change."""
-    svc = services(context)
-    async with unit_of_work(svc, update) as session:
-        if session is None:
-            return
-        chat = await _chat_for(session, update, svc.clock.now())
-        if chat is not None:
-            chat.send(render.message(t(chat.language, "edited_ignored")), "reply")
+    async with _turn(update, context) as turn:
+        if turn is not None and turn.chat is not None:
+            turn.chat.send(render.message(t(turn.chat.language, "edited_ignored")), "reply")
 
 
 async def command(update: Update, context: Context) -> None:
     """/help, /checkin, /status, /stop, /language, /timezone."""
-    svc = services(context)
     message = update.effective_message
     if message is None or message.text is None:
         return
     name = message.text.split()[0].lstrip("/").split("@")[0].lower()
-    async with unit_of_work(svc, update) as session:
-        if session is None:
+    async with _turn(update, context) as turn:
+        if turn is None:
             return
-        chat = await _chat_for(session, update, svc.clock.now())
+        svc, chat = turn.svc, turn.chat
         if chat is None:
-            _say(session, message.chat_id, t("en", "start_without_link"), svc.clock.now())
+            turn.stranger(update)
             return
         keys = {"help": "menu_concern", "checkin": "menu_checkin", "status": "menu_status"}
         if name in keys:
@@ -261,7 +281,8 @@ async def command(update: Update, context: Context) -> None:
             chat.send(render.confirm_pause(chat.language), "confirm_pause")
         elif name == "language":
             chat.send(
-                render.choose_language(chat.language, _languages(svc, chat)), "choose_language"
+                render.choose_language(chat.language, await _languages(svc, chat)),
+                "choose_language",
             )
         elif name == "timezone":
             chat.patient.awaiting = "timezone"
