@@ -136,10 +136,12 @@ class OutboxSender:
             *(self._deliver_chat(messages) for messages in by_chat.values()),
             return_exceptions=True,
         )
+        attempted = 0
         for result in results:
             if isinstance(result, BaseException):
                 raise result
-        return len(claimed)
+            attempted += result
+        return attempted
 
     async def _claim(self, limit: int) -> list[OutboxMessage]:
         now = self._clock.now()
@@ -180,30 +182,60 @@ class OutboxSender:
                 },
             )
 
-    async def _deliver_chat(self, messages: list[OutboxMessage]) -> None:
-        for message in messages:
+    async def _deliver_chat(self, messages: list[OutboxMessage]) -> int:
+        """Send a chat's messages in order; returns how many were tried."""
+        for index, message in enumerate(messages):
             delay = self._pacer.wait_for(message.chat_id)
             if delay > 0:
                 await asyncio.sleep(delay)
             async with self._slots:
                 self._pacer.sent(message.chat_id)
-                try:
-                    sent = await _call(self._bot, message.method, message.chat_id, message.payload)
-                except Exception as error:
-                    verdict = classify(error)
-                    message_id = None
-                else:
-                    verdict = Classified(Outcome.DELIVERED, "ok")
-                    message_id = sent.message_id if isinstance(sent, Message) else None
-            await self._record(message, verdict, message_id)
-            if verdict.outcome is Outcome.FATAL:
-                raise FatalDeliveryError(verdict.reason)
-            if verdict.outcome is Outcome.RETRY and verdict.retry_after:
-                return  # the rest of this chat waits for the next round, after the hold
+                verdict, message_id = await self._send(message)
+            again = await self._record(message, verdict, message_id)
+            if again is not None:
+                # A chat's messages keep their order: the ones after a message that must go
+                # again wait with it, back in the queue rather than stranded under the lease.
+                await self._hand_back(messages[index + 1 :], again)
+                if verdict.outcome is Outcome.FATAL:
+                    raise FatalDeliveryError(verdict.reason)
+                return index + 1
+        return len(messages)
+
+    async def _send(self, message: OutboxMessage) -> tuple[Classified, int | None]:
+        try:
+            sent = await _call(self._bot, message.method, message.chat_id, message.payload)
+        except Exception as error:
+            return classify(error), None
+        return Classified(Outcome.DELIVERED, "ok"), (
+            sent.message_id if isinstance(sent, Message) else None
+        )
+
+    async def _hand_back(self, messages: list[OutboxMessage], not_before: datetime) -> None:
+        """Claimed messages that were not tried go back to the queue as they were."""
+        if not messages:
+            return
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_([message.id for message in messages]),
+                    OutboxMessage.lease_owner == self._owner,
+                    OutboxMessage.status == OutboxStatus.SENDING,
+                )
+                .values(
+                    status=OutboxStatus.PENDING,
+                    not_before=not_before,
+                    attempts=OutboxMessage.attempts - 1,  # the claim counted a try
+                    lease_owner=None,
+                    lease_until=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
 
     async def _record(
         self, message: OutboxMessage, verdict: Classified, message_id: int | None
-    ) -> None:
+    ) -> datetime | None:
+        """Store what became of the message; returns when it is due again, None if settled."""
         now = self._clock.now()
         values: dict[str, Any] = {"lease_owner": None, "lease_until": None}
         hooks: list[Hook] = []
@@ -252,3 +284,7 @@ class OutboxSender:
             )
             for hook in hooks:
                 await hook(session, message, verdict)
+        if values["status"] is not OutboxStatus.PENDING:
+            return None
+        due: datetime = values.get("not_before", now)
+        return due

@@ -26,6 +26,7 @@ from bot.delivery.outbox import (
     PRIORITY_EMERGENCY,
     PRIORITY_ROUTINE,
     DeliveryHooks,
+    FatalDeliveryError,
     OutboxSender,
     enqueue,
 )
@@ -44,6 +45,8 @@ from bot.sandbox import (
     Sandbox,
     ServerError,
     Slow,
+    TooManyRequests,
+    Unauthorized,
 )
 from db.claims import claim
 from db.models import OutboxMessage, OutboxStatus
@@ -217,6 +220,35 @@ async def test_a_chat_gets_its_messages_by_priority_then_in_the_order_they_were_
 # Telegram's limits ----------------------------------------------------------------------
 
 
+async def test_retry_after_holds_the_chat_and_nothing_reaches_it_before_then(
+    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, sender: OutboxSender
+) -> None:
+    alice, bob = patient(sandbox, "Alice"), patient(sandbox, "Bob")
+    first = await put(sessions, clock, alice.chat_id, "first")
+    second = await put(sessions, clock, alice.chat_id, "second")
+    await put(sessions, clock, bob.chat_id, "to Bob")
+    sandbox.fail_next("sendMessage", chat_id=alice.chat_id, error=TooManyRequests(retry_after=1))
+
+    await sender.deliver_due()
+
+    refused = (await row(sessions, first), await row(sessions, second))
+    assert [m.status for m in refused] == [OutboxStatus.PENDING] * 2
+    assert all(m.not_before >= clock.now() + timedelta(seconds=1) for m in refused)
+    assert refused[0].last_error is not None and "RetryAfter" in refused[0].last_error
+    assert texts(sandbox, bob) == ["to Bob"]  # another chat is not held
+    assert texts(sandbox, alice) == []
+
+    # The database's clock says it is time; Telegram's real second may not have passed yet.
+    clock.advance(timedelta(seconds=1))
+    assert await sender.deliver_due() == 2
+
+    assert texts(sandbox, alice) == ["first", "second"]
+    refusal, *after = sandbox.ledger.calls("sendMessage", chat_id=alice.chat_id)
+    assert (refusal.status, refusal.retry_after) == (429, 1)
+    assert [call.ok for call in after] == [True, True]
+    assert all(call.at - refusal.done_at >= 1.0 for call in after)
+
+
 async def test_a_private_chat_gets_at_most_one_message_a_second(
     sandbox: Sandbox, sessions: Sessions, clock: FakeClock, bot: Bot
 ) -> None:
@@ -296,6 +328,28 @@ async def test_server_errors_are_retried_with_a_growing_pause(
     await sender.deliver_due()
     assert (await row(sessions, message_id)).status == OutboxStatus.SENT
     assert texts(sandbox, alice) == ["Check-in"]
+
+
+async def test_the_messages_after_one_that_must_go_again_wait_with_it(
+    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, sender: OutboxSender
+) -> None:
+    alice = patient(sandbox)
+    first = await put(sessions, clock, alice.chat_id, "question 1")
+    second = await put(sessions, clock, alice.chat_id, "question 2")
+    sandbox.fail_next("sendMessage", error=ServerError(502))
+
+    assert await sender.deliver_due() == 1
+
+    waiting = await row(sessions, second)
+    assert (waiting.status, waiting.attempts, waiting.lease_owner) == (
+        OutboxStatus.PENDING,
+        0,
+        None,
+    )
+    assert waiting.not_before == (await row(sessions, first)).not_before
+    clock.advance(timedelta(seconds=2))
+    assert await sender.deliver_due() == 2
+    assert texts(sandbox, alice) == ["question 1", "question 2"]
 
 
 def closed_port() -> int:
@@ -445,6 +499,24 @@ async def test_a_group_upgraded_to_a_supergroup_gets_the_message_at_its_new_id(
 
     assert (await row(sessions, message_id)).status == OutboxStatus.SENT
     assert texts(sandbox, supergroup) == ["New alert: Alice"]
+
+
+async def test_a_revoked_token_stops_the_sender_and_keeps_the_messages(
+    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, sender: OutboxSender
+) -> None:
+    alice = patient(sandbox)
+    first = await put(sessions, clock, alice.chat_id, "first")
+    second = await put(sessions, clock, alice.chat_id, "second")
+    sandbox.fail_next("sendMessage", error=Unauthorized())
+
+    with pytest.raises(FatalDeliveryError, match="Unauthorized"):
+        await sender.deliver_due()
+
+    for message_id in (first, second):
+        kept = await row(sessions, message_id)
+        assert (kept.status, kept.lease_owner) == (OutboxStatus.PENDING, None)
+    await sender.deliver_due()  # a new token, or Telegram back to its senses
+    assert texts(sandbox, alice) == ["first", "second"]
 
 
 # Leases ---------------------------------------------------------------------------------
