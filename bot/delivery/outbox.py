@@ -185,11 +185,8 @@ class OutboxSender:
     async def _deliver_chat(self, messages: list[OutboxMessage]) -> int:
         """Send a chat's messages in order; returns how many were tried."""
         for index, message in enumerate(messages):
-            delay = self._pacer.wait_for(message.chat_id)
-            if delay > 0:
-                await asyncio.sleep(delay)
             async with self._slots:
-                self._pacer.sent(message.chat_id)
+                await self._take_turn(message.chat_id)
                 verdict, message_id = await self._send(message)
             again = await self._record(message, verdict, message_id)
             if again is not None:
@@ -200,6 +197,15 @@ class OutboxSender:
                     raise FatalDeliveryError(verdict.reason)
                 return index + 1
         return len(messages)
+
+    async def _take_turn(self, chat_id: int) -> None:
+        """Wait until the pacer lets a message go to the chat and count it, in one step.
+
+        Other chats wait for the same overall slot: each looks again after its sleep, and
+        only the one that finds the slot free takes it."""
+        while (delay := self._pacer.wait_for(chat_id)) > 0:
+            await asyncio.sleep(delay)
+        self._pacer.sent(chat_id)
 
     async def _send(self, message: OutboxMessage) -> tuple[Classified, int | None]:
         try:

@@ -265,6 +265,21 @@ async def test_a_private_chat_gets_at_most_one_message_a_second(
     assert texts(sandbox, alice) == ["message 0", "message 1", "message 2"]
 
 
+async def test_many_chats_at_once_stay_under_the_overall_limit(
+    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, bot: Bot
+) -> None:
+    sandbox.enforce_limits(True, Limits(overall_per_second=10, overall_burst=2))
+    wards = [sandbox.group(f"Ward {n}") for n in range(8)]
+    for ward in wards:
+        await put(sessions, clock, ward.chat_id, "Daily digest")
+
+    pacer = Pacer(overall_per_second=10)
+    assert await make_sender(sessions, bot, clock, pacer=pacer).deliver_due() == 8
+
+    assert [call.status for call in sandbox.ledger.calls("sendMessage")] == [200] * 8
+    assert await statuses(sessions) == [OutboxStatus.SENT] * 8
+
+
 # What Telegram answers ------------------------------------------------------------------
 
 
