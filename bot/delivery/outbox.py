@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +34,10 @@ PRIORITY_CONVERSATION = 3
 PRIORITY_ROUTINE = 5
 
 MAX_BACKOFF = timedelta(minutes=5)
+# The longest one round waits for Telegram's limits; a chat whose turn is further off goes
+# back to the queue until then, so one busy group neither holds up the round (and the
+# emergency message claimed by the next) nor keeps its messages past their lease.
+MAX_ROUND = timedelta(seconds=10)
 
 
 def enqueue(
@@ -128,12 +133,13 @@ class OutboxSender:
     async def deliver_due(self, limit: int = 200) -> int:
         """Claim what is due and send it; returns how many messages were attempted."""
         claimed = await self._claim(limit)
+        deadline = time.monotonic() + min(MAX_ROUND, self._lease / 2).total_seconds()
         by_chat: dict[int, list[OutboxMessage]] = {}
         for message in claimed:
             by_chat.setdefault(message.chat_id, []).append(message)
         # Chats in parallel, each chat's messages in order.
         results = await asyncio.gather(
-            *(self._deliver_chat(messages) for messages in by_chat.values()),
+            *(self._deliver_chat(messages, deadline) for messages in by_chat.values()),
             return_exceptions=True,
         )
         attempted = 0
@@ -182,12 +188,17 @@ class OutboxSender:
                 },
             )
 
-    async def _deliver_chat(self, messages: list[OutboxMessage]) -> int:
+    async def _deliver_chat(self, messages: list[OutboxMessage], deadline: float) -> int:
         """Send a chat's messages in order; returns how many were tried."""
         for index, message in enumerate(messages):
             async with self._slots:
-                await self._take_turn(message.chat_id)
-                verdict, message_id = await self._send(message)
+                wait = await self._take_turn(message.chat_id, deadline)
+                if wait is None:
+                    verdict, message_id = await self._send(message)
+            if wait is not None:
+                later = self._clock.now() + timedelta(seconds=wait)
+                await self._hand_back(messages[index:], later)
+                return index
             again = await self._record(message, verdict, message_id)
             if again is not None:
                 # A chat's messages keep their order: the ones after a message that must go
@@ -198,14 +209,18 @@ class OutboxSender:
                 return index + 1
         return len(messages)
 
-    async def _take_turn(self, chat_id: int) -> None:
-        """Wait until the pacer lets a message go to the chat and count it, in one step.
+    async def _take_turn(self, chat_id: int, deadline: float) -> float | None:
+        """Wait until the pacer lets a message go to the chat and count it, in one step;
+        returns None, or the seconds still to wait when the turn comes after ``deadline``.
 
         Other chats wait for the same overall slot: each looks again after its sleep, and
         only the one that finds the slot free takes it."""
         while (delay := self._pacer.wait_for(chat_id)) > 0:
+            if time.monotonic() + delay > deadline:
+                return delay
             await asyncio.sleep(delay)
         self._pacer.sent(chat_id)
+        return None
 
     async def _send(self, message: OutboxMessage) -> tuple[Classified, int | None]:
         try:

@@ -280,6 +280,32 @@ async def test_many_chats_at_once_stay_under_the_overall_limit(
     assert await statuses(sessions) == [OutboxStatus.SENT] * 8
 
 
+async def test_a_group_over_its_limit_is_handed_back_for_later_instead_of_waited_for(
+    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, bot: Bot
+) -> None:
+    sandbox.enforce_limits(True, Limits(group_per_minute=5, group_burst=5))
+    ward = sandbox.group("Ward 5")
+    for n in range(7):
+        await put(sessions, clock, ward.chat_id, f"alert {n}")
+    sender = make_sender(sessions, bot, clock, pacer=Pacer(group_per_minute=5))
+
+    async with asyncio.timeout(10):  # the next slot is a minute away: not waited for here
+        assert await sender.deliver_due() == 5
+
+    assert [call.status for call in sandbox.ledger.calls("sendMessage")] == [200] * 5
+    assert texts(sandbox, ward) == [f"alert {n}" for n in range(5)]
+    async with sessions() as session:
+        later = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
+            )
+        )
+    assert [m.payload["text"] for m in later] == ["alert 5", "alert 6"]
+    for message in later:
+        assert message.not_before >= clock.now() + timedelta(seconds=55)
+        assert (message.attempts, message.lease_owner, message.uncertain_at) == (0, None, None)
+
+
 # What Telegram answers ------------------------------------------------------------------
 
 
