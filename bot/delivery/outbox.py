@@ -297,12 +297,17 @@ class OutboxSender:
                 verdict.reason,
             )
         async with self._sessions.begin() as session:
-            await session.execute(
+            result = await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == message.id, OutboxMessage.lease_owner == self._owner)
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                # The lease lapsed and another sender took the message over: what happens
+                # to it is theirs to record and announce. The rest of the chat stops here.
+                log.warning("outbox message %s: lease lost before its outcome", message.id)
+                return now
             for hook in hooks:
                 await hook(session, message, verdict)
         if values["status"] is not OutboxStatus.PENDING:

@@ -647,6 +647,28 @@ async def test_a_second_lapsed_lease_is_final_never_a_third_copy(
     assert sandbox.ledger.calls("sendMessage") == []
 
 
+async def test_a_sender_that_lost_its_lease_records_nothing_and_tells_no_one(
+    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, bot: Bot, heard: Heard
+) -> None:
+    alice = patient(sandbox)
+    message_id = await put(sessions, clock, alice.chat_id, "Check-in")
+
+    async with Stalled(sandbox, sessions, clock, "sender-a", heard) as slow:
+        clock.advance(LAPSE)
+        await make_sender(sessions, bot, clock, "sender-b", heard=heard).deliver_due()
+        [taken_over] = sandbox.messages_to(alice)
+        slow.release.set()  # the first sender wakes up, and its copy goes through too
+        assert slow.task is not None
+        await slow.task
+
+    stored = await row(sessions, message_id)
+    assert (stored.status, stored.telegram_message_id) == (
+        OutboxStatus.SENT,
+        taken_over["message_id"],
+    )
+    assert heard.told("delivered") == [message_id]
+
+
 # Several senders ------------------------------------------------------------------------
 
 
