@@ -209,6 +209,29 @@ def handled(application: App) -> list[str]:
     return texts
 
 
+async def test_each_stored_update_reaches_the_application_once(
+    sandbox: Sandbox,
+    sessions: Sessions,
+    clock: FakeClock,
+    application: App,
+    handled: list[str],
+    open_poller: Callable[[], Poller],
+) -> None:
+    alice = sandbox.user("Alice")
+    for text in ("hello", "pain 3", "no fever"):
+        sandbox.send_text(alice, text)
+    await open_poller().poll_once(wait_seconds=0)
+    processor = InboxProcessor(sessions, application, clock)
+
+    # Two runs at once (a tick that overlaps the last one), then one more.
+    await asyncio.gather(processor.process_pending(), processor.process_pending())
+    assert await processor.process_pending() == 0
+
+    assert handled == ["hello", "pain 3", "no fever"]
+    rows = await stored(sessions)
+    assert [(row.processed_at, row.attempts, row.error) for row in rows] == [(START, 1, None)] * 3
+
+
 async def test_a_malformed_update_is_set_aside_without_its_content_in_the_log(
     sessions: Sessions,
     clock: FakeClock,
