@@ -41,6 +41,7 @@ from bot.sandbox import (
     Fault,
     Group,
     Limits,
+    MalformedBody,
     Person,
     Sandbox,
     ServerError,
@@ -221,8 +222,10 @@ async def test_a_chat_gets_its_messages_by_priority_then_in_the_order_they_were_
 
 
 async def test_retry_after_holds_the_chat_and_nothing_reaches_it_before_then(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, sender: OutboxSender
+    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, bot: Bot
 ) -> None:
+    pacer = brisk_pacer()
+    sender = make_sender(sessions, bot, clock, pacer=pacer)
     alice, bob = patient(sandbox, "Alice"), patient(sandbox, "Bob")
     first = await put(sessions, clock, alice.chat_id, "first")
     second = await put(sessions, clock, alice.chat_id, "second")
@@ -237,6 +240,8 @@ async def test_retry_after_holds_the_chat_and_nothing_reaches_it_before_then(
     assert refused[0].last_error is not None and "RetryAfter" in refused[0].last_error
     assert texts(sandbox, bob) == ["to Bob"]  # another chat is not held
     assert texts(sandbox, alice) == []
+    assert pacer.wait_for(alice.chat_id) > 0.5
+    assert pacer.wait_for(bob.chat_id) < 0.5
 
     # The database's clock says it is time; Telegram's real second may not have passed yet.
     clock.advance(timedelta(seconds=1))
@@ -430,7 +435,7 @@ async def impatient_bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
 
 @pytest.mark.parametrize(
     "fault",
-    [Slow(seconds=1, delivered=True), DropConnection(delivered=True)],
+    [Slow(seconds=1, delivered=True), DropConnection(delivered=True), MalformedBody()],
     ids=lambda fault: fault.kind,
 )
 async def test_no_answer_after_the_request_left_is_resent_once_then_left_uncertain(
