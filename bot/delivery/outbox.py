@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -75,19 +75,22 @@ def enqueue(
     return message
 
 
-async def _call(bot: Bot, method: str, chat_id: int, payload: dict[str, Any]) -> Message | bool:
-    """One Bot API call from a stored payload (Bot API field names, JSON values)."""
+def _call(
+    bot: Bot, method: str, chat_id: int, payload: dict[str, Any]
+) -> Coroutine[Any, Any, Message | bool]:
+    """One Bot API call from a stored payload (Bot API field names, JSON values), not yet
+    made: ``KeyError`` or ``ValueError`` here means it cannot be made at all."""
     rest = {k: v for k, v in payload.items() if k not in {"text", "photo", "message_id"}}
     if method == "sendMessage":
-        return await bot.send_message(chat_id, payload["text"], api_kwargs=rest)
+        return bot.send_message(chat_id, payload["text"], api_kwargs=rest)
     if method == "sendPhoto":
-        return await bot.send_photo(chat_id, payload["photo"], api_kwargs=rest)
+        return bot.send_photo(chat_id, payload["photo"], api_kwargs=rest)
     if method == "editMessageText":
-        return await bot.edit_message_text(
+        return bot.edit_message_text(
             payload["text"], chat_id=chat_id, message_id=payload["message_id"], api_kwargs=rest
         )
     if method == "editMessageReplyMarkup":
-        return await bot.edit_message_reply_markup(
+        return bot.edit_message_reply_markup(
             chat_id=chat_id, message_id=payload["message_id"], api_kwargs=rest
         )
     raise ValueError(f"the outbox cannot send {method!r}")
@@ -224,7 +227,13 @@ class OutboxSender:
 
     async def _send(self, message: OutboxMessage) -> tuple[Classified, int | None]:
         try:
-            sent = await _call(self._bot, message.method, message.chat_id, message.payload)
+            call = _call(self._bot, message.method, message.chat_id, message.payload)
+        except (KeyError, ValueError) as error:
+            # Nothing left: not a doubt to resend, a message to look at.
+            reason = f"cannot be sent as stored: {type(error).__name__}: {error}"[:200]
+            return Classified(Outcome.PERMANENT, reason), None
+        try:
+            sent = await call
         except Exception as error:
             return classify(error), None
         return Classified(Outcome.DELIVERED, "ok"), (

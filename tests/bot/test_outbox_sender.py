@@ -354,6 +354,32 @@ async def test_a_message_telegram_cannot_parse_fails_without_blaming_the_chat(
     assert heard.calls == []
 
 
+@pytest.mark.parametrize(
+    ("method", "payload"),
+    [("sendSticker", {"sticker": "CAAD-1"}), ("sendMessage", {"caption": "no text"})],
+    ids=["a method the outbox does not send", "a payload without its text"],
+)
+async def test_a_message_that_cannot_be_sent_as_stored_fails_without_a_request(
+    sandbox: Sandbox,
+    sessions: Sessions,
+    clock: FakeClock,
+    sender: OutboxSender,
+    heard: Heard,
+    method: str,
+    payload: dict[str, Any],
+) -> None:
+    alice = patient(sandbox)
+    message_id = await put(sessions, clock, alice.chat_id, method=method, payload=payload)
+
+    await sender.deliver_due()
+
+    stored = await row(sessions, message_id)
+    assert (stored.status, stored.uncertain_at) == (OutboxStatus.FAILED, None)
+    assert stored.last_error is not None and "cannot be sent as stored" in stored.last_error
+    assert sandbox.ledger.calls(method) == []
+    assert heard.calls == []
+
+
 async def test_server_errors_are_retried_with_a_growing_pause(
     sandbox: Sandbox, sessions: Sessions, clock: FakeClock, sender: OutboxSender
 ) -> None:
