@@ -6,8 +6,6 @@ database without a checkout or an ``alembic.ini``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -16,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 import migrations
 
-SCRIPT_LOCATION = str(Path(migrations.__file__).parent)
+SCRIPT_LOCATION = next(iter(migrations.__path__))
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:

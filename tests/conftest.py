@@ -2,4 +2,8 @@
 
 from __future__ import annotations
 
-pytest_plugins = ["tests.fixtures.databases", "tests.fixtures.telegram"]
+pytest_plugins = [
+    "tests.fixtures.databases",
+    "tests.fixtures.telegram",
+    "tests.fixtures.journey",
+]

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.alert import alert
 from bot.cli.common import run_cli
 from bot.cli.db import db
+from bot.cli.demo import demo
 from bot.cli.patient import enroll, patient
 from bot.cli.protocol import protocol
 from bot.cli.run import run
@@ -23,7 +25,9 @@ def cli() -> None:
     """ERAS follow-up bot for spine surgery: protocols, teams, enrolment and the bot itself."""
 
 
+cli.add_command(alert)
 cli.add_command(db)
+cli.add_command(demo)
 cli.add_command(enroll)
 cli.add_command(patient)
 cli.add_command(protocol)

@@ -25,9 +25,10 @@ from bot.protocols import (
     protocol_files,
     read_protocol_file,
 )
+from bot.services.catalogue import store
 from db.audit import append
 from db.models import ProtocolVersion
-from db.protocol_store import find, register
+from db.protocol_store import find
 from flows import (
     Assessment,
     Protocol,
@@ -278,18 +279,10 @@ def load(path: Path) -> None:
         _fail_with_issues(exc)
         raise CommandFailed(f"{path} was not loaded") from None
 
-    async def store(sessions: async_sessionmaker[AsyncSession]) -> tuple[str, bool]:
+    async def keep(sessions: async_sessionmaker[AsyncSession]) -> tuple[str, bool]:
         now = SystemClock().now()
         async with sessions.begin() as session:
-            row, added = await register(
-                session,
-                protocol_id=loaded.protocol.id,
-                version=loaded.protocol.version,
-                content_hash=loaded.sha256,
-                source_name=path.name,
-                content=loaded.text,
-                now=now,
-            )
+            row, added = await store(session, loaded, now)
             if added:
                 await append(
                     session,
@@ -305,7 +298,7 @@ def load(path: Path) -> None:
                 )
             return row.version, added
 
-    version, added = with_database(store)
+    version, added = with_database(keep)
     spec = f"{loaded.protocol.id}@{version}"
     if not added:
         click.echo(f"{spec} is already loaded (same content)")

@@ -20,7 +20,11 @@ def _token(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8081, show_default=True, type=int, help="0 picks a free port")
 @click.option(
-    "--token", default=DEFAULT_TOKEN, show_default=True, callback=_token, help="Its own bot"
+    "--token",
+    default=DEFAULT_TOKEN,
+    show_default=True,
+    callback=_token,
+    help="Token of the sandbox's own bot (people talk to it unless told otherwise)",
 )
 @click.option("--bot-username", default=DEFAULT_BOT_USERNAME, show_default=True)
 @click.option("--enforce-limits", is_flag=True, help="Answer 429 like Telegram's flood limits")
@@ -47,4 +51,10 @@ def sandbox(
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo("warning: the control API has no authentication; keep it off networks", err=True)
-    asyncio.run(serve(Sandbox(host=host, port=port, token=token, bot_username=bot_username), ready))
+    sb = Sandbox(host=host, port=port, token=token, bot_username=bot_username)
+    try:
+        asyncio.run(serve(sb, ready))
+    except OSError as exc:  # e.g. the port is taken
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+        ) from exc

@@ -96,7 +96,8 @@ def _call(
     raise ValueError(f"the outbox cannot send {method!r}")
 
 
-Hook = Callable[[AsyncSession, OutboxMessage, Classified], Awaitable[None]]
+# Called in the transaction that records the outcome, with the instant it was recorded.
+Hook = Callable[[AsyncSession, OutboxMessage, Classified, datetime], Awaitable[None]]
 
 
 @dataclass
@@ -318,7 +319,7 @@ class OutboxSender:
                 log.warning("outbox message %s: lease lost before its outcome", message.id)
                 return now
             for hook in hooks:
-                await hook(session, message, verdict)
+                await hook(session, message, verdict, now)
         if values["status"] is not OutboxStatus.PENDING:
             return None
         due: datetime = values.get("not_before", now)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 OVERALL_PER_SECOND = 30
 PRIVATE_INTERVAL = 1.0
+PRIVATE_BURST = 3  # Telegram tolerates a short burst to one chat, then one a second
 GROUP_PER_MINUTE = 20
 
 
@@ -27,11 +28,13 @@ class Pacer:
         self,
         overall_per_second: float = OVERALL_PER_SECOND,
         private_interval: float = PRIVATE_INTERVAL,
+        private_burst: int = PRIVATE_BURST,
         group_per_minute: int = GROUP_PER_MINUTE,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._overall_interval = 1.0 / overall_per_second
         self._private_interval = private_interval
+        self._private_slack = (private_burst - 1) * private_interval
         self._group_per_minute = group_per_minute
         self._monotonic = monotonic
         self._next_overall = 0.0
@@ -49,7 +52,8 @@ class Pacer:
             if sends is not None and len(sends) >= self._group_per_minute:
                 ready = max(ready, sends[0] + 60.0)
         else:
-            ready = max(ready, self._next_private.get(chat_id, 0.0))
+            # GCRA: the chat's schedule may run ahead of now by the burst's slack.
+            ready = max(ready, self._next_private.get(chat_id, 0.0) - self._private_slack)
         return max(0.0, ready - now)
 
     def sent(self, chat_id: int) -> None:
@@ -62,7 +66,8 @@ class Pacer:
             while sends and sends[0] <= now - 60.0:
                 sends.popleft()
         else:
-            self._next_private[chat_id] = now + self._private_interval
+            scheduled = max(self._next_private.get(chat_id, 0.0), now)
+            self._next_private[chat_id] = scheduled + self._private_interval
             self._forget_idle_chats(now)
 
     def hold(self, chat_id: int | None, seconds: float) -> None:

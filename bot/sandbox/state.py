@@ -180,6 +180,13 @@ class World:
         self.bot_username = bot_username
         self.clock = clock
         self.bots: dict[int, BotAccount] = {}
+        # Ids are never given twice, not even after a reset: a bot that kept running may
+        # still have the old ones in its database.
+        self._person_ids = itertools.count(100_000_001)
+        self._group_ids = itertools.count(5_000_001)
+        self._supergroup_ids = itertools.count(1_000_000_001)
+        self._file_numbers = itertools.count(1)
+        self._callback_numbers = itertools.count(1)
         self.reset()
 
     def reset(self) -> None:
@@ -190,11 +197,6 @@ class World:
             bot.forget()
         self.files: dict[str, StoredFile] = {}
         self.closing = False  # the server is stopping: waiting long polls answer now
-        self._person_ids = itertools.count(100_000_001)
-        self._group_ids = itertools.count(5_000_001)
-        self._supergroup_ids = itertools.count(1_000_000_001)
-        self._file_numbers = itertools.count(1)
-        self._callback_numbers = itertools.count(1)
 
     def now(self) -> int:
         return int(self.clock())

@@ -7,6 +7,7 @@ judged by the text stored in the database for its version, never by today's file
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,21 @@ from bot.protocols import LoadedProtocol, UnknownProtocol, find_protocol
 from db.models import ProtocolVersion
 from db.protocol_store import find, register
 from flows import Protocol, parse_protocol
+
+
+async def store(
+    session: AsyncSession, loaded: LoadedProtocol, now: datetime
+) -> tuple[ProtocolVersion, bool]:
+    """Keep a protocol file as a version in the database; returns (version, newly added)."""
+    return await register(
+        session,
+        protocol_id=loaded.protocol.id,
+        version=loaded.protocol.version,
+        content_hash=loaded.sha256,
+        source_name=Path(loaded.source).name,
+        content=loaded.text,
+        now=now,
+    )
 
 
 class ProtocolCatalogue:
@@ -26,15 +42,7 @@ class ProtocolCatalogue:
     ) -> tuple[ProtocolVersion, Protocol]:
         """The version of today's file, stored if it is new (raises UnknownProtocol)."""
         loaded = find_protocol(self.files, protocol_id)
-        row, _added = await register(
-            session,
-            protocol_id=loaded.protocol.id,
-            version=loaded.protocol.version,
-            content_hash=loaded.sha256,
-            source_name=loaded.source,
-            content=loaded.text,
-            now=now,
-        )
+        row, _added = await store(session, loaded, now)
         self._parsed[row.id] = loaded.protocol
         return row, loaded.protocol
 

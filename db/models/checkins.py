@@ -35,6 +35,8 @@ class CheckIn(Base):
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The conversation's state (flows.CheckIn as JSON): where the patient is in it.
+    conversation: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     tier: Mapped[str | None] = mapped_column(String(16))
     recovery_score: Mapped[int | None] = mapped_column(Integer)
     # A claim by one dispatcher; it lapses if that process dies.

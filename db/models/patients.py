@@ -23,6 +23,8 @@ class Patient(Base):
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     language: Mapped[str] = mapped_column(String(8))
     timezone: Mapped[str] = mapped_column(String(64))
+    # A typed reply the bot is waiting for outside a check-in (e.g. "timezone").
+    awaiting: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

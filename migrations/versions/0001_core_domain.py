@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 20:38:16.498534
+Create Date: 2026-11-23 21:19:44.837016
 """
 
 from collections.abc import Sequence
@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("telegram_chat_id", sa.BigInteger(), nullable=True),
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
+        sa.Column("awaiting", sa.String(length=24), nullable=True),
         sa.Column("created_at", db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("erased_at", db.types.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_patients")),
@@ -221,6 +222,11 @@ def upgrade() -> None:
         sa.Column("reminded_at", db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("completed_at", db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("sent_late", sa.Boolean(), nullable=False),
+        sa.Column(
+            "conversation",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
         sa.Column("tier", sa.String(length=16), nullable=True),
         sa.Column("recovery_score", sa.Integer(), nullable=True),
         sa.Column("lease_owner", sa.String(length=64), nullable=True),

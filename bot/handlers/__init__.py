@@ -1,0 +1,1 @@
+"""Telegram handlers: thin adapters from updates to services, one module per audience."""

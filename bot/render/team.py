@@ -1,0 +1,47 @@
+"""What the care team sees of an alert in its group chat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.render.patient import Payload, message
+
+TIER_LABELS = {
+    "red_emergency": "🔴 RED — EMERGENCY",
+    "red_urgent": "🟠 RED — URGENT",
+    "amber": "🟡 AMBER",
+    "green": "🟢 GREEN",
+}
+
+
+def alert_card(
+    *,
+    alert_id: int,
+    tier: str,
+    patient_ref: str,
+    patient_name: str | None,
+    procedure: str | None,
+    pod: int | None,
+    findings: list[dict[str, Any]],
+    language: str = "en",
+) -> Payload:
+    """Who, what fired and why, with the answers that fired it."""
+    who = patient_ref + (f" ({patient_name})" if patient_name else "")
+    lines = [f"{TIER_LABELS.get(tier, tier)} · alert #{alert_id}", f"Patient {who}"]
+    if procedure or pod is not None:
+        lines.append(
+            " · ".join(x for x in (procedure, f"POD {pod}" if pod is not None else None) if x)
+        )
+    for finding in findings:
+        reason = finding["reason"].get(language) or next(iter(finding["reason"].values()), "")
+        answers = ", ".join(f"{k} = {_value(v)}" for k, v in finding.get("answers", {}).items())
+        lines.append(f"• {reason}" + (f" [{answers}]" if answers else "") + f" ({finding['rule']})")
+    return message("\n".join(lines))
+
+
+def _value(value: object) -> str:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return str(value)

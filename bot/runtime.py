@@ -1,0 +1,191 @@
+"""The running bot: inbox, handlers, dispatcher and outbox, wired together.
+
+``step()`` does one round of everything, which tests and the demo drive with a fake clock;
+``run()`` does the same for real: long polling, an APScheduler tick for the dispatcher and
+a sender that wakes as soon as a handler commits a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import BotCommand
+from telegram.ext import Application
+
+from bot.clock import Clock, SystemClock
+from bot.delivery.outbox import DeliveryHooks, OutboxSender
+from bot.delivery.outcomes import Classified
+from bot.delivery.pacing import Pacer
+from bot.handlers.patient import add_patient_handlers
+from bot.inbox import InboxProcessor, Poller
+from bot.protocols import load_protocols
+from bot.services.alerts import follow_up_alert
+from bot.services.catalogue import ProtocolCatalogue
+from bot.services.checkins import Site
+from bot.services.context import Services
+from bot.services.dispatcher import Dispatcher, TickReport
+from bot.settings import Settings
+from db.engine import create_engine, session_factory
+from db.models import (
+    CheckIn,
+    CheckInStatus,
+    Episode,
+    EpisodeStatus,
+    OutboxMessage,
+    OutboxStatus,
+)
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 5
+COMMANDS = [
+    ("help", "I have a concern"),
+    ("checkin", "Start today's check-in"),
+    ("status", "My progress"),
+    ("language", "Change language"),
+    ("timezone", "Change time zone"),
+    ("stop", "Pause the follow-up"),
+]
+
+
+@dataclass
+class StepReport:
+    updates: int
+    tick: TickReport
+    sent: int
+
+
+async def mark_unreachable(
+    session: AsyncSession, message: OutboxMessage, verdict: Classified, now: datetime
+) -> None:
+    """Telegram says the patient's chat is gone: stop writing, ask the team to phone."""
+    if message.episode_id is None or message.chat_id < 0:
+        return  # a team chat's troubles are the operator's, not a patient's
+    episode = await session.get_one(Episode, message.episode_id)
+    if episode.status is EpisodeStatus.UNREACHABLE:
+        return
+    episode.status = EpisodeStatus.UNREACHABLE
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == message.chat_id, OutboxMessage.status == OutboxStatus.PENDING
+        )
+        .values(status=OutboxStatus.CANCELLED)
+    )
+    await session.execute(
+        update(CheckIn)
+        .where(CheckIn.episode_id == episode.id, CheckIn.status == CheckInStatus.SCHEDULED)
+        .values(status=CheckInStatus.CANCELLED)
+    )
+    await follow_up_alert(session, episode_id=episode.id, now=now, cause="unreachable")
+
+
+class BotRuntime:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        poll_timeout: int = 30,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        token = settings.require_token()
+        self.engine = create_engine(settings.database_url)
+        self.sessions = session_factory(self.engine)
+        self.catalogue = ProtocolCatalogue(load_protocols(settings.protocols_dir))
+        self._wake = asyncio.Event()
+        owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.application: Application[Any, Any, Any, Any, Any, Any] = (
+            Application.builder()
+            .token(token)
+            .base_url(settings.bot_api_base_url)
+            .base_file_url(settings.bot_file_base_url)
+            .updater(None)
+            .build()
+        )
+        add_patient_handlers(self.application)
+        site = Site(emergency_number=settings.require_emergency_number())
+        self.application.bot_data["services"] = Services(
+            self.sessions, self.catalogue, site, self.clock, self._wake.set
+        )
+        self.poller = Poller(
+            self.sessions, f"{settings.bot_api_base_url}{token}", self.clock, poll_timeout
+        )
+        self.inbox = InboxProcessor(self.sessions, self.application, self.clock)
+        self.dispatcher = Dispatcher(self.sessions, self.catalogue, site, self.clock, owner)
+        self.sender = OutboxSender(
+            self.sessions,
+            self.application.bot,
+            self.clock,
+            owner,
+            pacer=pacer,
+            hooks=DeliveryHooks(unreachable=[mark_unreachable]),
+        )
+
+    async def start(self) -> None:
+        await self.application.initialize()
+        await self.application.start()
+        await self.application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+
+    async def stop(self) -> None:
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+        await self.poller.close()
+        await self.engine.dispose()
+
+    async def step(self, wait_seconds: int = 0) -> StepReport:
+        """One round: fetch and handle updates, run the dispatcher, send what is due."""
+        await self.poller.poll_once(wait_seconds)
+        updates = await self.inbox.process_pending()
+        tick = await self.dispatcher.tick()
+        sent = 0
+        while batch := await self.sender.deliver_due():
+            sent += batch
+        return StepReport(updates, tick, sent)
+
+    async def run(self) -> None:
+        """Run until cancelled."""
+        scheduler = AsyncIOScheduler()
+        scheduler.add_job(
+            self._tick, "interval", seconds=TICK_SECONDS, max_instances=1, coalesce=True
+        )
+        scheduler.start()
+        try:
+            await asyncio.gather(self._poll_forever(), self._send_forever())
+        finally:
+            scheduler.shutdown(wait=False)
+
+    async def _tick(self) -> None:
+        try:
+            report = await self.dispatcher.tick()
+            if report.sent or report.reminded or report.missed:
+                self._wake.set()
+        except Exception:
+            log.exception("dispatcher tick failed")
+
+    async def _poll_forever(self) -> None:
+        while True:
+            if await self.poller.poll_once():
+                await self.inbox.process_pending()
+
+    async def _send_forever(self) -> None:
+        while True:
+            try:
+                async with asyncio.timeout(1.0):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            await self.sender.deliver_due()

@@ -1,0 +1,142 @@
+"""Raising alerts for the care team, in the same transaction as what caused them.
+
+One alert is open per episode at a time: new findings are added to it, and a higher tier
+raises it (the care-team side re-notifies then). How alerts reach the team and escalate is
+decided there; here they are recorded, with the protocol version they were judged by.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery.outbox import PRIORITY_ALERT, enqueue
+from bot.i18n import catalogue, t
+from bot.render.team import alert_card
+from db.models import Alert, AlertEvent, AlertStatus, Episode, Patient, Team
+from flows import Finding, Tier
+
+OPEN_ALERTS = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+
+
+def finding_record(finding: Finding, answers: Mapping[str, object]) -> dict[str, Any]:
+    """A finding as stored on the alert: which rule, why, and the answers that fired it."""
+    return {
+        "rule": finding.rule,
+        "tier": finding.tier.value,
+        "items": list(finding.items),
+        "reason": dict(finding.reason),
+        "answers": {item: answers[item] for item in finding.items if item in answers},
+    }
+
+
+async def raise_alert(
+    session: AsyncSession,
+    *,
+    episode_id: int,
+    now: datetime,
+    cause: str,
+    findings: Iterable[dict[str, Any]],
+    checkin_id: int | None = None,
+    protocol_version_id: int | None = None,
+) -> Alert | None:
+    """Open an alert, or add to the episode's open one; None when there is nothing to add."""
+    new = [f for f in findings if Tier(f["tier"]) is not Tier.GREEN]
+    if not new:
+        return None
+    tier = max((Tier(f["tier"]) for f in new), key=lambda t: t.rank)
+    alert = await session.scalar(
+        select(Alert)
+        .where(Alert.episode_id == episode_id, Alert.status.in_(OPEN_ALERTS))
+        .order_by(Alert.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    if alert is None:
+        alert = Alert(
+            episode_id=episode_id,
+            checkin_id=checkin_id,
+            protocol_version_id=protocol_version_id,
+            tier=tier.value,
+            cause=cause,
+            findings=new,
+            status=AlertStatus.OPEN,
+            opened_at=now,
+            updated_at=now,
+            escalation=[],
+            escalation_step=0,
+        )
+        session.add(alert)
+        await session.flush()
+        _event(session, alert, now, "opened", {"tier": tier.value, "rules": _rules(new)})
+        await _notify_team(session, alert, new, now)
+        return alert
+    known = {(f["rule"], f.get("checkin_id")) for f in alert.findings}
+    added = [f for f in new if (f["rule"], f.get("checkin_id")) not in known]
+    if not added:
+        return alert
+    alert.findings = [*alert.findings, *added]
+    alert.updated_at = now
+    _event(session, alert, now, "findings_added", {"rules": _rules(added)})
+    if tier.rank > Tier(alert.tier).rank:
+        _event(session, alert, now, "tier_raised", {"from": alert.tier, "to": tier.value})
+        alert.tier = tier.value
+        await _notify_team(session, alert, added, now)
+    return alert
+
+
+async def _notify_team(
+    session: AsyncSession, alert: Alert, findings: list[dict[str, Any]], now: datetime
+) -> None:
+    """Post the alert in the team's chat (cards, buttons and escalation are the care-team
+    side's; this makes sure the team hears of it in the same transaction)."""
+    episode = await session.get_one(Episode, alert.episode_id)
+    team = await session.get_one(Team, episode.team_id)
+    patient = await session.get_one(Patient, episode.patient_id)
+    if team.chat_id is None:
+        return
+    pods = [f["pod"] for f in findings if "pod" in f]
+    enqueue(
+        session,
+        chat_id=team.chat_id,
+        now=now,
+        purpose="alert_card",
+        payload=alert_card(
+            alert_id=alert.id,
+            tier=alert.tier,
+            patient_ref=patient.ref,
+            patient_name=patient.display_name,
+            procedure=episode.procedure,
+            pod=pods[-1] if pods else None,
+            findings=findings,
+        ),
+        priority=PRIORITY_ALERT,
+        episode_id=episode.id,
+        alert_id=alert.id,
+    )
+
+
+async def follow_up_alert(
+    session: AsyncSession, *, episode_id: int, now: datetime, cause: str
+) -> Alert | None:
+    """An amber alert raised by the follow-up itself (declined, paused, unreachable), with
+    its reason in every language of the bot."""
+    reason = {lang: t(lang, f"alert_{cause}") for lang in catalogue().languages}
+    finding = {"rule": cause, "tier": Tier.AMBER.value, "items": [], "reason": reason}
+    return await raise_alert(
+        session, episode_id=episode_id, now=now, cause=cause, findings=[finding]
+    )
+
+
+def _rules(findings: list[dict[str, Any]]) -> list[str]:
+    return [f["rule"] for f in findings]
+
+
+def _event(
+    session: AsyncSession, alert: Alert, now: datetime, kind: str, detail: dict[str, Any]
+) -> None:
+    session.add(AlertEvent(alert_id=alert.id, at=now, kind=kind, detail=detail))

@@ -1,0 +1,167 @@
+"""The dispatcher: wakes on a tick, claims check-ins that are due, and acts on them.
+
+The schedule is rows; this is the only code that moves them through time: send what is
+due (late wording after downtime), remind once, and close what was not answered in its
+window as missed, which the protocol's non-response rules may turn into an alert.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.services import checkins
+from bot.services.alerts import finding_record, raise_alert
+from bot.services.catalogue import ProtocolCatalogue
+from bot.services.patient_chat import PatientChat
+from db.claims import claim
+from db.models import CheckIn, CheckInStatus, Episode, EpisodeStatus, Patient
+from flows import Protocol, score_missed
+
+log = logging.getLogger(__name__)
+
+STOPPED_EPISODES = (EpisodeStatus.PAUSED, EpisodeStatus.DECLINED, EpisodeStatus.WITHDRAWN)
+
+
+@dataclass
+class TickReport:
+    sent: int = 0
+    reminded: int = 0
+    missed: int = 0
+    cancelled: int = 0
+    deferred: int = 0
+
+
+def in_quiet_hours(protocol: Protocol, time_zone: str, now: datetime) -> bool:
+    local = now.astimezone(ZoneInfo(time_zone)).time()
+    return protocol.schedule.quiet_hours.covers(local)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        catalogue: ProtocolCatalogue,
+        site: checkins.Site,
+        clock: Clock,
+        owner: str,
+        lease: timedelta = timedelta(minutes=2),
+        batch: int = 500,
+    ) -> None:
+        self._sessions = sessions
+        self._catalogue = catalogue
+        self._site = site
+        self._clock = clock
+        self._owner = owner
+        self._lease = lease
+        self._batch = batch
+
+    async def tick(self) -> TickReport:
+        report = TickReport()
+        now = self._clock.now()
+        free = or_(CheckIn.lease_until.is_(None), CheckIn.lease_until < now)
+        window_closed = (
+            CheckIn.status.in_(
+                [CheckInStatus.SCHEDULED, CheckInStatus.SENT, CheckInStatus.IN_PROGRESS]
+            )
+            & (CheckIn.missed_at <= now)
+            & free
+        )
+        for row_id in await self._claim(window_closed, now):
+            await self._in_transaction(row_id, now, self._close, report)
+        active = CheckIn.episode_id.in_(
+            select(Episode.id).where(Episode.status == EpisodeStatus.ACTIVE)
+        )
+        due = (
+            (CheckIn.status == CheckInStatus.SCHEDULED)
+            & (CheckIn.due_at <= now)
+            & (CheckIn.missed_at > now)
+            & active
+            & free
+        )
+        for row_id in await self._claim(due, now):
+            await self._in_transaction(row_id, now, self._send, report)
+        remind = (
+            CheckIn.status.in_([CheckInStatus.SENT, CheckInStatus.IN_PROGRESS])
+            & (CheckIn.remind_at <= now)
+            & CheckIn.reminded_at.is_(None)
+            & (CheckIn.missed_at > now)
+            & active
+            & free
+        )
+        for row_id in await self._claim(remind, now):
+            await self._in_transaction(row_id, now, self._remind, report)
+        return report
+
+    async def _claim(self, claimable: ColumnElement[bool], now: datetime) -> list[int]:
+        async with self._sessions.begin() as session:
+            rows = await claim(
+                session,
+                CheckIn,
+                claimable=claimable,
+                order_by=[CheckIn.due_at, CheckIn.id],
+                owner=self._owner,
+                now=now,
+                lease=self._lease,
+                limit=self._batch,
+            )
+            return [row.id for row in rows]
+
+    async def _in_transaction(self, row_id: int, now: datetime, step, report: TickReport) -> None:  # type: ignore[no-untyped-def]
+        try:
+            async with self._sessions.begin() as session:
+                row = await session.get_one(CheckIn, row_id)
+                episode = await session.get_one(Episode, row.episode_id)
+                patient = await session.get_one(Patient, episode.patient_id)
+                chat = PatientChat(session, patient, episode, now)
+                await step(chat, row, report)
+                row.lease_owner = row.lease_until = None
+        except Exception:
+            # The lease lapses and another tick tries again; the row id is no patient data.
+            log.exception("check-in %s could not be processed", row_id)
+
+    async def _send(self, chat: PatientChat, row: CheckIn, report: TickReport) -> None:
+        _version, protocol = await checkins.protocol_of(chat.session, self._catalogue, row)
+        if in_quiet_hours(protocol, chat.patient.timezone, chat.now):
+            report.deferred += 1  # e.g. a catch-up after downtime: it waits for the morning
+            return
+        await checkins.begin(chat, self._catalogue, self._site, row)
+        report.sent += 1
+
+    async def _remind(self, chat: PatientChat, row: CheckIn, report: TickReport) -> None:
+        _version, protocol = await checkins.protocol_of(chat.session, self._catalogue, row)
+        if in_quiet_hours(protocol, chat.patient.timezone, chat.now):
+            row.reminded_at = chat.now  # a reminder in the night would do more harm than good
+            return
+        await checkins.remind(chat, self._catalogue, row)
+        report.reminded += 1
+
+    async def _close(self, chat: PatientChat, row: CheckIn, report: TickReport) -> None:
+        if chat.episode.status in STOPPED_EPISODES:
+            row.status = CheckInStatus.CANCELLED
+            report.cancelled += 1
+            return
+        version, protocol = await checkins.protocol_of(chat.session, self._catalogue, row)
+        past = await checkins.history(chat.session, row)
+        row.status = CheckInStatus.MISSED
+        assessment = score_missed(protocol, row.pod, past)
+        row.tier = assessment.tier.value
+        report.missed += 1
+        await raise_alert(
+            chat.session,
+            episode_id=row.episode_id,
+            now=chat.now,
+            cause="non_response",
+            findings=[
+                {**finding_record(f, {}), "checkin_id": row.id, "pod": row.pod}
+                for f in assessment.findings
+            ],
+            checkin_id=row.id,
+            protocol_version_id=version.id,
+        )
