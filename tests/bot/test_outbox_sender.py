@@ -107,31 +107,6 @@ def brisk_pacer() -> Pacer:
     return Pacer(private_interval=0.0)
 
 
-def make_sender(
-    sessions: Sessions,
-    bot: Bot,
-    clock: FakeClock,
-    owner: str = "sender-a",
-    *,
-    heard: Heard | None = None,
-    pacer: Pacer | None = None,
-) -> OutboxSender:
-    return OutboxSender(
-        sessions,
-        bot,
-        clock,
-        owner,
-        pacer=pacer or brisk_pacer(),
-        hooks=heard.hooks() if heard else None,
-        lease=LEASE,
-    )
-
-
-@pytest.fixture
-def sender(sessions: Sessions, bot: Bot, clock: FakeClock, heard: Heard) -> OutboxSender:
-    return make_sender(sessions, bot, clock, heard=heard)
-
-
 def patient(sandbox: Sandbox, name: str = "Alice") -> Person:
     """A person who has written to the bot: a bot cannot write first to a private chat."""
     person = sandbox.user(name)
@@ -139,30 +114,67 @@ def patient(sandbox: Sandbox, name: str = "Alice") -> Person:
     return person
 
 
-async def put(
-    sessions: Sessions,
-    clock: FakeClock,
-    chat_id: int,
-    text: str = "How is the pain today?",
-    **options: Any,
-) -> int:
-    """Enqueue a sendMessage (or ``method``/``payload`` given) and commit; returns its id."""
-    options.setdefault("payload", {"text": text})
-    async with sessions.begin() as session:
-        message = enqueue(session, chat_id=chat_id, now=clock.now(), purpose="test", **options)
-    return message.id
+@pytest.fixture
+def alice(sandbox: Sandbox) -> Person:
+    return patient(sandbox)
 
 
-async def row(sessions: Sessions, message_id: int) -> OutboxMessage:
-    async with sessions() as session:
-        found = await session.get(OutboxMessage, message_id)
-    assert found is not None
-    return found
+@dataclass
+class Queue:
+    """The outbox table as a test sees it, and senders on it."""
+
+    sessions: Sessions
+    clock: FakeClock
+
+    async def put(self, chat_id: int, text: str = "How is the pain?", **options: Any) -> int:
+        """Enqueue a sendMessage (or ``method``/``payload`` given) and commit; returns its id."""
+        options.setdefault("payload", {"text": text})
+        async with self.sessions.begin() as session:
+            message = enqueue(
+                session, chat_id=chat_id, now=self.clock.now(), purpose="test", **options
+            )
+        return message.id
+
+    async def row(self, message_id: int) -> OutboxMessage:
+        async with self.sessions() as session:
+            found = await session.get(OutboxMessage, message_id)
+        assert found is not None
+        return found
+
+    async def rows(self, status: OutboxStatus | None = None) -> list[OutboxMessage]:
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        if status is not None:
+            query = query.where(OutboxMessage.status == status)
+        async with self.sessions() as session:
+            return list(await session.scalars(query))
+
+    def sender(
+        self,
+        bot: Bot,
+        owner: str = "sender-a",
+        *,
+        heard: Heard | None = None,
+        pacer: Pacer | None = None,
+    ) -> OutboxSender:
+        return OutboxSender(
+            self.sessions,
+            bot,
+            self.clock,
+            owner,
+            pacer=pacer or brisk_pacer(),
+            hooks=heard.hooks() if heard else None,
+            lease=LEASE,
+        )
 
 
-async def statuses(sessions: Sessions) -> list[OutboxStatus]:
-    async with sessions() as session:
-        return list(await session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)))
+@pytest.fixture
+def queue(sessions: Sessions, clock: FakeClock) -> Queue:
+    return Queue(sessions, clock)
+
+
+@pytest.fixture
+def sender(queue: Queue, bot: Bot, heard: Heard) -> OutboxSender:
+    return queue.sender(bot, heard=heard)
 
 
 def texts(sandbox: Sandbox, chat: Person | Group) -> list[str]:
@@ -170,16 +182,32 @@ def texts(sandbox: Sandbox, chat: Person | Group) -> list[str]:
     return [message["text"] for message in sandbox.messages_to(chat)]
 
 
+async def sent_after_one_doubt(
+    queue: Queue, message_id: int, sandbox: Sandbox, chat: Person | Group
+) -> None:
+    """The message went on its second try, the doubt about the first on record, and the
+    first never reached the chat."""
+    stored = await queue.row(message_id)
+    assert (stored.status, stored.uncertain_at, stored.attempts) == (
+        OutboxStatus.SENT,
+        queue.clock.now(),
+        2,
+    )
+    assert texts(sandbox, chat) == [stored.payload["text"]]
+
+
 # Delivered ------------------------------------------------------------------------------
 
 
 async def test_a_message_is_delivered_with_its_inline_keyboard(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, sender: OutboxSender, heard: Heard
+    sandbox: Sandbox,
+    alice: Person,
+    queue: Queue,
+    clock: FakeClock,
+    sender: OutboxSender,
+    heard: Heard,
 ) -> None:
-    alice = patient(sandbox)
-    message_id = await put(
-        sessions,
-        clock,
+    message_id = await queue.put(
         alice.chat_id,
         payload={"text": "Any new numbness in your legs?", "reply_markup": KEYBOARD},
     )
@@ -189,7 +217,7 @@ async def test_a_message_is_delivered_with_its_inline_keyboard(
     [shown] = sandbox.messages_to(alice)
     assert shown["text"] == "Any new numbness in your legs?"
     assert shown["reply_markup"] == KEYBOARD
-    stored = await row(sessions, message_id)
+    stored = await queue.row(message_id)
     assert stored.status == OutboxStatus.SENT
     assert stored.telegram_message_id == shown["message_id"]
     assert (stored.sent_at, stored.attempts) == (clock.now(), 1)
@@ -200,9 +228,8 @@ async def test_a_message_is_delivered_with_its_inline_keyboard(
 
 
 async def test_a_chat_gets_its_messages_by_priority_then_in_the_order_they_were_written(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, sender: OutboxSender
+    sandbox: Sandbox, alice: Person, queue: Queue, sender: OutboxSender
 ) -> None:
-    alice = patient(sandbox)
     for text, priority in [
         ("routine 1", PRIORITY_ROUTINE),
         ("conversation", PRIORITY_CONVERSATION),
@@ -210,7 +237,7 @@ async def test_a_chat_gets_its_messages_by_priority_then_in_the_order_they_were_
         ("alert", PRIORITY_ALERT),
         ("call emergency services", PRIORITY_EMERGENCY),
     ]:
-        await put(sessions, clock, alice.chat_id, text, priority=priority)
+        await queue.put(alice.chat_id, text, priority=priority)
 
     assert await sender.deliver_due() == 5
 
@@ -227,19 +254,19 @@ async def test_a_chat_gets_its_messages_by_priority_then_in_the_order_they_were_
 
 
 async def test_retry_after_holds_the_chat_and_nothing_reaches_it_before_then(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, bot: Bot
+    sandbox: Sandbox, queue: Queue, clock: FakeClock, bot: Bot
 ) -> None:
     pacer = brisk_pacer()
-    sender = make_sender(sessions, bot, clock, pacer=pacer)
+    sender = queue.sender(bot, pacer=pacer)
     alice, bob = patient(sandbox, "Alice"), patient(sandbox, "Bob")
-    first = await put(sessions, clock, alice.chat_id, "first")
-    second = await put(sessions, clock, alice.chat_id, "second")
-    await put(sessions, clock, bob.chat_id, "to Bob")
+    first = await queue.put(alice.chat_id, "first")
+    second = await queue.put(alice.chat_id, "second")
+    await queue.put(bob.chat_id, "to Bob")
     sandbox.fail_next("sendMessage", chat_id=alice.chat_id, error=TooManyRequests(retry_after=1))
 
     await sender.deliver_due()
 
-    refused = (await row(sessions, first), await row(sessions, second))
+    refused = (await queue.row(first), await queue.row(second))
     assert [m.status for m in refused] == [OutboxStatus.PENDING] * 2
     assert all(m.not_before >= clock.now() + timedelta(seconds=1) for m in refused)
     assert refused[0].last_error is not None and "RetryAfter" in refused[0].last_error
@@ -260,16 +287,15 @@ async def test_retry_after_holds_the_chat_and_nothing_reaches_it_before_then(
 
 
 async def test_a_private_chat_gets_a_short_burst_then_one_message_a_second(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, bot: Bot
+    sandbox: Sandbox, alice: Person, queue: Queue, bot: Bot
 ) -> None:
     # The pacer allows a burst of three; the sandbox one more, for the network's jitter.
     # Five at once would be refused; paced, the last two go a second apart.
     sandbox.enforce_limits(True, Limits(private_burst=4))
-    alice = patient(sandbox)
     for n in range(5):
-        await put(sessions, clock, alice.chat_id, f"message {n}")
+        await queue.put(alice.chat_id, f"message {n}")
 
-    await make_sender(sessions, bot, clock, pacer=Pacer()).deliver_due()
+    await queue.sender(bot, pacer=Pacer()).deliver_due()
 
     calls = sandbox.ledger.calls("sendMessage")
     assert [call.status for call in calls] == [200] * 5
@@ -278,40 +304,35 @@ async def test_a_private_chat_gets_a_short_burst_then_one_message_a_second(
 
 
 async def test_many_chats_at_once_stay_under_the_overall_limit(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, bot: Bot
+    sandbox: Sandbox, queue: Queue, bot: Bot
 ) -> None:
     sandbox.enforce_limits(True, Limits(overall_per_second=10, overall_burst=2))
     wards = [sandbox.group(f"Ward {n}") for n in range(8)]
     for ward in wards:
-        await put(sessions, clock, ward.chat_id, "Daily digest")
+        await queue.put(ward.chat_id, "Daily digest")
 
     pacer = Pacer(overall_per_second=10)
-    assert await make_sender(sessions, bot, clock, pacer=pacer).deliver_due() == 8
+    assert await queue.sender(bot, pacer=pacer).deliver_due() == 8
 
     assert [call.status for call in sandbox.ledger.calls("sendMessage")] == [200] * 8
-    assert await statuses(sessions) == [OutboxStatus.SENT] * 8
+    assert [m.status for m in await queue.rows()] == [OutboxStatus.SENT] * 8
 
 
 async def test_a_group_over_its_limit_is_handed_back_for_later_instead_of_waited_for(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, bot: Bot
+    sandbox: Sandbox, queue: Queue, clock: FakeClock, bot: Bot
 ) -> None:
     sandbox.enforce_limits(True, Limits(group_per_minute=5, group_burst=5))
     ward = sandbox.group("Ward 5")
     for n in range(7):
-        await put(sessions, clock, ward.chat_id, f"alert {n}")
-    sender = make_sender(sessions, bot, clock, pacer=Pacer(group_per_minute=5))
+        await queue.put(ward.chat_id, f"alert {n}")
+    sender = queue.sender(bot, pacer=Pacer(group_per_minute=5))
 
     async with asyncio.timeout(10):  # the next slot is a minute away: not waited for here
         assert await sender.deliver_due() == 5
 
     assert [call.status for call in sandbox.ledger.calls("sendMessage")] == [200] * 5
     assert texts(sandbox, ward) == [f"alert {n}" for n in range(5)]
-    async with sessions() as session:
-        later = list(
-            await session.scalars(
-                select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
-            )
-        )
+    later = await queue.rows(OutboxStatus.PENDING)
     assert [m.payload["text"] for m in later] == ["alert 5", "alert 6"]
     for message in later:
         assert message.not_before >= clock.now() + timedelta(seconds=55)
@@ -325,21 +346,15 @@ async def test_a_group_over_its_limit_is_handed_back_for_later_instead_of_waited
     "fault", [Blocked(), Deactivated(), ChatNotFound()], ids=lambda fault: fault.kind
 )
 async def test_a_chat_that_is_gone_fails_and_is_reported_unreachable_once(
-    sandbox: Sandbox,
-    sessions: Sessions,
-    clock: FakeClock,
-    sender: OutboxSender,
-    heard: Heard,
-    fault: Fault,
+    sandbox: Sandbox, alice: Person, queue: Queue, sender: OutboxSender, heard: Heard, fault: Fault
 ) -> None:
-    alice = patient(sandbox)
-    message_id = await put(sessions, clock, alice.chat_id)
+    message_id = await queue.put(alice.chat_id)
     sandbox.fail_next("sendMessage", chat_id=alice.chat_id, error=fault)
 
     await sender.deliver_due()
     assert await sender.deliver_due() == 0
 
-    stored = await row(sessions, message_id)
+    stored = await queue.row(message_id)
     assert stored.status == OutboxStatus.FAILED
     assert heard.told("unreachable") == [message_id]
     assert heard.told("delivered") == []
@@ -347,15 +362,14 @@ async def test_a_chat_that_is_gone_fails_and_is_reported_unreachable_once(
 
 
 async def test_a_message_telegram_cannot_parse_fails_without_blaming_the_chat(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, sender: OutboxSender, heard: Heard
+    sandbox: Sandbox, alice: Person, queue: Queue, sender: OutboxSender, heard: Heard
 ) -> None:
-    alice = patient(sandbox)
-    message_id = await put(sessions, clock, alice.chat_id)
+    message_id = await queue.put(alice.chat_id)
     sandbox.fail_next("sendMessage", error=CantParseEntities())
 
     await sender.deliver_due()
 
-    stored = await row(sessions, message_id)
+    stored = await queue.row(message_id)
     assert stored.status == OutboxStatus.FAILED
     assert stored.last_error is not None and "parse entities" in stored.last_error
     assert heard.calls == []
@@ -368,19 +382,18 @@ async def test_a_message_telegram_cannot_parse_fails_without_blaming_the_chat(
 )
 async def test_a_message_that_cannot_be_sent_as_stored_fails_without_a_request(
     sandbox: Sandbox,
-    sessions: Sessions,
-    clock: FakeClock,
+    alice: Person,
+    queue: Queue,
     sender: OutboxSender,
     heard: Heard,
     method: str,
     payload: dict[str, Any],
 ) -> None:
-    alice = patient(sandbox)
-    message_id = await put(sessions, clock, alice.chat_id, method=method, payload=payload)
+    message_id = await queue.put(alice.chat_id, method=method, payload=payload)
 
     await sender.deliver_due()
 
-    stored = await row(sessions, message_id)
+    stored = await queue.row(message_id)
     assert (stored.status, stored.uncertain_at) == (OutboxStatus.FAILED, None)
     assert stored.last_error is not None and "cannot be sent as stored" in stored.last_error
     assert sandbox.ledger.calls(method) == []
@@ -388,15 +401,14 @@ async def test_a_message_that_cannot_be_sent_as_stored_fails_without_a_request(
 
 
 async def test_server_errors_are_retried_with_a_growing_pause(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, sender: OutboxSender
+    sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, sender: OutboxSender
 ) -> None:
-    alice = patient(sandbox)
-    message_id = await put(sessions, clock, alice.chat_id, "Check-in")
+    message_id = await queue.put(alice.chat_id, "Check-in")
     sandbox.fail_next("sendMessage", error=ServerError(502), times=2)
 
     for attempts, pause in [(1, 2), (2, 4)]:
         await sender.deliver_due()
-        stored = await row(sessions, message_id)
+        stored = await queue.row(message_id)
         assert (stored.status, stored.attempts) == (OutboxStatus.PENDING, attempts)
         assert stored.not_before == clock.now() + timedelta(seconds=pause)
         assert stored.uncertain_at is None
@@ -405,27 +417,26 @@ async def test_server_errors_are_retried_with_a_growing_pause(
         clock.advance(timedelta(seconds=1))
 
     await sender.deliver_due()
-    assert (await row(sessions, message_id)).status == OutboxStatus.SENT
+    assert (await queue.row(message_id)).status == OutboxStatus.SENT
     assert texts(sandbox, alice) == ["Check-in"]
 
 
 async def test_the_messages_after_one_that_must_go_again_wait_with_it(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, sender: OutboxSender
+    sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, sender: OutboxSender
 ) -> None:
-    alice = patient(sandbox)
-    first = await put(sessions, clock, alice.chat_id, "question 1")
-    second = await put(sessions, clock, alice.chat_id, "question 2")
+    first = await queue.put(alice.chat_id, "question 1")
+    second = await queue.put(alice.chat_id, "question 2")
     sandbox.fail_next("sendMessage", error=ServerError(502))
 
     assert await sender.deliver_due() == 1
 
-    waiting = await row(sessions, second)
+    waiting = await queue.row(second)
     assert (waiting.status, waiting.attempts, waiting.lease_owner) == (
         OutboxStatus.PENDING,
         0,
         None,
     )
-    assert waiting.not_before == (await row(sessions, first)).not_before
+    assert waiting.not_before == (await queue.row(first)).not_before
     clock.advance(timedelta(seconds=2))
     assert await sender.deliver_due() == 2
     assert texts(sandbox, alice) == ["question 1", "question 2"]
@@ -438,18 +449,17 @@ def closed_port() -> int:
 
 
 async def test_a_connection_never_made_is_retried_with_a_pause(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, sender: OutboxSender
+    sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, sender: OutboxSender
 ) -> None:
-    alice = patient(sandbox)
-    message_id = await put(sessions, clock, alice.chat_id, "Check-in")
+    message_id = await queue.put(alice.chat_id, "Check-in")
     request = HTTPXRequest()
     nowhere = Bot(sandbox.token, base_url=f"http://127.0.0.1:{closed_port()}/bot", request=request)
     try:
-        await make_sender(sessions, nowhere, clock).deliver_due()
+        await queue.sender(nowhere).deliver_due()
     finally:
         await request.shutdown()
 
-    stored = await row(sessions, message_id)
+    stored = await queue.row(message_id)
     assert (stored.status, stored.attempts, stored.uncertain_at) == (OutboxStatus.PENDING, 1, None)
     assert stored.not_before == clock.now() + timedelta(seconds=2)
     assert stored.last_error is not None and "ConnectError" in stored.last_error
@@ -473,25 +483,25 @@ async def impatient_bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
 )
 async def test_no_answer_after_the_request_left_is_resent_once_then_left_uncertain(
     sandbox: Sandbox,
-    sessions: Sessions,
+    alice: Person,
+    queue: Queue,
     clock: FakeClock,
     impatient_bot: Bot,
     heard: Heard,
     fault: Fault,
 ) -> None:
     # The sandbox did the send both times; the bot cannot know, so it tries exactly once more.
-    alice = patient(sandbox)
-    message_id = await put(sessions, clock, alice.chat_id, "Check-in")
+    message_id = await queue.put(alice.chat_id, "Check-in")
     sandbox.fail_next("sendMessage", error=fault, times=2)
-    sender = make_sender(sessions, impatient_bot, clock, heard=heard)
+    sender = queue.sender(impatient_bot, heard=heard)
 
     await sender.deliver_due()
-    doubted = await row(sessions, message_id)
+    doubted = await queue.row(message_id)
     assert (doubted.status, doubted.uncertain_at) == (OutboxStatus.PENDING, clock.now())
 
     clock.advance(timedelta(seconds=1))
     await sender.deliver_due()
-    stored = await row(sessions, message_id)
+    stored = await queue.row(message_id)
     assert (stored.status, stored.attempts) == (OutboxStatus.UNCERTAIN, 2)
     assert stored.uncertain_at == START  # when the doubt began
 
@@ -502,33 +512,23 @@ async def test_no_answer_after_the_request_left_is_resent_once_then_left_uncerta
 
 
 async def test_a_resend_after_a_timeout_that_gets_through_is_delivered(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, impatient_bot: Bot
+    sandbox: Sandbox, alice: Person, queue: Queue, impatient_bot: Bot
 ) -> None:
-    alice = patient(sandbox)
-    message_id = await put(sessions, clock, alice.chat_id, "Check-in")
+    message_id = await queue.put(alice.chat_id, "Check-in")
     sandbox.fail_next("sendMessage", error=Slow(seconds=1))  # the server never got to it
-    sender = make_sender(sessions, impatient_bot, clock)
+    sender = queue.sender(impatient_bot)
 
     await sender.deliver_due()
     await sender.deliver_due()
 
-    stored = await row(sessions, message_id)
-    assert (stored.status, stored.uncertain_at, stored.attempts) == (
-        OutboxStatus.SENT,
-        clock.now(),
-        2,
-    )
-    assert texts(sandbox, alice) == ["Check-in"]
+    await sent_after_one_doubt(queue, message_id, sandbox, alice)
 
 
 async def test_an_edit_that_changes_nothing_counts_as_delivered(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, sender: OutboxSender, bot: Bot
+    sandbox: Sandbox, alice: Person, queue: Queue, sender: OutboxSender, bot: Bot
 ) -> None:
-    alice = patient(sandbox)
     shown = await bot.send_message(alice.chat_id, "Thank you, see you tomorrow.")
-    message_id = await put(
-        sessions,
-        clock,
+    message_id = await queue.put(
         alice.chat_id,
         method="editMessageText",
         payload={"text": "Thank you, see you tomorrow.", "message_id": shown.message_id},
@@ -538,17 +538,14 @@ async def test_an_edit_that_changes_nothing_counts_as_delivered(
 
     edit = await sandbox.wait_for(lambda call: call.method == "editMessageText")
     assert edit.description is not None and "message is not modified" in edit.description
-    assert (await row(sessions, message_id)).status == OutboxStatus.SENT
+    assert (await queue.row(message_id)).status == OutboxStatus.SENT
 
 
 async def test_an_edit_is_made_in_place(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, sender: OutboxSender, bot: Bot
+    sandbox: Sandbox, alice: Person, queue: Queue, sender: OutboxSender, bot: Bot
 ) -> None:
-    alice = patient(sandbox)
     shown = await bot.send_message(alice.chat_id, "Pain today?", reply_markup=None)
-    await put(
-        sessions,
-        clock,
+    await queue.put(
         alice.chat_id,
         method="editMessageText",
         payload={"text": "Pain today? You answered 3.", "message_id": shown.message_id},
@@ -560,15 +557,15 @@ async def test_an_edit_is_made_in_place(
 
 
 async def test_a_group_upgraded_to_a_supergroup_gets_the_message_at_its_new_id(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, sender: OutboxSender, heard: Heard
+    sandbox: Sandbox, queue: Queue, sender: OutboxSender, heard: Heard
 ) -> None:
     ward = sandbox.group("Ward 5")
     supergroup = sandbox.migrate_to_supergroup(ward)
-    message_id = await put(sessions, clock, ward.chat_id, "New alert: Alice")
+    message_id = await queue.put(ward.chat_id, "New alert: Alice")
 
     await sender.deliver_due()
 
-    moved = await row(sessions, message_id)
+    moved = await queue.row(message_id)
     assert (moved.status, moved.chat_id) == (OutboxStatus.PENDING, supergroup.chat_id)
     assert heard.told("migrated") == [message_id]
     [(_, _, verdict)] = [call for call in heard.calls if call[0] == "migrated"]
@@ -576,23 +573,22 @@ async def test_a_group_upgraded_to_a_supergroup_gets_the_message_at_its_new_id(
 
     await sender.deliver_due()
 
-    assert (await row(sessions, message_id)).status == OutboxStatus.SENT
+    assert (await queue.row(message_id)).status == OutboxStatus.SENT
     assert texts(sandbox, supergroup) == ["New alert: Alice"]
 
 
 async def test_a_revoked_token_stops_the_sender_and_keeps_the_messages(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, sender: OutboxSender
+    sandbox: Sandbox, alice: Person, queue: Queue, sender: OutboxSender
 ) -> None:
-    alice = patient(sandbox)
-    first = await put(sessions, clock, alice.chat_id, "first")
-    second = await put(sessions, clock, alice.chat_id, "second")
+    first = await queue.put(alice.chat_id, "first")
+    second = await queue.put(alice.chat_id, "second")
     sandbox.fail_next("sendMessage", error=Unauthorized())
 
     with pytest.raises(FatalDeliveryError, match="Unauthorized"):
         await sender.deliver_due()
 
     for message_id in (first, second):
-        kept = await row(sessions, message_id)
+        kept = await queue.row(message_id)
         assert (kept.status, kept.lease_owner) == (OutboxStatus.PENDING, None)
     await sender.deliver_due()  # a new token, or Telegram back to its senses
     assert texts(sandbox, alice) == ["first", "second"]
@@ -606,12 +602,7 @@ class Stalled:
     ``release`` is set. To the database it is a sender that died mid-send."""
 
     def __init__(
-        self,
-        sandbox: Sandbox,
-        sessions: Sessions,
-        clock: FakeClock,
-        owner: str,
-        heard: Heard | None = None,
+        self, sandbox: Sandbox, queue: Queue, owner: str, heard: Heard | None = None
     ) -> None:
         self.reached, self.release = asyncio.Event(), asyncio.Event()
 
@@ -622,7 +613,7 @@ class Stalled:
 
         request = HTTPXRequest(httpx_kwargs={"event_hooks": {"request": [stall]}})
         self.bot = plain_bot(sandbox, request=request)
-        self.sender = make_sender(sessions, self.bot, clock, owner, heard=heard)
+        self.sender = queue.sender(self.bot, owner, heard=heard)
         self.task: asyncio.Task[int] | None = None
 
     async def __aenter__(self) -> Self:
@@ -641,65 +632,56 @@ class Stalled:
 
 
 async def test_a_lapsed_lease_is_taken_over_once_with_the_doubt_recorded(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, bot: Bot
+    sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, bot: Bot
 ) -> None:
-    alice = patient(sandbox)
-    message_id = await put(sessions, clock, alice.chat_id, "Check-in")
-    other = make_sender(sessions, bot, clock, "sender-b")
+    message_id = await queue.put(alice.chat_id, "Check-in")
+    other = queue.sender(bot, "sender-b")
 
-    async with Stalled(sandbox, sessions, clock, "sender-a"):
-        claimed = await row(sessions, message_id)
+    async with Stalled(sandbox, queue, "sender-a"):
+        claimed = await queue.row(message_id)
         assert (claimed.status, claimed.lease_owner) == (OutboxStatus.SENDING, "sender-a")
         assert await other.deliver_due() == 0  # the lease holds
         clock.advance(LAPSE)
         assert await other.deliver_due() == 1
 
-    stored = await row(sessions, message_id)
-    assert (stored.status, stored.uncertain_at, stored.attempts) == (
-        OutboxStatus.SENT,
-        clock.now(),
-        2,
-    )
-    assert texts(sandbox, alice) == ["Check-in"]
+    await sent_after_one_doubt(queue, message_id, sandbox, alice)
 
 
 async def test_a_second_lapsed_lease_is_final_never_a_third_copy(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, bot: Bot
+    sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, bot: Bot
 ) -> None:
-    alice = patient(sandbox)
-    message_id = await put(sessions, clock, alice.chat_id, "Check-in")
+    message_id = await queue.put(alice.chat_id, "Check-in")
 
-    async with Stalled(sandbox, sessions, clock, "sender-a"):
+    async with Stalled(sandbox, queue, "sender-a"):
         clock.advance(LAPSE)
-        async with Stalled(sandbox, sessions, clock, "sender-b"):
-            taken = await row(sessions, message_id)
+        async with Stalled(sandbox, queue, "sender-b"):
+            taken = await queue.row(message_id)
             assert (taken.lease_owner, taken.uncertain_at) == ("sender-b", clock.now())
             clock.advance(LAPSE)
-            assert await make_sender(sessions, bot, clock, "sender-c").deliver_due() == 0
+            assert await queue.sender(bot, "sender-c").deliver_due() == 0
 
-    stored = await row(sessions, message_id)
+    stored = await queue.row(message_id)
     assert stored.status == OutboxStatus.UNCERTAIN
     assert stored.last_error == "sender stopped during the send"
     clock.advance(timedelta(hours=1))
-    assert await make_sender(sessions, bot, clock, "sender-c").deliver_due() == 0
+    assert await queue.sender(bot, "sender-c").deliver_due() == 0
     assert sandbox.ledger.calls("sendMessage") == []
 
 
 async def test_a_sender_that_lost_its_lease_records_nothing_and_tells_no_one(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, bot: Bot, heard: Heard
+    sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, bot: Bot, heard: Heard
 ) -> None:
-    alice = patient(sandbox)
-    message_id = await put(sessions, clock, alice.chat_id, "Check-in")
+    message_id = await queue.put(alice.chat_id, "Check-in")
 
-    async with Stalled(sandbox, sessions, clock, "sender-a", heard) as slow:
+    async with Stalled(sandbox, queue, "sender-a", heard) as slow:
         clock.advance(LAPSE)
-        await make_sender(sessions, bot, clock, "sender-b", heard=heard).deliver_due()
+        await queue.sender(bot, "sender-b", heard=heard).deliver_due()
         [taken_over] = sandbox.messages_to(alice)
         slow.release.set()  # the first sender wakes up, and its copy goes through too
         assert slow.task is not None
         await slow.task
 
-    stored = await row(sessions, message_id)
+    stored = await queue.row(message_id)
     assert (stored.status, stored.telegram_message_id) == (
         OutboxStatus.SENT,
         taken_over["message_id"],
@@ -711,25 +693,22 @@ async def test_a_sender_that_lost_its_lease_records_nothing_and_tells_no_one(
 
 
 async def test_two_senders_at_once_never_claim_the_same_message(
-    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, bot: Bot
+    sandbox: Sandbox, queue: Queue, bot: Bot
 ) -> None:
     wards = [sandbox.group(f"Ward {n}") for n in range(6)]
     senders = [
-        make_sender(
-            sessions, bot, clock, owner, pacer=Pacer(overall_per_second=1e4, group_per_minute=10**4)
-        )
+        queue.sender(bot, owner, pacer=Pacer(overall_per_second=1e4, group_per_minute=10**4))
         for owner in ("sender-a", "sender-b")
     ]
     rounds = 50
 
     for n in range(rounds):
         for ward in wards:
-            await put(sessions, clock, ward.chat_id, f"round {n}")
+            await queue.put(ward.chat_id, f"round {n}")
         await asyncio.gather(*(sender.deliver_due(limit=4) for sender in senders))
         await senders[0].deliver_due()  # what neither got to (a lost race on SQLite)
 
-    async with sessions() as session:
-        claimed = list(await session.execute(select(OutboxMessage.status, OutboxMessage.attempts)))
+    claimed = [(m.status, m.attempts) for m in await queue.rows()]
     assert claimed == [(OutboxStatus.SENT, 1)] * (rounds * len(wards))
     for ward in wards:
         assert texts(sandbox, ward) == [f"round {n}" for n in range(rounds)]
@@ -768,6 +747,6 @@ async def test_claims_taken_at_the_same_moment_never_share_a_row(
             sending = select(OutboxMessage.id, OutboxMessage.lease_owner).where(
                 OutboxMessage.status == OutboxStatus.SENDING
             )
-            leased = dict((await session.execute(sending)).all())
+            leased = dict((await session.execute(sending)).tuples().all())
             await session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT))
         assert leased == {i: owners[0] for i in first} | {i: owners[1] for i in second}
