@@ -120,6 +120,30 @@ async def test_updates_are_confirmed_only_by_the_poll_after_they_were_stored(
     assert second_poll.params["offset"] == hello["update_id"] + 1
 
 
+async def test_updates_that_could_not_be_stored_are_not_confirmed(
+    sandbox: Sandbox,
+    sessions: Sessions,
+    open_poller: Callable[[], Poller],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hello = sandbox.send_text(sandbox.user("Alice"), "hello")
+    assert hello is not None
+    poller = open_poller()
+
+    async def database_down(*_: object) -> int:
+        raise ConnectionError("the database is down")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("bot.inbox.store_updates", database_down)
+        with pytest.raises(ConnectionError):
+            await poller.poll_once(wait_seconds=0)
+
+    assert await poller.poll_once(wait_seconds=0) == 1  # Telegram hands it over again
+    assert [row.payload for row in await stored(sessions)] == [hello]
+    assert "offset" not in sandbox.ledger.calls("getUpdates")[-1].params
+    assert pending_ids(sandbox) == [hello["update_id"]]
+
+
 async def test_a_restarted_poller_resumes_after_the_newest_stored_update(
     sandbox: Sandbox, sessions: Sessions, open_poller: Callable[[], Poller]
 ) -> None:
