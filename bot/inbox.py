@@ -117,7 +117,12 @@ class Poller:
 
 
 class InboxProcessor:
-    """Hands stored updates to the Application, oldest first, each until it is done."""
+    """Hands stored updates to the Application, oldest first, each until it is done.
+
+    Runs of ``process_pending`` take turns: one that started while another was still going
+    would read the same unprocessed rows and hand them over a second time. This guards one
+    process: the inbox is processed where it is polled, and Telegram lets one process poll.
+    """
 
     def __init__(
         self,
@@ -128,8 +133,13 @@ class InboxProcessor:
         self._sessions = sessions
         self._application = application
         self._clock = clock
+        self._turn = asyncio.Lock()
 
     async def process_pending(self, limit: int = 100) -> int:
+        async with self._turn:
+            return await self._process_pending(limit)
+
+    async def _process_pending(self, limit: int) -> int:
         async with self._sessions() as session:
             rows = (
                 await session.execute(

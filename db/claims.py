@@ -47,15 +47,22 @@ async def claim(
     )
     if not ids:
         return []
-    await session.execute(
-        update(table)
-        .where(table.id.in_(ids), claimable)
-        .values(lease_owner=owner, lease_until=now + lease, **(values or {}))
-        .execution_options(synchronize_session=False)
+    # The rows this update changed are the ones claimed here, and only those: another
+    # claim by the same owner at the same instant sets the very same lease.
+    claimed = list(
+        await session.scalars(
+            update(table)
+            .where(table.id.in_(ids), claimable)
+            .values(lease_owner=owner, lease_until=now + lease, **(values or {}))
+            .returning(table.id)
+            .execution_options(synchronize_session=False)
+        )
     )
+    if not claimed:
+        return []
     rows = await session.scalars(
         select(table)
-        .where(table.id.in_(ids), table.lease_owner == owner, table.lease_until == now + lease)
+        .where(table.id.in_(claimed))
         .order_by(*order_by)
         .execution_options(populate_existing=True)
     )

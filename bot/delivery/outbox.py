@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +34,10 @@ PRIORITY_CONVERSATION = 3
 PRIORITY_ROUTINE = 5
 
 MAX_BACKOFF = timedelta(minutes=5)
+# The longest one round waits for Telegram's limits; a chat whose turn is further off goes
+# back to the queue until then, so one busy group neither holds up the round (and the
+# emergency message claimed by the next) nor keeps its messages past their lease.
+MAX_ROUND = timedelta(seconds=10)
 
 
 def enqueue(
@@ -70,19 +75,22 @@ def enqueue(
     return message
 
 
-async def _call(bot: Bot, method: str, chat_id: int, payload: dict[str, Any]) -> Message | bool:
-    """One Bot API call from a stored payload (Bot API field names, JSON values)."""
+def _call(
+    bot: Bot, method: str, chat_id: int, payload: dict[str, Any]
+) -> Coroutine[Any, Any, Message | bool]:
+    """One Bot API call from a stored payload (Bot API field names, JSON values), not yet
+    made: ``KeyError`` or ``ValueError`` here means it cannot be made at all."""
     rest = {k: v for k, v in payload.items() if k not in {"text", "photo", "message_id"}}
     if method == "sendMessage":
-        return await bot.send_message(chat_id, payload["text"], api_kwargs=rest)
+        return bot.send_message(chat_id, payload["text"], api_kwargs=rest)
     if method == "sendPhoto":
-        return await bot.send_photo(chat_id, payload["photo"], api_kwargs=rest)
+        return bot.send_photo(chat_id, payload["photo"], api_kwargs=rest)
     if method == "editMessageText":
-        return await bot.edit_message_text(
+        return bot.edit_message_text(
             payload["text"], chat_id=chat_id, message_id=payload["message_id"], api_kwargs=rest
         )
     if method == "editMessageReplyMarkup":
-        return await bot.edit_message_reply_markup(
+        return bot.edit_message_reply_markup(
             chat_id=chat_id, message_id=payload["message_id"], api_kwargs=rest
         )
     raise ValueError(f"the outbox cannot send {method!r}")
@@ -129,18 +137,21 @@ class OutboxSender:
     async def deliver_due(self, limit: int = 200) -> int:
         """Claim what is due and send it; returns how many messages were attempted."""
         claimed = await self._claim(limit)
+        deadline = time.monotonic() + min(MAX_ROUND, self._lease / 2).total_seconds()
         by_chat: dict[int, list[OutboxMessage]] = {}
         for message in claimed:
             by_chat.setdefault(message.chat_id, []).append(message)
         # Chats in parallel, each chat's messages in order.
         results = await asyncio.gather(
-            *(self._deliver_chat(messages) for messages in by_chat.values()),
+            *(self._deliver_chat(messages, deadline) for messages in by_chat.values()),
             return_exceptions=True,
         )
+        attempted = 0
         for result in results:
             if isinstance(result, BaseException):
                 raise result
-        return len(claimed)
+            attempted += result
+        return attempted
 
     async def _claim(self, limit: int) -> list[OutboxMessage]:
         now = self._clock.now()
@@ -181,30 +192,81 @@ class OutboxSender:
                 },
             )
 
-    async def _deliver_chat(self, messages: list[OutboxMessage]) -> None:
-        for message in messages:
-            delay = self._pacer.wait_for(message.chat_id)
-            if delay > 0:
-                await asyncio.sleep(delay)
+    async def _deliver_chat(self, messages: list[OutboxMessage], deadline: float) -> int:
+        """Send a chat's messages in order; returns how many were tried."""
+        for index, message in enumerate(messages):
             async with self._slots:
-                self._pacer.sent(message.chat_id)
-                try:
-                    sent = await _call(self._bot, message.method, message.chat_id, message.payload)
-                except Exception as error:
-                    verdict = classify(error)
-                    message_id = None
-                else:
-                    verdict = Classified(Outcome.DELIVERED, "ok")
-                    message_id = sent.message_id if isinstance(sent, Message) else None
-            await self._record(message, verdict, message_id)
-            if verdict.outcome is Outcome.FATAL:
-                raise FatalDeliveryError(verdict.reason)
-            if verdict.outcome is Outcome.RETRY and verdict.retry_after:
-                return  # the rest of this chat waits for the next round, after the hold
+                wait = await self._take_turn(message.chat_id, deadline)
+                if wait is None:
+                    verdict, message_id = await self._send(message)
+            if wait is not None:
+                later = self._clock.now() + timedelta(seconds=wait)
+                await self._hand_back(messages[index:], later)
+                return index
+            again = await self._record(message, verdict, message_id)
+            if again is not None:
+                # A chat's messages keep their order: the ones after a message that must go
+                # again wait with it, back in the queue rather than stranded under the lease.
+                await self._hand_back(messages[index + 1 :], again)
+                if verdict.outcome is Outcome.FATAL:
+                    raise FatalDeliveryError(verdict.reason)
+                return index + 1
+        return len(messages)
+
+    async def _take_turn(self, chat_id: int, deadline: float) -> float | None:
+        """Wait until the pacer lets a message go to the chat and count it, in one step;
+        returns None, or the seconds still to wait when the turn comes after ``deadline``.
+
+        Other chats wait for the same overall slot: each looks again after its sleep, and
+        only the one that finds the slot free takes it."""
+        while (delay := self._pacer.wait_for(chat_id)) > 0:
+            if time.monotonic() + delay > deadline:
+                return delay
+            await asyncio.sleep(delay)
+        self._pacer.sent(chat_id)
+        return None
+
+    async def _send(self, message: OutboxMessage) -> tuple[Classified, int | None]:
+        try:
+            call = _call(self._bot, message.method, message.chat_id, message.payload)
+        except (KeyError, ValueError) as error:
+            # Nothing left: not a doubt to resend, a message to look at.
+            reason = f"cannot be sent as stored: {type(error).__name__}: {error}"[:200]
+            return Classified(Outcome.PERMANENT, reason), None
+        try:
+            sent = await call
+        except Exception as error:
+            return classify(error), None
+        return Classified(Outcome.DELIVERED, "ok"), (
+            sent.message_id if isinstance(sent, Message) else None
+        )
+
+    async def _hand_back(self, messages: list[OutboxMessage], not_before: datetime) -> None:
+        """Claimed messages that were not tried go back to the queue as they were."""
+        if not messages:
+            return
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_([message.id for message in messages]),
+                    OutboxMessage.lease_owner == self._owner,
+                    OutboxMessage.status == OutboxStatus.SENDING,
+                )
+                .values(
+                    status=OutboxStatus.PENDING,
+                    not_before=not_before,
+                    attempts=OutboxMessage.attempts - 1,  # the claim counted a try
+                    lease_owner=None,
+                    lease_until=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
 
     async def _record(
         self, message: OutboxMessage, verdict: Classified, message_id: int | None
-    ) -> None:
+    ) -> datetime | None:
+        """Store what became of the message; returns when it is due again, None if settled."""
         now = self._clock.now()
         values: dict[str, Any] = {"lease_owner": None, "lease_until": None}
         hooks: list[Hook] = []
@@ -245,11 +307,20 @@ class OutboxSender:
                 verdict.reason,
             )
         async with self._sessions.begin() as session:
-            await session.execute(
+            result = await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == message.id, OutboxMessage.lease_owner == self._owner)
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                # The lease lapsed and another sender took the message over: what happens
+                # to it is theirs to record and announce. The rest of the chat stops here.
+                log.warning("outbox message %s: lease lost before its outcome", message.id)
+                return now
             for hook in hooks:
                 await hook(session, message, verdict, now)
+        if values["status"] is not OutboxStatus.PENDING:
+            return None
+        due: datetime = values.get("not_before", now)
+        return due

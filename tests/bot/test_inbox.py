@@ -1,0 +1,278 @@
+"""The inbox against the sandbox, on SQLite and PostgreSQL: updates are stored before they
+are confirmed to Telegram, and each is handed to the application once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot.clock import FakeClock
+from bot.inbox import InboxProcessor, Poller, PollingStopped, store_updates
+from bot.sandbox import Sandbox, Unauthorized
+from db.models import InboxUpdate
+from tests.fixtures.telegram import sandbox_settings
+
+Sessions = async_sessionmaker[AsyncSession]
+App = Application[Any, Any, Any, Any, Any, Any]
+
+START = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
+CANARY = "canary-7f3e-patient-words"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+def bot_url(sandbox: Sandbox) -> str:
+    return f"{sandbox_settings(sandbox).bot_api_base_url}{sandbox.token}"
+
+
+@pytest.fixture
+async def open_poller(
+    sandbox: Sandbox, sessions: Sessions, clock: FakeClock
+) -> AsyncIterator[Callable[[], Poller]]:
+    """Makes pollers (a new one is a restarted process); all are closed at the end."""
+    pollers: list[Poller] = []
+
+    def make() -> Poller:
+        pollers.append(Poller(sessions, bot_url(sandbox), clock, poll_timeout=1))
+        return pollers[-1]
+
+    yield make
+    for poller in pollers:
+        await poller.close()
+
+
+async def stored(sessions: Sessions) -> list[InboxUpdate]:
+    async with sessions() as session:
+        return list(await session.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id)))
+
+
+def pending_ids(sandbox: Sandbox) -> list[int]:
+    """Updates Telegram still holds for the bot: not yet confirmed."""
+    return [update["update_id"] for update in sandbox.pending_updates()]
+
+
+def text_update(update_id: int, text: str, chat_id: int = 100_000_001) -> dict[str, Any]:
+    chat = {"id": chat_id, "type": "private", "first_name": "Alice"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1_741_000_000,
+            "chat": chat,
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Alice"},
+            "text": text,
+        },
+    }
+
+
+# Storing --------------------------------------------------------------------------------
+
+
+async def test_an_update_stored_twice_is_kept_once(sessions: Sessions, clock: FakeClock) -> None:
+    first, second = text_update(1, "hello"), text_update(2, "pain 3")
+
+    assert await store_updates(sessions, [first], clock) == 1
+    assert await store_updates(sessions, [first, second], clock) == 1
+    assert await store_updates(sessions, [second, first], clock) == 0
+
+    rows = await stored(sessions)
+    assert [(row.update_id, row.payload, row.processed_at) for row in rows] == [
+        (1, first, None),
+        (2, second, None),
+    ]
+
+
+async def test_updates_are_confirmed_only_by_the_poll_after_they_were_stored(
+    sandbox: Sandbox, sessions: Sessions, open_poller: Callable[[], Poller]
+) -> None:
+    alice = sandbox.user("Alice")
+    hello = sandbox.send_text(alice, "hello")
+    assert hello is not None
+    poller = open_poller()
+
+    assert await poller.poll_once(wait_seconds=0) == 1
+
+    assert [row.payload for row in await stored(sessions)] == [hello]
+    assert pending_ids(sandbox) == [hello["update_id"]]  # stored, not yet confirmed
+
+    later = sandbox.send_text(alice, "my wound is wet")
+    assert later is not None
+    assert await poller.poll_once(wait_seconds=0) == 1
+
+    assert pending_ids(sandbox) == [later["update_id"]]
+    assert [row.update_id for row in await stored(sessions)] == [
+        hello["update_id"],
+        later["update_id"],
+    ]
+    second_poll = sandbox.ledger.calls("getUpdates")[-1]
+    assert second_poll.params["offset"] == hello["update_id"] + 1
+
+
+async def test_updates_that_could_not_be_stored_are_not_confirmed(
+    sandbox: Sandbox,
+    sessions: Sessions,
+    open_poller: Callable[[], Poller],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hello = sandbox.send_text(sandbox.user("Alice"), "hello")
+    assert hello is not None
+    poller = open_poller()
+
+    async def database_down(*_: object) -> int:
+        raise ConnectionError("the database is down")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("bot.inbox.store_updates", database_down)
+        with pytest.raises(ConnectionError):
+            await poller.poll_once(wait_seconds=0)
+
+    assert await poller.poll_once(wait_seconds=0) == 1  # Telegram hands it over again
+    assert [row.payload for row in await stored(sessions)] == [hello]
+    assert "offset" not in sandbox.ledger.calls("getUpdates")[-1].params
+    assert pending_ids(sandbox) == [hello["update_id"]]
+
+
+async def test_a_restarted_poller_resumes_after_the_newest_stored_update(
+    sandbox: Sandbox, sessions: Sessions, open_poller: Callable[[], Poller]
+) -> None:
+    alice = sandbox.user("Alice")
+    first = [sandbox.send_text(alice, text) for text in ("hello", "pain 4")]
+    assert await open_poller().poll_once(wait_seconds=0) == 2
+    # The process stops here: both are stored, neither was confirmed.
+    later = sandbox.send_text(alice, "pain 5")
+    assert later is not None
+
+    assert await open_poller().poll_once(wait_seconds=0) == 1
+
+    resumed = sandbox.ledger.calls("getUpdates")[-1]
+    assert resumed.params["offset"] == first[-1]["update_id"] + 1  # type: ignore[index]
+    assert pending_ids(sandbox) == [later["update_id"]]
+    assert len(await stored(sessions)) == 3
+
+
+async def set_webhook(sandbox: Sandbox, bot: Bot) -> None:
+    await bot.set_webhook("http://127.0.0.1:9/telegram")
+
+
+async def revoke_token(sandbox: Sandbox, bot: Bot) -> None:
+    sandbox.fail_next("getUpdates", error=Unauthorized())
+
+
+@pytest.mark.parametrize("refusal", [set_webhook, revoke_token])
+async def test_polling_stops_when_telegram_refuses_this_poller(
+    sandbox: Sandbox,
+    bot: Bot,
+    sessions: Sessions,
+    open_poller: Callable[[], Poller],
+    refusal: Callable[[Sandbox, Bot], Awaitable[None]],
+) -> None:
+    update = sandbox.send_text(sandbox.user("Alice"), "hello")
+    assert update is not None
+    await refusal(sandbox, bot)
+
+    with pytest.raises(PollingStopped):
+        await open_poller().poll_once(wait_seconds=0)
+
+    assert await stored(sessions) == []
+    assert sandbox.ledger.calls("getUpdates")[-1].status in (401, 409)
+    assert pending_ids(sandbox) == [update["update_id"]]
+
+
+async def test_a_second_poller_of_the_same_bot_stops_the_first(
+    sandbox: Sandbox, open_poller: Callable[[], Poller]
+) -> None:
+    first = asyncio.create_task(open_poller().poll_once(wait_seconds=5))
+    await sandbox.wait_for_poller()
+
+    assert await open_poller().poll_once(wait_seconds=0) == 0
+
+    with pytest.raises(PollingStopped, match="409"):
+        async with asyncio.timeout(5):
+            await first
+
+
+# Processing -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def application(sandbox: Sandbox) -> AsyncIterator[App]:
+    """python-telegram-bot's Application on the sandbox, without an updater of its own."""
+    built = (
+        Application.builder()
+        .token(sandbox.token)
+        .base_url(sandbox_settings(sandbox).bot_api_base_url)
+        .updater(None)
+        .build()
+    )
+    async with built:
+        yield built
+
+
+@pytest.fixture
+def handled(application: App) -> list[str]:
+    """Texts of the messages the application's handler was given, in order."""
+    texts: list[str] = []
+
+    async def remember(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        texts.append(update.effective_message.text or "")
+
+    application.add_handler(MessageHandler(filters.TEXT, remember))
+    return texts
+
+
+async def test_each_stored_update_reaches_the_application_once(
+    sandbox: Sandbox,
+    sessions: Sessions,
+    clock: FakeClock,
+    application: App,
+    handled: list[str],
+    open_poller: Callable[[], Poller],
+) -> None:
+    alice = sandbox.user("Alice")
+    for text in ("hello", "pain 3", "no fever"):
+        sandbox.send_text(alice, text)
+    await open_poller().poll_once(wait_seconds=0)
+    processor = InboxProcessor(sessions, application, clock)
+
+    # Two runs at once (a tick that overlaps the last one), then one more.
+    await asyncio.gather(processor.process_pending(), processor.process_pending())
+    assert await processor.process_pending() == 0
+
+    assert handled == ["hello", "pain 3", "no fever"]
+    rows = await stored(sessions)
+    assert [(row.processed_at, row.attempts, row.error) for row in rows] == [(START, 1, None)] * 3
+
+
+async def test_a_malformed_update_is_set_aside_without_its_content_in_the_log(
+    sessions: Sessions,
+    clock: FakeClock,
+    application: App,
+    handled: list[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    malformed = {"update_id": 41, "message": {"text": CANARY, "chat": {"id": 5}}}
+    await store_updates(sessions, [malformed, text_update(42, "pain 2")], clock)
+    caplog.set_level(logging.DEBUG)
+
+    assert await InboxProcessor(sessions, application, clock).process_pending() == 2
+
+    set_aside, fine = await stored(sessions)
+    assert set_aside.processed_at == START
+    assert set_aside.error is not None and "malformed" in set_aside.error
+    assert CANARY not in set_aside.error
+    assert fine.error is None
+    assert handled == ["pain 2"]  # the one after it is not held up
+    assert CANARY not in caplog.text

@@ -1,0 +1,752 @@
+"""The outbox sender against the sandbox: the real python-telegram-bot ``Bot`` over HTTP, on
+SQLite and PostgreSQL. The database's time is a FakeClock; Telegram's limits are in real time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Self
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.clock import FakeClock
+from bot.delivery.outbox import (
+    PRIORITY_ALERT,
+    PRIORITY_CONVERSATION,
+    PRIORITY_EMERGENCY,
+    PRIORITY_ROUTINE,
+    DeliveryHooks,
+    FatalDeliveryError,
+    OutboxSender,
+    enqueue,
+)
+from bot.delivery.outcomes import Classified
+from bot.delivery.pacing import Pacer
+from bot.sandbox import (
+    Blocked,
+    CantParseEntities,
+    ChatNotFound,
+    Deactivated,
+    DropConnection,
+    Fault,
+    Group,
+    Limits,
+    MalformedBody,
+    Person,
+    Sandbox,
+    ServerError,
+    Slow,
+    TooManyRequests,
+    Unauthorized,
+)
+from db.claims import claim
+from db.models import OutboxMessage, OutboxStatus
+from tests.fixtures.telegram import plain_bot
+
+Sessions = async_sessionmaker[AsyncSession]
+
+START = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=60)
+LAPSE = LEASE + timedelta(seconds=1)
+KEYBOARD = {
+    "inline_keyboard": [
+        [{"text": "Yes", "callback_data": "pain:yes"}, {"text": "No", "callback_data": "pain:no"}]
+    ]
+}
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@dataclass
+class Heard:
+    """What the delivery hooks were told, as (hook, outbox id, verdict)."""
+
+    calls: list[tuple[str, int, Classified]] = field(default_factory=list)
+    at: list[datetime] = field(default_factory=list)  # when each outcome was recorded
+
+    def hooks(self) -> DeliveryHooks:
+        def listener(name: str) -> Any:
+            async def hook(
+                _: AsyncSession, message: OutboxMessage, verdict: Classified, at: datetime
+            ) -> None:
+                self.calls.append((name, message.id, verdict))
+                self.at.append(at)
+
+            return hook
+
+        return DeliveryHooks(
+            delivered=[listener("delivered")],
+            unreachable=[listener("unreachable")],
+            migrated=[listener("migrated")],
+        )
+
+    def told(self, name: str) -> list[int]:
+        return [message_id for hook, message_id, _ in self.calls if hook == name]
+
+
+@pytest.fixture
+def heard() -> Heard:
+    return Heard()
+
+
+def brisk_pacer() -> Pacer:
+    """Telegram's overall rate, but no private-chat interval: for tests not about pacing."""
+    return Pacer(private_interval=0.0)
+
+
+def patient(sandbox: Sandbox, name: str = "Alice") -> Person:
+    """A person who has written to the bot: a bot cannot write first to a private chat."""
+    person = sandbox.user(name)
+    assert sandbox.send_text(person, "/start") is not None
+    return person
+
+
+@pytest.fixture
+def alice(sandbox: Sandbox) -> Person:
+    return patient(sandbox)
+
+
+@dataclass
+class Queue:
+    """The outbox table as a test sees it, and senders on it."""
+
+    sessions: Sessions
+    clock: FakeClock
+
+    async def put(self, chat_id: int, text: str = "How is the pain?", **options: Any) -> int:
+        """Enqueue a sendMessage (or ``method``/``payload`` given) and commit; returns its id."""
+        options.setdefault("payload", {"text": text})
+        async with self.sessions.begin() as session:
+            message = enqueue(
+                session, chat_id=chat_id, now=self.clock.now(), purpose="test", **options
+            )
+        return message.id
+
+    async def row(self, message_id: int) -> OutboxMessage:
+        async with self.sessions() as session:
+            found = await session.get(OutboxMessage, message_id)
+        assert found is not None
+        return found
+
+    async def rows(self, status: OutboxStatus | None = None) -> list[OutboxMessage]:
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        if status is not None:
+            query = query.where(OutboxMessage.status == status)
+        async with self.sessions() as session:
+            return list(await session.scalars(query))
+
+    def sender(
+        self,
+        bot: Bot,
+        owner: str = "sender-a",
+        *,
+        heard: Heard | None = None,
+        pacer: Pacer | None = None,
+    ) -> OutboxSender:
+        return OutboxSender(
+            self.sessions,
+            bot,
+            self.clock,
+            owner,
+            pacer=pacer or brisk_pacer(),
+            hooks=heard.hooks() if heard else None,
+            lease=LEASE,
+        )
+
+
+@pytest.fixture
+def queue(sessions: Sessions, clock: FakeClock) -> Queue:
+    return Queue(sessions, clock)
+
+
+@pytest.fixture
+def sender(queue: Queue, bot: Bot, heard: Heard) -> OutboxSender:
+    return queue.sender(bot, heard=heard)
+
+
+def texts(sandbox: Sandbox, chat: Person | Group) -> list[str]:
+    """What the bot's messages in ``chat`` say, in the order they arrived."""
+    return [message["text"] for message in sandbox.messages_to(chat)]
+
+
+async def sent_after_one_doubt(
+    queue: Queue, message_id: int, sandbox: Sandbox, chat: Person | Group
+) -> None:
+    """The message went on its second try, the doubt about the first on record, and the
+    first never reached the chat."""
+    stored = await queue.row(message_id)
+    assert (stored.status, stored.uncertain_at, stored.attempts) == (
+        OutboxStatus.SENT,
+        queue.clock.now(),
+        2,
+    )
+    assert texts(sandbox, chat) == [stored.payload["text"]]
+
+
+# Delivered ------------------------------------------------------------------------------
+
+
+async def test_a_message_is_delivered_with_its_inline_keyboard(
+    sandbox: Sandbox,
+    alice: Person,
+    queue: Queue,
+    clock: FakeClock,
+    sender: OutboxSender,
+    heard: Heard,
+) -> None:
+    message_id = await queue.put(
+        alice.chat_id,
+        payload={"text": "Any new numbness in your legs?", "reply_markup": KEYBOARD},
+    )
+
+    assert await sender.deliver_due() == 1
+
+    [shown] = sandbox.messages_to(alice)
+    assert shown["text"] == "Any new numbness in your legs?"
+    assert shown["reply_markup"] == KEYBOARD
+    stored = await queue.row(message_id)
+    assert stored.status == OutboxStatus.SENT
+    assert stored.telegram_message_id == shown["message_id"]
+    assert (stored.sent_at, stored.attempts) == (clock.now(), 1)
+    assert (stored.lease_owner, stored.lease_until, stored.last_error) == (None, None, None)
+    assert heard.told("delivered") == [message_id]
+    assert heard.at == [clock.now()]
+    assert await sender.deliver_due() == 0  # sent is sent
+
+
+async def test_a_chat_gets_its_messages_by_priority_then_in_the_order_they_were_written(
+    sandbox: Sandbox, alice: Person, queue: Queue, sender: OutboxSender
+) -> None:
+    for text, priority in [
+        ("routine 1", PRIORITY_ROUTINE),
+        ("conversation", PRIORITY_CONVERSATION),
+        ("routine 2", PRIORITY_ROUTINE),
+        ("alert", PRIORITY_ALERT),
+        ("call emergency services", PRIORITY_EMERGENCY),
+    ]:
+        await queue.put(alice.chat_id, text, priority=priority)
+
+    assert await sender.deliver_due() == 5
+
+    assert texts(sandbox, alice) == [
+        "call emergency services",
+        "alert",
+        "conversation",
+        "routine 1",
+        "routine 2",
+    ]
+
+
+# Telegram's limits ----------------------------------------------------------------------
+
+
+async def test_retry_after_holds_the_chat_and_nothing_reaches_it_before_then(
+    sandbox: Sandbox, queue: Queue, clock: FakeClock, bot: Bot
+) -> None:
+    pacer = brisk_pacer()
+    sender = queue.sender(bot, pacer=pacer)
+    alice, bob = patient(sandbox, "Alice"), patient(sandbox, "Bob")
+    first = await queue.put(alice.chat_id, "first")
+    second = await queue.put(alice.chat_id, "second")
+    await queue.put(bob.chat_id, "to Bob")
+    sandbox.fail_next("sendMessage", chat_id=alice.chat_id, error=TooManyRequests(retry_after=1))
+
+    await sender.deliver_due()
+
+    refused = (await queue.row(first), await queue.row(second))
+    assert [m.status for m in refused] == [OutboxStatus.PENDING] * 2
+    assert all(m.not_before >= clock.now() + timedelta(seconds=1) for m in refused)
+    assert refused[0].last_error is not None and "RetryAfter" in refused[0].last_error
+    assert texts(sandbox, bob) == ["to Bob"]  # another chat is not held
+    assert texts(sandbox, alice) == []
+    assert pacer.wait_for(alice.chat_id) > 0.5
+    assert pacer.wait_for(bob.chat_id) < 0.5
+
+    # The database's clock says it is time; Telegram's real second may not have passed yet.
+    clock.advance(timedelta(seconds=1))
+    assert await sender.deliver_due() == 2
+
+    assert texts(sandbox, alice) == ["first", "second"]
+    refusal, *after = sandbox.ledger.calls("sendMessage", chat_id=alice.chat_id)
+    assert (refusal.status, refusal.retry_after) == (429, 1)
+    assert [call.ok for call in after] == [True, True]
+    assert all(call.at - refusal.done_at >= 1.0 for call in after)
+
+
+async def test_a_private_chat_gets_a_short_burst_then_one_message_a_second(
+    sandbox: Sandbox, alice: Person, queue: Queue, bot: Bot
+) -> None:
+    # The pacer allows a burst of three; the sandbox one more, for the network's jitter.
+    # Five at once would be refused; paced, the last two go a second apart.
+    sandbox.enforce_limits(True, Limits(private_burst=4))
+    for n in range(5):
+        await queue.put(alice.chat_id, f"message {n}")
+
+    await queue.sender(bot, pacer=Pacer()).deliver_due()
+
+    calls = sandbox.ledger.calls("sendMessage")
+    assert [call.status for call in calls] == [200] * 5
+    assert calls[4].at - calls[0].at >= 1.9
+    assert texts(sandbox, alice) == [f"message {n}" for n in range(5)]
+
+
+async def test_many_chats_at_once_stay_under_the_overall_limit(
+    sandbox: Sandbox, queue: Queue, bot: Bot
+) -> None:
+    sandbox.enforce_limits(True, Limits(overall_per_second=10, overall_burst=2))
+    wards = [sandbox.group(f"Ward {n}") for n in range(8)]
+    for ward in wards:
+        await queue.put(ward.chat_id, "Daily digest")
+
+    pacer = Pacer(overall_per_second=10)
+    assert await queue.sender(bot, pacer=pacer).deliver_due() == 8
+
+    assert [call.status for call in sandbox.ledger.calls("sendMessage")] == [200] * 8
+    assert [m.status for m in await queue.rows()] == [OutboxStatus.SENT] * 8
+
+
+async def test_a_group_over_its_limit_is_handed_back_for_later_instead_of_waited_for(
+    sandbox: Sandbox, queue: Queue, clock: FakeClock, bot: Bot
+) -> None:
+    sandbox.enforce_limits(True, Limits(group_per_minute=5, group_burst=5))
+    ward = sandbox.group("Ward 5")
+    for n in range(7):
+        await queue.put(ward.chat_id, f"alert {n}")
+    sender = queue.sender(bot, pacer=Pacer(group_per_minute=5))
+
+    async with asyncio.timeout(10):  # the next slot is a minute away: not waited for here
+        assert await sender.deliver_due() == 5
+
+    assert [call.status for call in sandbox.ledger.calls("sendMessage")] == [200] * 5
+    assert texts(sandbox, ward) == [f"alert {n}" for n in range(5)]
+    later = await queue.rows(OutboxStatus.PENDING)
+    assert [m.payload["text"] for m in later] == ["alert 5", "alert 6"]
+    for message in later:
+        assert message.not_before >= clock.now() + timedelta(seconds=55)
+        assert (message.attempts, message.lease_owner, message.uncertain_at) == (0, None, None)
+
+
+# What Telegram answers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fault", [Blocked(), Deactivated(), ChatNotFound()], ids=lambda fault: fault.kind
+)
+async def test_a_chat_that_is_gone_fails_and_is_reported_unreachable_once(
+    sandbox: Sandbox, alice: Person, queue: Queue, sender: OutboxSender, heard: Heard, fault: Fault
+) -> None:
+    message_id = await queue.put(alice.chat_id)
+    sandbox.fail_next("sendMessage", chat_id=alice.chat_id, error=fault)
+
+    await sender.deliver_due()
+    assert await sender.deliver_due() == 0
+
+    stored = await queue.row(message_id)
+    assert stored.status == OutboxStatus.FAILED
+    assert heard.told("unreachable") == [message_id]
+    assert heard.told("delivered") == []
+    assert len(sandbox.ledger.calls("sendMessage")) == 1
+
+
+async def test_a_message_telegram_cannot_parse_fails_without_blaming_the_chat(
+    sandbox: Sandbox, alice: Person, queue: Queue, sender: OutboxSender, heard: Heard
+) -> None:
+    message_id = await queue.put(alice.chat_id)
+    sandbox.fail_next("sendMessage", error=CantParseEntities())
+
+    await sender.deliver_due()
+
+    stored = await queue.row(message_id)
+    assert stored.status == OutboxStatus.FAILED
+    assert stored.last_error is not None and "parse entities" in stored.last_error
+    assert heard.calls == []
+
+
+@pytest.mark.parametrize(
+    ("method", "payload"),
+    [("sendSticker", {"sticker": "CAAD-1"}), ("sendMessage", {"caption": "no text"})],
+    ids=["a method the outbox does not send", "a payload without its text"],
+)
+async def test_a_message_that_cannot_be_sent_as_stored_fails_without_a_request(
+    sandbox: Sandbox,
+    alice: Person,
+    queue: Queue,
+    sender: OutboxSender,
+    heard: Heard,
+    method: str,
+    payload: dict[str, Any],
+) -> None:
+    message_id = await queue.put(alice.chat_id, method=method, payload=payload)
+
+    await sender.deliver_due()
+
+    stored = await queue.row(message_id)
+    assert (stored.status, stored.uncertain_at) == (OutboxStatus.FAILED, None)
+    assert stored.last_error is not None and "cannot be sent as stored" in stored.last_error
+    assert sandbox.ledger.calls(method) == []
+    assert heard.calls == []
+
+
+async def test_server_errors_are_retried_with_a_growing_pause(
+    sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, sender: OutboxSender
+) -> None:
+    message_id = await queue.put(alice.chat_id, "Check-in")
+    sandbox.fail_next("sendMessage", error=ServerError(502), times=2)
+
+    for attempts, pause in [(1, 2), (2, 4)]:
+        await sender.deliver_due()
+        stored = await queue.row(message_id)
+        assert (stored.status, stored.attempts) == (OutboxStatus.PENDING, attempts)
+        assert stored.not_before == clock.now() + timedelta(seconds=pause)
+        assert stored.uncertain_at is None
+        clock.advance(timedelta(seconds=pause - 1))
+        assert await sender.deliver_due() == 0  # not before the pause is over
+        clock.advance(timedelta(seconds=1))
+
+    await sender.deliver_due()
+    assert (await queue.row(message_id)).status == OutboxStatus.SENT
+    assert texts(sandbox, alice) == ["Check-in"]
+
+
+async def test_the_messages_after_one_that_must_go_again_wait_with_it(
+    sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, sender: OutboxSender
+) -> None:
+    first = await queue.put(alice.chat_id, "question 1")
+    second = await queue.put(alice.chat_id, "question 2")
+    sandbox.fail_next("sendMessage", error=ServerError(502))
+
+    assert await sender.deliver_due() == 1
+
+    waiting = await queue.row(second)
+    assert (waiting.status, waiting.attempts, waiting.lease_owner) == (
+        OutboxStatus.PENDING,
+        0,
+        None,
+    )
+    assert waiting.not_before == (await queue.row(first)).not_before
+    clock.advance(timedelta(seconds=2))
+    assert await sender.deliver_due() == 2
+    assert texts(sandbox, alice) == ["question 1", "question 2"]
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_a_connection_never_made_is_retried_with_a_pause(
+    sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, sender: OutboxSender
+) -> None:
+    message_id = await queue.put(alice.chat_id, "Check-in")
+    request = HTTPXRequest()
+    nowhere = Bot(sandbox.token, base_url=f"http://127.0.0.1:{closed_port()}/bot", request=request)
+    try:
+        await queue.sender(nowhere).deliver_due()
+    finally:
+        await request.shutdown()
+
+    stored = await queue.row(message_id)
+    assert (stored.status, stored.attempts, stored.uncertain_at) == (OutboxStatus.PENDING, 1, None)
+    assert stored.not_before == clock.now() + timedelta(seconds=2)
+    assert stored.last_error is not None and "ConnectError" in stored.last_error
+
+    clock.advance(timedelta(seconds=2))
+    await sender.deliver_due()
+    assert texts(sandbox, alice) == ["Check-in"]
+
+
+@pytest.fixture
+async def impatient_bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
+    """A bot that waits a third of a second for an answer."""
+    async with plain_bot(sandbox, request=HTTPXRequest(read_timeout=0.3)) as running:
+        yield running
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Slow(seconds=1, delivered=True), DropConnection(delivered=True), MalformedBody()],
+    ids=lambda fault: fault.kind,
+)
+async def test_no_answer_after_the_request_left_is_resent_once_then_left_uncertain(
+    sandbox: Sandbox,
+    alice: Person,
+    queue: Queue,
+    clock: FakeClock,
+    impatient_bot: Bot,
+    heard: Heard,
+    fault: Fault,
+) -> None:
+    # The sandbox did the send both times; the bot cannot know, so it tries exactly once more.
+    message_id = await queue.put(alice.chat_id, "Check-in")
+    sandbox.fail_next("sendMessage", error=fault, times=2)
+    sender = queue.sender(impatient_bot, heard=heard)
+
+    await sender.deliver_due()
+    doubted = await queue.row(message_id)
+    assert (doubted.status, doubted.uncertain_at) == (OutboxStatus.PENDING, clock.now())
+
+    clock.advance(timedelta(seconds=1))
+    await sender.deliver_due()
+    stored = await queue.row(message_id)
+    assert (stored.status, stored.attempts) == (OutboxStatus.UNCERTAIN, 2)
+    assert stored.uncertain_at == START  # when the doubt began
+
+    clock.advance(timedelta(hours=1))
+    assert await sender.deliver_due() == 0  # never a third copy
+    assert len(sandbox.ledger.calls("sendMessage")) == 2
+    assert heard.calls == []
+
+
+async def test_a_resend_after_a_timeout_that_gets_through_is_delivered(
+    sandbox: Sandbox, alice: Person, queue: Queue, impatient_bot: Bot
+) -> None:
+    message_id = await queue.put(alice.chat_id, "Check-in")
+    sandbox.fail_next("sendMessage", error=Slow(seconds=1))  # the server never got to it
+    sender = queue.sender(impatient_bot)
+
+    await sender.deliver_due()
+    await sender.deliver_due()
+
+    await sent_after_one_doubt(queue, message_id, sandbox, alice)
+
+
+async def test_an_edit_that_changes_nothing_counts_as_delivered(
+    sandbox: Sandbox, alice: Person, queue: Queue, sender: OutboxSender, bot: Bot
+) -> None:
+    shown = await bot.send_message(alice.chat_id, "Thank you, see you tomorrow.")
+    message_id = await queue.put(
+        alice.chat_id,
+        method="editMessageText",
+        payload={"text": "Thank you, see you tomorrow.", "message_id": shown.message_id},
+    )
+
+    await sender.deliver_due()
+
+    edit = await sandbox.wait_for(lambda call: call.method == "editMessageText")
+    assert edit.description is not None and "message is not modified" in edit.description
+    assert (await queue.row(message_id)).status == OutboxStatus.SENT
+
+
+async def test_an_edit_is_made_in_place(
+    sandbox: Sandbox, alice: Person, queue: Queue, sender: OutboxSender, bot: Bot
+) -> None:
+    shown = await bot.send_message(alice.chat_id, "Pain today?", reply_markup=None)
+    await queue.put(
+        alice.chat_id,
+        method="editMessageText",
+        payload={"text": "Pain today? You answered 3.", "message_id": shown.message_id},
+    )
+
+    await sender.deliver_due()
+
+    assert texts(sandbox, alice) == ["Pain today? You answered 3."]
+
+
+async def test_a_group_upgraded_to_a_supergroup_gets_the_message_at_its_new_id(
+    sandbox: Sandbox, queue: Queue, sender: OutboxSender, heard: Heard
+) -> None:
+    ward = sandbox.group("Ward 5")
+    supergroup = sandbox.migrate_to_supergroup(ward)
+    message_id = await queue.put(ward.chat_id, "New alert: Alice")
+
+    await sender.deliver_due()
+
+    moved = await queue.row(message_id)
+    assert (moved.status, moved.chat_id) == (OutboxStatus.PENDING, supergroup.chat_id)
+    assert heard.told("migrated") == [message_id]
+    [(_, _, verdict)] = [call for call in heard.calls if call[0] == "migrated"]
+    assert verdict.new_chat_id == supergroup.chat_id
+
+    await sender.deliver_due()
+
+    assert (await queue.row(message_id)).status == OutboxStatus.SENT
+    assert texts(sandbox, supergroup) == ["New alert: Alice"]
+
+
+async def test_a_revoked_token_stops_the_sender_and_keeps_the_messages(
+    sandbox: Sandbox, alice: Person, queue: Queue, sender: OutboxSender
+) -> None:
+    first = await queue.put(alice.chat_id, "first")
+    second = await queue.put(alice.chat_id, "second")
+    sandbox.fail_next("sendMessage", error=Unauthorized())
+
+    with pytest.raises(FatalDeliveryError, match="Unauthorized"):
+        await sender.deliver_due()
+
+    for message_id in (first, second):
+        kept = await queue.row(message_id)
+        assert (kept.status, kept.lease_owner) == (OutboxStatus.PENDING, None)
+    await sender.deliver_due()  # a new token, or Telegram back to its senses
+    assert texts(sandbox, alice) == ["first", "second"]
+
+
+# Leases ---------------------------------------------------------------------------------
+
+
+class Stalled:
+    """A sender stuck in a send: its sendMessage requests wait, before they leave, until
+    ``release`` is set. To the database it is a sender that died mid-send."""
+
+    def __init__(
+        self, sandbox: Sandbox, queue: Queue, owner: str, heard: Heard | None = None
+    ) -> None:
+        self.reached, self.release = asyncio.Event(), asyncio.Event()
+
+        async def stall(request: httpx.Request) -> None:
+            if request.url.path.endswith("/sendMessage"):
+                self.reached.set()
+                await self.release.wait()
+
+        request = HTTPXRequest(httpx_kwargs={"event_hooks": {"request": [stall]}})
+        self.bot = plain_bot(sandbox, request=request)
+        self.sender = queue.sender(self.bot, owner, heard=heard)
+        self.task: asyncio.Task[int] | None = None
+
+    async def __aenter__(self) -> Self:
+        await self.bot.initialize()
+        self.task = asyncio.create_task(self.sender.deliver_due())
+        async with asyncio.timeout(5):
+            await self.reached.wait()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self.task is not None
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+        await self.bot.shutdown()
+
+
+async def test_a_lapsed_lease_is_taken_over_once_with_the_doubt_recorded(
+    sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, bot: Bot
+) -> None:
+    message_id = await queue.put(alice.chat_id, "Check-in")
+    other = queue.sender(bot, "sender-b")
+
+    async with Stalled(sandbox, queue, "sender-a"):
+        claimed = await queue.row(message_id)
+        assert (claimed.status, claimed.lease_owner) == (OutboxStatus.SENDING, "sender-a")
+        assert await other.deliver_due() == 0  # the lease holds
+        clock.advance(LAPSE)
+        assert await other.deliver_due() == 1
+
+    await sent_after_one_doubt(queue, message_id, sandbox, alice)
+
+
+async def test_a_second_lapsed_lease_is_final_never_a_third_copy(
+    sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, bot: Bot
+) -> None:
+    message_id = await queue.put(alice.chat_id, "Check-in")
+
+    async with Stalled(sandbox, queue, "sender-a"):
+        clock.advance(LAPSE)
+        async with Stalled(sandbox, queue, "sender-b"):
+            taken = await queue.row(message_id)
+            assert (taken.lease_owner, taken.uncertain_at) == ("sender-b", clock.now())
+            clock.advance(LAPSE)
+            assert await queue.sender(bot, "sender-c").deliver_due() == 0
+
+    stored = await queue.row(message_id)
+    assert stored.status == OutboxStatus.UNCERTAIN
+    assert stored.last_error == "sender stopped during the send"
+    clock.advance(timedelta(hours=1))
+    assert await queue.sender(bot, "sender-c").deliver_due() == 0
+    assert sandbox.ledger.calls("sendMessage") == []
+
+
+async def test_a_sender_that_lost_its_lease_records_nothing_and_tells_no_one(
+    sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, bot: Bot, heard: Heard
+) -> None:
+    message_id = await queue.put(alice.chat_id, "Check-in")
+
+    async with Stalled(sandbox, queue, "sender-a", heard) as slow:
+        clock.advance(LAPSE)
+        await queue.sender(bot, "sender-b", heard=heard).deliver_due()
+        [taken_over] = sandbox.messages_to(alice)
+        slow.release.set()  # the first sender wakes up, and its copy goes through too
+        assert slow.task is not None
+        await slow.task
+
+    stored = await queue.row(message_id)
+    assert (stored.status, stored.telegram_message_id) == (
+        OutboxStatus.SENT,
+        taken_over["message_id"],
+    )
+    assert heard.told("delivered") == [message_id]
+
+
+# Several senders ------------------------------------------------------------------------
+
+
+async def test_two_senders_at_once_never_claim_the_same_message(
+    sandbox: Sandbox, queue: Queue, bot: Bot
+) -> None:
+    wards = [sandbox.group(f"Ward {n}") for n in range(6)]
+    senders = [
+        queue.sender(bot, owner, pacer=Pacer(overall_per_second=1e4, group_per_minute=10**4))
+        for owner in ("sender-a", "sender-b")
+    ]
+    rounds = 50
+
+    for n in range(rounds):
+        for ward in wards:
+            await queue.put(ward.chat_id, f"round {n}")
+        await asyncio.gather(*(sender.deliver_due(limit=4) for sender in senders))
+        await senders[0].deliver_due()  # what neither got to (a lost race on SQLite)
+
+    claimed = [(m.status, m.attempts) for m in await queue.rows()]
+    assert claimed == [(OutboxStatus.SENT, 1)] * (rounds * len(wards))
+    for ward in wards:
+        assert texts(sandbox, ward) == [f"round {n}" for n in range(rounds)]
+
+
+@pytest.mark.parametrize(
+    "owners",
+    [("sender-a", "sender-b"), ("sender-a", "sender-a")],
+    ids=["two senders", "one sender twice"],
+)
+async def test_claims_taken_at_the_same_moment_never_share_a_row(
+    sessions: Sessions, clock: FakeClock, owners: tuple[str, str]
+) -> None:
+    async def take(owner: str) -> set[int]:
+        async with sessions.begin() as session:
+            taken = await claim(
+                session,
+                OutboxMessage,
+                claimable=OutboxMessage.status == OutboxStatus.PENDING,
+                order_by=[OutboxMessage.id],
+                owner=owner,
+                now=clock.now(),
+                lease=LEASE,
+                limit=4,
+                values={"status": OutboxStatus.SENDING},
+            )
+        return {message.id for message in taken}
+
+    for _ in range(50):
+        async with sessions.begin() as session:
+            for _ in range(6):
+                enqueue(session, chat_id=-5_000_001, now=clock.now(), purpose="test", payload={})
+        first, second = await asyncio.gather(*(take(owner) for owner in owners))
+        assert not first & second
+        async with sessions.begin() as session:
+            sending = select(OutboxMessage.id, OutboxMessage.lease_owner).where(
+                OutboxMessage.status == OutboxStatus.SENDING
+            )
+            leased = dict((await session.execute(sending)).tuples().all())
+            await session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT))
+        assert leased == {i: owners[0] for i in first} | {i: owners[1] for i in second}
