@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import click
@@ -12,12 +13,13 @@ from bot.settings import EXIT_CONFIG
 
 @click.command()
 def run() -> None:
-    """Run the bot (long polling) with the settings from the environment.
+    """Run the bot (long polling) with the settings from the environment, until Ctrl-C.
 
     It refuses to start while a setting it needs is missing or any protocol file is invalid.
     """
-    from bot.app import build_application
+    from bot.inbox import PollingStopped
     from bot.protocols import load_protocols
+    from bot.runtime import BotRuntime
     from flows import ProtocolInvalid
 
     config = settings()
@@ -35,5 +37,18 @@ def run() -> None:
     )
     # httpx logs every request URL, and the URL carries the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    application = build_application(config)
-    application.run_polling()
+
+    async def serve() -> None:
+        runtime = BotRuntime(config)
+        await runtime.start()
+        try:
+            await runtime.run()
+        finally:
+            await runtime.stop()
+
+    try:
+        asyncio.run(serve())
+    except PollingStopped as stopped:
+        raise click.ClickException(str(stopped)) from None
+    except KeyboardInterrupt:
+        click.echo("stopped")

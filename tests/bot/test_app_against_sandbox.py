@@ -7,7 +7,6 @@ from telegram import Update
 from telegram import error as tg
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot.app import WELCOME
 from bot.sandbox import (
     Blocked,
     CantParseEntities,
@@ -26,6 +25,7 @@ from bot.sandbox import (
     TooManyRequests,
     Unauthorized,
 )
+from tests.fixtures.minimal_bot import WELCOME
 
 App = Application  # type: ignore[type-arg]
 

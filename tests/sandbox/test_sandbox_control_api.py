@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram.ext import Application
 
-from bot.app import WELCOME, build_application
 from bot.sandbox import Blocked, Sandbox
 from bot.sandbox.client import SandboxClient, SandboxControlError
 from bot.settings import Settings
+from tests.fixtures.minimal_bot import WELCOME, build_application
 from tests.fixtures.telegram import POLL_TIMEOUT
 
 TOKEN = "123456:process-test-token"
