@@ -132,6 +132,29 @@ async def follow_up_alert(
     )
 
 
+async def share_photos(
+    session: AsyncSession, alert: Alert, file_ids: list[str], pod: int, now: datetime
+) -> None:
+    """The patient's photos from a check-in that is part of an alert go to the team too."""
+    episode = await session.get_one(Episode, alert.episode_id)
+    team = await session.get_one(Team, episode.team_id)
+    patient = await session.get_one(Patient, episode.patient_id)
+    if team.chat_id is None:
+        return
+    for file_id in file_ids:
+        enqueue(
+            session,
+            chat_id=team.chat_id,
+            now=now,
+            purpose="alert_photo",
+            method="sendPhoto",
+            payload={"photo": file_id, "caption": f"{patient.ref} · POD {pod} · alert #{alert.id}"},
+            priority=PRIORITY_ALERT,
+            episode_id=episode.id,
+            alert_id=alert.id,
+        )
+
+
 def _rules(findings: list[dict[str, Any]]) -> list[str]:
     return [f["rule"] for f in findings]
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.delivery.outbox import PRIORITY_ALERT, PRIORITY_EMERGENCY
 from bot.i18n import t
 from bot.render import patient as render
-from bot.services.alerts import finding_record, raise_alert
+from bot.services.alerts import finding_record, raise_alert, share_photos
 from bot.services.catalogue import ProtocolCatalogue
 from bot.services.patient_chat import PatientChat
 from db.models import Answer, CheckIn, CheckInKind, CheckInStatus, ProtocolVersion
@@ -243,7 +243,7 @@ async def _complete(
     row.completed_at = chat.now
     row.tier = assessment.tier.value
     row.recovery_score = assessment.recovery_score
-    await raise_alert(
+    alert = await raise_alert(
         chat.session,
         episode_id=row.episode_id,
         now=chat.now,
@@ -252,6 +252,13 @@ async def _complete(
         checkin_id=row.id,
         protocol_version_id=version_id or row.protocol_version_id,
     )
+    photos = [
+        str(state.answers[item.id])
+        for item in protocol.items
+        if item.type == "photo" and item.id in state.answers
+    ]
+    if alert is not None and photos:
+        await share_photos(chat.session, alert, photos, row.pod, chat.now)
     lang = chat.language
     late = chat.now >= row.missed_at
     lines = [t(lang, "checkin_late_answer" if late else "checkin_complete")]

@@ -205,11 +205,19 @@ async def test_reminder_then_missed_then_the_non_response_alert(journey: Journey
     assert status is CheckInStatus.MISSED
     assert alert is not None and alert.cause == "non_response"
     assert "no_response" in journey.texts(journey.ward)[-1]
-    # A late answer is still kept, marked late, and scored.
+    # Late answers are still kept, marked late, and the check-in is scored when complete.
     await journey.answer(maria, "none")
     async with journey.runtime.sessions() as session:
         late = await session.scalar(select(Answer.late).where(Answer.item_id == "saddle_numbness"))
     assert late is True
+    while journey.question_id(maria) is not None:
+        await journey.press(maria, buttons(journey.last(maria))[0][1])
+    await journey.type(maria, "1")  # days since the last bowel movement
+    assert journey.texts(maria)[-1].startswith(t("en", "checkin_late_answer"))
+    async with journey.runtime.sessions() as session:
+        row = await session.scalar(select(CheckIn).where(CheckIn.pod == 1))
+    assert row is not None and row.status is CheckInStatus.COMPLETED
+    assert row.tier is not None and row.recovery_score is not None
 
 
 async def test_after_downtime_a_checkin_inside_its_window_comes_late_and_says_so(
@@ -335,21 +343,30 @@ async def test_a_new_time_zone_moves_the_checkins_not_yet_sent(journey: Journey)
     assert journey.question_id(maria) == "red_flags"
 
 
-async def test_a_wound_photo_is_kept_as_telegrams_file_id(journey: Journey) -> None:
+async def test_a_wound_photo_is_kept_and_reaches_the_team_with_the_alert(
+    journey: Journey,
+) -> None:
     maria, _ = await journey.enrolled_patient()
     await journey.at(local(SURGERY + timedelta(days=3), 9, MADRID))
-    for _ in range(30):
-        if "photo of your wound" in journey.last(maria).get("text", ""):
+    for _ in range(40):
+        last = journey.last(maria)
+        if "photo of your wound" in last.get("text", ""):
+            journey.sandbox.send_photo(maria, b"\x89PNG not really a wound")
+            await journey.settle()
+        elif journey.question_id(maria) == "bladder":
+            await journey.answer(maria, "difficult")  # amber: the team will be told
+        elif journey.question_id(maria) is not None:
+            await journey.press(maria, buttons(last)[0][1])
+        elif last.get("text", "").startswith("Thank you"):
             break
-        if journey.question_id(maria) is None:
-            await journey.type(maria, "1")
         else:
-            await journey.press(maria, buttons(journey.last(maria))[0][1])
-    journey.sandbox.send_photo(maria, b"\x89PNG not really a wound")
-    await journey.settle()
+            await journey.type(maria, "1")
     async with journey.runtime.sessions() as session:
         value = await session.scalar(select(Answer.value).where(Answer.item_id == "wound_photo"))
     assert isinstance(value, str) and value
+    photos = [m for m in journey.sandbox.messages_to(journey.ward) if m.get("photo")]
+    assert len(photos) == 1
+    assert photos[0]["caption"].startswith("P-001 · POD 3")
 
 
 async def test_alerts_are_listed_for_admins(
