@@ -9,11 +9,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import (
@@ -30,28 +27,22 @@ from bot.i18n import catalogue as words
 from bot.i18n import t
 from bot.render import patient as render
 from bot.services import checkins
+from bot.services import patient_requests as requests
 from bot.services.context import Services, unit_of_work
-from bot.services.enrolment import materialise
 from bot.services.first_contact import (
     consent,
     linked_patient,
     pause,
     redeem_link,
-    today_pod,
     welcome,
 )
 from bot.services.patient_chat import PatientChat
 from db.models import (
-    Answer,
-    CheckIn,
-    CheckInKind,
-    CheckInStatus,
     EpisodeStatus,
     ProtocolVersion,
     Team,
 )
-from flows import Photo, Progress
-from flows import score as assess
+from flows import Photo
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -119,7 +110,11 @@ async def start(update: Update, context: Context) -> None:
                 existing.episode.updated_at = now
                 existing.send(
                     render.message(
-                        t(existing.language, "resumed", next_checkin=await _next(existing)),
+                        t(
+                            existing.language,
+                            "resumed",
+                            next_checkin=await requests.next_checkin(existing),
+                        ),
                         render.menu(existing.language),
                     ),
                     "resumed",
@@ -138,26 +133,6 @@ async def start(update: Update, context: Context) -> None:
         version = await session.get_one(ProtocolVersion, linked.episode.protocol_version_id)
         team = await session.get_one(Team, linked.episode.team_id)
         welcome(linked, svc.catalogue.of(version), team.name, svc.site.emergency_number)
-
-
-async def _next(chat: PatientChat) -> str:
-    from zoneinfo import ZoneInfo
-
-    from sqlalchemy import select
-
-    due = await chat.session.scalar(
-        select(CheckIn.due_at)
-        .where(
-            CheckIn.episode_id == chat.episode.id,
-            CheckIn.status == CheckInStatus.SCHEDULED,
-            CheckIn.due_at > chat.now,
-        )
-        .order_by(CheckIn.due_at)
-        .limit(1)
-    )
-    if due is None:
-        return t(chat.language, "no_next_checkin")
-    return due.astimezone(ZoneInfo(chat.patient.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 async def button(update: Update, context: Context) -> None:
@@ -188,24 +163,19 @@ async def _pressed(svc: Services, chat: PatientChat, data: str) -> None:
             version = await chat.session.get_one(ProtocolVersion, chat.episode.protocol_version_id)
             await consent(chat, choice == "yes", svc.catalogue.of(version).schedule.time)
     elif kind == render.SETTINGS and rest == "language":
-        chat.send(render.choose_language(lang, await _languages(svc, chat)), "choose_language")
+        chat.send(
+            render.choose_language(lang, await requests.languages(svc, chat)), "choose_language"
+        )
     elif kind == render.SETTINGS and rest == "timezone":
         chat.patient.awaiting = "timezone"
         chat.send(render.message(t(lang, "timezone_prompt")), "timezone_prompt")
-    elif kind == render.LANGUAGE and rest in await _languages(svc, chat):
+    elif kind == render.LANGUAGE and rest in await requests.languages(svc, chat):
         chat.patient.language = rest
         chat.send(render.message(t(rest, "language_set"), render.menu(rest)), "language_set")
     elif kind == render.PAUSE and rest == "yes":
         await pause(chat)
     elif kind == render.PAUSE:
         chat.send(render.message(t(lang, "stop_cancelled")), "reply")
-
-
-async def _languages(svc: Services, chat: PatientChat) -> list[str]:
-    """Languages both the bot and the patient's protocol speak."""
-    version = await chat.session.get_one(ProtocolVersion, chat.episode.protocol_version_id)
-    spoken = svc.catalogue.of(version).languages
-    return [code for code in words().languages if code in spoken]
 
 
 async def text(update: Update, context: Context) -> None:
@@ -226,10 +196,10 @@ async def text(update: Update, context: Context) -> None:
             for key in ("menu_concern", "menu_checkin", "menu_status")
         }
         if typed in menu:
-            await _menu(svc, chat, menu[typed])
+            await requests.menu(svc, chat, menu[typed])
             return
         if chat.patient.awaiting == "timezone":
-            await _set_timezone(svc, chat, typed)
+            await requests.set_timezone(svc, chat, typed)
             return
         row = await checkins.open_checkin(session, chat.episode.id)
         if row is None:
@@ -276,136 +246,17 @@ async def command(update: Update, context: Context) -> None:
             return
         keys = {"help": "menu_concern", "checkin": "menu_checkin", "status": "menu_status"}
         if name in keys:
-            await _menu(svc, chat, keys[name])
+            await requests.menu(svc, chat, keys[name])
         elif name == "stop":
             chat.send(render.confirm_pause(chat.language), "confirm_pause")
         elif name == "language":
             chat.send(
-                render.choose_language(chat.language, await _languages(svc, chat)),
+                render.choose_language(chat.language, await requests.languages(svc, chat)),
                 "choose_language",
             )
         elif name == "timezone":
             chat.patient.awaiting = "timezone"
             chat.send(render.message(t(chat.language, "timezone_prompt")), "timezone_prompt")
-
-
-async def _menu(svc: Services, chat: PatientChat, key: str) -> None:
-    if chat.episode.status is not EpisodeStatus.ACTIVE:
-        chat.send(render.message(t(chat.language, "paused")), "reply")
-        return
-    if key == "menu_status":
-        await _status(svc, chat)
-        return
-    kind = CheckInKind.CONCERN if key == "menu_concern" else CheckInKind.EXTRA
-    await _start_now(svc, chat, kind)
-
-
-async def _start_now(svc: Services, chat: PatientChat, kind: CheckInKind) -> None:
-    """A concern screen, or today's check-in early (or again), starting now."""
-    pod = max(0, today_pod(chat.episode, chat.patient, chat.now))
-    version = await chat.session.get_one(ProtocolVersion, chat.episode.protocol_version_id)
-    protocol = svc.catalogue.of(version)
-    row = None
-    if kind is CheckInKind.EXTRA:  # today's scheduled one, if it has not gone out yet
-        row = await chat.session.scalar(
-            select(CheckIn).where(
-                CheckIn.episode_id == chat.episode.id,
-                CheckIn.status == CheckInStatus.SCHEDULED,
-                CheckIn.pod == pod,
-                CheckIn.kind == CheckInKind.SCHEDULED,
-            )
-        )
-    if row is None:
-        window = timedelta(hours=protocol.schedule.missed_after_hours)
-        row = CheckIn(
-            episode_id=chat.episode.id,
-            protocol_version_id=version.id,
-            pod=pod,
-            kind=kind,
-            status=CheckInStatus.SCHEDULED,
-            due_at=chat.now,
-            missed_at=chat.now + window,
-        )
-        chat.session.add(row)
-        await chat.session.flush()
-    await checkins.begin(chat, svc.catalogue, svc.site, row)
-
-
-async def _status(svc: Services, chat: PatientChat) -> None:
-    latest = await chat.session.scalar(
-        select(CheckIn)
-        .where(CheckIn.episode_id == chat.episode.id, CheckIn.status == CheckInStatus.COMPLETED)
-        .order_by(CheckIn.completed_at.desc())
-        .limit(1)
-    )
-    met = due = 0
-    score: str = t(chat.language, "status_no_score")
-    if latest is not None:
-        _version, protocol = await checkins.protocol_of(chat.session, svc.catalogue, latest)
-
-        answers = {a.item_id: a.value for a in await _answers(chat, latest.id)}
-        assessment = assess(
-            protocol, latest.pod, answers, await checkins.history(chat.session, latest)
-        )
-        due = sum(1 for m in assessment.milestones if m.due)
-        met = sum(1 for m in assessment.milestones if m.due and m.status is Progress.MET)
-        if assessment.recovery_score is not None:
-            score = f"{assessment.recovery_score}/100"
-    chat.send(
-        render.message(
-            t(
-                chat.language,
-                "status",
-                pod=today_pod(chat.episode, chat.patient, chat.now),
-                met=met,
-                due=due,
-                score=score,
-                next_checkin=await _next(chat),
-            )
-        ),
-        "status",
-    )
-
-
-async def _answers(chat: PatientChat, checkin_id: int) -> list[Answer]:
-    return list(await chat.session.scalars(select(Answer).where(Answer.checkin_id == checkin_id)))
-
-
-async def _set_timezone(svc: Services, chat: PatientChat, typed: str) -> None:
-    try:
-        ZoneInfo(typed)
-    except (ZoneInfoNotFoundError, ValueError):
-        chat.send(render.message(t(chat.language, "timezone_unknown", given=typed[:40])), "reply")
-        return
-    chat.patient.timezone = typed
-    chat.patient.awaiting = None
-    # The schedule is local time: check-ins not yet sent move with the new zone.
-    await chat.session.execute(
-        update(CheckIn)
-        .where(
-            CheckIn.episode_id == chat.episode.id,
-            CheckIn.status == CheckInStatus.SCHEDULED,
-            CheckIn.due_at > chat.now,
-        )
-        .values(status=CheckInStatus.CANCELLED)
-    )
-    version = await chat.session.get_one(ProtocolVersion, chat.episode.protocol_version_id)
-    materialise(
-        chat.session,
-        chat.episode,
-        version.id,
-        svc.catalogue.of(version),
-        typed,
-        chat.now,
-        only_due_after_now=True,
-    )
-    await chat.session.flush()
-    chat.send(
-        render.message(
-            t(chat.language, "timezone_set", timezone=typed, next_checkin=await _next(chat))
-        ),
-        "timezone_set",
-    )
 
 
 def add_patient_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -182,7 +182,7 @@ def texts(sandbox: Sandbox, chat: Person | Group) -> list[str]:
     return [message["text"] for message in sandbox.messages_to(chat)]
 
 
-async def sent_after_one_doubt(
+async def expect_sent_after_one_doubt(
     queue: Queue, message_id: int, sandbox: Sandbox, chat: Person | Group
 ) -> None:
     """The message went on its second try, the doubt about the first on record, and the
@@ -521,7 +521,7 @@ async def test_a_resend_after_a_timeout_that_gets_through_is_delivered(
     await sender.deliver_due()
     await sender.deliver_due()
 
-    await sent_after_one_doubt(queue, message_id, sandbox, alice)
+    await expect_sent_after_one_doubt(queue, message_id, sandbox, alice)
 
 
 async def test_an_edit_that_changes_nothing_counts_as_delivered(
@@ -644,7 +644,7 @@ async def test_a_lapsed_lease_is_taken_over_once_with_the_doubt_recorded(
         clock.advance(LAPSE)
         assert await other.deliver_due() == 1
 
-    await sent_after_one_doubt(queue, message_id, sandbox, alice)
+    await expect_sent_after_one_doubt(queue, message_id, sandbox, alice)
 
 
 async def test_a_second_lapsed_lease_is_final_never_a_third_copy(

@@ -87,7 +87,9 @@ async def test_writing_again_unblocks_the_bot(sandbox: Sandbox, bot: Bot) -> Non
 
     sandbox.send_text(alice, "/start")
 
-    await bot.send_message(alice.chat_id, "Welcome back")
+    sent = await bot.send_message(alice.chat_id, "Welcome back")
+    assert sent.text == "Welcome back"
+    assert sandbox.messages_to(alice)[-1]["text"] == "Welcome back"
 
 
 async def test_a_deleted_account_is_deactivated(sandbox: Sandbox, bot: Bot) -> None:
