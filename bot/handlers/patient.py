@@ -94,45 +94,48 @@ def _say(session: Any, chat_id: int, text: str, now: Any) -> None:
 
 
 async def start(update: Update, context: Context) -> None:
-    svc = services(context)
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
+    """/start with the personal link, /start again before consenting, or /start to resume."""
+    user, where = update.effective_user, update.effective_chat
+    if user is None or where is None:
         return
-    async with unit_of_work(svc, update) as session:
-        if session is None:
+    token = context.args[0] if context.args else ""
+    async with _turn(update, context) as turn:
+        if turn is None:
             return
-        now = svc.clock.now()
-        language = words().language(user.language_code)
-        existing = await _chat_for(session, update, now)
-        if existing is not None:
-            if existing.episode.status is EpisodeStatus.PAUSED:
-                existing.episode.status = EpisodeStatus.ACTIVE
-                existing.episode.updated_at = now
-                existing.send(
-                    render.message(
-                        t(
-                            existing.language,
-                            "resumed",
-                            next_checkin=await requests.next_checkin(existing),
-                        ),
-                        render.menu(existing.language),
-                    ),
-                    "resumed",
-                )
-            else:
-                existing.send(render.message(t(existing.language, "already_enrolled")), "reply")
+        svc, chat, now = turn.svc, turn.chat, turn.svc.clock.now()
+        if chat is not None and chat.episode.status is EpisodeStatus.PAUSED:
+            chat.episode.status = EpisodeStatus.ACTIVE
+            chat.episode.updated_at = now
+            upcoming = await requests.next_checkin(chat)
+            chat.send(
+                render.message(
+                    t(chat.language, "resumed", next_checkin=upcoming), render.menu(chat.language)
+                ),
+                "resumed",
+            )
             return
-        token = context.args[0] if context.args else ""
+        if chat is not None and chat.episode.status is EpisodeStatus.ACTIVE:
+            chat.send(render.message(t(chat.language, "already_enrolled")), "reply")
+            return
+        if chat is not None and not token:  # linked but not consented yet: ask again
+            await _welcome(svc, chat)
+            return
         if not token:
-            _say(session, chat.id, t(language, "start_without_link"), now)
+            turn.stranger(update)
             return
-        linked = await redeem_link(session, token, user.id, chat.id, now)
+        linked = await redeem_link(
+            turn.session, token, user.id, where.id, now, linked_to=chat.patient if chat else None
+        )
         if linked is None:
-            _say(session, chat.id, t(language, "start_link_invalid"), now)
+            turn.stranger(update, "start_link_invalid")
             return
-        version = await session.get_one(ProtocolVersion, linked.episode.protocol_version_id)
-        team = await session.get_one(Team, linked.episode.team_id)
-        welcome(linked, svc.catalogue.of(version), team.name, svc.site.emergency_number)
+        await _welcome(svc, linked)
+
+
+async def _welcome(svc: Services, chat: PatientChat) -> None:
+    version = await chat.session.get_one(ProtocolVersion, chat.episode.protocol_version_id)
+    team = await chat.session.get_one(Team, chat.episode.team_id)
+    welcome(chat, svc.catalogue.of(version), team.name, svc.site.emergency_number)
 
 
 async def button(update: Update, context: Context) -> None:

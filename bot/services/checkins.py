@@ -39,7 +39,8 @@ from flows import (
 
 # A check-in sent more than this after its time says that it is late.
 LATE_AFTER = timedelta(minutes=30)
-OPEN_STATUSES = (CheckInStatus.SENT, CheckInStatus.IN_PROGRESS)
+# The check-ins the schedule asked for: only these count as missed when unanswered.
+PLANNED_KINDS = (CheckInKind.SCHEDULED, CheckInKind.EVENING)
 INTRO_KEYS = {
     CheckInKind.SCHEDULED: "checkin_intro",
     CheckInKind.EVENING: "checkin_intro_evening",
@@ -78,7 +79,8 @@ async def history(session: AsyncSession, row: CheckIn) -> list[PastCheckIn]:
                 CheckIn.episode_id == row.episode_id,
                 CheckIn.id != row.id,
                 CheckIn.due_at <= row.due_at,
-                CheckIn.status.in_([CheckInStatus.COMPLETED, CheckInStatus.MISSED]),
+                (CheckIn.status == CheckInStatus.COMPLETED)
+                | ((CheckIn.status == CheckInStatus.MISSED) & CheckIn.kind.in_(PLANNED_KINDS)),
             )
             .order_by(CheckIn.due_at, CheckIn.id)
         )

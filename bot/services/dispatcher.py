@@ -147,9 +147,11 @@ class Dispatcher:
             row.status = CheckInStatus.CANCELLED
             report.cancelled += 1
             return
+        row.status = CheckInStatus.MISSED
+        if row.kind not in checkins.PLANNED_KINDS:
+            return  # a concern or extra check-in left unfinished is no missed appointment
         version, protocol = await checkins.protocol_of(chat.session, self._catalogue, row)
         past = await checkins.history(chat.session, row)
-        row.status = CheckInStatus.MISSED
         assessment = score_missed(protocol, row.pod, past)
         row.tier = assessment.tier.value
         report.missed += 1

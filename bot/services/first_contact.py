@@ -18,7 +18,15 @@ from bot.render import patient as render
 from bot.services.alerts import follow_up_alert
 from bot.services.patient_chat import PatientChat
 from db.audit import append
-from db.models import CheckIn, CheckInStatus, Episode, EpisodeStatus, Patient, TokenPurpose
+from db.models import (
+    CheckIn,
+    CheckInStatus,
+    Episode,
+    EpisodeStatus,
+    LinkToken,
+    Patient,
+    TokenPurpose,
+)
 from flows import Protocol
 from flows.schema.protocol import ResponseTarget
 
@@ -49,10 +57,25 @@ def today_pod(episode: Episode, patient: Patient, now: datetime) -> int:
 
 
 async def redeem_link(
-    session: AsyncSession, token: str, telegram_user_id: int, chat_id: int, now: datetime
+    session: AsyncSession,
+    token: str,
+    telegram_user_id: int,
+    chat_id: int,
+    now: datetime,
+    *,
+    linked_to: Patient | None = None,
 ) -> PatientChat | None:
-    """Link the Telegram account to the enrolled patient; None when the link cannot be used."""
-    redeemed = await tokens.redeem(session, token, TokenPurpose.PATIENT, telegram_user_id, now)
+    """Link the Telegram account to the enrolled patient; None when the link cannot be used.
+
+    An account already linked to a patient may only open that same patient's links (a new
+    operation); another patient's link is refused without being used up.
+    """
+    other_patient = linked_to is not None and await _patient_of(session, token) != linked_to.id
+    redeemed = (
+        None
+        if other_patient
+        else await tokens.redeem(session, token, TokenPurpose.PATIENT, telegram_user_id, now)
+    )
     if redeemed is None or redeemed.episode_id is None:
         await append(
             session,
@@ -78,6 +101,15 @@ async def redeem_link(
         patient_ref=patient.ref,
     )
     return PatientChat(session, patient, episode, now)
+
+
+async def _patient_of(session: AsyncSession, token: str) -> int | None:
+    patient_id: int | None = await session.scalar(
+        select(Episode.patient_id)
+        .join(LinkToken, LinkToken.episode_id == Episode.id)
+        .where(LinkToken.token_hash == tokens.token_hash(token))
+    )
+    return patient_id
 
 
 def welcome(chat: PatientChat, protocol: Protocol, team_name: str, emergency_number: str) -> None:

@@ -395,3 +395,44 @@ async def test_alerts_are_listed_for_admins(
         ["wound_bleeding"],
     )
     assert alert["findings"][0]["answers"] == {"wound_bleeding": "soaked"}
+
+
+async def test_an_unfinished_concern_screen_is_no_missed_checkin(journey: Journey) -> None:
+    surgery = SURGERY - timedelta(days=8)  # enrolled on POD 8, a day with no check-in
+    maria, _ = await journey.enrolled_patient(surgery=surgery)
+    await journey.type(maria, "/help")
+    assert journey.question_id(maria) == "red_flags"
+    await journey.at(journey.clock.now() + timedelta(hours=13))
+    assert await _count(journey, Alert) == 0
+
+
+async def test_start_again_before_consenting_shows_the_welcome_again(journey: Journey) -> None:
+    enrolment = await journey.enrol()
+    maria = journey.sandbox.user("Maria")
+    journey.sandbox.open_deep_link(maria, enrolment.token)
+    await journey.settle()
+    await journey.type(maria, "/start")
+    assert journey.texts(maria).count(t("en", "consent_question")) == 2
+
+
+async def test_a_linked_account_cannot_take_another_patients_link(journey: Journey) -> None:
+    await _linked_but_not_consented_cannot_take_another_link(journey)
+    maria, _ = await journey.enrolled_patient(ref="P-003")
+    other = await journey.enrol(ref="P-002")
+    journey.sandbox.open_deep_link(maria, other.token)
+    await journey.settle()
+    assert journey.texts(maria)[-1] == t("en", "already_enrolled")  # nothing about P-002
+    juan = journey.sandbox.user("Juan")  # the link was not used up: its patient can still open it
+    journey.sandbox.open_deep_link(juan, other.token)
+    await journey.settle()
+    assert journey.texts(juan)[-1] == t("en", "consent_question")
+
+
+async def _linked_but_not_consented_cannot_take_another_link(journey: Journey) -> None:
+    first, second = await journey.enrol(ref="P-010"), await journey.enrol(ref="P-011")
+    ines = journey.sandbox.user("Ines")
+    journey.sandbox.open_deep_link(ines, first.token)
+    await journey.settle()
+    journey.sandbox.open_deep_link(ines, second.token)
+    await journey.settle()
+    assert journey.texts(ines)[-1] == t("en", "start_link_invalid")
