@@ -92,3 +92,13 @@ async def redeem(
         )
     ).one()
     return Redeemed(purpose=purpose, episode_id=row.episode_id, staff_id=row.staff_id)
+
+
+async def purpose_of(session: AsyncSession, token: str) -> TokenPurpose | None:
+    """What a token was issued for, without using it (None: no such token)."""
+    if not looks_like_token(token):
+        return None
+    purpose: TokenPurpose | None = await session.scalar(
+        select(LinkToken.purpose).where(LinkToken.token_hash == token_hash(token))
+    )
+    return purpose

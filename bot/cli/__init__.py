@@ -16,6 +16,7 @@ from bot.cli.patient import enroll, patient
 from bot.cli.protocol import protocol
 from bot.cli.run import run
 from bot.cli.sandbox import sandbox
+from bot.cli.staff import staff
 from bot.cli.team import team
 
 
@@ -33,6 +34,7 @@ cli.add_command(patient)
 cli.add_command(protocol)
 cli.add_command(run)
 cli.add_command(sandbox)
+cli.add_command(staff)
 cli.add_command(team)
 
 

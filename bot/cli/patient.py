@@ -35,7 +35,7 @@ def _catalogue() -> ProtocolCatalogue:
     return ProtocolCatalogue(all_protocols())
 
 
-def _bot_username(config: Settings) -> str:
+def bot_username(config: Settings) -> str:
     """From the setting, or asked of Telegram with the bot's token."""
     if config.bot_username:
         return config.bot_username
@@ -89,7 +89,7 @@ def enroll(
     """Enrol a patient: the episode, its check-ins, and a one-time link to give them."""
     config = settings()
     catalogue = _catalogue()
-    username = _bot_username(config)
+    username = bot_username(config)
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> Any:
         async with sessions.begin() as session:

@@ -37,10 +37,13 @@ from bot.services.first_contact import (
     welcome,
 )
 from bot.services.patient_chat import PatientChat
+from bot.services.staff import link_staff
+from bot.tokens import purpose_of
 from db.models import (
     EpisodeStatus,
     ProtocolVersion,
     Team,
+    TokenPurpose,
 )
 from flows import Photo
 
@@ -123,6 +126,12 @@ async def start(update: Update, context: Context) -> None:
         if not token:
             turn.stranger(update)
             return
+        if chat is None and await purpose_of(turn.session, token) is TokenPurpose.STAFF:
+            member = await link_staff(turn.session, token, user.id, now)
+            if member is not None:
+                language = words().language(user.language_code)
+                _say(turn.session, where.id, t(language, "staff_linked", name=member.name), now)
+                return
         linked = await redeem_link(
             turn.session, token, user.id, where.id, now, linked_to=chat.patient if chat else None
         )

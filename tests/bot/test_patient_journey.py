@@ -436,3 +436,31 @@ async def _linked_but_not_consented_cannot_take_another_link(journey: Journey) -
     journey.sandbox.open_deep_link(ines, second.token)
     await journey.settle()
     assert journey.texts(ines)[-1] == t("en", "start_link_invalid")
+
+
+async def test_a_nurse_links_their_account_once_with_the_staff_link(journey: Journey) -> None:
+    from bot.services.staff import add_staff
+    from db.models import Staff, StaffRole
+
+    async with journey.runtime.sessions.begin() as session:
+        added = await add_staff(
+            session,
+            name="Ana",
+            role=StaffRole.NURSE,
+            team_name="Spine",
+            on_call=True,
+            telegram_id=None,
+            now=journey.clock.now(),
+            actor="cli:test",
+        )
+    assert added.token is not None
+    ana, eve = journey.sandbox.user("Ana"), journey.sandbox.user("Eve")
+    journey.sandbox.open_deep_link(ana, added.token)
+    await journey.settle()
+    assert journey.texts(ana) == [t("en", "staff_linked", name="Ana")]
+    journey.sandbox.open_deep_link(eve, added.token)
+    await journey.settle()
+    assert journey.texts(eve) == [t("en", "start_link_invalid")]
+    async with journey.runtime.sessions() as session:
+        linked = await session.scalar(select(Staff.telegram_user_id))
+    assert linked == ana.id
