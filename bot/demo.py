@@ -3,8 +3,8 @@
 A patient is enrolled after minimally invasive lumbar surgery, opens the link, consents,
 gets the POD 1 check-in at 09:00 local time, mistypes a temperature (and is asked again),
 reports a dressing soaked with blood, is told what to do, and the care team's chat gets the
-alert. POD 2 is calm. Everything runs on a throw-away SQLite database; both chats are
-printed as they happen.
+alert, which the nurse acknowledges. POD 2 is calm. Everything runs on a throw-away SQLite
+database; both chats are printed as they happen.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from bot.services.enrolment import enrol
 from bot.settings import Settings
 from db.engine import create_engine
 from db.migrate import upgrade_connection
-from db.models import Team
+from db.models import Staff, StaffRole, Team, TeamMember
 from flows import CheckIn as Conversation
 from flows import next_question
 
@@ -88,10 +88,10 @@ class Demo:
             history = self.sandbox.chat_history(chat)
             for message in history[self._shown[title] :]:
                 if message.get("from", {}).get("id") == bot_id:
-                    self.echo(self._line(title, message))
+                    self.echo(self.line(title, message))
             self._shown[title] = len(history)
 
-    def _line(self, title: str, message: dict[str, Any]) -> str:
+    def line(self, title: str, message: dict[str, Any]) -> str:
         indent = "\n" + " " * 16 + "│ "
         text = (message.get("text") or "").replace("\n", indent)
         buttons = " ".join(f"[{label}]" for label, _ in _buttons(message))
@@ -136,6 +136,19 @@ class Demo:
                 await self.type(patient, reply)
 
 
+async def _acknowledge(demo: Demo, nurse: Person, ward: Any, clock: FakeClock) -> None:
+    """The nurse on the ward presses Acknowledge on the card a few minutes later."""
+    clock.set(clock.now() + timedelta(minutes=4))
+    card = next(m for m in reversed(demo.sandbox.messages_to(ward)) if _buttons(m))
+    demo.act(nurse, "[Acknowledge] on the card in the ward's chat")
+    demo.sandbox.press_button(nurse, card, _buttons(card)[0][1], chat=ward)
+    await demo.settle()
+    edited = next(
+        m for m in demo.sandbox.messages_to(ward) if m["message_id"] == card["message_id"]
+    )
+    demo.echo(demo.line("card now", edited))
+
+
 async def run_demo(echo: Callable[[str], None]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'demo.sqlite3'}"
@@ -150,6 +163,9 @@ async def run_demo(echo: Callable[[str], None]) -> None:
 async def _play(sandbox: Sandbox, url: str, echo: Callable[[str], None]) -> None:
     nurse = sandbox.user("Ana")
     ward = sandbox.group("Spine ward", members=(nurse,))
+    ana = Staff(
+        name="Ana", role=StaffRole.NURSE, telegram_user_id=nurse.id, created_at=_local(SURGERY, 15)
+    )
     clock = FakeClock(_local(SURGERY, 15))
     settings = Settings(
         database_url=url,
@@ -167,8 +183,9 @@ async def _play(sandbox: Sandbox, url: str, echo: Callable[[str], None]) -> None
             team = Team(
                 name="Spine ward", chat_id=ward.chat_id, timezone=ZONE, created_at=clock.now()
             )
-            session.add(team)
+            session.add_all([team, ana])
             await session.flush()
+            session.add(TeamMember(team_id=team.id, staff_id=ana.id, on_call=True))
             enrolled = await enrol(
                 session,
                 runtime.catalogue,
@@ -197,5 +214,7 @@ async def _play(sandbox: Sandbox, url: str, echo: Callable[[str], None]) -> None
             echo(f"\n— {moment:%A %d %B, %H:%M} in Madrid: POD {pod} —")
             await demo.settle()
             await demo.answer_checkin(patient, enrolled.episode_id, script)
+            if pod == 1:
+                await _acknowledge(demo, nurse, ward, clock)
     finally:
         await runtime.stop()

@@ -25,9 +25,11 @@ from bot.clock import Clock, SystemClock
 from bot.delivery.outbox import DeliveryHooks, OutboxSender
 from bot.delivery.outcomes import Classified
 from bot.delivery.pacing import Pacer
+from bot.handlers.care_team import add_care_team_handlers
 from bot.handlers.patient import add_patient_handlers
 from bot.inbox import InboxProcessor, Poller
 from bot.protocols import load_protocols
+from bot.services.acknowledgement import remember_card
 from bot.services.alerts import follow_up_alert
 from bot.services.catalogue import ProtocolCatalogue
 from bot.services.checkins import Site
@@ -115,6 +117,7 @@ class BotRuntime:
             .build()
         )
         add_patient_handlers(self.application)
+        add_care_team_handlers(self.application)
         site = Site(emergency_number=settings.require_emergency_number())
         self.application.bot_data["services"] = Services(
             self.sessions, self.catalogue, site, self.clock, self._wake.set
@@ -130,7 +133,7 @@ class BotRuntime:
             self.clock,
             owner,
             pacer=pacer,
-            hooks=DeliveryHooks(unreachable=[mark_unreachable]),
+            hooks=DeliveryHooks(delivered=[remember_card], unreachable=[mark_unreachable]),
         )
 
     async def start(self) -> None:

@@ -274,6 +274,7 @@ class OutboxSender:
             case Outcome.DELIVERED:
                 values |= {"status": OutboxStatus.SENT, "sent_at": now}
                 values["telegram_message_id"] = message_id
+                message.telegram_message_id = message_id  # for the hooks
                 hooks = self._hooks.delivered
             case Outcome.RETRY:
                 if verdict.retry_after:

@@ -28,7 +28,7 @@ from bot.i18n import t
 from bot.render import patient as render
 from bot.services import checkins
 from bot.services import patient_requests as requests
-from bot.services.context import Services, unit_of_work
+from bot.services.context import Services, answer_button, unit_of_work
 from bot.services.first_contact import (
     consent,
     linked_patient,
@@ -155,7 +155,7 @@ async def button(update: Update, context: Context) -> None:
     async with _turn(update, context) as turn:
         if turn is not None and turn.chat is not None:
             await _pressed(turn.svc, turn.chat, query.data)
-    await query.answer()
+    await answer_button(query)
 
 
 async def _pressed(svc: Services, chat: PatientChat, data: str) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import PRIORITY_ALERT, enqueue
 from bot.i18n import catalogue, t
+from bot.render.patient import Payload
 from bot.render.team import alert_card
 from db.models import Alert, AlertEvent, AlertStatus, Episode, Patient, Team
 from flows import Finding, Tier
@@ -73,7 +74,7 @@ async def raise_alert(
         session.add(alert)
         await session.flush()
         _event(session, alert, now, "opened", {"tier": tier.value, "rules": _rules(new)})
-        await _notify_team(session, alert, new, now)
+        await _notify_team(session, alert, now)
         return alert
     known = {(f["rule"], f.get("checkin_id")) for f in alert.findings}
     added = [f for f in new if (f["rule"], f.get("checkin_id")) not in known]
@@ -85,37 +86,45 @@ async def raise_alert(
     if tier.rank > Tier(alert.tier).rank:
         _event(session, alert, now, "tier_raised", {"from": alert.tier, "to": tier.value})
         alert.tier = tier.value
-        await _notify_team(session, alert, added, now)
+        await _notify_team(session, alert, now)
     return alert
 
 
-async def _notify_team(
-    session: AsyncSession, alert: Alert, findings: list[dict[str, Any]], now: datetime
-) -> None:
-    """Post the alert in the team's chat (cards, buttons and escalation are the care-team
-    side's; this makes sure the team hears of it in the same transaction)."""
+async def card_for(
+    session: AsyncSession, alert: Alert, footer: str | None = None
+) -> tuple[int | None, Payload]:
+    """The alert's card for the team chat (None: the team has no chat yet)."""
     episode = await session.get_one(Episode, alert.episode_id)
     team = await session.get_one(Team, episode.team_id)
     patient = await session.get_one(Patient, episode.patient_id)
-    if team.chat_id is None:
+    pods = [f["pod"] for f in alert.findings if "pod" in f]
+    payload = alert_card(
+        alert_id=alert.id,
+        tier=alert.tier,
+        patient_ref=patient.ref,
+        patient_name=patient.display_name,
+        procedure=episode.procedure,
+        pod=pods[-1] if pods else None,
+        findings=alert.findings,
+        footer=footer,
+        can_acknowledge=alert.status is AlertStatus.OPEN,
+    )
+    return team.chat_id, payload
+
+
+async def _notify_team(session: AsyncSession, alert: Alert, now: datetime) -> None:
+    """Post the alert's card in the team's chat, in the transaction that raised it."""
+    chat_id, payload = await card_for(session, alert)
+    if chat_id is None:
         return
-    pods = [f["pod"] for f in findings if "pod" in f]
     enqueue(
         session,
-        chat_id=team.chat_id,
+        chat_id=chat_id,
         now=now,
         purpose="alert_card",
-        payload=alert_card(
-            alert_id=alert.id,
-            tier=alert.tier,
-            patient_ref=patient.ref,
-            patient_name=patient.display_name,
-            procedure=episode.procedure,
-            pod=pods[-1] if pods else None,
-            findings=findings,
-        ),
+        payload=payload,
         priority=PRIORITY_ALERT,
-        episode_id=episode.id,
+        episode_id=alert.episode_id,
         alert_id=alert.id,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -12,12 +13,15 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Update
+from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
 
 from bot.clock import Clock
 from bot.services.catalogue import ProtocolCatalogue
 from bot.services.checkins import Site
 from db.models import InboxUpdate
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -72,3 +76,12 @@ async def unit_of_work(services: Services, update: Update) -> AsyncIterator[Asyn
             return
         yield session
     services.wake_sender()
+
+
+async def answer_button(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
+    """Stop the button's spinner. A query too old to answer (or forged) needs nothing more:
+    its effect, if any, is already committed."""
+    try:
+        await query.answer(text, show_alert=alert)
+    except TelegramError as error:
+        log.info("callback query not answered: %s", type(error).__name__)

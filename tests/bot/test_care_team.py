@@ -1,0 +1,123 @@
+"""Nurses acknowledge alert cards in their team's chat; nobody else can."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.i18n import t
+from bot.sandbox import Person
+from bot.services.staff import add_staff
+from db.models import Alert, AlertStatus, AuditEntry, StaffRole, Team
+from tests.fixtures.journey import SURGERY, Journey, buttons, local
+
+POD1_9AM = local(SURGERY + timedelta(days=1), 9, "Europe/Madrid")
+
+
+async def _staff(journey: Journey, name: str, team: str = "Spine") -> Person:
+    person = journey.sandbox.user(name)
+    journey.ward.add_member(person)
+    async with journey.runtime.sessions.begin() as session:
+        await add_staff(
+            session,
+            name=name,
+            role=StaffRole.NURSE,
+            team_name=team,
+            on_call=False,
+            telegram_id=person.id,
+            now=journey.clock.now(),
+            actor="cli:test",
+        )
+    return person
+
+
+async def _red_flag(journey: Journey) -> Person:
+    maria, _ = await journey.enrolled_patient()
+    await journey.at(POD1_9AM)
+    await journey.answer(maria, "none")
+    await journey.answer(maria, "normal")
+    await journey.answer(maria, "soaked")
+    return maria
+
+
+async def _alert(journey: Journey) -> Alert:
+    async with journey.runtime.sessions() as session:
+        alert = await session.scalar(select(Alert))
+    assert alert is not None
+    return alert
+
+
+async def _refusals(journey: Journey) -> int:
+    async with journey.runtime.sessions() as session:
+        rows = await session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "alert.acknowledge", AuditEntry.outcome == "refused"
+            )
+        )
+        return len(list(rows))
+
+
+async def test_a_red_flag_card_reaches_the_team_chat_with_its_reason(journey: Journey) -> None:
+    await _red_flag(journey)
+    card = journey.last(journey.ward)
+    assert "RED — URGENT" in card["text"]
+    assert "wound_bleeding = soaked" in card["text"]
+    assert [label for label, _ in buttons(card)] == ["Acknowledge"]
+
+
+async def test_a_nurse_of_the_team_acknowledges_and_the_patient_is_told(journey: Journey) -> None:
+    ana = await _staff(journey, "Ana")
+    maria = await _red_flag(journey)
+    card = journey.last(journey.ward)
+    press = journey.sandbox.press_button(ana, card, buttons(card)[0][1], chat=journey.ward)
+    await journey.settle()
+    assert (await _alert(journey)).status is AlertStatus.ACKNOWLEDGED
+    edited = journey.last(journey.ward)
+    assert edited["message_id"] == card["message_id"]
+    assert "✅ Acknowledged by Ana at" in edited["text"]
+    assert buttons(edited) == []
+    assert journey.texts(maria)[-1] == t("en", "nurse_has_seen")
+    assert journey.sandbox.callback_answer(press)["text"].startswith("Acknowledged")  # type: ignore[index]
+
+
+async def test_the_second_nurse_is_told_who_was_first(journey: Journey) -> None:
+    ana, ben = await _staff(journey, "Ana"), await _staff(journey, "Ben")
+    await _red_flag(journey)
+    card = journey.last(journey.ward)
+    data = buttons(card)[0][1]
+    journey.sandbox.press_button(ana, card, data, chat=journey.ward)
+    second = journey.sandbox.press_button(ben, card, data, chat=journey.ward)
+    await journey.settle()
+    assert journey.sandbox.callback_answer(second)["text"] == "Already acknowledged by Ana."  # type: ignore[index]
+
+
+@pytest.mark.parametrize("who", ["patient", "other team's nurse", "unknown user", "forged id"])
+async def test_anyone_else_is_refused_and_nothing_changes(journey: Journey, who: str) -> None:
+    ana = await _staff(journey, "Ana")
+    maria = await _red_flag(journey)
+    async with journey.runtime.sessions.begin() as session:
+        session.add(
+            Team(name="Cardio", chat_id=-999, timezone="UTC", created_at=journey.clock.now())
+        )
+    presser = {
+        "patient": maria,
+        "other team's nurse": await _staff(journey, "Carla", team="Cardio"),
+        "unknown user": journey.sandbox.user("Eve"),
+        "forged id": ana,
+    }[who]
+    journey.ward.add_member(presser)
+    card = journey.last(journey.ward)
+    if who == "forged id":  # a modified client sends data no button carries
+        user = {"id": ana.id, "is_bot": False, "first_name": "Ana"}
+        query = {"id": "forged-1", "from": user, "chat_instance": "1", "data": "k:999999"}
+        journey.sandbox.send_raw_update({"callback_query": {**query, "message": card}})
+    else:
+        journey.sandbox.press_button(presser, card, buttons(card)[0][1], chat=journey.ward)
+    await journey.settle()
+    assert (await _alert(journey)).status is AlertStatus.OPEN
+    assert journey.last(journey.ward)["text"] == card["text"]
+    answered = journey.sandbox.ledger.calls("answerCallbackQuery")[-1]
+    assert answered.params["text"].startswith("Only staff")
+    assert await _refusals(journey) == 1
