@@ -11,8 +11,10 @@ import asyncio
 import logging
 import os
 import socket
+import traceback
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -29,7 +31,7 @@ from bot.handlers.care_team import add_care_team_handlers
 from bot.handlers.patient import add_patient_handlers
 from bot.inbox import InboxProcessor, Poller
 from bot.protocols import load_protocols
-from bot.services.acknowledgement import remember_card
+from bot.services.alert_actions import remember_card
 from bot.services.alerts import follow_up_alert
 from bot.services.catalogue import ProtocolCatalogue
 from bot.services.checkins import Site
@@ -91,6 +93,21 @@ async def mark_unreachable(
     await follow_up_alert(session, episode_id=episode.id, now=now, cause="unreachable")
 
 
+async def _log_handler_error(update: object, context: Any) -> None:
+    """A handler failed: its transaction rolled back, the inbox keeps the update. Only the
+    kind of failure and where it happened are logged: an exception's message (an SQL error
+    with its parameters, say) may carry patient data."""
+    error = context.error
+    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
+    where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+    log.error(
+        "update %s: handler failed with %s at %s",
+        getattr(update, "update_id", None),
+        type(error).__name__,
+        where,
+    )
+
+
 class BotRuntime:
     def __init__(
         self,
@@ -118,6 +135,7 @@ class BotRuntime:
         )
         add_patient_handlers(self.application)
         add_care_team_handlers(self.application)
+        self.application.add_error_handler(_log_handler_error)
         site = Site(emergency_number=settings.require_emergency_number())
         self.application.bot_data["services"] = Services(
             self.sessions, self.catalogue, site, self.clock, self._wake.set

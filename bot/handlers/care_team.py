@@ -1,4 +1,4 @@
-"""What staff do with alert cards in their team's chat."""
+"""What staff do with alert cards in their team's chat: acknowledge, resolve."""
 
 from __future__ import annotations
 
@@ -7,24 +7,36 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from bot.render.team import ACKNOWLEDGE
-from bot.services.acknowledgement import acknowledge
+from bot.render.team import ACKNOWLEDGE, GRADE, OUTCOME, RESOLVE
+from bot.services.alert_actions import Answer, acknowledge, choose_outcome, resolve
 from bot.services.context import Services, answer_button, unit_of_work
 
+NOT_VALID = "This button is not valid."
 
-async def acknowledge_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+
+async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query, user = update.callback_query, update.effective_user
     if query is None or query.data is None or user is None:
         return
     svc: Services = context.application.bot_data["services"]
-    _, _, raw_id = query.data.partition(":")
-    answer_text = "This button is not valid."
+    kind, *rest = query.data.split(":")
+    text = NOT_VALID
     async with unit_of_work(svc, update) as session:
-        if session is not None and raw_id.isdigit() and len(raw_id) < 12:
-            answer = await acknowledge(session, int(raw_id), user.id, svc.clock.now())
-            answer_text = answer.text
-    await answer_button(query, answer_text, alert=True)
+        if session is not None and rest and rest[0].isdigit() and len(rest[0]) < 12:
+            alert_id, now = int(rest[0]), svc.clock.now()
+            answer: Answer | None = None
+            if kind == ACKNOWLEDGE and len(rest) == 1:
+                answer = await acknowledge(session, alert_id, user.id, now)
+            elif kind == RESOLVE and len(rest) == 1:
+                answer = await choose_outcome(session, alert_id, user.id, now, None)
+            elif kind == OUTCOME and len(rest) == 2:
+                answer = await choose_outcome(session, alert_id, user.id, now, rest[1])
+            elif kind == GRADE and len(rest) == 3:
+                answer = await resolve(session, alert_id, user.id, now, rest[1], rest[2])
+            text = answer.text if answer is not None else NOT_VALID
+    await answer_button(query, text, alert=True)
 
 
 def add_care_team_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    application.add_handler(CallbackQueryHandler(acknowledge_pressed, pattern=rf"^{ACKNOWLEDGE}:"))
+    pattern = rf"^({ACKNOWLEDGE}|{RESOLVE}|{OUTCOME}|{GRADE}):"
+    application.add_handler(CallbackQueryHandler(alert_button, pattern=pattern))

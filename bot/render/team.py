@@ -27,10 +27,11 @@ def alert_card(
     findings: list[dict[str, Any]],
     footer: str | None = None,
     can_acknowledge: bool = False,
+    can_resolve: bool = False,
     language: str = "en",
 ) -> Payload:
-    """Who, what fired and why, with the answers that fired it; the Acknowledge button
-    while nobody has."""
+    """Who, what fired and why, with the answers that fired it; Acknowledge while nobody
+    has, and Resolve until someone does."""
     who = patient_ref + (f" ({patient_name})" if patient_name else "")
     lines = [f"{TIER_LABELS.get(tier, tier)} · alert #{alert_id}", f"Patient {who}"]
     if procedure or pod is not None:
@@ -44,8 +45,11 @@ def alert_card(
     if footer:
         lines.append(footer)
     markup = None
-    if can_acknowledge:
-        markup = keyboard([[button("Acknowledge", f"{ACKNOWLEDGE}:{alert_id}")]])
+    if can_resolve:
+        actions = [button("Resolve", f"{RESOLVE}:{alert_id}")]
+        if can_acknowledge:
+            actions.insert(0, button("Acknowledge", f"{ACKNOWLEDGE}:{alert_id}"))
+        markup = keyboard([actions])
     return message("\n".join(lines), markup)
 
 
@@ -55,3 +59,31 @@ def _value(value: object) -> str:
     if value is False:
         return "no"
     return str(value)
+
+
+RESOLVE = "r"
+OUTCOME = "o"
+GRADE = "g"
+OUTCOMES = {
+    "false_alarm": "False alarm",
+    "advice_given": "Advice given",
+    "clinic_visit": "Clinic visit",
+    "emergency_department": "Emergency department",
+    "readmitted": "Readmitted",
+}
+# Clavien–Dindo grades of a complication; "none" when the event was no complication.
+GRADES = ("none", "I", "II", "IIIa", "IIIb", "IVa", "IVb", "V")
+
+
+def outcome_choices(alert_id: int) -> dict[str, Any]:
+    return keyboard(
+        [[button(label, f"{OUTCOME}:{alert_id}:{key}")] for key, label in OUTCOMES.items()]
+    )
+
+
+def grade_choices(alert_id: int, outcome: str) -> dict[str, Any]:
+    row = [
+        button(g if g != "none" else "No complication", f"{GRADE}:{alert_id}:{outcome}:{g}")
+        for g in GRADES
+    ]
+    return keyboard([row[:1], row[1:4], row[4:]])

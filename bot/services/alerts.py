@@ -108,6 +108,7 @@ async def card_for(
         findings=alert.findings,
         footer=footer,
         can_acknowledge=alert.status is AlertStatus.OPEN,
+        can_resolve=alert.status is not AlertStatus.RESOLVED,
     )
     return team.chat_id, payload
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services.acknowledgement import acknowledge
+from bot.services.alert_actions import acknowledge
 from db.models import (
     Alert,
     AlertStatus,

@@ -42,6 +42,21 @@ async def _red_flag(journey: Journey) -> Person:
     return maria
 
 
+async def _eras(journey: Journey, *args: str) -> str:
+    """The command line on the journey's database, as an admin would run it."""
+    import asyncio
+    import os
+
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    env = {**os.environ, "ERAS_DATABASE_URL": journey.runtime.settings.database_url}
+    result = await asyncio.to_thread(CliRunner(env=env).invoke, cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 async def _alert(journey: Journey) -> Alert:
     async with journey.runtime.sessions() as session:
         alert = await session.scalar(select(Alert))
@@ -64,7 +79,7 @@ async def test_a_red_flag_card_reaches_the_team_chat_with_its_reason(journey: Jo
     card = journey.last(journey.ward)
     assert "RED — URGENT" in card["text"]
     assert "wound_bleeding = soaked" in card["text"]
-    assert [label for label, _ in buttons(card)] == ["Acknowledge"]
+    assert [label for label, _ in buttons(card)] == ["Acknowledge", "Resolve"]
 
 
 async def test_a_nurse_of_the_team_acknowledges_and_the_patient_is_told(journey: Journey) -> None:
@@ -77,7 +92,7 @@ async def test_a_nurse_of_the_team_acknowledges_and_the_patient_is_told(journey:
     edited = journey.last(journey.ward)
     assert edited["message_id"] == card["message_id"]
     assert "✅ Acknowledged by Ana at" in edited["text"]
-    assert buttons(edited) == []
+    assert [label for label, _ in buttons(edited)] == ["Resolve"]
     assert journey.texts(maria)[-1] == t("en", "nurse_has_seen")
     assert journey.sandbox.callback_answer(press)["text"].startswith("Acknowledged")  # type: ignore[index]
 
@@ -121,3 +136,62 @@ async def test_anyone_else_is_refused_and_nothing_changes(journey: Journey, who:
     answered = journey.sandbox.ledger.calls("answerCallbackQuery")[-1]
     assert answered.params["text"].startswith("Only staff")
     assert await _refusals(journey) == 1
+
+
+async def test_resolving_records_the_outcome_and_its_grade(journey: Journey) -> None:
+    ana = await _staff(journey, "Ana")
+    await _red_flag(journey)
+
+    async def press(label: str) -> None:
+        card = journey.last(journey.ward)
+        data = next(d for text, d in buttons(card) if text == label)
+        journey.sandbox.press_button(ana, card, data, chat=journey.ward)
+        await journey.settle()
+
+    await press("Resolve")
+    assert "Emergency department" in [label for label, _ in buttons(journey.last(journey.ward))]
+    await press("Emergency department")
+    assert "IIIb" in [label for label, _ in buttons(journey.last(journey.ward))]
+    await press("IIIb")
+    alert = await _alert(journey)
+    assert (alert.status, alert.outcome, alert.clavien_dindo) == (
+        AlertStatus.RESOLVED,
+        "emergency_department",
+        "IIIb",
+    )
+    card = journey.last(journey.ward)
+    assert "✔ Resolved by Ana at" in card["text"]
+    assert "Emergency department (Clavien–Dindo IIIb)" in card["text"]
+    assert buttons(card) == []
+    shown = await _eras(journey, "alert", "show", str(alert.id))
+    assert "outcome: emergency_department, Clavien–Dindo IIIb" in shown
+    assert "resolved" in shown.splitlines()[-1]
+
+
+async def test_a_false_alarm_is_resolved_without_a_grade(journey: Journey) -> None:
+    ana = await _staff(journey, "Ana")
+    await _red_flag(journey)
+    for label in ("Resolve", "False alarm"):
+        card = journey.last(journey.ward)
+        data = next(d for text, d in buttons(card) if text == label)
+        journey.sandbox.press_button(ana, card, data, chat=journey.ward)
+        await journey.settle()
+    alert = await _alert(journey)
+    assert (alert.status, alert.outcome, alert.clavien_dindo) == (
+        AlertStatus.RESOLVED,
+        "false_alarm",
+        None,
+    )
+
+
+async def test_a_forged_outcome_is_refused(journey: Journey) -> None:
+    ana = await _staff(journey, "Ana")
+    await _red_flag(journey)
+    card = journey.last(journey.ward)
+    user = {"id": ana.id, "is_bot": False, "first_name": "Ana"}
+    alert_id = (await _alert(journey)).id
+    for data in (f"g:{alert_id}:discharged_home:II", f"g:{alert_id}:clinic_visit:VI"):
+        query = {"id": f"forged-{data}", "from": user, "chat_instance": "1", "data": data}
+        journey.sandbox.send_raw_update({"callback_query": {**query, "message": card}})
+        await journey.settle()
+    assert (await _alert(journey)).status is AlertStatus.OPEN
