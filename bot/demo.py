@@ -23,8 +23,7 @@ from bot.sandbox import Person, Sandbox
 from bot.services.checkins import open_checkin, protocol_of
 from bot.services.enrolment import enrol
 from bot.settings import Settings
-from db.engine import create_engine
-from db.migrate import upgrade_connection
+from db.migrate import upgrade_database
 from db.models import Staff, StaffRole, Team, TeamMember
 from flows import CheckIn as Conversation
 from flows import next_question
@@ -152,10 +151,7 @@ async def _acknowledge(demo: Demo, nurse: Person, ward: Any, clock: FakeClock) -
 async def run_demo(echo: Callable[[str], None]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'demo.sqlite3'}"
-        engine = create_engine(url)
-        async with engine.begin() as connection:
-            await upgrade_connection(connection)
-        await engine.dispose()
+        await upgrade_database(url)
         async with Sandbox() as sandbox:
             await _play(sandbox, url, echo)
 

@@ -66,3 +66,15 @@ async def downgrade_connection(connection: AsyncConnection, revision: str) -> No
     await connection.run_sync(
         lambda sync: command.downgrade(alembic_config(connection=sync), revision)
     )
+
+
+async def upgrade_database(url: str, revision: str = "head") -> None:
+    """Upgrade the database at ``url`` from code already inside an event loop."""
+    from db.engine import create_engine
+
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await upgrade_connection(connection, revision)
+    finally:
+        await engine.dispose()

@@ -10,16 +10,12 @@ from pathlib import Path
 
 from bot.i18n import t
 from bot.sandbox import Sandbox
-from db.engine import create_engine
-from db.migrate import upgrade_connection
+from db.migrate import upgrade_database
 
 
 async def test_eras_run_answers_start_and_stops_on_interrupt(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'ward.sqlite3'}"
-    engine = create_engine(url)
-    async with engine.begin() as connection:
-        await upgrade_connection(connection)
-    await engine.dispose()
+    await upgrade_database(url)
     async with Sandbox() as sandbox:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("ERAS_")},
