@@ -5,11 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
 
+from bot.delivery.outbox import enqueue
+from bot.render.patient import message
 from bot.render.team import ACKNOWLEDGE, GRADE, OUTCOME, RESOLVE
 from bot.services.alert_actions import Answer, acknowledge, choose_outcome, resolve
 from bot.services.context import Services, answer_button, unit_of_work
+from bot.services.staff_views import open_alerts_text, staff_member
+from db.audit import append
 
 NOT_VALID = "This button is not valid."
 
@@ -37,6 +47,35 @@ async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await answer_button(query, text, alert=True)
 
 
+async def alerts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/alerts in a direct chat: the open alerts of my teams (staff only, audited)."""
+    user, where = update.effective_user, update.effective_chat
+    if user is None or where is None:
+        return
+    svc: Services = context.application.bot_data["services"]
+    async with unit_of_work(svc, update) as session:
+        if session is None:
+            return
+        now = svc.clock.now()
+        member = await staff_member(session, user.id)
+        if member is None:
+            await append(
+                session,
+                at=now,
+                actor_kind="telegram_user",
+                actor_ref=f"tg:{user.id}",
+                action="alerts.view",
+                outcome="refused",
+                origin="telegram",
+            )
+            text = "This command is for care-team staff."
+        else:
+            text = await open_alerts_text(session, svc.catalogue, member, now)
+        enqueue(session, chat_id=where.id, now=now, purpose="reply", payload=message(text))
+
+
 def add_care_team_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     pattern = rf"^({ACKNOWLEDGE}|{RESOLVE}|{OUTCOME}|{GRADE}):"
     application.add_handler(CallbackQueryHandler(alert_button, pattern=pattern))
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("alerts", alerts_command, filters=private))

@@ -195,3 +195,26 @@ async def test_a_forged_outcome_is_refused(journey: Journey) -> None:
         journey.sandbox.send_raw_update({"callback_query": {**query, "message": card}})
         await journey.settle()
     assert (await _alert(journey)).status is AlertStatus.OPEN
+
+
+async def test_alerts_lists_my_teams_open_alerts_against_their_target(journey: Journey) -> None:
+    ana = await _staff(journey, "Ana")
+    await _red_flag(journey)
+    journey.clock.advance(timedelta(minutes=20))
+    await journey.type(ana, "/alerts")
+    listing = journey.texts(ana)[-1]
+    assert listing.startswith("Open alerts, oldest first:")
+    assert "red_urgent · P-001 · open · 20 min (target 15 min) — past its target" in listing
+
+
+async def test_alerts_is_refused_to_anyone_but_staff(journey: Journey) -> None:
+    maria = await _red_flag(journey)
+    await journey.type(maria, "/alerts")
+    assert journey.texts(maria)[-1] == "This command is for care-team staff."
+    async with journey.runtime.sessions() as session:
+        refused = await session.scalar(
+            select(AuditEntry).where(
+                AuditEntry.action == "alerts.view", AuditEntry.outcome == "refused"
+            )
+        )
+    assert refused is not None

@@ -1,0 +1,62 @@
+"""What staff can look at in their direct chat with the bot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.alerts import OPEN_ALERTS
+from bot.services.catalogue import ProtocolCatalogue
+from db.audit import append
+from db.models import Alert, Episode, Patient, ProtocolVersion, Staff, TeamMember
+from flows import Tier
+
+
+async def staff_member(session: AsyncSession, telegram_user_id: int) -> Staff | None:
+    member: Staff | None = await session.scalar(
+        select(Staff).where(Staff.telegram_user_id == telegram_user_id, Staff.active.is_(True))
+    )
+    return member
+
+
+async def open_alerts_text(
+    session: AsyncSession, catalogue: ProtocolCatalogue, member: Staff, now: datetime
+) -> str:
+    """Open alerts of the member's teams, oldest first, with their age against the
+    protocol's acknowledgement target; the view is audited."""
+    rows = (
+        await session.execute(
+            select(Alert, Patient.ref, ProtocolVersion)
+            .join(Episode, Episode.id == Alert.episode_id)
+            .join(Patient, Patient.id == Episode.patient_id)
+            .join(ProtocolVersion, ProtocolVersion.id == Episode.protocol_version_id)
+            .join(TeamMember, TeamMember.team_id == Episode.team_id)
+            .where(TeamMember.staff_id == member.id, Alert.status.in_(OPEN_ALERTS))
+            .order_by(Alert.opened_at, Alert.id)
+        )
+    ).all()
+    await append(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor_ref=f"staff:{member.id}",
+        action="alerts.view",
+        origin="telegram",
+        detail={"alerts": [alert.id for alert, _, _ in rows]},
+    )
+    if not rows:
+        return "No open alerts for your teams."
+    lines = ["Open alerts, oldest first:"]
+    for alert, ref, version in rows:
+        minutes = int((now - alert.opened_at).total_seconds() // 60)
+        target = catalogue.of(version).escalation.target(Tier(alert.tier))
+        limit = target.acknowledge_within_minutes if target else None
+        late = " — past its target" if limit is not None and minutes > limit else ""
+        against = f" (target {limit} min)" if limit is not None else ""
+        lines.append(
+            f"#{alert.id} {alert.tier} · {ref} · {alert.status.value} · "
+            f"{minutes} min{against}{late}"
+        )
+    return "\n".join(lines)
