@@ -37,6 +37,7 @@ from bot.services.catalogue import ProtocolCatalogue
 from bot.services.checkins import Site
 from bot.services.context import Services
 from bot.services.dispatcher import Dispatcher, TickReport
+from bot.services.escalation import Escalator
 from bot.settings import Settings
 from db.engine import create_engine, session_factory
 from db.models import (
@@ -145,6 +146,7 @@ class BotRuntime:
         )
         self.inbox = InboxProcessor(self.sessions, self.application, self.clock)
         self.dispatcher = Dispatcher(self.sessions, self.catalogue, site, self.clock, owner)
+        self.escalator = Escalator(self.sessions, self.clock)
         self.sender = OutboxSender(
             self.sessions,
             self.application.bot,
@@ -171,6 +173,7 @@ class BotRuntime:
         await self.poller.poll_once(wait_seconds)
         updates = await self.inbox.process_pending()
         tick = await self.dispatcher.tick()
+        tick.escalated = await self.escalator.tick()
         sent = 0
         while batch := await self.sender.deliver_due():
             sent += batch
@@ -191,7 +194,8 @@ class BotRuntime:
     async def _tick(self) -> None:
         try:
             report = await self.dispatcher.tick()
-            if report.sent or report.reminded or report.missed:
+            report.escalated = await self.escalator.tick()
+            if report.sent or report.reminded or report.missed or report.escalated:
                 self._wake.set()
         except Exception:
             log.exception("dispatcher tick failed")

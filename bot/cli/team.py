@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
 import click
-from sqlalchemy import select
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import CommandFailed, admin_ref, echo_json, valid_timezone, with_database
 from bot.clock import SystemClock
 from db.audit import append
-from db.models import Team
+from db.models import EscalationStep, Team
+from flows.escalation import parse_duration
 
 
 @click.group()
@@ -85,3 +91,93 @@ def list_teams(as_json: bool) -> None:
     for t in teams:
         chat = t["chat_id"] if t["chat_id"] is not None else "no chat yet"
         click.echo(f"{t['name']}  (chat {chat}, {t['timezone']})")
+
+
+class TeamsFile(BaseModel):
+    """``teams.yaml``: the care teams and their escalation chains, kept in version control."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    class Entry(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        class Link(BaseModel):
+            model_config = ConfigDict(extra="forbid")
+            after: str = "0s"
+            notify: Literal["team_chat", "on_call", "surgeon"]
+            repeat_every: str | None = None
+
+        name: str
+        chat_id: int | None = None
+        tz: str = "UTC"
+        escalation: dict[Literal["amber", "red_urgent", "red_emergency"], list[Link]] = {}
+
+    teams: list[Entry]
+
+
+@team.command("apply")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def apply(path: Path) -> None:
+    """Create or update the teams of PATH (YAML) and replace their escalation chains.
+
+    Alerts already open keep the chain they opened with.
+    """
+    try:
+        wanted = TeamsFile.model_validate(yaml.safe_load(path.read_text()) or {})
+        for entry in wanted.teams:
+            valid_timezone(entry.tz)
+            if entry.chat_id is not None and entry.chat_id >= 0:
+                raise ValueError(f"team {entry.name!r}: a team chat id is negative")
+            for links in entry.escalation.values():
+                for link in links:
+                    parse_duration(link.after)
+                    if link.repeat_every is not None:
+                        parse_duration(link.repeat_every)
+    except (ValidationError, ValueError, click.BadParameter, yaml.YAMLError) as error:
+        raise CommandFailed(f"{path}: {error}") from None
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+        now = SystemClock().now()
+        done = []
+        async with sessions.begin() as session:
+            for entry in wanted.teams:
+                row = await session.scalar(select(Team).where(Team.name == entry.name))
+                if row is None:
+                    row = Team(name=entry.name, created_at=now, timezone=entry.tz)
+                    session.add(row)
+                row.chat_id, row.timezone = entry.chat_id, entry.tz
+                await session.flush()
+                await session.execute(
+                    delete(EscalationStep).where(EscalationStep.team_id == row.id)
+                )
+                for tier, links in entry.escalation.items():
+                    session.add_all(
+                        EscalationStep(
+                            team_id=row.id,
+                            tier=tier,
+                            position=position,
+                            after_seconds=parse_duration(link.after),
+                            notify=link.notify,
+                            repeat_every_seconds=(
+                                parse_duration(link.repeat_every) if link.repeat_every else None
+                            ),
+                        )
+                        for position, link in enumerate(links)
+                    )
+                done.append(entry.name)
+            await append(
+                session,
+                at=now,
+                actor_kind="cli",
+                actor_ref=admin_ref(),
+                action="team.apply",
+                origin="cli",
+                detail={"teams": done, "file": path.name},
+            )
+        return done
+
+    try:
+        applied = with_database(work)
+    except IntegrityError:
+        raise CommandFailed(f"{path}: two teams share a chat id") from None
+    click.echo(f"applied {len(applied)} team(s): {', '.join(applied)}")

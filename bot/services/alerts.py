@@ -18,6 +18,7 @@ from bot.delivery.outbox import PRIORITY_ALERT, enqueue
 from bot.i18n import catalogue, t
 from bot.render.patient import Payload
 from bot.render.team import alert_card
+from bot.services import escalation
 from db.models import Alert, AlertEvent, AlertStatus, Episode, Patient, Team
 from flows import Finding, Tier
 
@@ -73,6 +74,7 @@ async def raise_alert(
         )
         session.add(alert)
         await session.flush()
+        await escalation.start(session, alert, await _team_id(session, episode_id), now)
         _event(session, alert, now, "opened", {"tier": tier.value, "rules": _rules(new)})
         await _notify_team(session, alert, now)
         return alert
@@ -86,6 +88,8 @@ async def raise_alert(
     if tier.rank > Tier(alert.tier).rank:
         _event(session, alert, now, "tier_raised", {"from": alert.tier, "to": tier.value})
         alert.tier = tier.value
+        if alert.status is AlertStatus.OPEN:  # the higher tier's chain, from now
+            await escalation.start(session, alert, await _team_id(session, episode_id), now)
         await _notify_team(session, alert, now)
     return alert
 
@@ -163,6 +167,10 @@ async def share_photos(
             episode_id=episode.id,
             alert_id=alert.id,
         )
+
+
+async def _team_id(session: AsyncSession, episode_id: int) -> int:
+    return (await session.get_one(Episode, episode_id)).team_id
 
 
 def _rules(findings: list[dict[str, Any]]) -> list[str]:

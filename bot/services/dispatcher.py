@@ -36,6 +36,7 @@ class TickReport:
     missed: int = 0
     cancelled: int = 0
     deferred: int = 0
+    escalated: int = 0  # alert escalation steps run in the same tick
 
 
 def in_quiet_hours(protocol: Protocol, time_zone: str, now: datetime) -> bool:

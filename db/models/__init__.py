@@ -3,7 +3,7 @@
 from db.models.alerts import Alert, AlertEvent
 from db.models.audit import AuditEntry
 from db.models.base import Base
-from db.models.care_team import Staff, Team, TeamMember
+from db.models.care_team import EscalationStep, Staff, Team, TeamMember
 from db.models.checkins import Answer, CheckIn
 from db.models.messaging import InboxUpdate, OutboxMessage
 from db.models.patients import Episode, LinkToken, Patient
@@ -30,6 +30,7 @@ __all__ = [
     "CheckInStatus",
     "Episode",
     "EpisodeStatus",
+    "EscalationStep",
     "InboxUpdate",
     "LinkToken",
     "OutboxMessage",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models.base import Base
@@ -47,3 +47,18 @@ class TeamMember(Base):
 
     team: Mapped[Team] = relationship(back_populates="members")
     staff: Mapped[Staff] = relationship(back_populates="memberships")
+
+
+class EscalationStep(Base):
+    """One step of a team's chain for a tier: whom to tell, and after how long unacknowledged."""
+
+    __tablename__ = "escalation_steps"
+    __table_args__ = (UniqueConstraint("team_id", "tier", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    tier: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer)
+    after_seconds: Mapped[int] = mapped_column(Integer)
+    notify: Mapped[str] = mapped_column(String(16))  # team_chat, on_call, surgeon
+    repeat_every_seconds: Mapped[int | None] = mapped_column(Integer)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 21:19:44.837016
+Create Date: 2026-11-23 22:20:28.108988
 """
 
 from collections.abc import Sequence
@@ -168,6 +168,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_episodes_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_episodes_team_id"), ["team_id"], unique=False)
 
+    op.create_table(
+        "escalation_steps",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("tier", sa.String(length=16), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("after_seconds", sa.Integer(), nullable=False),
+        sa.Column("notify", sa.String(length=16), nullable=False),
+        sa.Column("repeat_every_seconds", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_escalation_steps_team_id_teams")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_escalation_steps")),
+        sa.UniqueConstraint(
+            "team_id", "tier", "position", name=op.f("uq_escalation_steps_team_id_tier_position")
+        ),
+    )
     op.create_table(
         "team_members",
         sa.Column("team_id", sa.Integer(), nullable=False),
@@ -477,6 +494,7 @@ def downgrade() -> None:
 
     op.drop_table("checkins")
     op.drop_table("team_members")
+    op.drop_table("escalation_steps")
     with op.batch_alter_table("episodes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_episodes_team_id"))
         batch_op.drop_index(batch_op.f("ix_episodes_status"))

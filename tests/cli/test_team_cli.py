@@ -56,3 +56,78 @@ def test_an_unmigrated_database_says_what_to_run(
     result = CliRunner().invoke(cli, ["team", "list"])
     assert result.exit_code == 1
     assert "eras db upgrade" in result.output
+
+
+TEAMS_YAML = """
+teams:
+  - name: Spine ward
+    chat_id: -1001
+    tz: Europe/Madrid
+    escalation:
+      red_urgent:
+        - {after: 0s, notify: team_chat}
+        - {after: 10m, notify: on_call}
+        - {after: 20m, notify: surgeon, repeat_every: 10m}
+"""
+
+
+def test_teams_and_their_chains_are_applied_from_a_file(
+    runner: CliRunner, tmp_path: object, database_url: str
+) -> None:
+    import asyncio
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from db.engine import create_engine
+    from db.models import EscalationStep
+
+    path = Path(str(tmp_path)) / "teams.yaml"
+    path.write_text(TEAMS_YAML)
+    for _ in range(2):  # applying the same file again changes nothing
+        result = runner.invoke(cli, ["team", "apply", str(path)])
+        assert result.exit_code == 0, result.output
+
+    async def chain() -> list[tuple[int, str, int | None]]:
+        engine = create_engine(database_url)
+        try:
+            async with engine.connect() as connection:
+                rows = await connection.execute(
+                    select(
+                        EscalationStep.after_seconds,
+                        EscalationStep.notify,
+                        EscalationStep.repeat_every_seconds,
+                    ).order_by(EscalationStep.position)
+                )
+                return [tuple(row) for row in rows]  # type: ignore[misc]
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(chain()) == [
+        (0, "team_chat", None),
+        (600, "on_call", None),
+        (1200, "surgeon", 600),
+    ]
+    listed = json.loads(runner.invoke(cli, ["team", "list", "--json"]).output)
+    assert [t["name"] for t in listed] == ["Spine ward"]
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        (TEAMS_YAML.replace("10m", "ten minutes"), "not a duration"),
+        (TEAMS_YAML.replace("on_call", "on_duty"), "notify"),
+        (TEAMS_YAML.replace("-1001", "1001"), "negative"),
+    ],
+)
+def test_a_wrong_teams_file_is_refused_and_changes_nothing(
+    runner: CliRunner, tmp_path: object, text: str, complaint: str
+) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "teams.yaml"
+    path.write_text(text)
+    result = runner.invoke(cli, ["team", "apply", str(path)])
+    assert result.exit_code == 1
+    assert complaint in result.output
+    assert json.loads(runner.invoke(cli, ["team", "list", "--json"]).output) == []

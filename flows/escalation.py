@@ -1,0 +1,83 @@
+"""Escalation as a policy: a chain of steps, each "tell whom, after how long unacknowledged".
+
+An alert keeps a copy of its team's chain from the moment it opened; this module says which
+step is due when. It reads no clock: callers pass the instants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flows.tiers import Tier
+
+TEAM_CHAT = "team_chat"
+ON_CALL = "on_call"
+SURGEON = "surgeon"
+NOTIFY = (TEAM_CHAT, ON_CALL, SURGEON)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    after_seconds: int  # after the alert opened, while nobody has acknowledged it
+    notify: str  # one of NOTIFY
+    repeat_every_seconds: int | None = None  # repeated until acknowledged
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "after_seconds": self.after_seconds,
+            "notify": self.notify,
+            "repeat_every_seconds": self.repeat_every_seconds,
+        }
+
+
+# The defaults follow the clinical file's acknowledgement targets (red_emergency 5 min,
+# red_urgent 15 min, amber 4 h); who is told at each step is the project's default chain.
+DEFAULT_CHAINS: dict[Tier, tuple[Step, ...]] = {
+    Tier.RED_EMERGENCY: (Step(0, TEAM_CHAT), Step(0, ON_CALL), Step(300, SURGEON, 300)),
+    Tier.RED_URGENT: (Step(0, TEAM_CHAT), Step(900, ON_CALL), Step(1800, SURGEON)),
+    Tier.AMBER: (Step(0, TEAM_CHAT), Step(4 * 3600, ON_CALL)),
+}
+
+
+def step_from_json(data: dict[str, object]) -> Step:
+    repeat = data.get("repeat_every_seconds")
+    return Step(
+        after_seconds=int(str(data["after_seconds"])),
+        notify=str(data["notify"]),
+        repeat_every_seconds=int(str(repeat)) if repeat is not None else None,
+    )
+
+
+def first_due(chain: tuple[Step, ...], opened_at: datetime) -> tuple[int, datetime] | None:
+    """The first step to run after the card itself (an immediate team-chat step is the card)."""
+    for position, step in enumerate(chain):
+        if not (step.after_seconds == 0 and step.notify == TEAM_CHAT):
+            return position, opened_at + timedelta(seconds=step.after_seconds)
+    return None
+
+
+def after(
+    chain: tuple[Step, ...], opened_at: datetime, position: int, now: datetime
+) -> tuple[int, datetime] | None:
+    """What is due once step ``position`` has run at ``now``: itself again if it repeats,
+    else the next step at its own time; None when the chain is done."""
+    step = chain[position]
+    if step.repeat_every_seconds:
+        return position, now + timedelta(seconds=step.repeat_every_seconds)
+    if position + 1 < len(chain):
+        following = chain[position + 1]
+        return position + 1, max(now, opened_at + timedelta(seconds=following.after_seconds))
+    return None
+
+
+def parse_duration(text: str) -> int:
+    """'30s', '15m', '2h' (or a number of seconds) as seconds; ValueError otherwise."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    if text.isdigit():
+        return int(text)
+    number, unit = text[:-1], text[-1:]
+    if unit not in units or not number.isdigit():
+        raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 15m, 2h)")
+    return int(number) * units[unit]

@@ -1,0 +1,103 @@
+"""Unacknowledged alerts escalate along the team's chain, from the snapshot, until someone
+acknowledges."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.sandbox import Person
+from bot.services.staff import add_staff
+from db.models import EscalationStep, StaffRole, Team
+from tests.fixtures.journey import SURGERY, Journey, buttons, local
+
+POD1_9AM = local(SURGERY + timedelta(days=1), 9, "Europe/Madrid")
+
+
+async def _member(journey: Journey, name: str, role: StaffRole, on_call: bool) -> Person:
+    person = journey.sandbox.user(name)
+    journey.ward.add_member(person)
+    journey.sandbox.send_text(person, "/start")  # a bot can only write to who wrote first
+    async with journey.runtime.sessions.begin() as session:
+        await add_staff(
+            session,
+            name=name,
+            role=role,
+            team_name="Spine",
+            on_call=on_call,
+            telegram_id=person.id,
+            now=journey.clock.now(),
+            actor="cli:test",
+        )
+    await journey.settle()
+    return person
+
+
+def _told(journey: Journey, person: Person) -> list[str]:
+    return [text for text in journey.texts(person) if "has not been acknowledged" in text]
+
+
+async def _report(journey: Journey, red_flag: tuple[str, str]) -> Person:
+    maria, _ = await journey.enrolled_patient()
+    await journey.at(POD1_9AM)
+    await journey.answer(maria, "none")
+    if red_flag[0] == "wound_bleeding":
+        await journey.answer(maria, "normal")
+    await journey.answer(maria, red_flag[1])
+    return maria
+
+
+async def test_red_urgent_goes_to_the_on_call_nurse_then_the_surgeon(journey: Journey) -> None:
+    ana = await _member(journey, "Ana", StaffRole.NURSE, on_call=True)
+    vidal = await _member(journey, "Vidal", StaffRole.SURGEON, on_call=False)
+    await _report(journey, ("wound_bleeding", "soaked"))
+    opened = journey.clock.now()
+    await journey.at(opened + timedelta(minutes=14))
+    assert _told(journey, ana) == [] and _told(journey, vidal) == []
+    await journey.at(opened + timedelta(minutes=15))
+    assert len(_told(journey, ana)) == 1 and _told(journey, vidal) == []
+    await journey.at(opened + timedelta(minutes=30))
+    assert len(_told(journey, vidal)) == 1
+    await journey.at(opened + timedelta(hours=2))
+    assert len(_told(journey, ana)) == 1 and len(_told(journey, vidal)) == 1  # the chain ended
+
+
+async def test_acknowledging_stops_the_escalation(journey: Journey) -> None:
+    ana = await _member(journey, "Ana", StaffRole.NURSE, on_call=True)
+    vidal = await _member(journey, "Vidal", StaffRole.SURGEON, on_call=False)
+    await _report(journey, ("wound_bleeding", "soaked"))
+    opened = journey.clock.now()
+    await journey.at(opened + timedelta(minutes=20))
+    card = next(m for m in reversed(journey.sandbox.messages_to(journey.ward)) if buttons(m))
+    journey.sandbox.press_button(ana, card, buttons(card)[0][1], chat=journey.ward)
+    await journey.settle()
+    await journey.at(opened + timedelta(hours=1))
+    assert _told(journey, vidal) == []
+
+
+async def test_red_emergency_repeats_the_surgeon_every_five_minutes(journey: Journey) -> None:
+    ana = await _member(journey, "Ana", StaffRole.NURSE, on_call=True)
+    vidal = await _member(journey, "Vidal", StaffRole.SURGEON, on_call=False)
+    await _report(journey, ("bladder", "leaking"))
+    opened = journey.clock.now()
+    assert len(_told(journey, ana)) == 1  # the on-call nurse at once
+    for minutes, times in ((4, 0), (5, 1), (10, 2), (15, 3)):
+        await journey.at(opened + timedelta(minutes=minutes))
+        assert len(_told(journey, vidal)) == times, minutes
+
+
+async def test_a_chain_edited_later_does_not_change_an_open_alert(journey: Journey) -> None:
+    ana = await _member(journey, "Ana", StaffRole.NURSE, on_call=True)
+    await _report(journey, ("wound_bleeding", "soaked"))
+    opened = journey.clock.now()
+    async with journey.runtime.sessions.begin() as session:
+        team = await session.get(Team, 1)
+        assert team is not None
+        session.add(
+            EscalationStep(
+                team_id=team.id, tier="red_urgent", position=0, after_seconds=60, notify="on_call"
+            )
+        )
+    await journey.at(opened + timedelta(minutes=2))
+    assert _told(journey, ana) == []  # the alert keeps the chain it opened with
+    await journey.at(opened + timedelta(minutes=15))
+    assert len(_told(journey, ana)) == 1
