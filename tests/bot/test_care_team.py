@@ -218,3 +218,21 @@ async def test_alerts_is_refused_to_anyone_but_staff(journey: Journey) -> None:
             )
         )
     assert refused is not None
+
+
+async def test_a_blocked_bot_makes_the_patient_unreachable_and_the_team_is_asked_to_phone(
+    journey: Journey,
+) -> None:
+    from db.models import Episode, EpisodeStatus
+
+    maria, _ = await journey.enrolled_patient()
+    journey.sandbox.block_bot(maria)
+    await journey.at(POD1_9AM)
+    async with journey.runtime.sessions() as session:
+        episode = await session.scalar(select(Episode))
+    assert episode is not None and episode.status is EpisodeStatus.UNREACHABLE
+    assert "please phone them" in journey.texts(journey.ward)[-1]
+    tried = len(journey.sandbox.ledger.calls("sendMessage", chat_id=maria.chat_id))
+    await journey.at(POD1_9AM + timedelta(days=1))
+    await journey.at(POD1_9AM + timedelta(days=2))
+    assert len(journey.sandbox.ledger.calls("sendMessage", chat_id=maria.chat_id)) == tried
