@@ -148,6 +148,20 @@ async def _acknowledge(demo: Demo, nurse: Person, ward: Any, clock: FakeClock) -
     demo.echo(demo.line("card now", edited))
 
 
+def sandboxed_runtime(sandbox: Sandbox, database_url: str, clock: FakeClock) -> BotRuntime:
+    """The real bot on the sandbox with a simulated clock (the demo's and the tests')."""
+    settings = Settings(
+        database_url=database_url,
+        telegram_token=sandbox.token,
+        telegram_api_url=sandbox.url,
+        emergency_number="112",
+        bot_username=sandbox.bot_username,
+    )
+    # A scripted patient answers the instant a question arrives, which no person does; at
+    # Telegram's pace of one message a second per chat, it would mostly wait.
+    return BotRuntime(settings, clock, poll_timeout=0, pacer=Pacer(private_interval=0.02))
+
+
 async def run_demo(echo: Callable[[str], None]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'demo.sqlite3'}"
@@ -163,16 +177,7 @@ async def _play(sandbox: Sandbox, url: str, echo: Callable[[str], None]) -> None
         name="Ana", role=StaffRole.NURSE, telegram_user_id=nurse.id, created_at=_local(SURGERY, 15)
     )
     clock = FakeClock(_local(SURGERY, 15))
-    settings = Settings(
-        database_url=url,
-        telegram_token=sandbox.token,
-        telegram_api_url=sandbox.url,
-        emergency_number="112",
-        bot_username=sandbox.bot_username,
-    )
-    # The scripted patient answers the instant a question arrives, which no person does;
-    # at Telegram's pace of one message a second per chat the demo would mostly wait.
-    runtime = BotRuntime(settings, clock, poll_timeout=0, pacer=Pacer(private_interval=0.02))
+    runtime = sandboxed_runtime(sandbox, url, clock)
     await runtime.start()
     try:
         async with runtime.sessions.begin() as session:

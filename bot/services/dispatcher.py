@@ -8,6 +8,7 @@ window as missed, which the protocol's non-response rules may turn into an alert
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -42,6 +43,9 @@ class TickReport:
 def in_quiet_hours(protocol: Protocol, time_zone: str, now: datetime) -> bool:
     local = now.astimezone(ZoneInfo(time_zone)).time()
     return protocol.schedule.quiet_hours.covers(local)
+
+
+Step = Callable[[PatientChat, CheckIn, TickReport], Awaitable[None]]
 
 
 class Dispatcher:
@@ -114,7 +118,9 @@ class Dispatcher:
             )
             return [row.id for row in rows]
 
-    async def _in_transaction(self, row_id: int, now: datetime, step, report: TickReport) -> None:  # type: ignore[no-untyped-def]
+    async def _in_transaction(
+        self, row_id: int, now: datetime, step: Step, report: TickReport
+    ) -> None:
         try:
             async with self._sessions.begin() as session:
                 row = await session.get_one(CheckIn, row_id)

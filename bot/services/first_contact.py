@@ -76,30 +76,26 @@ async def redeem_link(
         if other_patient
         else await tokens.redeem(session, token, TokenPurpose.PATIENT, telegram_user_id, now)
     )
-    if redeemed is None or redeemed.episode_id is None:
-        await append(
-            session,
-            at=now,
-            actor_kind="telegram_user",
-            actor_ref=f"tg:{telegram_user_id}",
-            action="patient.link",
-            outcome="refused",
-            origin="telegram",
-        )
-        return None
-    episode = await session.get_one(Episode, redeemed.episode_id)
-    patient = await session.get_one(Patient, episode.patient_id)
-    patient.telegram_user_id = telegram_user_id
-    patient.telegram_chat_id = chat_id
+    episode = (
+        await session.get(Episode, redeemed.episode_id)
+        if redeemed and redeemed.episode_id
+        else None
+    )
+    patient = await session.get_one(Patient, episode.patient_id) if episode is not None else None
     await append(
         session,
         at=now,
         actor_kind="telegram_user",
         actor_ref=f"tg:{telegram_user_id}",
         action="patient.link",
+        outcome="done" if patient is not None else "refused",
         origin="telegram",
-        patient_ref=patient.ref,
+        patient_ref=patient.ref if patient is not None else None,
     )
+    if episode is None or patient is None:
+        return None
+    patient.telegram_user_id = telegram_user_id
+    patient.telegram_chat_id = chat_id
     return PatientChat(session, patient, episode, now)
 
 
