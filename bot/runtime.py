@@ -146,7 +146,7 @@ class BotRuntime:
         )
         self.inbox = InboxProcessor(self.sessions, self.application, self.clock)
         self.dispatcher = Dispatcher(self.sessions, self.catalogue, site, self.clock, owner)
-        self.escalator = Escalator(self.sessions, self.clock)
+        self.escalator = Escalator(self.sessions, self.catalogue, self.clock)
         self.sender = OutboxSender(
             self.sessions,
             self.application.bot,

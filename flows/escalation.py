@@ -81,3 +81,17 @@ def parse_duration(text: str) -> int:
     if unit not in units or not number.isdigit():
         raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 15m, 2h)")
     return int(number) * units[unit]
+
+
+# An acknowledged alert that nobody resolves is asked about again once the protocol's
+# contact target for its tier has passed (amber 24 h, red_urgent 1 h in the clinical file),
+# and as often again after that. red_emergency has no contact target there; the hour used
+# for it is the project's choice, not a clinical fact.
+REPROMPT_WITHOUT_CONTACT_TARGET = timedelta(hours=1)
+
+
+def reprompt_interval(contact_within_minutes: int | None) -> timedelta:
+    """How long an acknowledged alert may stay unresolved before the team is asked again."""
+    if contact_within_minutes is None:
+        return REPROMPT_WITHOUT_CONTACT_TARGET
+    return timedelta(minutes=contact_within_minutes)

@@ -36,7 +36,7 @@ async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             alert_id, now = int(rest[0]), svc.clock.now()
             answer: Answer | None = None
             if kind == ACKNOWLEDGE and len(rest) == 1:
-                answer = await acknowledge(session, alert_id, user.id, now)
+                answer = await acknowledge(session, svc.catalogue, alert_id, user.id, now)
             elif kind == RESOLVE and len(rest) == 1:
                 answer = await choose_outcome(session, alert_id, user.id, now, None)
             elif kind == OUTCOME and len(rest) == 2:

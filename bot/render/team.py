@@ -8,6 +8,10 @@ from bot.render.patient import Payload, button, keyboard, message
 
 ACKNOWLEDGE = "k"
 
+# Answers by item, as (POD, value) oldest first: pain and walking at the last check-ins.
+Trend = dict[str, list[tuple[int, Any]]]
+TREND_LABELS = {"pain_back": "back pain", "pain_leg": "leg pain", "walking": "walking"}
+
 TIER_LABELS = {
     "red_emergency": "🔴 RED — EMERGENCY",
     "red_urgent": "🟠 RED — URGENT",
@@ -25,13 +29,15 @@ def alert_card(
     procedure: str | None,
     pod: int | None,
     findings: list[dict[str, Any]],
+    trend: Trend | None = None,
+    photos: int = 0,
     footer: str | None = None,
     can_acknowledge: bool = False,
     can_resolve: bool = False,
     language: str = "en",
 ) -> Payload:
-    """Who, what fired and why, with the answers that fired it; Acknowledge while nobody
-    has, and Resolve until someone does."""
+    """Who, what fired and why, with the answers that fired it, the recent trend and the
+    patient's photos; Acknowledge while nobody has, and Resolve until someone does."""
     who = patient_ref + (f" ({patient_name})" if patient_name else "")
     lines = [f"{TIER_LABELS.get(tier, tier)} · alert #{alert_id}", f"Patient {who}"]
     if procedure or pod is not None:
@@ -42,6 +48,9 @@ def alert_card(
         reason = finding["reason"].get(language) or next(iter(finding["reason"].values()), "")
         answers = ", ".join(f"{k} = {_value(v)}" for k, v in finding.get("answers", {}).items())
         lines.append(f"• {reason}" + (f" [{answers}]" if answers else "") + f" ({finding['rule']})")
+    lines.extend(_trend_lines(trend or {}))
+    if photos:
+        lines.append(f"📷 {photos} photo{'s' if photos > 1 else ''} from the patient, below")
     if footer:
         lines.append(footer)
     markup = None
@@ -53,12 +62,22 @@ def alert_card(
     return message("\n".join(lines), markup)
 
 
+def _trend_lines(trend: Trend) -> list[str]:
+    shown = [
+        f"{TREND_LABELS.get(item, item)} "
+        + " → ".join(f"{_value(value)} (POD {pod})" for pod, value in points)
+        for item, points in trend.items()
+        if points
+    ]
+    return ["Recent trend:", *(f"  {line}" for line in shown)] if shown else []
+
+
 def _value(value: object) -> str:
     if value is True:
         return "yes"
     if value is False:
         return "no"
-    return str(value)
+    return str(value).replace("_", " ")
 
 
 RESOLVE = "r"

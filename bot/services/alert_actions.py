@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +19,9 @@ from bot.delivery.outcomes import Classified
 from bot.i18n import t
 from bot.render.patient import message
 from bot.render.team import GRADES, OUTCOMES, grade_choices, outcome_choices
-from bot.services.alerts import card_for
+from bot.services.alert_card import redraw_card
+from bot.services.catalogue import ProtocolCatalogue
+from bot.services.escalation import reprompt_after
 from db.audit import append
 from db.models import (
     Alert,
@@ -30,7 +31,6 @@ from db.models import (
     OutboxMessage,
     Patient,
     Staff,
-    Team,
     TeamMember,
 )
 
@@ -90,33 +90,9 @@ class Press:
             detail={"alert": self.alert_id, **detail},
         )
 
-    async def local_time(self) -> str:
-        assert self.episode is not None
-        team = await self.session.get_one(Team, self.episode.team_id)
-        return f"{self.now.astimezone(ZoneInfo(team.timezone)):%H:%M}"
-
-    async def edit_card(self, footer: str | None, markup: dict[str, Any] | None = None) -> None:
-        """Change the card in place (text and buttons), where its delivery left it."""
+    async def redraw_card(self, markup: dict[str, Any] | None = None) -> None:
         assert self.alert is not None
-        chat_id, card = await card_for(self.session, self.alert, footer)
-        if chat_id is None or self.alert.card_message_id is None:
-            return
-        reply_markup = markup or card.get("reply_markup") or {"inline_keyboard": []}
-        enqueue(
-            self.session,
-            chat_id=self.alert.card_chat_id or chat_id,
-            now=self.now,
-            purpose="alert_card_update",
-            method="editMessageText",
-            payload={
-                **card,
-                "message_id": self.alert.card_message_id,
-                "reply_markup": reply_markup,
-            },
-            priority=PRIORITY_ALERT,
-            alert_id=self.alert.id,
-            episode_id=self.alert.episode_id,
-        )
+        await redraw_card(self.session, self.alert, self.now, markup)
 
     async def by_whom(self, staff_id: int | None) -> str:
         winner = await self.session.get(Staff, staff_id) if staff_id else None
@@ -124,7 +100,11 @@ class Press:
 
 
 async def acknowledge(
-    session: AsyncSession, alert_id: int, telegram_user_id: int, now: datetime
+    session: AsyncSession,
+    catalogue: ProtocolCatalogue,
+    alert_id: int,
+    telegram_user_id: int,
+    now: datetime,
 ) -> Answer:
     press = Press(session, alert_id, telegram_user_id, now)
     if not await press.load():
@@ -135,7 +115,11 @@ async def acknowledge(
         update(Alert)
         .where(Alert.id == alert_id, Alert.status == AlertStatus.OPEN)
         .values(
-            status=AlertStatus.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=press.staff.id
+            status=AlertStatus.ACKNOWLEDGED,
+            acknowledged_at=now,
+            acknowledged_by=press.staff.id,
+            # From now on the escalation clock only asks for the alert to be resolved.
+            next_escalation_at=now + await reprompt_after(session, catalogue, press.alert),
         )
         .execution_options(synchronize_session=False)
     )
@@ -150,7 +134,7 @@ async def acknowledge(
         )
     )
     await press.audit("alert.acknowledge", "done")
-    await press.edit_card(f"✅ Acknowledged by {press.staff.name} at {await press.local_time()}")
+    await press.redraw_card()
     if press.patient.telegram_chat_id is not None:
         enqueue(
             session,
@@ -176,11 +160,11 @@ async def choose_outcome(
         await press.audit("alert.resolve", "refused" if not allowed else "already_done")
         return Answer(REFUSED if not allowed else "This alert is already resolved.", granted=False)
     if outcome is None:
-        await press.edit_card(None, outcome_choices(alert_id))
+        await press.redraw_card(outcome_choices(alert_id))
         return Answer("Choose the outcome.", granted=True)
     if outcome == "false_alarm":
         return await resolve(session, alert_id, telegram_user_id, now, outcome, "none")
-    await press.edit_card(None, grade_choices(alert_id, outcome))
+    await press.redraw_card(grade_choices(alert_id, outcome))
     return Answer("Was it a complication? Choose its Clavien–Dindo grade.", granted=True)
 
 
@@ -224,11 +208,7 @@ async def resolve(
         )
     )
     await press.audit("alert.resolve", "done", **detail)
-    graded = f" (Clavien–Dindo {clavien_dindo})" if clavien_dindo else ""
-    when = await press.local_time()
-    await press.edit_card(
-        f"✔ Resolved by {press.staff.name} at {when}: {OUTCOMES[outcome]}{graded}"
-    )
+    await press.redraw_card()
     return Answer(f"Resolved: alert #{alert_id}.", granted=True)
 
 

@@ -1,13 +1,13 @@
 """Raising alerts for the care team, in the same transaction as what caused them.
 
-One alert is open per episode at a time: new findings are added to it, and a higher tier
-raises it (the care-team side re-notifies then). How alerts reach the team and escalate is
-decided there; here they are recorded, with the protocol version they were judged by.
+One alert is open per episode at a time: new findings are added to it (its card is redrawn),
+and a higher tier raises it (a new card notifies the team again). Each alert keeps the
+protocol version it was judged by and a snapshot of its team's escalation chain.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,9 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import PRIORITY_ALERT, enqueue
 from bot.i18n import catalogue, t
-from bot.render.patient import Payload
-from bot.render.team import alert_card
 from bot.services import escalation
+from bot.services.alert_card import post_card, redraw_card
 from db.models import Alert, AlertEvent, AlertStatus, Episode, Patient, Team
 from flows import Finding, Tier
 
@@ -45,8 +44,15 @@ async def raise_alert(
     findings: Iterable[dict[str, Any]],
     checkin_id: int | None = None,
     protocol_version_id: int | None = None,
+    photos: Sequence[str] = (),
+    pod: int | None = None,
 ) -> Alert | None:
-    """Open an alert, or add to the episode's open one; None when there is nothing to add."""
+    """Open an alert, or add to the episode's open one; None when there is nothing to add.
+
+    A new alert, or a higher tier, posts a card (people are notified); new findings of the
+    same tier redraw the card in place. A higher tier also asks for acknowledgement again:
+    whoever acknowledged an amber has not seen the red that followed it.
+    """
     new = [f for f in findings if Tier(f["tier"]) is not Tier.GREEN]
     if not new:
         return None
@@ -76,62 +82,32 @@ async def raise_alert(
         await session.flush()
         await escalation.start(session, alert, await _team_id(session, episode_id), now)
         _event(session, alert, now, "opened", {"tier": tier.value, "rules": _rules(new)})
-        await _notify_team(session, alert, now)
+        _photos_event(session, alert, now, photos, pod)
+        await post_card(session, alert, now)
+        await _share_photos(session, alert, photos, pod, now)
         return alert
     known = {(f["rule"], f.get("checkin_id")) for f in alert.findings}
     added = [f for f in new if (f["rule"], f.get("checkin_id")) not in known]
-    if not added:
+    if not added and not photos:
         return alert
     alert.findings = [*alert.findings, *added]
     alert.updated_at = now
-    _event(session, alert, now, "findings_added", {"rules": _rules(added)})
+    if added:
+        _event(session, alert, now, "findings_added", {"rules": _rules(added)})
+    _photos_event(session, alert, now, photos, pod)
     if tier.rank > Tier(alert.tier).rank:
         _event(session, alert, now, "tier_raised", {"from": alert.tier, "to": tier.value})
         alert.tier = tier.value
-        if alert.status is AlertStatus.OPEN:  # the higher tier's chain, from now
-            await escalation.start(session, alert, await _team_id(session, episode_id), now)
-        await _notify_team(session, alert, now)
+        alert.status = AlertStatus.OPEN
+        alert.acknowledged_at = alert.acknowledged_by = None
+        await escalation.start(session, alert, await _team_id(session, episode_id), now)
+        await session.flush()
+        await post_card(session, alert, now)
+    else:
+        await session.flush()
+        await redraw_card(session, alert, now)
+    await _share_photos(session, alert, photos, pod, now)
     return alert
-
-
-async def card_for(
-    session: AsyncSession, alert: Alert, footer: str | None = None
-) -> tuple[int | None, Payload]:
-    """The alert's card for the team chat (None: the team has no chat yet)."""
-    episode = await session.get_one(Episode, alert.episode_id)
-    team = await session.get_one(Team, episode.team_id)
-    patient = await session.get_one(Patient, episode.patient_id)
-    pods = [f["pod"] for f in alert.findings if "pod" in f]
-    payload = alert_card(
-        alert_id=alert.id,
-        tier=alert.tier,
-        patient_ref=patient.ref,
-        patient_name=patient.display_name,
-        procedure=episode.procedure,
-        pod=pods[-1] if pods else None,
-        findings=alert.findings,
-        footer=footer,
-        can_acknowledge=alert.status is AlertStatus.OPEN,
-        can_resolve=alert.status is not AlertStatus.RESOLVED,
-    )
-    return team.chat_id, payload
-
-
-async def _notify_team(session: AsyncSession, alert: Alert, now: datetime) -> None:
-    """Post the alert's card in the team's chat, in the transaction that raised it."""
-    chat_id, payload = await card_for(session, alert)
-    if chat_id is None:
-        return
-    enqueue(
-        session,
-        chat_id=chat_id,
-        now=now,
-        purpose="alert_card",
-        payload=payload,
-        priority=PRIORITY_ALERT,
-        episode_id=alert.episode_id,
-        alert_id=alert.id,
-    )
 
 
 async def follow_up_alert(
@@ -146,15 +122,17 @@ async def follow_up_alert(
     )
 
 
-async def share_photos(
-    session: AsyncSession, alert: Alert, file_ids: list[str], pod: int, now: datetime
+async def _share_photos(
+    session: AsyncSession, alert: Alert, file_ids: Sequence[str], pod: int | None, now: datetime
 ) -> None:
-    """The patient's photos from a check-in that is part of an alert go to the team too."""
+    """The patient's photos from a check-in that is part of an alert go to the team too,
+    right after its card."""
     episode = await session.get_one(Episode, alert.episode_id)
     team = await session.get_one(Team, episode.team_id)
     patient = await session.get_one(Patient, episode.patient_id)
     if team.chat_id is None:
         return
+    at_pod = f" · POD {pod}" if pod is not None else ""
     for file_id in file_ids:
         enqueue(
             session,
@@ -162,11 +140,18 @@ async def share_photos(
             now=now,
             purpose="alert_photo",
             method="sendPhoto",
-            payload={"photo": file_id, "caption": f"{patient.ref} · POD {pod} · alert #{alert.id}"},
+            payload={"photo": file_id, "caption": f"{patient.ref}{at_pod} · alert #{alert.id}"},
             priority=PRIORITY_ALERT,
             episode_id=episode.id,
             alert_id=alert.id,
         )
+
+
+def _photos_event(
+    session: AsyncSession, alert: Alert, now: datetime, photos: Sequence[str], pod: int | None
+) -> None:
+    if photos:
+        _event(session, alert, now, "photos_shared", {"count": len(photos), "pod": pod})
 
 
 async def _team_id(session: AsyncSession, episode_id: int) -> int:

@@ -16,10 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.delivery.outbox import PRIORITY_ALERT, PRIORITY_EMERGENCY
 from bot.i18n import t
 from bot.render import patient as render
-from bot.services.alerts import finding_record, raise_alert, share_photos
+from bot.services.alerts import finding_record, raise_alert
 from bot.services.catalogue import ProtocolCatalogue
 from bot.services.patient_chat import PatientChat
-from db.models import Answer, CheckIn, CheckInKind, CheckInStatus, ProtocolVersion
+from db.models import (
+    Answer,
+    CheckIn,
+    CheckInKind,
+    CheckInStatus,
+    OutboxMessage,
+    ProtocolVersion,
+)
 from flows import Answer as AnswerValue
 from flows import CheckIn as Conversation
 from flows import CheckInKind as ConversationKind
@@ -196,7 +203,7 @@ async def answer(
     urgent = [f for f in turn.new_findings if f.tier in (Tier.RED_URGENT, Tier.RED_EMERGENCY)]
     if urgent:
         top = max((f.tier for f in urgent), key=lambda tier: tier.rank)
-        _advise_now(chat, site, protocol, row, top)
+        await _advise_now(chat, site, protocol, row, top)
         await raise_alert(
             chat.session,
             episode_id=row.episode_id,
@@ -218,16 +225,20 @@ def _record(finding: Finding, state: Conversation, row: CheckIn) -> dict[str, ob
     return {**finding_record(finding, state.answers), "checkin_id": row.id, "pod": row.pod}
 
 
-def _advise_now(
+async def _advise_now(
     chat: PatientChat, site: Site, protocol: Protocol, row: CheckIn, tier: Tier
 ) -> None:
-    """Emergency advice jumps the queue; each tier's advice is sent once per check-in."""
+    """Emergency advice jumps the queue; each tier's advice is sent once per check-in (a
+    second finding of the same tier later in the check-in adds nothing to it)."""
+    key = f"advice:{row.id}:{tier.value}"
+    if await chat.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
+        return
     chat.send(
         render.message(advice_text(protocol, tier, chat.language, site.emergency_number)),
         f"advice_{tier.value}",
         priority=PRIORITY_EMERGENCY if tier is Tier.RED_EMERGENCY else PRIORITY_ALERT,
         checkin_id=row.id,
-        dedupe_key=f"advice:{row.id}:{tier.value}",
+        dedupe_key=key,
     )
 
 
@@ -245,7 +256,12 @@ async def _complete(
     row.completed_at = chat.now
     row.tier = assessment.tier.value
     row.recovery_score = assessment.recovery_score
-    alert = await raise_alert(
+    photos = [
+        str(state.answers[item.id])
+        for item in protocol.items
+        if item.type == "photo" and item.id in state.answers
+    ]
+    await raise_alert(
         chat.session,
         episode_id=row.episode_id,
         now=chat.now,
@@ -253,14 +269,9 @@ async def _complete(
         findings=[_record(f, state, row) for f in assessment.findings],
         checkin_id=row.id,
         protocol_version_id=version_id or row.protocol_version_id,
+        photos=photos,
+        pod=row.pod,
     )
-    photos = [
-        str(state.answers[item.id])
-        for item in protocol.items
-        if item.type == "photo" and item.id in state.answers
-    ]
-    if alert is not None and photos:
-        await share_photos(chat.session, alert, photos, row.pod, chat.now)
     lang = chat.language
     late = chat.now >= row.missed_at
     lines = [t(lang, "checkin_late_answer" if late else "checkin_complete")]

@@ -8,7 +8,7 @@ due time it saw: a second process, or a stale tick, finds it moved and does noth
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.delivery.outbox import PRIORITY_ALERT, enqueue
 from bot.render.patient import message
+from bot.services.catalogue import ProtocolCatalogue
 from db.models import (
     Alert,
     AlertEvent,
@@ -23,6 +24,7 @@ from db.models import (
     Episode,
     EscalationStep,
     Patient,
+    ProtocolVersion,
     Staff,
     StaffRole,
     Team,
@@ -36,6 +38,7 @@ from flows.escalation import (
     Step,
     after,
     first_due,
+    reprompt_interval,
     step_from_json,
 )
 
@@ -64,9 +67,31 @@ async def start(session: AsyncSession, alert: Alert, team_id: int, now: datetime
     alert.escalation_step, alert.next_escalation_at = due if due is not None else (0, None)
 
 
+async def reprompt_after(
+    session: AsyncSession, catalogue: ProtocolCatalogue, alert: Alert
+) -> timedelta:
+    """How long the alert may stay acknowledged but unresolved, from the protocol version
+    it was judged by (the episode's, for an alert the follow-up itself raised)."""
+    version_id = alert.protocol_version_id
+    if version_id is None:
+        version_id = (await session.get_one(Episode, alert.episode_id)).protocol_version_id
+    protocol = catalogue.of(await session.get_one(ProtocolVersion, version_id))
+    target = protocol.escalation.target(Tier(alert.tier))
+    return reprompt_interval(target.contact_within_minutes if target else None)
+
+
 class Escalator:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    """Runs due escalation steps of open alerts, and re-prompts acknowledged alerts that
+    stay unresolved past their contact target."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        catalogue: ProtocolCatalogue,
+        clock: Clock,
+    ) -> None:
         self._sessions = sessions
+        self._catalogue = catalogue
         self._clock = clock
 
     async def tick(self, limit: int = 200) -> int:
@@ -76,7 +101,9 @@ class Escalator:
                 (
                     await session.execute(
                         select(Alert.id, Alert.next_escalation_at)
-                        .where(Alert.status == AlertStatus.OPEN, Alert.next_escalation_at <= now)
+                        .where(
+                            Alert.status != AlertStatus.RESOLVED, Alert.next_escalation_at <= now
+                        )
                         .order_by(Alert.next_escalation_at)
                         .limit(limit)
                     )
@@ -92,6 +119,8 @@ class Escalator:
         self, session: AsyncSession, alert_id: int, seen: datetime, now: datetime
     ) -> int:
         alert = await session.get_one(Alert, alert_id)
+        if alert.status is AlertStatus.ACKNOWLEDGED:
+            return await self._reprompt(session, alert, seen, now)
         chain = tuple(step_from_json(s) for s in alert.escalation)
         if not chain or alert.escalation_step >= len(chain):
             return 0
@@ -120,6 +149,59 @@ class Escalator:
                 at=now,
                 kind="escalated",
                 detail={"step": position, "notify": step.notify, "staff": told},
+            )
+        )
+        return 1
+
+    async def _reprompt(
+        self, session: AsyncSession, alert: Alert, seen: datetime, now: datetime
+    ) -> int:
+        """Ask again about an acknowledged alert nobody has resolved: in the team chat and
+        to whoever acknowledged it, then again after the same time."""
+        moved = await session.execute(
+            update(Alert)
+            .where(
+                Alert.id == alert.id,
+                Alert.status == AlertStatus.ACKNOWLEDGED,
+                Alert.next_escalation_at == seen,
+            )
+            .values(next_escalation_at=now + await reprompt_after(session, self._catalogue, alert))
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            return 0
+        episode = await session.get_one(Episode, alert.episode_id)
+        patient = await session.get_one(Patient, episode.patient_id)
+        team = await session.get_one(Team, episode.team_id)
+        who = await session.get(Staff, alert.acknowledged_by) if alert.acknowledged_by else None
+        assert alert.acknowledged_at is not None
+        minutes = int((now - alert.acknowledged_at).total_seconds() // 60)
+        ago = f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
+        text = (
+            f"Alert #{alert.id} ({alert.tier}) for patient {patient.ref} was acknowledged"
+            f"{f' by {who.name}' if who else ''} {ago} ago and is not resolved yet. "
+            "Once the patient has been contacted, press Resolve on its card and record the "
+            "outcome."
+        )
+        chats = [team.chat_id] if team.chat_id is not None else []
+        if who is not None and who.active and who.telegram_user_id is not None:
+            chats.append(who.telegram_user_id)
+        for chat_id in chats:
+            enqueue(
+                session,
+                chat_id=chat_id,
+                now=now,
+                purpose="reprompt",
+                payload=message(text),
+                priority=PRIORITY_ALERT,
+                alert_id=alert.id,
+            )
+        session.add(
+            AlertEvent(
+                alert_id=alert.id,
+                at=now,
+                kind="reprompted",
+                detail={"staff": [who.id] if who is not None else []},
             )
         )
         return 1

@@ -7,14 +7,15 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.protocols import load_protocols
 from bot.services.alert_actions import acknowledge
+from bot.services.catalogue import ProtocolCatalogue
 from db.models import (
     Alert,
     AlertStatus,
     Episode,
     EpisodeStatus,
     Patient,
-    ProtocolVersion,
     Staff,
     StaffRole,
     Team,
@@ -22,6 +23,7 @@ from db.models import (
 )
 
 NOW = datetime(2026, 3, 3, 8, 30, tzinfo=UTC)
+CATALOGUE = ProtocolCatalogue(load_protocols(None))
 ROUNDS = 100
 
 
@@ -29,15 +31,8 @@ async def _ward(sessions: async_sessionmaker[AsyncSession]) -> int:
     async with sessions.begin() as session:
         team = Team(name="Spine", chat_id=None, timezone="UTC", created_at=NOW)
         patient = Patient(ref="P-1", language="en", timezone="UTC", created_at=NOW)
-        version = ProtocolVersion(
-            protocol_id="p",
-            version="1",
-            content_hash="0" * 64,
-            source_name="p.yaml",
-            content="",
-            loaded_at=NOW,
-        )
-        session.add_all([team, patient, version])
+        version, _ = await CATALOGUE.current(session, "spine-miss-lumbar", NOW)
+        session.add_all([team, patient])
         await session.flush()
         for telegram_id, name in ((101, "Ana"), (102, "Ben")):
             nurse = Staff(
@@ -62,7 +57,7 @@ async def _ward(sessions: async_sessionmaker[AsyncSession]) -> int:
 
 async def _press(sessions: async_sessionmaker[AsyncSession], alert_id: int, who: int) -> bool:
     async with sessions.begin() as session:
-        return (await acknowledge(session, alert_id, who, NOW)).granted
+        return (await acknowledge(session, CATALOGUE, alert_id, who, NOW)).granted
 
 
 async def test_exactly_one_of_two_concurrent_acknowledgements_wins(

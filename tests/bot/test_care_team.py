@@ -9,28 +9,10 @@ from sqlalchemy import select
 
 from bot.i18n import t
 from bot.sandbox import Person
-from bot.services.staff import add_staff
-from db.models import Alert, AlertStatus, AuditEntry, StaffRole, Team
+from db.models import Alert, AlertStatus, AuditEntry, Team
 from tests.fixtures.journey import SURGERY, Journey, buttons, local
 
 POD1_9AM = local(SURGERY + timedelta(days=1), 9, "Europe/Madrid")
-
-
-async def _staff(journey: Journey, name: str, team: str = "Spine") -> Person:
-    person = journey.sandbox.user(name)
-    journey.ward.add_member(person)
-    async with journey.runtime.sessions.begin() as session:
-        await add_staff(
-            session,
-            name=name,
-            role=StaffRole.NURSE,
-            team_name=team,
-            on_call=False,
-            telegram_id=person.id,
-            now=journey.clock.now(),
-            actor="cli:test",
-        )
-    return person
 
 
 async def _red_flag(journey: Journey) -> Person:
@@ -83,7 +65,7 @@ async def test_a_red_flag_card_reaches_the_team_chat_with_its_reason(journey: Jo
 
 
 async def test_a_nurse_of_the_team_acknowledges_and_the_patient_is_told(journey: Journey) -> None:
-    ana = await _staff(journey, "Ana")
+    ana = await journey.staff_member("Ana")
     maria = await _red_flag(journey)
     card = journey.last(journey.ward)
     press = journey.sandbox.press_button(ana, card, buttons(card)[0][1], chat=journey.ward)
@@ -98,7 +80,7 @@ async def test_a_nurse_of_the_team_acknowledges_and_the_patient_is_told(journey:
 
 
 async def test_the_second_nurse_is_told_who_was_first(journey: Journey) -> None:
-    ana, ben = await _staff(journey, "Ana"), await _staff(journey, "Ben")
+    ana, ben = await journey.staff_member("Ana"), await journey.staff_member("Ben")
     await _red_flag(journey)
     card = journey.last(journey.ward)
     data = buttons(card)[0][1]
@@ -110,7 +92,7 @@ async def test_the_second_nurse_is_told_who_was_first(journey: Journey) -> None:
 
 @pytest.mark.parametrize("who", ["patient", "other team's nurse", "unknown user", "forged id"])
 async def test_anyone_else_is_refused_and_nothing_changes(journey: Journey, who: str) -> None:
-    ana = await _staff(journey, "Ana")
+    ana = await journey.staff_member("Ana")
     maria = await _red_flag(journey)
     async with journey.runtime.sessions.begin() as session:
         session.add(
@@ -118,7 +100,7 @@ async def test_anyone_else_is_refused_and_nothing_changes(journey: Journey, who:
         )
     presser = {
         "patient": maria,
-        "other team's nurse": await _staff(journey, "Carla", team="Cardio"),
+        "other team's nurse": await journey.staff_member("Carla", team="Cardio"),
         "unknown user": journey.sandbox.user("Eve"),
         "forged id": ana,
     }[who]
@@ -139,7 +121,7 @@ async def test_anyone_else_is_refused_and_nothing_changes(journey: Journey, who:
 
 
 async def test_resolving_records_the_outcome_and_its_grade(journey: Journey) -> None:
-    ana = await _staff(journey, "Ana")
+    ana = await journey.staff_member("Ana")
     await _red_flag(journey)
 
     async def press(label: str) -> None:
@@ -169,7 +151,7 @@ async def test_resolving_records_the_outcome_and_its_grade(journey: Journey) -> 
 
 
 async def test_a_false_alarm_is_resolved_without_a_grade(journey: Journey) -> None:
-    ana = await _staff(journey, "Ana")
+    ana = await journey.staff_member("Ana")
     await _red_flag(journey)
     for label in ("Resolve", "False alarm"):
         card = journey.last(journey.ward)
@@ -185,7 +167,7 @@ async def test_a_false_alarm_is_resolved_without_a_grade(journey: Journey) -> No
 
 
 async def test_a_forged_outcome_is_refused(journey: Journey) -> None:
-    ana = await _staff(journey, "Ana")
+    ana = await journey.staff_member("Ana")
     await _red_flag(journey)
     card = journey.last(journey.ward)
     user = {"id": ana.id, "is_bot": False, "first_name": "Ana"}
@@ -198,7 +180,7 @@ async def test_a_forged_outcome_is_refused(journey: Journey) -> None:
 
 
 async def test_alerts_lists_my_teams_open_alerts_against_their_target(journey: Journey) -> None:
-    ana = await _staff(journey, "Ana")
+    ana = await journey.staff_member("Ana")
     await _red_flag(journey)
     journey.clock.advance(timedelta(minutes=20))
     await journey.type(ana, "/alerts")

@@ -6,30 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.sandbox import Person
-from bot.services.staff import add_staff
 from db.models import EscalationStep, StaffRole, Team
 from tests.fixtures.journey import SURGERY, Journey, buttons, local
 
 POD1_9AM = local(SURGERY + timedelta(days=1), 9, "Europe/Madrid")
-
-
-async def _member(journey: Journey, name: str, role: StaffRole, on_call: bool) -> Person:
-    person = journey.sandbox.user(name)
-    journey.ward.add_member(person)
-    journey.sandbox.send_text(person, "/start")  # a bot can only write to who wrote first
-    async with journey.runtime.sessions.begin() as session:
-        await add_staff(
-            session,
-            name=name,
-            role=role,
-            team_name="Spine",
-            on_call=on_call,
-            telegram_id=person.id,
-            now=journey.clock.now(),
-            actor="cli:test",
-        )
-    await journey.settle()
-    return person
 
 
 def _told(journey: Journey, person: Person) -> list[str]:
@@ -47,8 +27,8 @@ async def _report(journey: Journey, red_flag: tuple[str, str]) -> Person:
 
 
 async def test_red_urgent_goes_to_the_on_call_nurse_then_the_surgeon(journey: Journey) -> None:
-    ana = await _member(journey, "Ana", StaffRole.NURSE, on_call=True)
-    vidal = await _member(journey, "Vidal", StaffRole.SURGEON, on_call=False)
+    ana = await journey.staff_member("Ana", StaffRole.NURSE, on_call=True)
+    vidal = await journey.staff_member("Vidal", StaffRole.SURGEON, on_call=False)
     await _report(journey, ("wound_bleeding", "soaked"))
     opened = journey.clock.now()
     await journey.at(opened + timedelta(minutes=14))
@@ -62,12 +42,12 @@ async def test_red_urgent_goes_to_the_on_call_nurse_then_the_surgeon(journey: Jo
 
 
 async def test_acknowledging_stops_the_escalation(journey: Journey) -> None:
-    ana = await _member(journey, "Ana", StaffRole.NURSE, on_call=True)
-    vidal = await _member(journey, "Vidal", StaffRole.SURGEON, on_call=False)
+    ana = await journey.staff_member("Ana", StaffRole.NURSE, on_call=True)
+    vidal = await journey.staff_member("Vidal", StaffRole.SURGEON, on_call=False)
     await _report(journey, ("wound_bleeding", "soaked"))
     opened = journey.clock.now()
     await journey.at(opened + timedelta(minutes=20))
-    card = next(m for m in reversed(journey.sandbox.messages_to(journey.ward)) if buttons(m))
+    card = journey.card()
     journey.sandbox.press_button(ana, card, buttons(card)[0][1], chat=journey.ward)
     await journey.settle()
     await journey.at(opened + timedelta(hours=1))
@@ -75,8 +55,8 @@ async def test_acknowledging_stops_the_escalation(journey: Journey) -> None:
 
 
 async def test_red_emergency_repeats_the_surgeon_every_five_minutes(journey: Journey) -> None:
-    ana = await _member(journey, "Ana", StaffRole.NURSE, on_call=True)
-    vidal = await _member(journey, "Vidal", StaffRole.SURGEON, on_call=False)
+    ana = await journey.staff_member("Ana", StaffRole.NURSE, on_call=True)
+    vidal = await journey.staff_member("Vidal", StaffRole.SURGEON, on_call=False)
     await _report(journey, ("bladder", "leaking"))
     opened = journey.clock.now()
     assert len(_told(journey, ana)) == 1  # the on-call nurse at once
@@ -86,7 +66,7 @@ async def test_red_emergency_repeats_the_surgeon_every_five_minutes(journey: Jou
 
 
 async def test_a_chain_edited_later_does_not_change_an_open_alert(journey: Journey) -> None:
-    ana = await _member(journey, "Ana", StaffRole.NURSE, on_call=True)
+    ana = await journey.staff_member("Ana", StaffRole.NURSE, on_call=True)
     await _report(journey, ("wound_bleeding", "soaked"))
     opened = journey.clock.now()
     async with journey.runtime.sessions.begin() as session:

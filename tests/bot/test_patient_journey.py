@@ -364,9 +364,13 @@ async def test_a_wound_photo_is_kept_and_reaches_the_team_with_the_alert(
     async with journey.runtime.sessions() as session:
         value = await session.scalar(select(Answer.value).where(Answer.item_id == "wound_photo"))
     assert isinstance(value, str) and value
-    photos = [m for m in journey.sandbox.messages_to(journey.ward) if m.get("photo")]
+    ward = journey.sandbox.messages_to(journey.ward)
+    photos = [m for m in ward if m.get("photo")]
     assert len(photos) == 1
     assert photos[0]["caption"].startswith("P-001 · POD 3")
+    card = next(m for m in ward if "alert #" in m.get("text", ""))
+    assert "📷 1 photo from the patient, below" in card["text"]
+    assert card["message_id"] < photos[0]["message_id"]  # the card, then what it announces
 
 
 async def test_alerts_are_listed_for_admins(
