@@ -3,8 +3,8 @@
 A patient is enrolled after minimally invasive lumbar surgery, opens the link, consents,
 gets the POD 1 check-in at 09:00 local time, mistypes a temperature (and is asked again),
 reports a dressing soaked with blood, is told what to do, and the care team's chat gets the
-alert, which the nurse acknowledges. POD 2 is calm. Everything runs on a throw-away SQLite
-database; both chats are printed as they happen.
+alert, which the nurse acknowledges and, after phoning her, resolves. POD 2 is calm.
+Everything runs on a throw-away SQLite database; both chats are printed as they happen.
 """
 
 from __future__ import annotations
@@ -135,17 +135,34 @@ class Demo:
                 await self.type(patient, reply)
 
 
-async def _acknowledge(demo: Demo, nurse: Person, ward: Any, clock: FakeClock) -> None:
-    """The nurse on the ward presses Acknowledge on the card a few minutes later."""
+async def _nurse_handles_the_alert(demo: Demo, nurse: Person, ward: Any, clock: FakeClock) -> None:
+    """The nurse on the ward acknowledges the card a few minutes later, phones the patient
+    and then resolves the alert with its outcome."""
     clock.set(clock.now() + timedelta(minutes=4))
     card = next(m for m in reversed(demo.sandbox.messages_to(ward)) if _buttons(m))
     demo.act(nurse, "[Acknowledge] on the card in the ward's chat")
-    demo.sandbox.press_button(nurse, card, _buttons(card)[0][1], chat=ward)
+    await _press_on_card(demo, nurse, ward, card, "Acknowledge")
+    clock.set(clock.now() + timedelta(minutes=20))
+    demo.act(nurse, "phones Maria, then [Resolve] → [Advice given] → [No complication]")
+    for label in ("Resolve", "Advice given", "No complication"):
+        await _press_on_card(demo, nurse, ward, card, label)
+    demo.echo(demo.line("card now", _current(demo, ward, card)))
+
+
+async def _press_on_card(
+    demo: Demo, nurse: Person, ward: Any, card: dict[str, Any], label: str
+) -> None:
+    shown = _current(demo, ward, card)
+    data = next(d for text, d in _buttons(shown) if text == label)
+    demo.sandbox.press_button(nurse, shown, data, chat=ward)
     await demo.settle()
-    edited = next(
-        m for m in demo.sandbox.messages_to(ward) if m["message_id"] == card["message_id"]
-    )
-    demo.echo(demo.line("card now", edited))
+    if label == "Acknowledge":
+        demo.echo(demo.line("card now", _current(demo, ward, card)))
+
+
+def _current(demo: Demo, ward: Any, card: dict[str, Any]) -> dict[str, Any]:
+    """The card as it is now, after its edits."""
+    return next(m for m in demo.sandbox.messages_to(ward) if m["message_id"] == card["message_id"])
 
 
 def sandboxed_runtime(sandbox: Sandbox, database_url: str, clock: FakeClock) -> BotRuntime:
@@ -216,6 +233,6 @@ async def _play(sandbox: Sandbox, url: str, echo: Callable[[str], None]) -> None
             await demo.settle()
             await demo.answer_checkin(patient, enrolled.episode_id, script)
             if pod == 1:
-                await _acknowledge(demo, nurse, ward, clock)
+                await _nurse_handles_the_alert(demo, nurse, ward, clock)
     finally:
         await runtime.stop()

@@ -101,16 +101,16 @@ async def _photos_shared(session: AsyncSession, alert_id: int) -> int:
 
 
 async def _footer(session: AsyncSession, alert: Alert, zone: ZoneInfo) -> str | None:
+    lines = []
+    if alert.acknowledged_at is not None and alert.status is not AlertStatus.OPEN:
+        who = await _name(session, alert.acknowledged_by)
+        lines.append(f"✅ Acknowledged by {who} at {_at(alert.acknowledged_at, zone)}")
     if alert.status is AlertStatus.RESOLVED and alert.outcome is not None:
         who = await _name(session, alert.resolved_by)
         graded = f" (Clavien–Dindo {alert.clavien_dindo})" if alert.clavien_dindo else ""
-        return f"✔ Resolved by {who} at {_at(alert.resolved_at, zone)}: " + (
-            f"{OUTCOMES.get(alert.outcome, alert.outcome)}{graded}"
-        )
-    if alert.acknowledged_at is not None and alert.status is not AlertStatus.OPEN:
-        who = await _name(session, alert.acknowledged_by)
-        return f"✅ Acknowledged by {who} at {_at(alert.acknowledged_at, zone)}"
-    return None
+        outcome = OUTCOMES.get(alert.outcome, alert.outcome)
+        lines.append(f"✔ Resolved by {who} at {_at(alert.resolved_at, zone)}: {outcome}{graded}")
+    return "\n".join(lines) or None
 
 
 async def _name(session: AsyncSession, staff_id: int | None) -> str:
