@@ -1,7 +1,8 @@
 """Appending to the audit log, each row chained to the one before by a hash.
 
 Editing or deleting a row breaks the chain from that row on, which ``verify_chain`` finds
-on any backend (PostgreSQL additionally refuses such edits outright).
+on any backend. Triggers (migration 0002) make the database itself refuse UPDATE and DELETE
+of audit rows (and TRUNCATE on PostgreSQL); the chain catches whoever drops them first.
 """
 
 from __future__ import annotations
@@ -80,13 +81,27 @@ class BrokenLink:
     reason: str
 
 
-def verify_chain(entries: Iterable[AuditEntry]) -> BrokenLink | None:
-    """The first row (in id order) whose hash or link does not hold, or None."""
-    previous = GENESIS
-    for entry in entries:
-        if entry.prev_hash != previous:
+class ChainCheck:
+    """Follows the chain one row at a time (in id order), so a long log can be streamed."""
+
+    def __init__(self) -> None:
+        self.previous = GENESIS
+        self.rows = 0
+
+    def follow(self, entry: AuditEntry) -> BrokenLink | None:
+        self.rows += 1
+        if entry.prev_hash != self.previous:
             return BrokenLink(entry.id, "does not follow the row before it")
         if entry_hash(entry.prev_hash, _fields(entry)) != entry.hash:
             return BrokenLink(entry.id, "content does not match its hash")
-        previous = entry.hash
+        self.previous = entry.hash
+        return None
+
+
+def verify_chain(entries: Iterable[AuditEntry]) -> BrokenLink | None:
+    """The first row (in id order) whose hash or link does not hold, or None."""
+    check = ChainCheck()
+    for entry in entries:
+        if broken := check.follow(entry):
+            return broken
     return None

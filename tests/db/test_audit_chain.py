@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.audit import GENESIS, append, verify_chain
@@ -42,10 +44,36 @@ async def test_an_untouched_chain_verifies(sessions: async_sessionmaker[AsyncSes
     assert verify_chain(chain) is None
 
 
+async def _bypass_append_only(session: AsyncSession) -> None:
+    """What only the database's owner can do: switch off the append-only triggers."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL session_replication_role = replica"))
+    else:
+        await session.execute(text("DROP TRIGGER audit_log_no_update"))
+
+
+@pytest.mark.parametrize("statement", ["update", "delete"])
+async def test_the_database_refuses_to_change_an_audit_row(
+    sessions: async_sessionmaker[AsyncSession], statement: str
+) -> None:
+    await _write_three(sessions)
+    second = (await _chain(sessions))[1].id
+    change = (
+        update(AuditEntry).where(AuditEntry.id == second).values(actor_ref="staff:999")
+        if statement == "update"
+        else delete(AuditEntry).where(AuditEntry.id == second)
+    )
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with sessions.begin() as session:
+            await session.execute(change)
+    assert [e.actor_ref for e in await _chain(sessions)] == ["staff:0", "staff:1", "staff:2"]
+
+
 async def test_an_edited_row_is_named(sessions: async_sessionmaker[AsyncSession]) -> None:
     await _write_three(sessions)
+    second = (await _chain(sessions))[1].id
     async with sessions.begin() as session:
-        second = (await _chain(sessions))[1].id
+        await _bypass_append_only(session)
         await session.execute(
             update(AuditEntry).where(AuditEntry.id == second).values(actor_ref="staff:999")
         )
