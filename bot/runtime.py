@@ -29,7 +29,7 @@ from bot.delivery.outcomes import Classified
 from bot.delivery.pacing import Pacer
 from bot.handlers.care_team import add_care_team_handlers
 from bot.handlers.patient import add_patient_handlers
-from bot.inbox import InboxProcessor, Poller
+from bot.inbox import ALLOWED_UPDATES, InboxProcessor, Poller
 from bot.protocols import load_protocols
 from bot.services.alert_actions import remember_card
 from bot.services.alerts import follow_up_alert
@@ -38,7 +38,9 @@ from bot.services.checkins import Site
 from bot.services.context import Services
 from bot.services.dispatcher import Dispatcher, TickReport
 from bot.services.escalation import Escalator
+from bot.services.health import health_report
 from bot.settings import Settings
+from bot.webhook import WebhookReceiver, serve, webhook_path
 from db.engine import create_engine, session_factory
 from db.models import (
     CheckIn,
@@ -147,6 +149,7 @@ class BotRuntime:
         self.inbox = InboxProcessor(self.sessions, self.application, self.clock)
         self.dispatcher = Dispatcher(self.sessions, self.catalogue, site, self.clock, owner)
         self.escalator = Escalator(self.sessions, self.catalogue, self.clock)
+        self.last_tick: datetime | None = None
         self.sender = OutboxSender(
             self.sessions,
             self.application.bot,
@@ -174,20 +177,22 @@ class BotRuntime:
         updates = await self.inbox.process_pending()
         tick = await self.dispatcher.tick()
         tick.escalated = await self.escalator.tick()
+        self.last_tick = self.clock.now()
         sent = 0
         while batch := await self.sender.deliver_due():
             sent += batch
         return StepReport(updates, tick, sent)
 
-    async def run(self) -> None:
-        """Run until cancelled."""
+    async def run(self, *, webhook: bool = False) -> None:
+        """Run until cancelled: long polling, or (``webhook``) receiving Telegram's posts."""
         scheduler = AsyncIOScheduler()
         scheduler.add_job(
             self._tick, "interval", seconds=TICK_SECONDS, max_instances=1, coalesce=True
         )
         scheduler.start()
+        receiving = self._receive_forever() if webhook else self._poll_forever()
         try:
-            await asyncio.gather(self._poll_forever(), self._send_forever())
+            await asyncio.gather(receiving, self._send_forever())
         finally:
             scheduler.shutdown(wait=False)
 
@@ -195,10 +200,36 @@ class BotRuntime:
         try:
             report = await self.dispatcher.tick()
             report.escalated = await self.escalator.tick()
+            self.last_tick = self.clock.now()
             if report.sent or report.reminded or report.missed or report.escalated:
                 self._wake.set()
         except Exception:
             log.exception("dispatcher tick failed")
+
+    async def health(self) -> dict[str, Any]:
+        return await health_report(self.sessions, self.clock.now(), self.last_tick)
+
+    async def _receive_forever(self) -> None:
+        """Webhook mode: Telegram is told where to post (with the secret it must send
+        back); each stored update wakes the inbox, which also retries what failed."""
+        url, secret = self.settings.require_webhook()
+        stored = asyncio.Event()
+        receiver = WebhookReceiver(self.sessions, self.clock, secret, stored.set, self.health)
+        runner = await serve(receiver.app(webhook_path(url)), self.settings.webhook_listen)
+        try:
+            await self.application.bot.set_webhook(
+                url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES)
+            )
+            while True:
+                try:
+                    async with asyncio.timeout(TICK_SECONDS):
+                        await stored.wait()
+                except TimeoutError:
+                    pass
+                stored.clear()
+                await self.inbox.process_pending()
+        finally:
+            await runner.cleanup()
 
     async def _poll_forever(self) -> None:
         while True:

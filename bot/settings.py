@@ -24,6 +24,8 @@ class ConfigError(Exception):
 
 
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+# Telegram allows 1–256 such characters; fewer than 16 would be guessable.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 
 
 class Settings(BaseSettings):
@@ -49,6 +51,15 @@ class Settings(BaseSettings):
     )
     emergency_number: str | None = Field(
         None, description="The emergency number patients are told to call, e.g. 112 or 911"
+    )
+    webhook_url: str | None = Field(
+        None, description="Webhook mode: the public https URL Telegram posts updates to"
+    )
+    webhook_secret: SecretStr | None = Field(
+        None, description="Webhook mode: the secret Telegram sends back in every request"
+    )
+    webhook_listen: str = Field(
+        "0.0.0.0:8080", description="Webhook mode: the address and port to listen on"
     )
 
     @field_validator("database_url")
@@ -96,6 +107,29 @@ class Settings(BaseSettings):
             raise ValueError(f"not a phone number: {value!r}")
         return value.strip() if value else None
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+/?\S*$", value.strip()):
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value.strip() if value else None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's own rule for secret_token; the message never echoes it.
+        if value is not None and not _WEBHOOK_SECRET.match(value.get_secret_value()):
+            raise ValueError("must be 16 to 256 characters: letters, digits, _ and -")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _webhook_listen(cls, value: str) -> str:
+        host, _, port = value.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"not HOST:PORT: {value!r}")
+        return value.strip()
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -121,6 +155,15 @@ class Settings(BaseSettings):
                 "(e.g. 112 in Europe, 911 in North America)"
             )
         return self.emergency_number
+
+    def require_webhook(self) -> tuple[str, str]:
+        """The public URL and the secret, both required in webhook mode."""
+        if self.webhook_url is None or self.webhook_secret is None:
+            raise ConfigError(
+                "ERAS_WEBHOOK_URL and ERAS_WEBHOOK_SECRET: both required in webhook mode "
+                "(the secret: 16 to 256 letters, digits, _ or -)"
+            )
+        return self.webhook_url, self.webhook_secret.get_secret_value()
 
     def require_token(self) -> str:
         if self.telegram_token is None:

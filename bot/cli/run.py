@@ -12,8 +12,15 @@ from bot.settings import EXIT_CONFIG
 
 
 @click.command()
-def run() -> None:
-    """Run the bot (long polling) with the settings from the environment, until Ctrl-C.
+@click.option(
+    "--webhook",
+    is_flag=True,
+    help="Receive updates on ERAS_WEBHOOK_LISTEN (Telegram posts to ERAS_WEBHOOK_URL with "
+    "ERAS_WEBHOOK_SECRET); several processes may share one PostgreSQL database",
+)
+def run(webhook: bool) -> None:
+    """Run the bot with the settings from the environment, until Ctrl-C: long polling, or
+    a webhook with --webhook (which also serves GET /health).
 
     It refuses to start while a setting it needs is missing or any protocol file is invalid.
     """
@@ -25,6 +32,8 @@ def run() -> None:
     config = settings()
     config.require_token()
     config.require_emergency_number()
+    if webhook:
+        config.require_webhook()
     try:
         load_protocols(config.protocols_dir)
     except ProtocolInvalid as invalid:
@@ -42,7 +51,7 @@ def run() -> None:
         runtime = BotRuntime(config)
         await runtime.start()
         try:
-            await runtime.run()
+            await runtime.run(webhook=webhook)
         finally:
             await runtime.stop()
 

@@ -104,6 +104,17 @@ def test_running_without_an_emergency_number_names_the_variable() -> None:
     assert "ERAS_EMERGENCY_NUMBER" in result.stderr
 
 
+def test_webhook_mode_needs_its_url_and_secret() -> None:
+    ready = {"ERAS_TELEGRAM_TOKEN": "123:abc", "ERAS_EMERGENCY_NUMBER": "112"}
+    result = eras("run", "--webhook", **ready)
+    assert result.returncode == 2
+    assert "ERAS_WEBHOOK_URL and ERAS_WEBHOOK_SECRET: both required" in result.stderr
+    weak = eras("run", "--webhook", **ready, ERAS_WEBHOOK_SECRET="short!secret")
+    assert weak.returncode == 2
+    assert "ERAS_WEBHOOK_SECRET: must be 16 to 256 characters" in weak.stderr
+    assert "short!secret" not in weak.stderr
+
+
 def test_the_bot_refuses_to_start_with_an_invalid_protocol_file(tmp_path: object) -> None:
     from pathlib import Path
 
