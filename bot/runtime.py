@@ -42,6 +42,7 @@ from bot.services.health import health_report
 from bot.settings import Settings
 from bot.webhook import WebhookReceiver, serve, webhook_path
 from db.engine import create_engine, session_factory
+from db.locks import POLLING_LOCK, exclusive
 from db.models import (
     CheckIn,
     CheckInStatus,
@@ -232,9 +233,14 @@ class BotRuntime:
             await runner.cleanup()
 
     async def _poll_forever(self) -> None:
-        while True:
-            if await self.poller.poll_once():
-                await self.inbox.process_pending()
+        def waiting() -> None:
+            log.warning("another process is polling this bot; waiting to take over")
+
+        async with exclusive(self.engine, POLLING_LOCK, waiting):
+            log.info("polling for updates")
+            while True:
+                if await self.poller.poll_once():
+                    await self.inbox.process_pending()
 
     async def _send_forever(self) -> None:
         while True:
