@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import exists, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 from telegram import Bot, Message
 
 from bot.clock import Clock
@@ -159,6 +160,18 @@ class OutboxSender:
             OutboxMessage.lease_until < now
         )
         due = (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.not_before <= now)
+        # A chat's messages never overtake one another: while an earlier message waits
+        # (Telegram said retry_after, or a backoff) or another sender holds it, the later
+        # ones wait too, even if written with an earlier due time.
+        earlier = aliased(OutboxMessage)
+        held_ahead = exists().where(
+            earlier.chat_id == OutboxMessage.chat_id,
+            earlier.id < OutboxMessage.id,
+            or_(
+                (earlier.status == OutboxStatus.PENDING) & (earlier.not_before > now),
+                (earlier.status == OutboxStatus.SENDING) & (earlier.lease_until >= now),
+            ),
+        )
         async with self._sessions.begin() as session:
             # A lapsed lease means a sender died mid-send: that message may have arrived.
             # It is resent once; a second such doubt is final, never a third copy.
@@ -180,7 +193,7 @@ class OutboxSender:
             return await claim(
                 session,
                 OutboxMessage,
-                claimable=or_(due, lease_lapsed),
+                claimable=or_(due, lease_lapsed) & ~held_ahead,
                 order_by=[OutboxMessage.priority, OutboxMessage.id],
                 owner=self._owner,
                 now=now,

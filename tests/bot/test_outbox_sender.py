@@ -286,6 +286,46 @@ async def test_retry_after_holds_the_chat_and_nothing_reaches_it_before_then(
     assert all(call.at - refusal.done_at >= 1.0 for call in after)
 
 
+async def test_a_message_written_while_its_chat_is_held_does_not_overtake(
+    sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, sender: OutboxSender
+) -> None:
+    await queue.put(alice.chat_id, "question 1")
+    sandbox.fail_next("sendMessage", chat_id=alice.chat_id, error=TooManyRequests(retry_after=1))
+    await sender.deliver_due()
+    later = await queue.put(alice.chat_id, "question 2")  # due now, but behind question 1
+
+    assert await sender.deliver_due() == 0
+    assert (await queue.row(later)).status is OutboxStatus.PENDING
+
+    clock.advance(timedelta(seconds=1))
+    assert await sender.deliver_due() == 2
+    assert texts(sandbox, alice) == ["question 1", "question 2"]
+
+
+async def test_a_second_sender_leaves_a_chat_alone_while_the_first_is_sending_to_it(
+    sandbox: Sandbox, alice: Person, queue: Queue, bot: Bot
+) -> None:
+    await queue.put(alice.chat_id, "question 1")
+    async with queue.sessions.begin() as session:  # sender A holds question 1 under a lease
+        await claim(
+            session,
+            OutboxMessage,
+            claimable=OutboxMessage.status == OutboxStatus.PENDING,
+            order_by=[OutboxMessage.id],
+            owner="sender-a",
+            now=queue.clock.now(),
+            lease=LEASE,
+            limit=1,
+            values={"status": OutboxStatus.SENDING},
+        )
+    await queue.put(alice.chat_id, "question 2")
+    bob = patient(sandbox, "Bob")
+    await queue.put(bob.chat_id, "to Bob")
+
+    assert await queue.sender(bot, "sender-b").deliver_due() == 1
+    assert texts(sandbox, bob) == ["to Bob"] and texts(sandbox, alice) == []
+
+
 async def test_a_private_chat_gets_a_short_burst_then_one_message_a_second(
     sandbox: Sandbox, alice: Person, queue: Queue, bot: Bot
 ) -> None:
