@@ -78,7 +78,8 @@ async def protocol_of(
 
 
 async def history(session: AsyncSession, row: CheckIn) -> list[PastCheckIn]:
-    """The episode's earlier answered or missed check-ins, oldest first."""
+    """The episode's earlier answered or missed check-ins, oldest first (a check-in the bot
+    never sent is not the patient's miss)."""
     earlier = list(
         await session.scalars(
             select(CheckIn)
@@ -87,7 +88,11 @@ async def history(session: AsyncSession, row: CheckIn) -> list[PastCheckIn]:
                 CheckIn.id != row.id,
                 CheckIn.due_at <= row.due_at,
                 (CheckIn.status == CheckInStatus.COMPLETED)
-                | ((CheckIn.status == CheckInStatus.MISSED) & CheckIn.kind.in_(PLANNED_KINDS)),
+                | (
+                    (CheckIn.status == CheckInStatus.MISSED)
+                    & CheckIn.kind.in_(PLANNED_KINDS)
+                    & CheckIn.sent_at.is_not(None)  # never asked is not unanswered
+                ),
             )
             .order_by(CheckIn.due_at, CheckIn.id)
         )

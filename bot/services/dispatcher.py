@@ -21,6 +21,7 @@ from bot.services import checkins
 from bot.services.alerts import finding_record, raise_alert
 from bot.services.catalogue import ProtocolCatalogue
 from bot.services.patient_chat import PatientChat
+from bot.services.unsent import tell_team_not_sent
 from db.claims import claim
 from db.models import CheckIn, CheckInStatus, Episode, EpisodeStatus, Patient
 from flows import Protocol, score_missed
@@ -157,6 +158,10 @@ class Dispatcher:
         row.status = CheckInStatus.MISSED
         if row.kind not in checkins.PLANNED_KINDS:
             return  # a concern or extra check-in left unfinished is no missed appointment
+        if row.sent_at is None:  # the bot's failure, not the patient's: no non-response rule
+            await tell_team_not_sent(chat, row)
+            report.missed += 1
+            return
         version, protocol = await checkins.protocol_of(chat.session, self._catalogue, row)
         past = await checkins.history(chat.session, row)
         assessment = score_missed(protocol, row.pod, past)
