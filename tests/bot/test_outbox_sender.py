@@ -36,12 +36,15 @@ from bot.sandbox import (
     Blocked,
     CantParseEntities,
     ChatNotFound,
+    Conflict,
     Deactivated,
     DropConnection,
     Fault,
     Group,
     Limits,
     MalformedBody,
+    Migrated,
+    NotModified,
     Person,
     Sandbox,
     ServerError,
@@ -790,3 +793,77 @@ async def test_claims_taken_at_the_same_moment_never_share_a_row(
             leased = dict((await session.execute(sending)).tuples().all())
             await session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT))
         assert leased == {i: owners[0] for i in first} | {i: owners[1] for i in second}
+
+
+# Every Telegram error, and what becomes of the message -----------------------------------
+
+
+@dataclass(frozen=True)
+class Expected:
+    status: OutboxStatus
+    hook: str | None = None  # which delivery hook hears of it
+    wait: float | None = None  # seconds until it is due again
+    doubted: bool = False  # recorded as possibly delivered (a resend may duplicate it)
+    fatal: bool = False  # the sender stops: the bot itself is misconfigured
+
+
+ERRORS: list[tuple[str, Fault | None, Expected]] = [
+    ("429 retry_after 1", TooManyRequests(retry_after=1), Expected(OutboxStatus.PENDING, wait=1)),
+    ("429 retry_after 7", TooManyRequests(retry_after=7), Expected(OutboxStatus.PENDING, wait=7)),
+    (
+        "429 retry_after 60",
+        TooManyRequests(retry_after=60),
+        Expected(OutboxStatus.PENDING, wait=60),
+    ),
+    ("403 blocked", Blocked(), Expected(OutboxStatus.FAILED, hook="unreachable")),
+    ("403 deactivated", Deactivated(), Expected(OutboxStatus.FAILED, hook="unreachable")),
+    ("400 chat not found", ChatNotFound(), Expected(OutboxStatus.FAILED, hook="unreachable")),
+    ("400 can't parse entities", CantParseEntities(), Expected(OutboxStatus.FAILED)),
+    ("400 message is not modified", NotModified(), Expected(OutboxStatus.SENT, hook="delivered")),
+    ("chat migrated", Migrated(), Expected(OutboxStatus.PENDING, hook="migrated", wait=0)),
+    ("409 conflict", Conflict(), Expected(OutboxStatus.PENDING, fatal=True)),
+    ("401 invalid token", Unauthorized(), Expected(OutboxStatus.PENDING, fatal=True)),
+    ("connect timeout", None, Expected(OutboxStatus.PENDING, wait=2)),
+    ("read timeout", Slow(seconds=1), Expected(OutboxStatus.PENDING, wait=0, doubted=True)),
+    ("502", ServerError(502), Expected(OutboxStatus.PENDING, wait=2)),
+    ("malformed JSON", MalformedBody(), Expected(OutboxStatus.PENDING, wait=0, doubted=True)),
+]
+
+
+@pytest.mark.parametrize(("fault", "expected"), [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS])
+async def test_each_telegram_error_has_its_outcome(
+    sandbox: Sandbox,
+    alice: Person,
+    queue: Queue,
+    clock: FakeClock,
+    heard: Heard,
+    fault: Fault | None,
+    expected: Expected,
+) -> None:
+    message_id = await queue.put(alice.chat_id, "Check-in")
+    base_url = f"{sandbox.url}/bot"
+    if fault is None:  # nothing listens there: the connection is never made
+        base_url = f"http://127.0.0.1:{closed_port()}/bot"
+    else:
+        sandbox.fail_next("sendMessage", error=fault)
+    request = HTTPXRequest(connect_timeout=0.3, read_timeout=0.3)
+    sender = queue.sender(Bot(sandbox.token, base_url=base_url, request=request), heard=heard)
+    try:
+        if expected.fatal:
+            with pytest.raises(FatalDeliveryError):
+                await sender.deliver_due()
+        else:
+            await sender.deliver_due()
+    finally:
+        await request.shutdown()
+
+    stored = await queue.row(message_id)
+    assert stored.status is expected.status
+    assert [name for name, _, _ in heard.calls] == ([expected.hook] if expected.hook else [])
+    assert (stored.uncertain_at is not None) is expected.doubted
+    assert stored.lease_owner is None  # settled or back in the queue, never stranded
+    if expected.wait is not None:
+        assert stored.not_before == clock.now() + timedelta(seconds=expected.wait)
+    if isinstance(fault, TooManyRequests) and fault.retry_after >= 7:
+        # The chat is held in real time too (a busy machine may take a few seconds here).
+        assert sender._pacer.wait_for(alice.chat_id) > fault.retry_after - 5
