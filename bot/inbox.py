@@ -116,12 +116,22 @@ class Poller:
         return stored
 
 
+# A handler that fails on the same update this many times is not going to succeed: the
+# update is set aside (kept, with why) so that it does not come back for ever.
+MAX_ATTEMPTS = 5
+
+
 class InboxProcessor:
     """Hands stored updates to the Application, oldest first, each until it is done.
 
+    An update whose handler failed (its transaction rolled back, so it had no effect) stays
+    pending and is tried again on the next run, up to ``MAX_ATTEMPTS``. The Application
+    reports such failures through ``handler_failed``, which the runtime wires to its error
+    handler.
+
     Runs of ``process_pending`` take turns: one that started while another was still going
-    would read the same unprocessed rows and hand them over a second time. This guards one
-    process: the inbox is processed where it is polled, and Telegram lets one process poll.
+    would read the same unprocessed rows and hand them over a second time. Across processes
+    the handlers' own ``take_update`` mark keeps the effect to one.
     """
 
     def __init__(
@@ -134,6 +144,10 @@ class InboxProcessor:
         self._application = application
         self._clock = clock
         self._turn = asyncio.Lock()
+        self._failed: set[int] = set()
+
+    def handler_failed(self, update_id: int) -> None:
+        self._failed.add(update_id)
 
     async def process_pending(self, limit: int = 100) -> int:
         async with self._turn:
@@ -143,30 +157,38 @@ class InboxProcessor:
         async with self._sessions() as session:
             rows = (
                 await session.execute(
-                    select(InboxUpdate.update_id, InboxUpdate.payload)
+                    select(InboxUpdate.update_id, InboxUpdate.payload, InboxUpdate.attempts)
                     .where(InboxUpdate.processed_at.is_(None))
                     .order_by(InboxUpdate.update_id)
                     .limit(limit)
                 )
             ).all()
-        for update_id, payload in rows:
-            error = await self._process(payload)
+        for update_id, payload, attempts in rows:
+            error = await self._process(update_id, payload)
+            retry = error == HANDLER_FAILED and attempts + 1 < MAX_ATTEMPTS
+            if error == HANDLER_FAILED and not retry:
+                log.error("update %s set aside after %s failed attempts", update_id, MAX_ATTEMPTS)
+            values: dict[str, Any] = {"attempts": InboxUpdate.attempts + 1, "error": error}
+            if not retry:  # a retried update stays as its handler left it: a handler that
+                # committed before failing has marked it done, and done it stays
+                values["processed_at"] = func.coalesce(InboxUpdate.processed_at, self._clock.now())
             async with self._sessions.begin() as session:
                 await session.execute(
-                    update(InboxUpdate)
-                    .where(InboxUpdate.update_id == update_id)
-                    .values(
-                        processed_at=self._clock.now(),
-                        attempts=InboxUpdate.attempts + 1,
-                        error=error,
-                    )
+                    update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(values)
                 )
         return len(rows)
 
-    async def _process(self, payload: dict[str, Any]) -> str | None:
+    async def _process(self, update_id: int, payload: dict[str, Any]) -> str | None:
         try:
             parsed = Update.de_json(payload, self._application.bot)
         except Exception as error:  # malformed: keep the row, say why, never its content
             return f"malformed update: {type(error).__name__}"
+        self._failed.discard(update_id)
         await self._application.process_update(parsed)
+        if update_id in self._failed:
+            self._failed.discard(update_id)
+            return HANDLER_FAILED
         return None
+
+
+HANDLER_FAILED = "a handler failed"

@@ -20,7 +20,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import BotCommand
+from telegram import BotCommand, Update
 from telegram.ext import Application
 
 from bot.clock import Clock, SystemClock
@@ -98,9 +98,9 @@ async def mark_unreachable(
 
 
 async def _log_handler_error(update: object, context: Any) -> None:
-    """A handler failed: its transaction rolled back, the inbox keeps the update. Only the
-    kind of failure and where it happened are logged: an exception's message (an SQL error
-    with its parameters, say) may carry patient data."""
+    """A handler failed: its transaction rolled back and the inbox tries the update again
+    (see ``InboxProcessor``). Only the kind of failure and where it happened are logged:
+    an exception's message (an SQL error with its parameters, say) may carry patient data."""
     error = context.error
     frames = traceback.extract_tb(error.__traceback__) if error is not None else []
     where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
@@ -148,6 +148,12 @@ class BotRuntime:
             self.sessions, f"{settings.bot_api_base_url}{token}", self.clock, poll_timeout
         )
         self.inbox = InboxProcessor(self.sessions, self.application, self.clock)
+
+        async def retry_later(update: object, _context: Any) -> None:
+            if isinstance(update, Update):
+                self.inbox.handler_failed(update.update_id)
+
+        self.application.add_error_handler(retry_later)
         self.dispatcher = Dispatcher(self.sessions, self.catalogue, site, self.clock, owner)
         self.escalator = Escalator(self.sessions, self.catalogue, self.clock)
         self.last_tick: datetime | None = None

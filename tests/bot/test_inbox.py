@@ -16,7 +16,7 @@ from telegram import Bot, Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.clock import FakeClock
-from bot.inbox import InboxProcessor, Poller, PollingStopped, store_updates
+from bot.inbox import MAX_ATTEMPTS, InboxProcessor, Poller, PollingStopped, store_updates
 from bot.sandbox import Sandbox, Unauthorized
 from db.models import InboxUpdate
 from tests.fixtures.telegram import sandbox_settings
@@ -276,3 +276,55 @@ async def test_a_malformed_update_is_set_aside_without_its_content_in_the_log(
     assert fine.error is None
     assert handled == ["pain 2"]  # the one after it is not held up
     assert CANARY not in caplog.text
+
+
+def _failing_first(application: App, processor: InboxProcessor, times: int) -> list[str]:
+    """A handler that fails on its first ``times`` calls, then records the text; failures
+    reach the processor as the runtime's error handler passes them on."""
+    calls: list[str] = []
+
+    async def flaky(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        calls.append(update.effective_message.text or "")
+        if len(calls) <= times:
+            raise RuntimeError("the database went away for a moment")
+
+    async def report(update: object, _: ContextTypes.DEFAULT_TYPE) -> None:
+        if isinstance(update, Update):
+            processor.handler_failed(update.update_id)
+
+    application.add_handler(MessageHandler(filters.TEXT, flaky))
+    application.add_error_handler(report)
+    return calls
+
+
+async def test_an_update_whose_handler_failed_is_tried_again(
+    sessions: Sessions, clock: FakeClock, application: App
+) -> None:
+    processor = InboxProcessor(sessions, application, clock)
+    calls = _failing_first(application, processor, times=2)
+    await store_updates(sessions, [text_update(7, "pain 4")], clock)
+
+    for _ in range(3):
+        await processor.process_pending()
+
+    assert calls == ["pain 4"] * 3
+    [row] = await stored(sessions)
+    assert (row.processed_at, row.attempts, row.error) == (START, 3, None)
+    assert await processor.process_pending() == 0
+
+
+async def test_an_update_that_always_fails_is_set_aside_after_a_few_tries(
+    sessions: Sessions, clock: FakeClock, application: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    processor = InboxProcessor(sessions, application, clock)
+    calls = _failing_first(application, processor, times=100)
+    await store_updates(sessions, [text_update(8, CANARY)], clock)
+
+    for _ in range(MAX_ATTEMPTS + 2):
+        await processor.process_pending()
+
+    assert len(calls) == MAX_ATTEMPTS
+    [row] = await stored(sessions)
+    assert (row.processed_at, row.attempts, row.error) == (START, MAX_ATTEMPTS, "a handler failed")
+    assert "update 8 set aside after" in caplog.text and CANARY not in caplog.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -468,3 +469,28 @@ async def test_a_nurse_links_their_account_once_with_the_staff_link(journey: Jou
     async with journey.runtime.sessions() as session:
         linked = await session.scalar(select(Staff.telegram_user_id))
     assert linked == ana.id
+
+
+async def test_an_answer_whose_handler_failed_once_is_recorded_on_the_next_round(
+    journey: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services import checkins
+
+    maria, _ = await journey.enrolled_patient()
+    await journey.at(POD1_9AM)
+    real_answer = checkins.answer
+    failures = []
+
+    async def fails_once(*args: Any, **kwargs: Any) -> None:
+        if not failures:
+            failures.append("once")
+            raise ConnectionResetError("the database went away for a moment")
+        await real_answer(*args, **kwargs)
+
+    monkeypatch.setattr(checkins, "answer", fails_once)
+    await journey.answer(maria, "none")  # the first round fails and rolls back; the next one
+    assert failures == ["once"]
+    assert journey.question_id(maria) == "bladder"
+    async with journey.runtime.sessions() as session:
+        answers = list(await session.scalars(select(Answer.item_id)))
+    assert sorted(answers) == ["chest_breath", "leg_weakness", "saddle_numbness"]  # once each
