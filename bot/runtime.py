@@ -13,7 +13,7 @@ import os
 import socket
 import traceback
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from bot.services.checkins import Site
 from bot.services.context import Services
 from bot.services.dispatcher import Dispatcher, TickReport
 from bot.services.escalation import Escalator
-from bot.services.health import health_report
+from bot.services.health import beat, health_report
 from bot.settings import Settings
 from bot.webhook import WebhookReceiver, serve, webhook_path
 from db.engine import create_engine, session_factory
@@ -55,6 +55,7 @@ from db.models import (
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5
+WATCH_EVERY = timedelta(minutes=1)
 COMMANDS = [
     ("help", "I have a concern"),
     ("checkin", "Start today's check-in"),
@@ -156,7 +157,8 @@ class BotRuntime:
         self.application.add_error_handler(retry_later)
         self.dispatcher = Dispatcher(self.sessions, self.catalogue, site, self.clock, owner)
         self.escalator = Escalator(self.sessions, self.catalogue, self.clock)
-        self.last_tick: datetime | None = None
+        self.owner, self.mode, self.started_at = owner, "polling", self.clock.now()
+        self._watched_at: datetime | None = None
         self.sender = OutboxSender(
             self.sessions,
             self.application.bot,
@@ -184,7 +186,7 @@ class BotRuntime:
         updates = await self.inbox.process_pending()
         tick = await self.dispatcher.tick()
         tick.escalated = await self.escalator.tick()
-        self.last_tick = self.clock.now()
+        await self._beat()
         sent = 0
         while batch := await self.sender.deliver_due():
             sent += batch
@@ -207,19 +209,41 @@ class BotRuntime:
         try:
             report = await self.dispatcher.tick()
             report.escalated = await self.escalator.tick()
-            self.last_tick = self.clock.now()
+            await self._beat()
+            await self._watch()
             if report.sent or report.reminded or report.missed or report.escalated:
                 self._wake.set()
         except Exception:
             log.exception("dispatcher tick failed")
 
+    async def _watch(self) -> None:
+        """Once a minute, say out loud what ``eras health`` would: the claims and leases
+        re-drive stuck work by themselves, and this is how an operator hears of it."""
+        now = self.clock.now()
+        if self._watched_at is not None and now - self._watched_at < WATCH_EVERY:
+            return
+        self._watched_at = now
+        report = await self.health()
+        if report["problems"]:
+            log.warning(
+                "health: %s (outbox backlog %s, oldest unsent %s s, escalations overdue %s)",
+                "; ".join(report["problems"]),
+                report["outbox_backlog"],
+                report["oldest_unsent_seconds"],
+                report["stuck_escalations"],
+            )
+
+    async def _beat(self) -> None:
+        await beat(self.sessions, self.owner, self.mode, self.started_at, self.clock.now())
+
     async def health(self) -> dict[str, Any]:
-        return await health_report(self.sessions, self.clock.now(), self.last_tick)
+        return await health_report(self.sessions, self.clock.now(), self.owner)
 
     async def _receive_forever(self) -> None:
         """Webhook mode: Telegram is told where to post (with the secret it must send
         back); each stored update wakes the inbox, which also retries what failed."""
         url, secret = self.settings.require_webhook()
+        self.mode = "webhook"
         stored = asyncio.Event()
         receiver = WebhookReceiver(self.sessions, self.clock, secret, stored.set, self.health)
         runner = await serve(receiver.app(webhook_path(url)), self.settings.webhook_listen)

@@ -13,6 +13,7 @@ from bot.cli.audit import audit
 from bot.cli.common import run_cli
 from bot.cli.db import db
 from bot.cli.demo import demo
+from bot.cli.health import health
 from bot.cli.patient import enroll, patient
 from bot.cli.protocol import protocol
 from bot.cli.run import run
@@ -31,6 +32,7 @@ cli.add_command(alert)
 cli.add_command(audit)
 cli.add_command(db)
 cli.add_command(demo)
+cli.add_command(health)
 cli.add_command(enroll)
 cli.add_command(patient)
 cli.add_command(protocol)

@@ -9,21 +9,49 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Alert, AlertStatus, OutboxMessage, OutboxStatus
+from db.models import Alert, AlertStatus, Heartbeat, OutboxMessage, OutboxStatus
 
 # Generous against a 5 s tick and a sender woken at once: past these, something is wrong.
 TICK_LATE = timedelta(minutes=2)
 OUTBOX_LATE = timedelta(minutes=5)
 ESCALATION_LATE = timedelta(minutes=2)
+FORGET = timedelta(days=1)
+
+
+async def beat(
+    sessions: async_sessionmaker[AsyncSession],
+    owner: str,
+    mode: str,
+    started_at: datetime,
+    now: datetime,
+) -> None:
+    """Record that ``owner`` ticked at ``now``."""
+    async with sessions.begin() as session:
+        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        await session.execute(
+            insert(Heartbeat)
+            .values(owner=owner, mode=mode, started_at=started_at, last_tick_at=now)
+            .on_conflict_do_update(
+                index_elements=[Heartbeat.owner],
+                set_={"mode": mode, "started_at": started_at, "last_tick_at": now},
+            )
+        )
+        # Processes long gone (restarts get a new pid) are no news.
+        await session.execute(delete(Heartbeat).where(Heartbeat.last_tick_at < now - FORGET))
 
 
 async def health_report(
-    sessions: async_sessionmaker[AsyncSession], now: datetime, last_tick: datetime | None
+    sessions: async_sessionmaker[AsyncSession], now: datetime, owner: str | None = None
 ) -> dict[str, Any]:
+    """The figures, and what is wrong; judged on ``owner``'s own tick when given (a process
+    asked about itself), else on the newest tick of any process."""
     async with sessions() as session:
+        beats = list(await session.scalars(select(Heartbeat).order_by(Heartbeat.owner)))
         backlog, oldest = (
             await session.execute(
                 select(func.count(), func.min(OutboxMessage.not_before)).where(
@@ -38,6 +66,8 @@ async def health_report(
                 Alert.next_escalation_at < now - ESCALATION_LATE,
             )
         )
+    mine = [b.last_tick_at for b in beats if owner is None or b.owner == owner]
+    last_tick = max(mine, default=None)
     waited = (now - oldest).total_seconds() if oldest is not None else 0.0
     problems = []
     if last_tick is None or now - last_tick > TICK_LATE:
@@ -53,4 +83,8 @@ async def health_report(
         "outbox_backlog": int(backlog),
         "oldest_unsent_seconds": round(waited, 1),
         "stuck_escalations": int(stuck or 0),
+        "processes": [
+            {"owner": b.owner, "mode": b.mode, "last_tick_at": b.last_tick_at.isoformat()}
+            for b in beats
+        ],
     }

@@ -5,6 +5,7 @@ from db.models.audit import AuditEntry
 from db.models.base import Base
 from db.models.care_team import EscalationStep, Staff, Team, TeamMember
 from db.models.checkins import Answer, CheckIn
+from db.models.heartbeats import Heartbeat
 from db.models.messaging import InboxUpdate, OutboxMessage
 from db.models.patients import Episode, LinkToken, Patient
 from db.models.protocols import ProtocolVersion
@@ -31,6 +32,7 @@ __all__ = [
     "Episode",
     "EpisodeStatus",
     "EscalationStep",
+    "Heartbeat",
     "InboxUpdate",
     "LinkToken",
     "OutboxMessage",
