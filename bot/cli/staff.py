@@ -104,7 +104,7 @@ def list_staff(as_json: bool) -> None:
             )
             if on
         )
-        click.echo(f"{r['team']:<16} {r['name']:<24} {r['role']:<8} {flags}")
+        click.echo(f"{r['team']:<16} {r['id']:>5}  {r['name']:<24} {r['role']:<8} {flags}".rstrip())
 
 
 @staff.command("remove")
