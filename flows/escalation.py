@@ -1,14 +1,17 @@
 """Escalation as a policy: a chain of steps, each "tell whom, after how long unacknowledged".
 
 An alert keeps a copy of its team's chain from the moment it opened; this module says which
-step is due when. It reads no clock: callers pass the instants.
+step is due when. It reads no clock: callers pass the instants, and the care team's time
+zone for steps that count daytime hours only (see ``flows.daytime``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from flows.daytime import daytime_after
 from flows.tiers import Tier
 
 TEAM_CHAT = "team_chat"
@@ -22,21 +25,25 @@ class Step:
     after_seconds: int  # after the alert opened, while nobody has acknowledged it
     notify: str  # one of NOTIFY
     repeat_every_seconds: int | None = None  # repeated until acknowledged
+    # Its delays (and repeats) count daytime hours only, in the team's time zone.
+    daytime: bool = False
 
     def to_json(self) -> dict[str, object]:
         return {
             "after_seconds": self.after_seconds,
             "notify": self.notify,
             "repeat_every_seconds": self.repeat_every_seconds,
+            "daytime": self.daytime,
         }
 
 
 # The defaults follow the clinical file's acknowledgement targets (red_emergency 5 min,
-# red_urgent 15 min, amber 4 h); who is told at each step is the project's default chain.
+# red_urgent 15 min, amber 4 h counted in daytime); who is told at each step is the
+# project's default chain.
 DEFAULT_CHAINS: dict[Tier, tuple[Step, ...]] = {
     Tier.RED_EMERGENCY: (Step(0, TEAM_CHAT), Step(0, ON_CALL), Step(300, SURGEON, 300)),
     Tier.RED_URGENT: (Step(0, TEAM_CHAT), Step(900, ON_CALL), Step(1800, SURGEON)),
-    Tier.AMBER: (Step(0, TEAM_CHAT), Step(4 * 3600, ON_CALL)),
+    Tier.AMBER: (Step(0, TEAM_CHAT), Step(4 * 3600, ON_CALL, daytime=True)),
 }
 
 
@@ -46,29 +53,43 @@ def step_from_json(data: dict[str, object]) -> Step:
         after_seconds=int(str(data["after_seconds"])),
         notify=str(data["notify"]),
         repeat_every_seconds=int(str(repeat)) if repeat is not None else None,
+        daytime=data.get("daytime") is True,  # snapshots from before the flag count plain hours
     )
 
 
-def first_due(chain: tuple[Step, ...], opened_at: datetime) -> tuple[int, datetime] | None:
+def first_due(
+    chain: tuple[Step, ...], opened_at: datetime, zone: ZoneInfo | str
+) -> tuple[int, datetime] | None:
     """The first step to run after the card itself (an immediate team-chat step is the card)."""
     for position, step in enumerate(chain):
         if not (step.after_seconds == 0 and step.notify == TEAM_CHAT):
-            return position, opened_at + timedelta(seconds=step.after_seconds)
+            return position, _later(step, opened_at, step.after_seconds, zone)
     return None
 
 
 def after(
-    chain: tuple[Step, ...], opened_at: datetime, position: int, now: datetime
+    chain: tuple[Step, ...],
+    opened_at: datetime,
+    position: int,
+    now: datetime,
+    zone: ZoneInfo | str,
 ) -> tuple[int, datetime] | None:
     """What is due once step ``position`` has run at ``now``: itself again if it repeats,
-    else the next step at its own time; None when the chain is done."""
+    else the next step at its own time, never before now; None when the chain is done."""
     step = chain[position]
     if step.repeat_every_seconds:
-        return position, now + timedelta(seconds=step.repeat_every_seconds)
+        return position, _later(step, now, step.repeat_every_seconds, zone)
     if position + 1 < len(chain):
         following = chain[position + 1]
-        return position + 1, max(now, opened_at + timedelta(seconds=following.after_seconds))
+        return position + 1, max(now, _later(following, opened_at, following.after_seconds, zone))
     return None
+
+
+def _later(step: Step, start: datetime, seconds: int, zone: ZoneInfo | str) -> datetime:
+    """``seconds`` after ``start``, counted the way ``step`` counts time."""
+    if step.daytime:
+        return daytime_after(start, seconds, zone)
+    return start + timedelta(seconds=seconds)
 
 
 def parse_duration(text: str) -> int:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import CommandFailed, admin_ref, echo_json, settings, with_database
 from bot.clock import SystemClock
-from bot.services.staff import StaffRefused, add_staff
+from bot.services.staff import StaffRefused, add_staff, remove_staff, set_on_call
 from db.models import Staff, StaffRole, Team, TeamMember
 
 
@@ -96,6 +96,76 @@ def list_staff(as_json: bool) -> None:
         click.echo("no staff yet: add them with `eras staff add`")
     for r in rows:
         flags = ", ".join(
-            f for f, on in (("on call", r["on_call"]), ("not linked", not r["linked"])) if on
+            f
+            for f, on in (
+                ("on call", r["on_call"]),
+                ("not linked", not r["linked"]),
+                ("removed", not r["active"]),
+            )
+            if on
         )
-        click.echo(f"{r['team']:<16} {r['name']:<24} {r['role']:<8} {flags}")
+        click.echo(f"{r['team']:<16} {r['id']:>5}  {r['name']:<24} {r['role']:<8} {flags}".rstrip())
+
+
+@staff.command("remove")
+@click.argument("who", metavar="NAME_OR_ID")
+def remove(who: str) -> None:
+    """Remove a staff member who left: they can no longer act on alerts or link an account.
+
+    Their record stays, so the audit log and alert timelines still say who did what.
+    """
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> tuple[str, int, list[str]]:
+        async with sessions.begin() as session:
+            removed = await remove_staff(session, who, now=SystemClock().now(), actor=admin_ref())
+            name = f"{removed.staff.name} (id {removed.staff.id})"
+            return name, removed.links_revoked, removed.nobody_on_call
+
+    try:
+        name, revoked, uncovered = with_database(work)
+    except StaffRefused as error:
+        raise CommandFailed(str(error)) from None
+    click.echo(f"{name} removed: they can no longer act on alerts")
+    if revoked:
+        click.echo("their unused Telegram link no longer works")
+    for team in uncovered:
+        click.echo(f"nobody is on call for {team} now (`eras staff on-call NAME --team {team!r}`)")
+
+
+@staff.command("on-call")
+@click.argument("who", metavar="NAME_OR_ID")
+@click.option("--team", "team_name", required=True)
+@click.option("--off", is_flag=True, help="Take them off call")
+@click.option("--json", "as_json", is_flag=True, help="Print who is on call as JSON")
+def on_call(who: str, team_name: str, off: bool, as_json: bool) -> None:
+    """Put a staff member on call for a team (escalations tell them), or off with --off."""
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, Any]]:
+        async with sessions.begin() as session:
+            now_on_call = await set_on_call(
+                session, who, team_name, not off, now=SystemClock().now(), actor=admin_ref()
+            )
+            return [
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "role": s.role.value,
+                    "linked": s.telegram_user_id is not None,
+                }
+                for s in now_on_call
+            ]
+
+    try:
+        rows = with_database(work)
+    except StaffRefused as error:
+        raise CommandFailed(str(error)) from None
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo(f"nobody is on call for {team_name}: on-call escalation steps reach no one")
+        return
+    click.echo(f"on call for {team_name}:")
+    for r in rows:
+        unlinked = "  (not linked: escalations cannot reach them yet)" if not r["linked"] else ""
+        click.echo(f"  {r['name']} (id {r['id']}, {r['role']}){unlinked}")

@@ -8,20 +8,26 @@ from typing import Literal
 import click
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import CommandFailed, admin_ref, echo_json, valid_timezone, with_database
+from bot.cli.team_chain import chain
 from bot.clock import SystemClock
+from bot.services.chains import ChainRefused, replace_chain, reset_chain
 from db.audit import append
-from db.models import EscalationStep, Team
-from flows.escalation import parse_duration
+from db.models import Team
+from flows import Tier
+from flows.escalation import DEFAULT_CHAINS, Step, parse_duration
 
 
 @click.group()
 def team() -> None:
-    """Care teams and their Telegram group chats."""
+    """Care teams, their Telegram group chats and escalation chains."""
+
+
+team.add_command(chain)
 
 
 def _group_chat_id(_ctx: click.Context, _param: click.Parameter, value: int | None) -> int | None:
@@ -106,11 +112,22 @@ class TeamsFile(BaseModel):
             after: str = "0s"
             notify: Literal["team_chat", "on_call", "surgeon"]
             repeat_every: str | None = None
+            daytime: bool = False
+
+            def step(self) -> Step:
+                repeat = parse_duration(self.repeat_every) if self.repeat_every else None
+                return Step(parse_duration(self.after), self.notify, repeat, self.daytime)
 
         name: str
         chat_id: int | None = None
         tz: str = "UTC"
         escalation: dict[Literal["amber", "red_urgent", "red_emergency"], list[Link]] = {}
+
+        def chains(self) -> dict[Tier, list[Step]]:
+            return {
+                Tier(tier): [link.step() for link in links]
+                for tier, links in self.escalation.items()
+            }
 
     teams: list[Entry]
 
@@ -120,19 +137,17 @@ class TeamsFile(BaseModel):
 def apply(path: Path) -> None:
     """Create or update the teams of PATH (YAML) and replace their escalation chains.
 
-    Alerts already open keep the chain they opened with.
+    A tier the file gives no chain for runs the default one. Alerts already open keep the
+    chain they opened with.
     """
     try:
         wanted = TeamsFile.model_validate(yaml.safe_load(path.read_text()) or {})
+        chains = {}
         for entry in wanted.teams:
             valid_timezone(entry.tz)
             if entry.chat_id is not None and entry.chat_id >= 0:
                 raise ValueError(f"team {entry.name!r}: a team chat id is negative")
-            for links in entry.escalation.values():
-                for link in links:
-                    parse_duration(link.after)
-                    if link.repeat_every is not None:
-                        parse_duration(link.repeat_every)
+            chains[entry.name] = entry.chains()
     except (ValidationError, ValueError, click.BadParameter, yaml.YAMLError) as error:
         raise CommandFailed(f"{path}: {error}") from None
 
@@ -147,23 +162,13 @@ def apply(path: Path) -> None:
                     session.add(row)
                 row.chat_id, row.timezone = entry.chat_id, entry.tz
                 await session.flush()
-                await session.execute(
-                    delete(EscalationStep).where(EscalationStep.team_id == row.id)
-                )
-                for tier, links in entry.escalation.items():
-                    session.add_all(
-                        EscalationStep(
-                            team_id=row.id,
-                            tier=tier,
-                            position=position,
-                            after_seconds=parse_duration(link.after),
-                            notify=link.notify,
-                            repeat_every_seconds=(
-                                parse_duration(link.repeat_every) if link.repeat_every else None
-                            ),
-                        )
-                        for position, link in enumerate(links)
-                    )
+                for tier in DEFAULT_CHAINS:
+                    await reset_chain(session, row.id, tier)
+                for tier, chain in chains[entry.name].items():
+                    try:
+                        await replace_chain(session, row.id, tier, chain)
+                    except ChainRefused as error:
+                        raise CommandFailed(f"{path}: team {entry.name!r}, {error}") from None
                 done.append(entry.name)
             await append(
                 session,

@@ -17,12 +17,12 @@ from bot.clock import Clock
 from bot.delivery.outbox import PRIORITY_ALERT, enqueue
 from bot.render.patient import message
 from bot.services.catalogue import ProtocolCatalogue
+from bot.services.chains import alert_zone, stored_chain, team_zone
 from db.models import (
     Alert,
     AlertEvent,
     AlertStatus,
     Episode,
-    EscalationStep,
     Patient,
     ProtocolVersion,
     Staff,
@@ -47,23 +47,14 @@ log = logging.getLogger(__name__)
 
 async def team_chain(session: AsyncSession, team_id: int, tier: Tier) -> tuple[Step, ...]:
     """The team's chain for ``tier``, or the default one when the team set none."""
-    rows = list(
-        await session.scalars(
-            select(EscalationStep)
-            .where(EscalationStep.team_id == team_id, EscalationStep.tier == tier.value)
-            .order_by(EscalationStep.position)
-        )
-    )
-    if not rows:
-        return DEFAULT_CHAINS.get(tier, ())
-    return tuple(Step(r.after_seconds, r.notify, r.repeat_every_seconds) for r in rows)
+    return await stored_chain(session, team_id, tier) or DEFAULT_CHAINS.get(tier, ())
 
 
 async def start(session: AsyncSession, alert: Alert, team_id: int, now: datetime) -> None:
     """Copy the team's chain for the alert's tier into it and set its first due step."""
     chain = await team_chain(session, team_id, Tier(alert.tier))
     alert.escalation = [step.to_json() for step in chain]
-    due = first_due(chain, now)
+    due = first_due(chain, now, await team_zone(session, team_id))
     alert.escalation_step, alert.next_escalation_at = due if due is not None else (0, None)
 
 
@@ -125,7 +116,7 @@ class Escalator:
         if not chain or alert.escalation_step >= len(chain):
             return 0
         position = alert.escalation_step
-        following = after(chain, alert.opened_at, position, now)
+        following = after(chain, alert.opened_at, position, now, await alert_zone(session, alert))
         moved = await session.execute(
             update(Alert)
             .where(

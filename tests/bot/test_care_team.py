@@ -218,3 +218,15 @@ async def test_a_blocked_bot_makes_the_patient_unreachable_and_the_team_is_asked
     await journey.at(POD1_9AM + timedelta(days=1))
     await journey.at(POD1_9AM + timedelta(days=2))
     assert len(journey.sandbox.ledger.calls("sendMessage", chat_id=maria.chat_id)) == tried
+
+
+async def test_a_removed_nurse_can_no_longer_acknowledge(journey: Journey) -> None:
+    ana = await journey.staff_member("Ana")
+    await _red_flag(journey)
+    assert "Ana (id 1) removed" in await _eras(journey, "staff", "remove", "Ana")
+    card = journey.last(journey.ward)
+    press = journey.sandbox.press_button(ana, card, buttons(card)[0][1], chat=journey.ward)
+    await journey.settle()
+    assert (await _alert(journey)).status is AlertStatus.OPEN
+    assert journey.sandbox.callback_answer(press)["text"].startswith("Only staff")  # type: ignore[index]
+    assert await _refusals(journey) == 1

@@ -81,3 +81,22 @@ async def test_a_chain_edited_later_does_not_change_an_open_alert(journey: Journ
     assert _told(journey, ana) == []  # the alert keeps the chain it opened with
     await journey.at(opened + timedelta(minutes=15))
     assert len(_told(journey, ana)) == 1
+
+
+async def test_amber_in_the_evening_reaches_the_on_call_nurse_after_4_daytime_hours(
+    journey: Journey,
+) -> None:
+    ana = await journey.staff_member("Ana", StaffRole.NURSE, on_call=True)
+    maria, _ = await journey.enrolled_patient()
+    evening = local(SURGERY + timedelta(days=1), 20, "Europe/Madrid")
+    await journey.at(evening)
+    await journey.type(maria, "/help")  # a concern, reported in the evening
+    for answer in ("none", "difficult", "dry"):  # passing urine is difficult: amber
+        await journey.answer(maria, answer)
+    assert "AMBER" in journey.texts(journey.ward)[-1]
+    await journey.at(evening + timedelta(hours=4))  # midnight: 4 h by the clock, 2 h of day
+    next_morning = local(SURGERY + timedelta(days=2), 10, "Europe/Madrid")
+    await journey.at(next_morning - timedelta(minutes=1))
+    assert _told(journey, ana) == []
+    await journey.at(next_morning)  # 2 h that evening and 2 h from 08:00
+    assert len(_told(journey, ana)) == 1

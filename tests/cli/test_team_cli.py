@@ -68,6 +68,9 @@ teams:
         - {after: 0s, notify: team_chat}
         - {after: 10m, notify: on_call}
         - {after: 20m, notify: surgeon, repeat_every: 10m}
+      amber:
+        - {after: 0s, notify: team_chat, daytime: false}
+        - {after: 6h, notify: on_call}
 """
 
 
@@ -97,7 +100,7 @@ def test_teams_and_their_chains_are_applied_from_a_file(
                         EscalationStep.after_seconds,
                         EscalationStep.notify,
                         EscalationStep.repeat_every_seconds,
-                    ).order_by(EscalationStep.position)
+                    ).order_by(EscalationStep.tier.desc(), EscalationStep.position)
                 )
                 return [tuple(row) for row in rows]  # type: ignore[misc]
         finally:
@@ -107,6 +110,8 @@ def test_teams_and_their_chains_are_applied_from_a_file(
         (0, "team_chat", None),
         (600, "on_call", None),
         (1200, "surgeon", 600),
+        (0, "team_chat", None),
+        (21600, "on_call", None),
     ]
     listed = json.loads(runner.invoke(cli, ["team", "list", "--json"]).output)
     assert [t["name"] for t in listed] == ["Spine ward"]
@@ -118,6 +123,12 @@ def test_teams_and_their_chains_are_applied_from_a_file(
         (TEAMS_YAML.replace("10m", "ten minutes"), "not a duration"),
         (TEAMS_YAML.replace("on_call", "on_duty"), "notify"),
         (TEAMS_YAML.replace("-1001", "1001"), "negative"),
+        (TEAMS_YAML.replace("after: 20m", "after: 5m"), "red_urgent: steps out of order"),
+        (TEAMS_YAML.replace("repeat_every: 10m", "repeat_every: 0s"), "more than 0 seconds"),
+        (
+            TEAMS_YAML.replace("6h, notify: on_call}", "6h, notify: on_call, daytime: true}"),
+            "amber: step '6h:on_call:daytime' counts daytime hours",
+        ),
     ],
 )
 def test_a_wrong_teams_file_is_refused_and_changes_nothing(
