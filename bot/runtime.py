@@ -36,6 +36,7 @@ from bot.services.alerts import follow_up_alert
 from bot.services.catalogue import ProtocolCatalogue
 from bot.services.checkins import Site
 from bot.services.context import Services
+from bot.services.daily_digest import DailyDigest
 from bot.services.dispatcher import Dispatcher, TickReport
 from bot.services.escalation import Escalator
 from bot.settings import Settings
@@ -147,6 +148,7 @@ class BotRuntime:
         self.inbox = InboxProcessor(self.sessions, self.application, self.clock)
         self.dispatcher = Dispatcher(self.sessions, self.catalogue, site, self.clock, owner)
         self.escalator = Escalator(self.sessions, self.clock)
+        self.daily_digest = DailyDigest(self.sessions, self.catalogue, self.clock)
         self.sender = OutboxSender(
             self.sessions,
             self.application.bot,
@@ -174,6 +176,7 @@ class BotRuntime:
         updates = await self.inbox.process_pending()
         tick = await self.dispatcher.tick()
         tick.escalated = await self.escalator.tick()
+        await self.daily_digest.tick()
         sent = 0
         while batch := await self.sender.deliver_due():
             sent += batch
@@ -195,7 +198,8 @@ class BotRuntime:
         try:
             report = await self.dispatcher.tick()
             report.escalated = await self.escalator.tick()
-            if report.sent or report.reminded or report.missed or report.escalated:
+            digests = await self.daily_digest.tick()
+            if report.sent or report.reminded or report.missed or report.escalated or digests:
                 self._wake.set()
         except Exception:
             log.exception("dispatcher tick failed")
