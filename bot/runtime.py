@@ -36,6 +36,7 @@ from bot.services.alerts import follow_up_alert
 from bot.services.catalogue import ProtocolCatalogue
 from bot.services.checkins import Site
 from bot.services.context import Services
+from bot.services.daily_digest import DailyDigest
 from bot.services.dispatcher import Dispatcher, TickReport
 from bot.services.escalation import Escalator
 from bot.services.health import beat, health_report
@@ -157,6 +158,7 @@ class BotRuntime:
         self.application.add_error_handler(retry_later)
         self.dispatcher = Dispatcher(self.sessions, self.catalogue, site, self.clock, owner)
         self.escalator = Escalator(self.sessions, self.catalogue, self.clock)
+        self.daily_digest = DailyDigest(self.sessions, self.catalogue, self.clock)
         self.owner, self.mode, self.started_at = owner, "polling", self.clock.now()
         self._watched_at: datetime | None = None
         self.sender = OutboxSender(
@@ -186,6 +188,7 @@ class BotRuntime:
         updates = await self.inbox.process_pending()
         tick = await self.dispatcher.tick()
         tick.escalated = await self.escalator.tick()
+        await self.daily_digest.tick()
         await self._beat()
         sent = 0
         while batch := await self.sender.deliver_due():
@@ -209,9 +212,10 @@ class BotRuntime:
         try:
             report = await self.dispatcher.tick()
             report.escalated = await self.escalator.tick()
+            digests = await self.daily_digest.tick()
             await self._beat()
             await self._watch()
-            if report.sent or report.reminded or report.missed or report.escalated:
+            if report.sent or report.reminded or report.missed or report.escalated or digests:
                 self._wake.set()
         except Exception:
             log.exception("dispatcher tick failed")

@@ -58,6 +58,17 @@ def _progress(met: bool | None) -> Progress:
     return Progress.MET if met else Progress.BEHIND
 
 
+def behind(
+    milestones: Sequence[CompiledMilestone], judgements: Sequence[Judged]
+) -> tuple[str, ...]:
+    """The milestones behind at their latest judged check-in (``judgements`` oldest first), in
+    the protocol's order. A milestone never judged is not counted: nobody knows yet."""
+    latest: dict[str, bool] = {}
+    for judged in judgements:
+        latest.update(judged)
+    return tuple(m.id for m in milestones if latest.get(m.id) is False)
+
+
 def recovery_score(
     milestones: Sequence[CompiledMilestone], pod: int, judgements: Sequence[Judged]
 ) -> int | None:

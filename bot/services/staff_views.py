@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.alert_age import age_of
 from bot.services.alerts import OPEN_ALERTS
 from bot.services.catalogue import ProtocolCatalogue
 from db.audit import append
 from db.models import Alert, Episode, Patient, ProtocolVersion, Staff, TeamMember
-from flows import Tier
 
 
 async def staff_member(session: AsyncSession, telegram_user_id: int) -> Staff | None:
@@ -50,13 +50,11 @@ async def open_alerts_text(
         return "No open alerts for your teams."
     lines = ["Open alerts, oldest first:"]
     for alert, ref, version in rows:
-        minutes = int((now - alert.opened_at).total_seconds() // 60)
-        target = catalogue.of(version).escalation.target(Tier(alert.tier))
-        limit = target.acknowledge_within_minutes if target else None
-        late = " — past its target" if limit is not None and minutes > limit else ""
-        against = f" (target {limit} min)" if limit is not None else ""
+        age = age_of(alert, catalogue.of(version), now)
+        late = " — past its target" if age.past_target else ""
+        against = f" (target {age.target_minutes} min)" if age.target_minutes is not None else ""
         lines.append(
             f"#{alert.id} {alert.tier} · {ref} · {alert.status.value} · "
-            f"{minutes} min{against}{late}"
+            f"{age.minutes} min{against}{late}"
         )
     return "\n".join(lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flows.answers import PastCheckIn
-from flows.milestones import Progress
+from flows.milestones import Progress, behind, judge
 from flows.schema import Protocol
 from flows.triage import score
 
@@ -119,3 +119,21 @@ def test_a_missed_check_in_judges_nothing(miss: Protocol) -> None:
     assessment = score(miss, 3, {}, history)
     assert {m.status for m in assessment.milestones} == {Progress.NOT_JUDGED}
     assert assessment.recovery_score == 33  # in_room met at POD 1; indoors, back pain unjudged
+
+
+def test_behind_is_the_milestones_not_met_at_their_latest_judged_check_in(miss: Protocol) -> None:
+    milestones = miss.compiled.milestones
+    judgements = [
+        judge(milestones, 1, {"walking": "none"}),  # walking_in_room behind…
+        judge(milestones, 2, {"walking": "indoors"}),  # …then met; indoors met
+        judge(milestones, 3, {"pain_back": 6}),  # back_pain_5 behind; walking not asked
+    ]
+    assert behind(milestones, judgements) == ("back_pain_5",)
+
+
+def test_a_milestone_never_judged_is_not_behind(miss: Protocol) -> None:
+    milestones = miss.compiled.milestones
+    assert behind(milestones, []) == ()
+    assert behind(milestones, [judge(milestones, 4, {"walking": "in_room"})]) == (
+        "walking_indoors",
+    )
