@@ -54,8 +54,7 @@ def chain(team_name: str, tier: str | None, steps: list[Step], reset: bool, as_j
       0:team_chat            at once, in the team's chat
       30m:surgeon:every=5m   after 30 min, then every 5 min until acknowledged
       4h:on_call:daytime     after 4 daytime hours (08:00–22:00 in the team's time
-                             zone), as in the default amber chain; a team's own
-                             chain counts plain hours only
+                             zone), as in the default amber chain
     WHO is team_chat, on_call or surgeon; durations read like 30s, 15m, 2h or 1d.
     Steps run in the order given. Alerts already open keep the chain they opened with.
     """

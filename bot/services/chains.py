@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Alert, Episode, EscalationStep, Team
 from flows import Tier
-from flows.chains import check_chain, format_step
+from flows.chains import check_chain
 from flows.escalation import Step
 
 
@@ -29,7 +29,7 @@ async def stored_chain(session: AsyncSession, team_id: int, tier: Tier) -> tuple
         .where(EscalationStep.team_id == team_id, EscalationStep.tier == tier.value)
         .order_by(EscalationStep.position)
     )
-    return tuple(Step(r.after_seconds, r.notify, r.repeat_every_seconds) for r in rows)
+    return tuple(Step(r.after_seconds, r.notify, r.repeat_every_seconds, r.daytime) for r in rows)
 
 
 async def replace_chain(
@@ -40,14 +40,6 @@ async def replace_chain(
         check_chain(chain)
     except ValueError as error:
         raise ChainRefused(f"{tier.value}: {error}") from None
-    for step in chain:
-        if step.daytime:
-            # The stored steps have no place for the flag, and dropping it would quietly
-            # turn daytime hours into plain ones.
-            raise ChainRefused(
-                f"{tier.value}: step {format_step(step)!r} counts daytime hours, which only "
-                "the default chains do; a team's own chain counts plain hours"
-            )
     await reset_chain(session, team_id, tier)
     session.add_all(
         EscalationStep(
@@ -57,6 +49,7 @@ async def replace_chain(
             after_seconds=step.after_seconds,
             notify=step.notify,
             repeat_every_seconds=step.repeat_every_seconds,
+            daytime=step.daytime,
         )
         for position, step in enumerate(chain)
     )

@@ -54,6 +54,7 @@ async def start(session: AsyncSession, alert: Alert, team_id: int, now: datetime
     """Copy the team's chain for the alert's tier into it and set its first due step."""
     chain = await team_chain(session, team_id, Tier(alert.tier))
     alert.escalation = [step.to_json() for step in chain]
+    alert.escalation_started_at = now
     due = first_due(chain, now, await team_zone(session, team_id))
     alert.escalation_step, alert.next_escalation_at = due if due is not None else (0, None)
 
@@ -116,7 +117,8 @@ class Escalator:
         if not chain or alert.escalation_step >= len(chain):
             return 0
         position = alert.escalation_step
-        following = after(chain, alert.opened_at, position, now, await alert_zone(session, alert))
+        started = alert.escalation_started_at or alert.opened_at
+        following = after(chain, started, position, now, await alert_zone(session, alert))
         moved = await session.execute(
             update(Alert)
             .where(

@@ -40,6 +40,8 @@ class Alert(Base):
     # The team's chain as it was when the alert opened; later edits do not touch it.
     escalation: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     escalation_step: Mapped[int] = mapped_column(Integer, default=0)
+    # When the snapshot's chain started: the alert's opening, or the moment its tier rose.
+    escalation_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     card_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models.base import Base
@@ -62,3 +62,5 @@ class EscalationStep(Base):
     after_seconds: Mapped[int] = mapped_column(Integer)
     notify: Mapped[str] = mapped_column(String(16))  # team_chat, on_call, surgeon
     repeat_every_seconds: Mapped[int | None] = mapped_column(Integer)
+    # The delay counts only daytime hours (08:00–22:00) in the team's time zone.
+    daytime: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

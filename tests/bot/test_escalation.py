@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from bot.sandbox import Person
 from db.models import EscalationStep, StaffRole, Team
 from tests.fixtures.journey import SURGERY, Journey, buttons, local
@@ -100,3 +102,27 @@ async def test_amber_in_the_evening_reaches_the_on_call_nurse_after_4_daytime_ho
     assert _told(journey, ana) == []
     await journey.at(next_morning)  # 2 h that evening and 2 h from 08:00
     assert len(_told(journey, ana)) == 1
+
+
+async def test_a_risen_tier_runs_its_chain_from_the_moment_it_rose(journey: Journey) -> None:
+    from bot.services.alerts import follow_up_alert
+    from db.models import Episode
+
+    vidal = await journey.staff_member("Vidal", StaffRole.SURGEON, on_call=False)
+    maria, _ = await journey.enrolled_patient()
+    async with journey.runtime.sessions.begin() as session:  # an amber alert the day before
+        episode = await session.scalar(select(Episode))
+        assert episode is not None
+        await follow_up_alert(
+            session, episode_id=episode.id, now=journey.clock.now(), cause="declined"
+        )
+    await journey.at(POD1_9AM)
+    await journey.answer(maria, "none")
+    await journey.answer(maria, "normal")
+    await journey.answer(maria, "soaked")  # red_urgent: the same alert, a new chain
+    risen = journey.clock.now()
+    for minutes in (15, 16, 29):  # the on-call step at 15 min, then the surgeon's turn
+        await journey.at(risen + timedelta(minutes=minutes))
+        assert _told(journey, vidal) == [], minutes  # not counted from the day-old opening
+    await journey.at(risen + timedelta(minutes=30))
+    assert len(_told(journey, vidal)) == 1

@@ -134,12 +134,13 @@ def test_a_chain_that_cannot_run_is_refused_and_changes_nothing(
     assert [action for action, _ in _audit(database_url)] == ["team.add"]
 
 
-def test_a_daytime_step_of_a_teams_own_chain_is_refused_not_dropped(runner: CliRunner) -> None:
+def test_a_teams_own_chain_may_count_daytime_hours(runner: CliRunner) -> None:
     args = ["--tier", "amber", "--step", "0:team_chat", "--step", "6h:on_call:daytime"]
     result = runner.invoke(cli, ["team", "chain", "Spine", *args])
-    assert result.exit_code == 1
-    assert "amber: step '6h:on_call:daytime' counts daytime hours" in result.output
-    assert _chains(runner)["amber"]["default"] is True
+    assert result.exit_code == 0, result.output
+    amber = _chains(runner)["amber"]
+    assert amber["default"] is False
+    assert [step["daytime"] for step in amber["steps"]] == [False, True]
 
 
 @pytest.mark.parametrize(

@@ -125,10 +125,6 @@ def test_teams_and_their_chains_are_applied_from_a_file(
         (TEAMS_YAML.replace("-1001", "1001"), "negative"),
         (TEAMS_YAML.replace("after: 20m", "after: 5m"), "red_urgent: steps out of order"),
         (TEAMS_YAML.replace("repeat_every: 10m", "repeat_every: 0s"), "more than 0 seconds"),
-        (
-            TEAMS_YAML.replace("6h, notify: on_call}", "6h, notify: on_call, daytime: true}"),
-            "amber: step '6h:on_call:daytime' counts daytime hours",
-        ),
     ],
 )
 def test_a_wrong_teams_file_is_refused_and_changes_nothing(
