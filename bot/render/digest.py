@@ -71,7 +71,8 @@ def _alert(alert: OverdueAlert) -> str:
     target = alert.age.target_minutes
     return (
         f"#{alert.alert_id} {alert.tier.value} · {alert.patient_ref} · "
-        f"{_duration(alert.age.minutes)} (target {_duration(target or 0)})"
+        f"{_duration(alert.age.minutes)} (target {_duration(target or 0)}"
+        + (" of daytime)" if alert.age.daytime else ")")
     )
 
 

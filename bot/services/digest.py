@@ -36,7 +36,6 @@ from bot.services.catalogue import ProtocolCatalogue
 from bot.services.checkins import PLANNED_KINDS
 from db.models import (
     Alert,
-    AlertStatus,
     Answer,
     CheckIn,
     CheckInStatus,
@@ -102,7 +101,7 @@ async def team_digest(
         no_tier_yet=_refs(e for e in episodes.values() if e.id not in tiers),
         missed=tuple(episodes[i].ref for i in missed if i in episodes),
         behind=await _behind(session, episodes, team.id),
-        overdue_alerts=_overdue(alerts, episodes, now),
+        overdue_alerts=_overdue(alerts, episodes, now, team.timezone),
         paused=_refs(e for e in episodes.values() if e.status is EpisodeStatus.PAUSED),
         unreachable=_refs(e for e in episodes.values() if e.status is EpisodeStatus.UNREACHABLE),
     )
@@ -118,14 +117,14 @@ def _raised_by_alerts(tiers: dict[int, Tier], alerts: list[Alert]) -> dict[int, 
 
 
 def _overdue(
-    alerts: list[Alert], episodes: dict[int, _Episode], now: datetime
+    alerts: list[Alert], episodes: dict[int, _Episode], now: datetime, zone: str
 ) -> tuple[OverdueAlert, ...]:
     overdue = []
     for alert in alerts:
         episode = episodes.get(alert.episode_id)  # None: it left follow-up meanwhile
-        if episode is None or alert.status is not AlertStatus.OPEN:
-            continue  # an acknowledged alert has met or missed its target already
-        age = age_of(alert, episode.protocol, now)
+        if episode is None:
+            continue
+        age = age_of(alert, episode.protocol, now, zone)
         if age.past_target:
             overdue.append(OverdueAlert(alert.id, Tier(alert.tier), episode.ref, age))
     return tuple(overdue)

@@ -11,7 +11,7 @@ from bot.services.alert_age import age_of
 from bot.services.alerts import OPEN_ALERTS
 from bot.services.catalogue import ProtocolCatalogue
 from db.audit import append
-from db.models import Alert, Episode, Patient, ProtocolVersion, Staff, TeamMember
+from db.models import Alert, Episode, Patient, ProtocolVersion, Staff, Team, TeamMember
 
 
 async def staff_member(session: AsyncSession, telegram_user_id: int) -> Staff | None:
@@ -28,8 +28,9 @@ async def open_alerts_text(
     protocol's acknowledgement target; the view is audited."""
     rows = (
         await session.execute(
-            select(Alert, Patient.ref, ProtocolVersion)
+            select(Alert, Patient.ref, ProtocolVersion, Team.timezone)
             .join(Episode, Episode.id == Alert.episode_id)
+            .join(Team, Team.id == Episode.team_id)
             .join(Patient, Patient.id == Episode.patient_id)
             .join(ProtocolVersion, ProtocolVersion.id == Episode.protocol_version_id)
             .join(TeamMember, TeamMember.team_id == Episode.team_id)
@@ -44,17 +45,17 @@ async def open_alerts_text(
         actor_ref=f"staff:{member.id}",
         action="alerts.view",
         origin="telegram",
-        detail={"alerts": [alert.id for alert, _, _ in rows]},
+        detail={"alerts": [alert.id for alert, _, _, _ in rows]},
     )
     if not rows:
         return "No open alerts for your teams."
     lines = ["Open alerts, oldest first:"]
-    for alert, ref, version in rows:
-        age = age_of(alert, catalogue.of(version), now)
+    for alert, ref, version, zone in rows:
+        age = age_of(alert, catalogue.of(version), now, zone)
         late = " — past its target" if age.past_target else ""
         against = f" (target {age.target_minutes} min)" if age.target_minutes is not None else ""
         lines.append(
             f"#{alert.id} {alert.tier} · {ref} · {alert.status.value} · "
-            f"{age.minutes} min{against}{late}"
+            f"{age.minutes} {age.unit}{against}{late}"
         )
     return "\n".join(lines)
