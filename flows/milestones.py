@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from flows.answers import Answers
 from flows.compiled import CompiledMilestone
+from flows.schema.items import OrdinalItem
+from flows.schema.protocol import Milestone, Protocol
 
 Judged = Mapping[str, bool]  # milestone id → met, for the milestones judged at a check-in
 
@@ -81,3 +84,53 @@ def recovery_score(
         latest = next((j[milestone_id] for j in reversed(judgements) if milestone_id in j), False)
         met += latest
     return (200 * met + len(due)) // (2 * len(due))
+
+
+Bound = Literal["at_least", "at_most"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedLevel:
+    """From ``pod`` on, the item is expected at ``level`` or better (``bound``), as set by
+    ``milestone``. Ordinal items are expected at a rank (``walking``: ``indoors`` is 2)."""
+
+    pod: int
+    level: float
+    bound: Bound
+    milestone: str
+
+
+def expected_levels(protocol: Protocol, item: str, bound: Bound) -> tuple[ExpectedLevel, ...]:
+    """An item's milestones as a rising floor (``at_least``) or a falling ceiling
+    (``at_most``) by POD: at each POD the strictest milestone due by then counts, as every
+    due milestone must hold. Milestones of another kind (``equals``, ``in``…) are left out."""
+    found = sorted(
+        (m.from_pod, level, m.id)
+        for m in protocol.milestones
+        if m.expect.item == item
+        and m.expect.operator == bound
+        and (level := _level(protocol, m)) is not None
+    )
+    steps: list[ExpectedLevel] = []
+    for pod, level, milestone_id in found:
+        if steps and _as_strict(steps[-1].level, level, bound):
+            continue  # an earlier milestone already asks as much
+        if steps and steps[-1].pod == pod:
+            steps.pop()
+        steps.append(ExpectedLevel(pod, level, bound, milestone_id))
+    return tuple(steps)
+
+
+def _as_strict(earlier: float, later: float, bound: Bound) -> bool:
+    return earlier >= later if bound == "at_least" else earlier <= later
+
+
+def _level(protocol: Protocol, milestone: Milestone) -> float | None:
+    item, operand = protocol.item(milestone.expect.item), milestone.expect.operand
+    if isinstance(item, OrdinalItem):
+        ranks = {option.id: option.value for option in item.options}
+        rank = ranks.get(operand)
+        return None if rank is None else float(rank)
+    if isinstance(operand, bool) or not isinstance(operand, int | float):
+        return None
+    return float(operand)

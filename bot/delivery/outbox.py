@@ -8,6 +8,7 @@ through ``FOR UPDATE SKIP LOCKED``.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import exists, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
-from telegram import Bot, Message
+from telegram import Bot, InputFile, Message
 
 from bot.clock import Clock
 from bot.delivery.outcomes import Classified, Outcome, classify
@@ -76,16 +77,37 @@ def enqueue(
     return message
 
 
+# A photo made by the bot (a chart) travels in the payload as base64 and is uploaded;
+# ``photo`` is a file Telegram already has.
+UPLOADED_PNG = "photo_png_base64"
+_NOT_API_KWARGS = frozenset({"text", "photo", UPLOADED_PNG, "message_id"})
+
+
+def png_photo(data: bytes, caption: str | None = None) -> dict[str, Any]:
+    """A sendPhoto payload that uploads ``data`` (a PNG) when it is sent."""
+    payload: dict[str, Any] = {UPLOADED_PNG: base64.b64encode(data).decode("ascii")}
+    if caption:
+        payload["caption"] = caption
+    return payload
+
+
+def _photo(payload: dict[str, Any]) -> str | InputFile:
+    if UPLOADED_PNG in payload:
+        data = base64.b64decode(payload[UPLOADED_PNG], validate=True)  # ValueError if not
+        return InputFile(data, filename="chart.png")
+    return str(payload["photo"])
+
+
 def _call(
     bot: Bot, method: str, chat_id: int, payload: dict[str, Any]
 ) -> Coroutine[Any, Any, Message | bool]:
     """One Bot API call from a stored payload (Bot API field names, JSON values), not yet
     made: ``KeyError`` or ``ValueError`` here means it cannot be made at all."""
-    rest = {k: v for k, v in payload.items() if k not in {"text", "photo", "message_id"}}
+    rest = {k: v for k, v in payload.items() if k not in _NOT_API_KWARGS}
     if method == "sendMessage":
         return bot.send_message(chat_id, payload["text"], api_kwargs=rest)
     if method == "sendPhoto":
-        return bot.send_photo(chat_id, payload["photo"], api_kwargs=rest)
+        return bot.send_photo(chat_id, _photo(payload), api_kwargs=rest)
     if method == "editMessageText":
         return bot.edit_message_text(
             payload["text"], chat_id=chat_id, message_id=payload["message_id"], api_kwargs=rest

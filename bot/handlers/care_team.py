@@ -18,6 +18,7 @@ from bot.render.patient import message
 from bot.render.team import ACKNOWLEDGE, GRADE, OUTCOME, RESOLVE
 from bot.services.alert_actions import Answer, acknowledge, choose_outcome, resolve
 from bot.services.context import Services, answer_button, unit_of_work
+from bot.services.patient_record import send_patient_record
 from bot.services.staff_digest import digests_for
 from bot.services.staff_views import open_alerts_text, staff_member
 from db.audit import append
@@ -89,9 +90,24 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             enqueue(session, chat_id=where.id, now=now, purpose="reply", payload=message(text))
 
 
+async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/patient REF in a direct chat: the timeline and recovery chart of a patient of my
+    teams (staff of the episode's team only, audited)."""
+    user, where = update.effective_user, update.effective_chat
+    if user is None or where is None:
+        return
+    svc: Services = context.application.bot_data["services"]
+    ref = context.args[0] if context.args else ""
+    async with unit_of_work(svc, update) as session:
+        if session is not None:
+            now = svc.clock.now()
+            await send_patient_record(session, svc.catalogue, where.id, user.id, ref, now)
+
+
 def add_care_team_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     pattern = rf"^({ACKNOWLEDGE}|{RESOLVE}|{OUTCOME}|{GRADE}):"
     application.add_handler(CallbackQueryHandler(alert_button, pattern=pattern))
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("alerts", alerts_command, filters=private))
     application.add_handler(CommandHandler("digest", digest_command, filters=private))
+    application.add_handler(CommandHandler("patient", patient_command, filters=private))

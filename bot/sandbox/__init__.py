@@ -16,6 +16,7 @@ In the same process (tests; ``tests/fixtures/telegram.py`` has ready fixtures)::
         sb.fail_next("sendMessage", chat_id=alice.chat_id, error=TooManyRequests(retry_after=1))
         sb.enforce_limits(True)                        # 429 like Telegram's flood limits
         sb.ledger.calls("sendMessage")                 # every call: at, wall, outcome, status...
+        sb.photo_data(message)                         # the bytes of a photo the bot sent
 
 From another process, ``eras sandbox`` (or ``python -m bot.sandbox``) serves the same
 things under ``/sandbox``; ``bot.sandbox.client.SandboxClient`` wraps them:
@@ -34,6 +35,7 @@ things under ``/sandbox``; ``bot.sandbox.client.SandboxClient`` wraps them:
     GET  /sandbox/updates                  updates not yet confirmed by the bot
     GET  /sandbox/calls?method=&chat_id=&token=&after=SEQ&wait=SECONDS
     GET  /sandbox/messages?chat_id=        the bot's messages in a chat, as they stand
+    GET  /sandbox/files/{file_id}          {"file_name", "mime_type", "data_base64"}
     GET|POST|DELETE /sandbox/faults        {"fault": {"kind": "too_many_requests",
                                             "retry_after": 2}, "method", "chat_id", "times"}
     PUT  /sandbox/limits                   {"enabled": true, "limits": {...}?}

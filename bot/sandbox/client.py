@@ -130,6 +130,11 @@ class SandboxClient:
         messages: list[JSON] = (await self._call("GET", "/messages", params=query))["messages"]
         return messages
 
+    async def file_data(self, file_id: str) -> bytes:
+        """The bytes of a file the bot or a person sent, e.g. a photo's largest size."""
+        stored = await self._call("GET", f"/files/{file_id}")
+        return base64.b64decode(stored["data_base64"])
+
     async def fail_next(
         self,
         method: str | None = None,

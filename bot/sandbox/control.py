@@ -61,6 +61,7 @@ class ControlApi:
             route("GET", "/updates", self.pending_updates),
             route("GET", "/calls", self.calls),
             route("GET", "/messages", self.messages),
+            route("GET", "/files/{file_id}", self.file),
             route("GET", "/faults", self.list_faults),
             route("POST", "/faults", self.add_fault),
             route("DELETE", "/faults", self.clear_faults),
@@ -201,6 +202,18 @@ class ControlApi:
         if chat_id is None:
             raise ControlError("chat_id is required")
         return {"messages": self.sb.messages_to(chat_id, bot=r.bot)}
+
+    def file(self, r: Request) -> JSON:
+        file_id = r.request.match_info["file_id"]
+        stored = self.sb.world.files.get(file_id)
+        if stored is None:
+            raise ControlError(f"no file {file_id}")
+        return {
+            "file_id": stored.file_id,
+            "file_name": stored.file_name,
+            "mime_type": stored.mime_type,
+            "data_base64": base64.b64encode(stored.data).decode(),
+        }
 
     def list_faults(self, r: Request) -> JSON:
         return {"faults": [rule.to_json() for rule in self.sb.faults.rules]}

@@ -7,6 +7,7 @@ changes, and queues the update the bot would get (or none, when Telegram would n
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 from bot.sandbox.formatting import command_entities
@@ -193,15 +194,27 @@ class People:
         )
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
 def photo_size(file_id: str, file_unique_id: str, data: bytes) -> JSON:
-    # The sandbox does not decode images; Telegram would report the real size.
+    width, height = png_size(data)
     return {
         "file_id": file_id,
         "file_unique_id": file_unique_id,
-        "width": 0,
-        "height": 0,
+        "width": width,
+        "height": height,
         "file_size": len(data),
     }
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """A PNG's size from its header, as Telegram would report it; (0, 0) for anything
+    else, as the sandbox decodes no other image."""
+    if len(data) < 24 or not data.startswith(PNG_SIGNATURE) or data[12:16] != b"IHDR":
+        return 0, 0
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
 
 
 def _find_button(message: JSON, data: str | None, text: str | None) -> Any:

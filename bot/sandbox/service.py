@@ -293,6 +293,14 @@ class Sandbox:
             return dict(copied[call.result["message_id"]])
         return dict(call.result)
 
+    def file_data(self, file_id: str) -> bytes:
+        """The bytes of a file anyone sent (uploaded, or by a person); KeyError if unknown."""
+        return self.world.files[file_id].data
+
+    def photo_data(self, message: JSON) -> bytes:
+        """The bytes of the largest size of the photo in ``message``."""
+        return self.file_data(message["photo"][-1]["file_id"])
+
     def messages_to(self, chat: ChatRef, *, bot: BotRef = None) -> list[JSON]:
         """The bot's messages in ``chat`` as they stand now (edited, not deleted), oldest first."""
         account = self.bot(bot)

@@ -29,6 +29,7 @@ from bot.delivery.outbox import (
     FatalDeliveryError,
     OutboxSender,
     enqueue,
+    png_photo,
 )
 from bot.delivery.outcomes import Classified
 from bot.delivery.pacing import Pacer
@@ -420,8 +421,12 @@ async def test_a_message_telegram_cannot_parse_fails_without_blaming_the_chat(
 
 @pytest.mark.parametrize(
     ("method", "payload"),
-    [("sendSticker", {"sticker": "CAAD-1"}), ("sendMessage", {"caption": "no text"})],
-    ids=["a method the outbox does not send", "a payload without its text"],
+    [
+        ("sendSticker", {"sticker": "CAAD-1"}),
+        ("sendMessage", {"caption": "no text"}),
+        ("sendPhoto", {"photo_png_base64": "not base64!"}),
+    ],
+    ids=["a method the outbox does not send", "a payload without its text", "a broken image"],
 )
 async def test_a_message_that_cannot_be_sent_as_stored_fails_without_a_request(
     sandbox: Sandbox,
@@ -441,6 +446,25 @@ async def test_a_message_that_cannot_be_sent_as_stored_fails_without_a_request(
     assert stored.last_error is not None and "cannot be sent as stored" in stored.last_error
     assert sandbox.ledger.calls(method) == []
     assert heard.calls == []
+
+
+async def test_a_png_made_by_the_bot_is_uploaded_with_its_caption(
+    sandbox: Sandbox, alice: Person, queue: Queue, sender: OutboxSender
+) -> None:
+    chart = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    message_id = await queue.put(
+        alice.chat_id, method="sendPhoto", payload=png_photo(chart, caption="P-001 · recovery")
+    )
+
+    await sender.deliver_due()
+
+    [shown] = sandbox.messages_to(alice)
+    assert shown["caption"] == "P-001 · recovery"
+    assert sandbox.photo_data(shown) == chart
+    upload = sandbox.ledger.calls("sendPhoto")[-1].params["photo"]
+    assert (upload.filename, upload.content_type) == ("chart.png", "image/png")
+    stored = await queue.row(message_id)
+    assert (stored.status, stored.telegram_message_id) == (OutboxStatus.SENT, shown["message_id"])
 
 
 async def test_server_errors_are_retried_with_a_growing_pause(

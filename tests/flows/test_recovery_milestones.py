@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from flows.answers import PastCheckIn
-from flows.milestones import Progress, behind, judge
+from flows.milestones import Progress, behind, expected_levels, judge
 from flows.schema import Protocol
+from flows.schema.protocol import Milestone
 from flows.triage import score
 
 # milestone id: (item, comparison, threshold, a meeting answer, a behind answer, MISS POD, open POD)
@@ -137,3 +138,35 @@ def test_a_milestone_never_judged_is_not_behind(miss: Protocol) -> None:
     assert behind(milestones, [judge(milestones, 4, {"walking": "in_room"})]) == (
         "walking_indoors",
     )
+
+
+def test_milestones_chart_as_a_rising_walking_floor_and_a_falling_back_pain_ceiling(
+    spine: Protocol,
+) -> None:
+    walking = {"in_room": 1, "indoors": 2, "outside_short": 3, "outside_long": 4}
+    floor = [(e.pod, e.level, e.milestone) for e in expected_levels(spine, "walking", "at_least")]
+    ceiling = [
+        (e.pod, e.level, e.milestone) for e in expected_levels(spine, "pain_back", "at_most")
+    ]
+    walking_milestones = [key for key in TABLE if key.startswith("walking_")]
+    assert floor == [
+        (due_pod(spine, key), walking[str(TABLE[key][2])], key) for key in walking_milestones
+    ]
+    assert ceiling == [
+        (due_pod(spine, key), TABLE[key][2], key) for key in TABLE if key.startswith("back_pain_")
+    ]
+    assert expected_levels(spine, "pain_leg", "at_most") == ()
+
+
+def test_a_looser_milestone_never_lowers_the_expected_level(miss: Protocol) -> None:
+    looser = Milestone.model_validate(
+        {
+            "id": "back_pain_6",
+            "source": "local",
+            "from_pod": 10,
+            "expect": {"item": "pain_back", "at_most": 6},
+        }
+    )
+    protocol = miss.model_copy(update={"milestones": (*miss.milestones, looser)})
+    ceiling = [(e.pod, e.level) for e in expected_levels(protocol, "pain_back", "at_most")]
+    assert ceiling == [(3, 5), (7, 4), (14, 3), (30, 2)]

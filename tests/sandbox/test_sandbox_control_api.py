@@ -8,6 +8,7 @@ import sys
 from collections.abc import AsyncIterator
 
 import pytest
+from telegram import Bot
 from telegram.ext import Application
 
 from bot.sandbox import Blocked, Sandbox
@@ -128,3 +129,18 @@ async def test_the_control_api_works_in_process_too(sandbox: Sandbox) -> None:
         await client._call("POST", f"/groups/{ward['id']}/members", json={"user_id": nurse["id"]})
 
     assert sandbox.world.groups[ward["id"]].members == {nurse["id"]}
+
+
+async def test_a_harness_fetches_the_bytes_of_a_photo_the_bot_sent(
+    sandbox: Sandbox, bot: Bot
+) -> None:
+    alice = sandbox.user("Alice")
+    sandbox.send_text(alice, "/start")
+    sent = await bot.send_photo(alice.chat_id, b"\x89PNG\r\n\x1a\n chart", filename="c.png")
+
+    async with SandboxClient(sandbox.url) as client:
+        data = await client.file_data(sent.photo[-1].file_id)
+        with pytest.raises(SandboxControlError, match="no file"):
+            await client.file_data("PHOTOS-999999-sandbox")
+
+    assert data == b"\x89PNG\r\n\x1a\n chart"

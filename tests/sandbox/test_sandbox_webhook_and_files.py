@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import struct
+import zlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -13,6 +15,23 @@ from bot.sandbox import Sandbox
 from bot.sandbox.webhook import SECRET_HEADER
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def grey_png(width: int, height: int) -> bytes:
+    """A real PNG, one shade of grey, built by hand (the sandbox decodes only its header)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    pixels = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(pixels))
+        + chunk(b"IEND", b"")
+    )
 
 
 class Receiver:
@@ -121,3 +140,28 @@ async def test_a_document_upload_keeps_its_name(sandbox: Sandbox, bot: Bot) -> N
     assert sent.document is not None and sent.document.file_name == "pain.csv"
     downloaded = await (await bot.get_file(sent.document.file_id)).download_as_bytearray()
     assert bytes(downloaded) == b"date,pain\n"
+
+
+async def test_an_uploaded_png_has_its_real_size_and_its_bytes_are_kept(
+    sandbox: Sandbox, bot: Bot
+) -> None:
+    alice = sandbox.user("Alice")
+    sandbox.send_text(alice, "/start")
+    image = grey_png(40, 30)
+
+    sent = await bot.send_photo(alice.chat_id, image, filename="chart.png")
+
+    assert (sent.photo[-1].width, sent.photo[-1].height) == (40, 30)
+    upload = sandbox.ledger.calls("sendPhoto")[-1].params["photo"]
+    assert (upload.filename, upload.content_type, upload.data) == ("chart.png", "image/png", image)
+    (message,) = sandbox.messages_to(alice)[-1:]
+    assert sandbox.photo_data(message) == image
+
+
+async def test_a_photo_that_is_not_a_png_has_no_size(sandbox: Sandbox, bot: Bot) -> None:
+    alice = sandbox.user("Alice")
+    sandbox.send_text(alice, "/start")
+
+    sent = await bot.send_photo(alice.chat_id, PNG[:20])
+
+    assert (sent.photo[-1].width, sent.photo[-1].height) == (0, 0)
