@@ -170,3 +170,36 @@ def test_a_looser_milestone_never_lowers_the_expected_level(miss: Protocol) -> N
     protocol = miss.model_copy(update={"milestones": (*miss.milestones, looser)})
     ceiling = [(e.pod, e.level) for e in expected_levels(protocol, "pain_back", "at_most")]
     assert ceiling == [(3, 5), (7, 4), (14, 3), (30, 2)]
+
+
+def _with(protocol: Protocol, expect: dict[str, object], from_pod: int) -> Protocol:
+    extra = Milestone.model_validate(
+        {"id": "local_goal", "source": "local", "from_pod": from_pod, "expect": expect}
+    )
+    return protocol.model_copy(update={"milestones": (*protocol.milestones, extra)})
+
+
+def test_a_stricter_milestone_on_the_same_pod_replaces_the_looser_one(miss: Protocol) -> None:
+    protocol = _with(miss, {"item": "pain_back", "at_most": 3}, from_pod=7)
+    ceiling = [
+        (e.pod, e.level, e.milestone) for e in expected_levels(protocol, "pain_back", "at_most")
+    ]
+    assert ceiling == [(3, 5, "back_pain_5"), (7, 3, "local_goal"), (30, 2, "back_pain_2")]
+    protocol = _with(miss, {"item": "walking", "at_least": "outside_short"}, from_pod=2)
+    floor = [
+        (e.pod, e.level, e.milestone) for e in expected_levels(protocol, "walking", "at_least")
+    ]
+    assert floor == [
+        (1, 1, "walking_in_room"),
+        (2, 3, "local_goal"),
+        (14, 4, "walking_outside_long"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "expect", [{"item": "bladder", "at_most": "normal"}, {"item": "temperature", "at_most": True}]
+)
+def test_a_milestone_without_a_level_to_draw_is_left_out(
+    miss: Protocol, expect: dict[str, object]
+) -> None:
+    assert expected_levels(_with(miss, expect, from_pod=7), str(expect["item"]), "at_most") == ()
