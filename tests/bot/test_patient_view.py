@@ -97,7 +97,8 @@ async def four_days_at_home(journey: Journey) -> tuple[Person, Person]:
     await check_in(journey, maria, 1, pain_back=7, pain_leg=4, walking="in_room")
     await resolve_as(journey, ana, "Acknowledge", "Resolve", "Advice given", "No complication")
     await check_in(journey, maria, 2, pain_back=6, pain_leg=3, walking="in_room")
-    await journey.at(nine(3) + timedelta(hours=12))  # POD 3 goes unanswered: missed
+    await journey.at(nine(3))  # POD 3 is sent and goes unanswered: missed
+    await journey.at(nine(3) + timedelta(hours=12))
     await check_in(
         journey, maria, 4, pain_back=4, pain_leg=2, walking="indoors", wound_bleeding="soaked"
     )
