@@ -19,7 +19,7 @@ from bot.render.team import ACKNOWLEDGE, GRADE, OUTCOME, RESOLVE
 from bot.services.alert_actions import Answer, acknowledge, choose_outcome, resolve
 from bot.services.context import Services, answer_button, unit_of_work
 from bot.services.staff_views import open_alerts_text, staff_member
-from db.audit import append
+from db.audit import UNKNOWN_TELEGRAM_USER, append
 
 NOT_VALID = "This button is not valid."
 
@@ -63,7 +63,7 @@ async def alerts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
                 session,
                 at=now,
                 actor_kind="telegram_user",
-                actor_ref=f"tg:{user.id}",
+                actor_ref=UNKNOWN_TELEGRAM_USER,
                 action="alerts.view",
                 outcome="refused",
                 origin="telegram",

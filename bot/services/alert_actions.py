@@ -22,7 +22,7 @@ from bot.render.team import GRADES, OUTCOMES, grade_choices, outcome_choices
 from bot.services.alert_card import redraw_card
 from bot.services.catalogue import ProtocolCatalogue
 from bot.services.escalation import reprompt_after
-from db.audit import append
+from db.audit import UNKNOWN_TELEGRAM_USER, append
 from db.models import (
     Alert,
     AlertEvent,
@@ -82,7 +82,7 @@ class Press:
             self.session,
             at=self.now,
             actor_kind="staff" if staff is not None else "telegram_user",
-            actor_ref=f"staff:{staff.id}" if staff is not None else f"tg:{self.telegram_user_id}",
+            actor_ref=f"staff:{staff.id}" if staff is not None else UNKNOWN_TELEGRAM_USER,
             action=action,
             outcome=result,
             origin="telegram",
