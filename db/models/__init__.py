@@ -6,7 +6,7 @@ from db.models.base import Base
 from db.models.care_team import EscalationStep, Staff, Team, TeamMember
 from db.models.checkins import Answer, CheckIn
 from db.models.messaging import InboxUpdate, OutboxMessage
-from db.models.patients import Episode, LinkToken, Patient
+from db.models.patients import Episode, LinkFailure, LinkToken, Patient
 from db.models.protocols import ProtocolVersion
 from db.models.states import (
     AlertStatus,
@@ -32,6 +32,7 @@ __all__ = [
     "EpisodeStatus",
     "EscalationStep",
     "InboxUpdate",
+    "LinkFailure",
     "LinkToken",
     "OutboxMessage",
     "OutboxStatus",
