@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     emergency_number: str | None = Field(
         None, description="The emergency number patients are told to call, e.g. 112 or 911"
     )
+    retention_days: int | None = Field(
+        None,
+        ge=1,
+        description="Days after a follow-up ends before its patient is erased (unset: never)",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from bot.services.catalogue import ProtocolCatalogue
 from bot.services.enrolment import EnrolmentRefused, enrol
 from bot.services.erasure import ErasureRefused, erase_patient
 from bot.services.protocol_change import set_protocol
+from bot.services.retention import purge
 from bot.settings import Settings
 from db.audit import append
 from db.models import CheckIn, CheckInStatus, Episode, Patient, ProtocolVersion, Team
@@ -308,3 +309,41 @@ def erase_command(ref: str, yes: bool, keep_clinical: bool, as_json: bool) -> No
             f"{ref} erased ({kept}); {done.raw_updates} Telegram updates emptied, "
             f"{done.messages} messages cancelled"
         )
+
+
+@patient.command("purge")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=1),
+    help="Days since the follow-up ended (default: ERAS_RETENTION_DAYS)",
+)
+@click.option("--dry-run", is_flag=True, help="List who would be erased; change nothing")
+@KEEP_CLINICAL
+@click.option("--json", "as_json", is_flag=True)
+def purge_command(days: int | None, dry_run: bool, keep_clinical: bool, as_json: bool) -> None:
+    """Erase the patients whose follow-up ended more than DAYS ago (see `patient erase`)."""
+    days = days or settings().retention_days
+    if days is None:
+        raise CommandFailed("give --older-than DAYS or set ERAS_RETENTION_DAYS")
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> Any:
+        return await purge(
+            sessions,
+            SystemClock().now(),
+            timedelta(days=days),
+            actor=admin_ref(),
+            keep_clinical=keep_clinical,
+            dry_run=dry_run,
+        )
+
+    done = with_database(work)
+    if as_json:
+        echo_json({"cutoff": done.cutoff, "erased": done.erased, "dry_run": dry_run})
+        return
+    verb = "would be erased" if dry_run else "erased"
+    click.echo(
+        f"{len(done.erased)} patients {verb} (follow-up ended before {done.cutoff:%Y-%m-%d})"
+    )
+    for ref in done.erased:
+        click.echo(f"  {ref}")
