@@ -140,7 +140,7 @@ async def start(update: Update, context: Context) -> None:
             turn.session, token, user.id, where.id, now, linked_to=chat.patient if chat else None
         )
         if linked is None:
-            await link_guard.failed(turn.session, user.id, now)
+            link_guard.failed(turn.session, user.id, now)
             turn.stranger(update, "start_link_invalid")
             return
         await _welcome(svc, linked)

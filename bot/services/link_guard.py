@@ -36,8 +36,10 @@ async def over_limit(
 ) -> bool:
     """True while this account, or everyone together, used up the wrong links allowed.
 
-    The cool-down ends by itself: a failure stops counting ``window`` after it happened.
+    The cool-down ends by itself: a failure stops counting ``window`` after it happened,
+    and is then deleted (at the next link anyone opens), account id and all.
     """
+    await session.execute(delete(LinkFailure).where(LinkFailure.at <= now - limits.window))
     recent = LinkFailure.at > now - limits.window
     mine = await session.scalar(
         select(func.count())
@@ -53,11 +55,8 @@ async def over_limit(
     return False
 
 
-async def failed(
-    session: AsyncSession, telegram_user_id: int, now: datetime, limits: Limits = LIMITS
-) -> None:
-    """Count a link that could not be used; failures too old to count are forgotten."""
-    await session.execute(delete(LinkFailure).where(LinkFailure.at <= now - limits.window))
+def failed(session: AsyncSession, telegram_user_id: int, now: datetime) -> None:
+    """Count a link that could not be used."""
     session.add(LinkFailure(telegram_user_id=telegram_user_id, at=now))
 
 

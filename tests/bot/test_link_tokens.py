@@ -95,20 +95,21 @@ async def test_many_accounts_guessing_together_make_every_link_wait(
     limits = link_guard.Limits(per_account=5, overall=3)
     async with sessions.begin() as session:
         for account in (1, 2, 3):
-            await link_guard.failed(session, account, START, limits)
-    async with sessions() as session:
+            link_guard.failed(session, account, START)
+    async with sessions.begin() as session:
         assert await link_guard.over_limit(session, 4, START, limits)
-        later = START + limits.window
-        assert not await link_guard.over_limit(session, 4, later, limits)
+    async with sessions.begin() as session:
+        assert not await link_guard.over_limit(session, 4, START + limits.window, limits)
 
 
 async def test_failures_are_forgotten_once_they_no_longer_count(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessions.begin() as session:
-        await link_guard.failed(session, 1, START)
+        link_guard.failed(session, 1, START)
+        link_guard.failed(session, 2, START + timedelta(minutes=1))
     async with sessions.begin() as session:
-        await link_guard.failed(session, 2, START + link_guard.LIMITS.window)
+        await link_guard.over_limit(session, 3, START + link_guard.LIMITS.window)
     async with sessions() as session:
         kept = list(await session.scalars(select(LinkFailure.telegram_user_id)))
     assert kept == [2]
