@@ -2,8 +2,9 @@
 
 Telegram sends the sender's names with every update, and a reply in the team's chat quotes
 the message it answers (an alert card names the patient), so updates are searched by the
-person's ids and by what they are called, not only by who sent them. An update is only
-needed until it is processed: emptying one loses no record.
+person's ids and by what they are called, not only by who sent them. That reads every
+stored update; the retention purge keeps their number down. An update is only needed until
+it is processed: emptying one loses no record.
 """
 
 from __future__ import annotations

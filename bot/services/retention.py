@@ -79,15 +79,17 @@ async def purge(
     keep_clinical: bool = True,
     dry_run: bool = False,
 ) -> Purge:
-    """Erase every patient due, one transaction each (what is erased stays erased if a
-    later one fails), then empty the raw updates processed before the cutoff, whoever sent
-    them: they were only needed until they were processed."""
+    """Empty the raw updates processed before the cutoff, whoever sent them (they were
+    only needed until then), then erase every patient due, one transaction each: what is
+    erased stays erased if a later one fails."""
     done = Purge(cutoff=now - older_than)
     async with sessions() as session:
         due = await due_for_erasure(session, done.cutoff)
     if dry_run:
         done.erased = due
         return done
+    async with sessions.begin() as session:
+        done.raw_updates = await empty_processed_before(session, done.cutoff)
     for ref in due:
         async with sessions.begin() as session:
             erased = await erase_patient(
@@ -101,6 +103,4 @@ async def purge(
             )
         if not erased.already:
             done.erased.append(ref)
-    async with sessions.begin() as session:
-        done.raw_updates = await empty_processed_before(session, done.cutoff)
     return done
