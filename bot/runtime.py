@@ -13,7 +13,7 @@ import os
 import socket
 import traceback
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from bot.services.daily_digest import DailyDigest
 from bot.services.dispatcher import Dispatcher, TickReport
 from bot.services.escalation import Escalator
 from bot.services.health import beat, health_report
+from bot.services.retention import purge
 from bot.settings import Settings
 from bot.webhook import WebhookReceiver, serve, webhook_path
 from db.engine import create_engine, session_factory
@@ -201,6 +202,10 @@ class BotRuntime:
         scheduler.add_job(
             self._tick, "interval", seconds=TICK_SECONDS, max_instances=1, coalesce=True
         )
+        if self.settings.retention_days is not None:
+            scheduler.add_job(
+                self.purge_expired, "interval", days=1, next_run_time=datetime.now(UTC)
+            )
         scheduler.start()
         receiving = self._receive_forever() if webhook else self._poll_forever()
         try:
@@ -219,6 +224,24 @@ class BotRuntime:
                 self._wake.set()
         except Exception:
             log.exception("dispatcher tick failed")
+
+    async def purge_expired(self) -> None:
+        """Retention, daily while ERAS_RETENTION_DAYS is set: what `eras patient purge` does."""
+        days = self.settings.retention_days
+        if days is None:
+            return
+        try:
+            done = await purge(
+                self.sessions,
+                self.clock.now(),
+                timedelta(days=days),
+                actor="system:retention",
+                origin="scheduler",
+            )
+        except Exception:
+            log.exception("retention purge failed")
+            return
+        log.info("retention: %s patients erased", len(done.erased))
 
     async def _watch(self) -> None:
         """Once a minute, say out loud what ``eras health`` would: the claims and leases

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     webhook_listen: str = Field(
         "0.0.0.0:8080", description="Webhook mode: the address and port to listen on"
     )
+    retention_days: int | None = Field(
+        None,
+        ge=1,
+        description="Days after a follow-up ends before its patient is erased (unset: never)",
+    )
 
     @field_validator("database_url")
     @classmethod

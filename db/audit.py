@@ -20,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import AuditEntry
 
 GENESIS = "0" * 64
+# Who acted from a Telegram account that is neither linked staff nor a linked patient. The
+# account id is personal data, and an append-only log could never erase it: it is not kept.
+UNKNOWN_TELEGRAM_USER = "telegram:unknown"
 # Any constant will do: it names the lock that serialises appends on PostgreSQL.
 _APPEND_LOCK = 7_143_920_211
 

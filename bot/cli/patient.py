@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,9 @@ from bot.clock import SystemClock
 from bot.protocols import UnknownProtocol
 from bot.services.catalogue import ProtocolCatalogue
 from bot.services.enrolment import EnrolmentRefused, enrol
+from bot.services.erasure import ErasureRefused, erase_patient
 from bot.services.protocol_change import set_protocol
+from bot.services.retention import purge
 from bot.settings import Settings
 from db.audit import append
 from db.models import CheckIn, CheckInStatus, Episode, Patient, ProtocolVersion, Team
@@ -141,7 +143,7 @@ def enroll(
 
 @click.group()
 def patient() -> None:
-    """Enrolled patients: list, show, change protocol."""
+    """Enrolled patients: list, show, change protocol, erase."""
 
 
 async def _summaries(session: AsyncSession, ref: str | None) -> list[dict[str, Any]]:
@@ -173,6 +175,7 @@ async def _summaries(session: AsyncSession, ref: str | None) -> list[dict[str, A
             "language": p.language,
             "timezone": p.timezone,
             "telegram_linked": p.telegram_user_id is not None,
+            "erased_at": p.erased_at.isoformat() if p.erased_at else None,
             "check_ins": {"completed": d, "missed": m, "scheduled": a},
         }
         for p, e, team, v, d, m, a in rows
@@ -236,6 +239,8 @@ def show_patient(ref: str, as_json: bool) -> None:
         click.echo(f"  surgery    {r['surgery_date']}, discharge {r['discharge_date'] or '-'}")
         click.echo(f"  language   {r['language']}, time zone {r['timezone']}")
         click.echo(f"  telegram   {'linked' if r['telegram_linked'] else 'not linked yet'}")
+        if r["erased_at"]:
+            click.echo(f"  erased     {r['erased_at']}")
         click.echo(
             f"  check-ins  {c['completed']} completed, {c['missed']} missed, "
             f"{c['scheduled']} scheduled"
@@ -263,3 +268,82 @@ def set_protocol_command(ref: str, spec: str) -> None:
         f"{changed.ref}: {changed.before} → {changed.after}; "
         f"{changed.replanned} check-ins planned by the new version"
     )
+
+
+KEEP_CLINICAL = click.option(
+    "--keep-clinical/--drop-clinical",
+    default=True,
+    show_default=True,
+    help="Keep the pseudonymous clinical record (check-ins, scores, alerts and outcomes)",
+)
+
+
+@patient.command("erase")
+@click.argument("ref")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation")
+@KEEP_CLINICAL
+@click.option("--json", "as_json", is_flag=True)
+def erase_command(ref: str, yes: bool, keep_clinical: bool, as_json: bool) -> None:
+    """Erase what identifies patient REF: Telegram account, name, what they wrote and sent,
+    messages to them. Follow-up stops. Audited."""
+    if not yes:
+        click.confirm(f"Erase everything that identifies {ref}? This cannot be undone", abort=True)
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> Any:
+        async with sessions.begin() as session:
+            return await erase_patient(
+                session, ref, SystemClock().now(), actor=admin_ref(), keep_clinical=keep_clinical
+            )
+
+    try:
+        done = with_database(work)
+    except ErasureRefused as error:
+        raise CommandFailed(str(error)) from None
+    if as_json:
+        echo_json({"ref": done.ref, "erased_at": done.erased_at, "already": done.already})
+    elif done.already:
+        click.echo(f"{ref} was erased already, at {done.erased_at:%Y-%m-%d %H:%M} UTC")
+    else:
+        kept = "clinical record kept" if done.clinical_kept else "clinical record dropped"
+        click.echo(
+            f"{ref} erased ({kept}); {done.raw_updates} Telegram updates emptied, "
+            f"{done.messages} messages cancelled"
+        )
+
+
+@patient.command("purge")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=1),
+    help="Days since the follow-up ended (default: ERAS_RETENTION_DAYS)",
+)
+@click.option("--dry-run", is_flag=True, help="List who would be erased; change nothing")
+@KEEP_CLINICAL
+@click.option("--json", "as_json", is_flag=True)
+def purge_command(days: int | None, dry_run: bool, keep_clinical: bool, as_json: bool) -> None:
+    """Erase the patients whose follow-up ended more than DAYS ago (see `patient erase`)."""
+    days = days or settings().retention_days
+    if days is None:
+        raise CommandFailed("give --older-than DAYS or set ERAS_RETENTION_DAYS")
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> Any:
+        return await purge(
+            sessions,
+            SystemClock().now(),
+            timedelta(days=days),
+            actor=admin_ref(),
+            keep_clinical=keep_clinical,
+            dry_run=dry_run,
+        )
+
+    done = with_database(work)
+    if as_json:
+        echo_json({"cutoff": done.cutoff, "erased": done.erased, "dry_run": dry_run})
+        return
+    verb = "would be erased" if dry_run else "erased"
+    click.echo(
+        f"{len(done.erased)} patients {verb} (follow-up ended before {done.cutoff:%Y-%m-%d})"
+    )
+    for ref in done.erased:
+        click.echo(f"  {ref}")

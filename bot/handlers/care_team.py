@@ -19,9 +19,9 @@ from bot.render.team import ACKNOWLEDGE, GRADE, OUTCOME, RESOLVE
 from bot.services.alert_actions import Answer, acknowledge, choose_outcome, resolve
 from bot.services.context import Services, answer_button, unit_of_work
 from bot.services.patient_record import send_patient_record
+from bot.services.refusals import refuse
 from bot.services.staff_digest import digests_for
 from bot.services.staff_views import open_alerts_text, staff_member
-from db.audit import append
 
 NOT_VALID = "This button is not valid."
 
@@ -61,15 +61,7 @@ async def alerts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         now = svc.clock.now()
         member = await staff_member(session, user.id)
         if member is None:
-            await append(
-                session,
-                at=now,
-                actor_kind="telegram_user",
-                actor_ref=f"tg:{user.id}",
-                action="alerts.view",
-                outcome="refused",
-                origin="telegram",
-            )
+            await refuse(session, telegram_user_id=user.id, action="alerts.view", now=now)
             text = "This command is for care-team staff."
         else:
             text = await open_alerts_text(session, svc.catalogue, member, now)

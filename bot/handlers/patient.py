@@ -26,7 +26,7 @@ from bot.delivery.outbox import enqueue
 from bot.i18n import catalogue as words
 from bot.i18n import t
 from bot.render import patient as render
-from bot.services import checkins
+from bot.services import checkins, link_guard
 from bot.services import patient_requests as requests
 from bot.services.context import Services, answer_button, unit_of_work
 from bot.services.first_contact import (
@@ -126,6 +126,10 @@ async def start(update: Update, context: Context) -> None:
         if not token:
             turn.stranger(update)
             return
+        if await link_guard.over_limit(turn.session, user.id, now):
+            await link_guard.refused_unchecked(turn.session, now)
+            turn.stranger(update, "start_link_throttled")
+            return
         if chat is None and await purpose_of(turn.session, token) is TokenPurpose.STAFF:
             member = await link_staff(turn.session, token, user.id, now)
             if member is not None:
@@ -136,6 +140,7 @@ async def start(update: Update, context: Context) -> None:
             turn.session, token, user.id, where.id, now, linked_to=chat.patient if chat else None
         )
         if linked is None:
+            link_guard.failed(turn.session, user.id, now)
             turn.stranger(update, "start_link_invalid")
             return
         await _welcome(svc, linked)

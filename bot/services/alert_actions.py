@@ -22,6 +22,7 @@ from bot.render.team import GRADES, OUTCOMES, grade_choices, outcome_choices
 from bot.services.alert_card import redraw_card
 from bot.services.catalogue import ProtocolCatalogue
 from bot.services.escalation import reprompt_after
+from bot.services.refusals import telegram_actor
 from db.audit import append
 from db.models import (
     Alert,
@@ -78,11 +79,16 @@ class Press:
     async def audit(self, action: str, result: str, **detail: Any) -> None:
         # A refused attempt names no patient: the presser may not know who it is.
         staff = self.staff
+        kind, who = (
+            ("staff", f"staff:{staff.id}")
+            if staff is not None
+            else await telegram_actor(self.session, self.telegram_user_id)
+        )
         await append(
             self.session,
             at=self.now,
-            actor_kind="staff" if staff is not None else "telegram_user",
-            actor_ref=f"staff:{staff.id}" if staff is not None else f"tg:{self.telegram_user_id}",
+            actor_kind=kind,
+            actor_ref=who,
             action=action,
             outcome=result,
             origin="telegram",

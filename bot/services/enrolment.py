@@ -77,6 +77,8 @@ async def enrol(
     if patient is None:
         patient = Patient(ref=ref, created_at=now, language=language, timezone=zone)
         session.add(patient)
+    elif patient.erased_at is not None:
+        raise EnrolmentRefused(f"patient {ref} was erased: enrol them under a new reference")
     else:
         open_episode = await session.scalar(
             select(Episode.id).where(

@@ -17,7 +17,7 @@ from bot.i18n import t
 from bot.render import patient as render
 from bot.services.alerts import follow_up_alert
 from bot.services.patient_chat import PatientChat
-from db.audit import append
+from db.audit import UNKNOWN_TELEGRAM_USER, append
 from db.models import (
     CheckIn,
     CheckInStatus,
@@ -85,8 +85,8 @@ async def redeem_link(
     await append(
         session,
         at=now,
-        actor_kind="telegram_user",
-        actor_ref=f"tg:{telegram_user_id}",
+        actor_kind="patient" if patient is not None else "telegram_user",
+        actor_ref=f"patient:{patient.ref}" if patient is not None else UNKNOWN_TELEGRAM_USER,
         action="patient.link",
         outcome="done" if patient is not None else "refused",
         origin="telegram",

@@ -23,6 +23,7 @@ from bot.render.patient import message
 from bot.render.timeline import AlertEntry, CheckInEntry, Timeline, timeline_text
 from bot.services.catalogue import ProtocolCatalogue
 from bot.services.recovery_chart import pod_on, recovery_chart
+from bot.services.refusals import telegram_actor
 from bot.services.staff_views import staff_member
 from db.audit import append
 from db.models import (
@@ -93,7 +94,8 @@ async def show_patient(
     ref = ref.strip()[:MAX_REF]
     member = await staff_member(session, telegram_user_id)
     if member is None:
-        await _audit(session, now, "telegram_user", f"tg:{telegram_user_id}", ref, "not_staff")
+        kind, who = await telegram_actor(session, telegram_user_id)
+        await _audit(session, now, kind, who, ref, "not_staff")
         return Shown(NOT_STAFF)
     actor = f"staff:{member.id}"
     if not ref:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.render.digest import digest_text
 from bot.services.catalogue import ProtocolCatalogue
 from bot.services.digest import team_digest
+from bot.services.refusals import refuse
 from bot.services.staff_views import staff_member
 from db.audit import append
 from db.models import Team, TeamMember
@@ -24,15 +25,7 @@ async def digests_for(
     """One message per team of the staff member; a refusal to anyone else. Both audited."""
     member = await staff_member(session, telegram_user_id)
     if member is None:
-        await append(
-            session,
-            at=now,
-            actor_kind="telegram_user",
-            actor_ref=f"tg:{telegram_user_id}",
-            action="digest.view",
-            outcome="refused",
-            origin="telegram",
-        )
+        await refuse(session, telegram_user_id=telegram_user_id, action="digest.view", now=now)
         return [NOT_STAFF]
     teams = list(
         await session.scalars(

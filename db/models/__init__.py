@@ -7,7 +7,7 @@ from db.models.care_team import EscalationStep, Staff, Team, TeamMember
 from db.models.checkins import Answer, CheckIn
 from db.models.heartbeats import Heartbeat
 from db.models.messaging import InboxUpdate, OutboxMessage
-from db.models.patients import Episode, LinkToken, Patient
+from db.models.patients import Episode, LinkFailure, LinkToken, Patient
 from db.models.protocols import ProtocolVersion
 from db.models.states import (
     AlertStatus,
@@ -34,6 +34,7 @@ __all__ = [
     "EscalationStep",
     "Heartbeat",
     "InboxUpdate",
+    "LinkFailure",
     "LinkToken",
     "OutboxMessage",
     "OutboxStatus",

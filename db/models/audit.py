@@ -17,7 +17,8 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    actor_kind: Mapped[str] = mapped_column(String(20))  # staff, cli, system, telegram_user
+    # staff, patient, cli, system, telegram_user (an account nobody linked: never its id)
+    actor_kind: Mapped[str] = mapped_column(String(20))
     actor_ref: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(60))
     outcome: Mapped[str] = mapped_column(String(20))  # done, refused

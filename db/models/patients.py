@@ -66,3 +66,17 @@ class LinkToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class LinkFailure(Base):
+    """A link someone could not use, kept only while it counts against guessing links.
+
+    Not in the audit log: that log is append-only, and the account id is personal data.
+    """
+
+    __tablename__ = "link_failures"
+    __table_args__ = (Index(None, "telegram_user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

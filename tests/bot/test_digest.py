@@ -440,7 +440,8 @@ async def test_digest_is_refused_to_anyone_but_staff_and_audited(
         refused = (
             await session.scalars(select(AuditEntry).where(AuditEntry.action == "digest.view"))
         ).all()
-    assert [(r.outcome, r.actor_ref) for r in refused] == [("refused", f"tg:{person.id}")]
+    actor = "patient:P-001" if who == "patient" else "telegram:unknown"
+    assert [(r.outcome, r.actor_ref) for r in refused] == [("refused", actor)]
 
 
 def test_the_utc_day_is_not_the_teams_day() -> None:

@@ -129,3 +129,10 @@ def test_the_bot_refuses_to_start_with_an_invalid_protocol_file(tmp_path: object
     assert result.returncode == 2
     assert f"{folder / 'knee.yaml'}:" in result.stderr
     assert "not starting" in result.stderr
+
+
+@pytest.mark.parametrize("days", ["0", "-5", "a year"])
+def test_a_retention_period_is_a_positive_number_of_days(days: str) -> None:
+    result = eras("patient", "purge", "--dry-run", ERAS_RETENTION_DAYS=days)
+    assert result.returncode == 2
+    assert result.stderr.startswith("eras: configuration error: ERAS_RETENTION_DAYS:")
