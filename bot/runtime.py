@@ -28,6 +28,7 @@ from bot.delivery.outbox import DeliveryHooks, OutboxSender
 from bot.delivery.outcomes import Classified
 from bot.delivery.pacing import Pacer
 from bot.handlers.care_team import add_care_team_handlers
+from bot.handlers.fallback import add_fallback_handler
 from bot.handlers.patient import add_patient_handlers
 from bot.inbox import ALLOWED_UPDATES, InboxProcessor, Poller
 from bot.protocols import load_protocols
@@ -142,6 +143,7 @@ class BotRuntime:
         )
         add_patient_handlers(self.application)
         add_care_team_handlers(self.application)
+        add_fallback_handler(self.application)
         self.application.add_error_handler(_log_handler_error)
         site = Site(emergency_number=settings.require_emergency_number())
         self.application.bot_data["services"] = Services(

@@ -37,8 +37,10 @@ from bot.services.first_contact import (
     welcome,
 )
 from bot.services.patient_chat import PatientChat
+from bot.services.refusals import refuse
 from bot.services.staff import link_staff
 from bot.tokens import purpose_of
+from db.audit import append
 from db.models import (
     EpisodeStatus,
     ProtocolVersion,
@@ -83,7 +85,22 @@ class Turn:
     session: AsyncSession
     chat: PatientChat | None  # None: this Telegram account is no enrolled patient
 
-    def stranger(self, update: Update, key: str = "start_without_link") -> None:
+    async def stranger(
+        self, update: Update, action: str, key: str | None = "start_without_link"
+    ) -> None:
+        """Refuse someone who is not (yet) a patient, audited; the answer (``key``, None for
+        none) says nothing about any patient."""
+        user = update.effective_user
+        await refuse(
+            self.session,
+            telegram_user_id=user.id if user else None,
+            action=action,
+            now=self.svc.clock.now(),
+        )
+        if key is not None:
+            self.tell(update, key)
+
+    def tell(self, update: Update, key: str) -> None:
         """Answer someone who is not (yet) a patient: nothing about any patient in it."""
         user, where = update.effective_user, update.effective_chat
         if where is not None:
@@ -124,11 +141,11 @@ async def start(update: Update, context: Context) -> None:
             await _welcome(svc, chat)
             return
         if not token:
-            turn.stranger(update)
+            await turn.stranger(update, "patient.start")
             return
         if await link_guard.over_limit(turn.session, user.id, now):
             await link_guard.refused_unchecked(turn.session, now)
-            turn.stranger(update, "start_link_throttled")
+            turn.tell(update, "start_link_throttled")  # audited as throttled
             return
         if chat is None and await purpose_of(turn.session, token) is TokenPurpose.STAFF:
             member = await link_staff(turn.session, token, user.id, now)
@@ -141,7 +158,7 @@ async def start(update: Update, context: Context) -> None:
         )
         if linked is None:
             link_guard.failed(turn.session, user.id, now)
-            turn.stranger(update, "start_link_invalid")
+            turn.tell(update, "start_link_invalid")  # the link attempt is audited
             return
         await _welcome(svc, linked)
 
@@ -157,10 +174,30 @@ async def button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
+    where = query.message.chat.id if query.message is not None else None
     async with _turn(update, context) as turn:
-        if turn is not None and turn.chat is not None:
+        # A patient's buttons live in their own chat with the bot: a press anywhere else
+        # (a forged message in a group) is no answer of theirs.
+        if turn is not None and (turn.chat is None or where != turn.chat.patient.telegram_chat_id):
+            await turn.stranger(update, "patient.button", key=None)
+        elif turn is not None and turn.chat is not None:
             await _pressed(turn.svc, turn.chat, query.data)
     await answer_button(query)
+
+
+async def _refused(chat: PatientChat, action: str, reason: str) -> None:
+    """A patient's press that names something not theirs (or no longer open), audited."""
+    await append(
+        chat.session,
+        at=chat.now,
+        actor_kind="patient",
+        actor_ref=f"patient:{chat.patient.ref}",
+        action=action,
+        outcome="refused",
+        origin="telegram",
+        patient_ref=chat.patient.ref,
+        detail={"reason": reason},
+    )
 
 
 async def _pressed(svc: Services, chat: PatientChat, data: str) -> None:
@@ -169,16 +206,19 @@ async def _pressed(svc: Services, chat: PatientChat, data: str) -> None:
     if kind == render.ANSWER:
         checkin_id, question_id, choice = [*rest.split(":", 2), "", ""][:3]
         row = await checkins.open_checkin(chat.session, chat.episode.id)
-        if row is None or str(row.id) != checkin_id:
+        if row is None or str(row.id) != checkin_id:  # an old question, or not theirs
+            await _refused(chat, "patient.answer", "not the open check-in")
             chat.send(render.message(t(lang, "button_stale")), "stale_button")
             return
         reply = "skip" if choice == render.SKIP else choice
         await checkins.answer(chat, svc.catalogue, svc.site, row, reply, question_id=question_id)
     elif kind == render.CONSENT:
         episode_id, _, choice = rest.partition(":")
-        if episode_id == str(chat.episode.id):  # a forged episode id is ignored
-            version = await chat.session.get_one(ProtocolVersion, chat.episode.protocol_version_id)
-            await consent(chat, choice == "yes", svc.catalogue.of(version).schedule.time)
+        if episode_id != str(chat.episode.id):  # a forged episode id changes nothing
+            await _refused(chat, "patient.consent", "not their episode")
+            return
+        version = await chat.session.get_one(ProtocolVersion, chat.episode.protocol_version_id)
+        await consent(chat, choice == "yes", svc.catalogue.of(version).schedule.time)
     elif kind == render.SETTINGS and rest == "language":
         chat.send(
             render.choose_language(lang, await requests.languages(svc, chat)), "choose_language"
@@ -204,7 +244,7 @@ async def text(update: Update, context: Context) -> None:
             return
         svc, session, chat = turn.svc, turn.session, turn.chat
         if chat is None:
-            turn.stranger(update)
+            await turn.stranger(update, "patient.text")
             return
         typed = message.text.strip()
         menu = {
@@ -230,7 +270,10 @@ async def photo(update: Update, context: Context) -> None:
     if message is None or not message.photo:
         return
     async with _turn(update, context) as turn:
-        if turn is None or turn.chat is None:
+        if turn is None:
+            return
+        if turn.chat is None:
+            await turn.stranger(update, "patient.photo")
             return
         svc, chat = turn.svc, turn.chat
         row = await checkins.open_checkin(turn.session, chat.episode.id)
@@ -244,7 +287,9 @@ async def photo(update: Update, context: Context) -> None:
 async def edited(update: Update, context: Context) -> None:
     """An edit never changes a recorded answer; the patient is told how to report a change."""
     async with _turn(update, context) as turn:
-        if turn is not None and turn.chat is not None:
+        if turn is not None and turn.chat is None:
+            await turn.stranger(update, "patient.edit", key=None)
+        elif turn is not None and turn.chat is not None:
             turn.chat.send(render.message(t(turn.chat.language, "edited_ignored")), "reply")
 
 
@@ -259,7 +304,7 @@ async def command(update: Update, context: Context) -> None:
             return
         svc, chat = turn.svc, turn.chat
         if chat is None:
-            turn.stranger(update)
+            await turn.stranger(update, "patient.command")
             return
         keys = {"help": "menu_concern", "checkin": "menu_checkin", "status": "menu_status"}
         if name in keys:

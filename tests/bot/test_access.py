@@ -1,0 +1,266 @@
+"""Every handler, tried by the wrong people: refused, nothing changed, the attempt audited.
+
+The handlers are read from the running bot's Application, so a handler added without
+attempts here fails ``test_every_handler_has_its_intruders``. Each attempt is made by a
+patient on a staff action, staff of another team, staff on a patient action, an unknown
+Telegram account, from a group that is no team chat, or with forged or stale callback data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.sandbox import Group, Person
+from db.models import Alert, AuditEntry, Base, CheckIn, CheckInStatus, Team
+from tests.fixtures.journey import SURGERY, Journey, buttons, local
+
+POD1_9AM = local(SURGERY + timedelta(days=1), 9, "Europe/Madrid")
+# Rows that an attempt may add: the record of the attempt itself, and what is said back.
+RECORDS = {"audit_log", "inbox_updates", "outbox_messages", "heartbeats", "link_failures"}
+
+
+@dataclass
+class World:
+    """A ward with an open red alert on Maria's card, and everyone who should not touch it."""
+
+    journey: Journey
+    maria: Person  # patient of the Spine team, mid-check-in, with an open alert
+    bob: Person  # another patient, mid-check-in too
+    ana: Person  # nurse of the Spine team
+    carla: Person  # nurse of another team
+    eve: Person  # a Telegram account the bot does not know
+    stray: Group  # a group that is no team's chat
+    card: dict[str, Any]
+    alert_id: int
+    maria_checkin: int
+    bob_episode: int
+
+    def forge(self, sender: Person, data: str, message: dict[str, Any] | None = None) -> None:
+        """A callback query no button of this message carries (a modified client)."""
+        shown = message or self.card
+        query = {
+            "id": f"forged-{sender.id}-{data}",
+            "from": {"id": sender.id, "is_bot": False, "first_name": sender.first_name},
+            "chat_instance": "1",
+            "data": data,
+            "message": shown,
+        }
+        self.journey.sandbox.send_raw_update({"callback_query": query})
+
+    def in_stray_group(self, sender: Person) -> dict[str, Any]:
+        """A message of the bot's as if shown in the stray group, for a forged press there."""
+        return {**self.card, "chat": {"id": self.stray.chat_id, "type": "group", "title": "x"}}
+
+
+async def _world(journey: Journey) -> World:
+    async with journey.runtime.sessions.begin() as session:
+        session.add(
+            Team(name="Cardio", chat_id=-999, timezone="UTC", created_at=journey.clock.now())
+        )
+    ana = await journey.staff_member("Ana")
+    carla = await journey.staff_member("Carla", team="Cardio")
+    maria, _ = await journey.enrolled_patient()
+    bob, bob_enrolment = await journey.enrolled_patient("Bob", ref="P-002")
+    await journey.at(POD1_9AM)
+    for choice in ("none", "normal", "soaked"):  # red_urgent: the card goes to the ward
+        await journey.answer(maria, choice)
+    eve = journey.sandbox.user("Eve")
+    stray = journey.sandbox.group("Coffee corner", members=(eve, maria, ana))
+    async with journey.runtime.sessions() as session:
+        alert = await session.scalar(select(Alert))
+        checkin = await session.scalar(
+            select(CheckIn).where(CheckIn.status == CheckInStatus.IN_PROGRESS).order_by(CheckIn.id)
+        )
+    assert alert is not None and checkin is not None
+    return World(
+        journey,
+        maria,
+        bob,
+        ana,
+        carla,
+        eve,
+        stray,
+        journey.card(),
+        alert.id,
+        checkin.id,
+        bob_enrolment.episode_id,
+    )
+
+
+async def _state(journey: Journey) -> dict[str, list[str]]:
+    """Every row of every table but the records of attempts, as text."""
+    state: dict[str, list[str]] = {}
+    async with journey.runtime.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            if table.name in RECORDS:
+                continue
+            rows = await session.execute(select(table).order_by(*table.primary_key.columns))
+            state[table.name] = [repr(tuple(row)) for row in rows]
+    return state
+
+
+async def _refusals(journey: Journey) -> int:
+    async with journey.runtime.sessions() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.outcome == "refused")
+        )
+    return int(count or 0)
+
+
+Attempt = Callable[[World], Awaitable[None]]
+# What an outsider must never be shown of Maria (her reference they may type themselves).
+PATIENT_DATA = ("Maria", "MIS lumbar", "oaked", "wound_bleeding", "URGENT: 1")
+
+
+def said(text: str, who: str, chat: str = "private") -> Attempt:
+    async def attempt(world: World) -> None:
+        sender = getattr(world, who)
+        if chat == "private":
+            world.journey.sandbox.send_text(sender, text)
+            return
+        # As Telegram delivers it to a bot whose privacy mode is off: any message in a group.
+        message = {
+            "message_id": 1_000_000 + sender.id % 1000,
+            "date": 1_772_000_000,
+            "chat": {"id": world.stray.chat_id, "type": "group", "title": "Coffee corner"},
+            "from": {"id": sender.id, "is_bot": False, "first_name": sender.first_name},
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        world.journey.sandbox.send_raw_update({"message": message})
+
+    attempt.__name__ = f"{who} says {text!r}" + (" in a group" if chat == "stray" else "")
+    return attempt
+
+
+def pressed(data: Callable[[World], str], who: str, *, stray: bool = False) -> Attempt:
+    async def attempt(world: World) -> None:
+        sender = getattr(world, who)
+        world.forge(sender, data(world), world.in_stray_group(sender) if stray else None)
+
+    attempt.__name__ = f"{who} presses" + (" in a group" if stray else "")
+    return attempt
+
+
+async def _photo(world: World) -> None:
+    world.journey.sandbox.send_photo(world.eve, b"\x89PNG not a wound")
+
+
+async def _edit(world: World) -> None:
+    sent = world.journey.sandbox.send_text(world.eve, "pain 2")
+    assert sent is not None
+    await world.journey.settle()
+    world.journey.sandbox.edit_text(world.eve, sent["message"], "pain 9")
+
+
+def _answer(world: World) -> str:
+    return f"a:{world.maria_checkin}:pain_back:3"
+
+
+# Who tries what, per handler (its callback's name).
+INTRUDERS: dict[str, list[Attempt]] = {
+    "start": [said("/start", "eve"), said("/start", "carla"), said("/start", "eve", "stray")],
+    "command": [
+        said("/checkin", "eve"),
+        said("/status", "ana"),
+        said("/help", "maria", "stray"),
+    ],
+    "button": [
+        pressed(_answer, "eve"),
+        pressed(_answer, "bob"),  # another patient's check-in
+        pressed(lambda w: f"c:{w.bob_episode}:yes", "maria"),  # another patient's consent
+        pressed(_answer, "maria", stray=True),
+    ],
+    "text": [said("3", "eve"), said("3", "ana"), said("3", "maria", "stray")],
+    "photo": [_photo],
+    "edited": [_edit],
+    "alert_button": [
+        pressed(lambda w: f"k:{w.alert_id}", "maria"),
+        pressed(lambda w: f"k:{w.alert_id}", "carla"),
+        pressed(lambda w: f"k:{w.alert_id}", "eve"),
+        pressed(lambda w: f"g:{w.alert_id}:readmitted:IVb", "carla"),
+        pressed(lambda _: "k:999999", "ana"),  # an alert that does not exist
+        pressed(lambda w: f"o:{w.alert_id}:discharged", "ana"),  # an outcome that does not
+        pressed(lambda w: f"k:{w.alert_id}", "eve", stray=True),
+    ],
+    "alerts_command": [said("/alerts", "maria"), said("/alerts", "eve")],
+    "digest_command": [said("/digest", "maria"), said("/digest", "eve")],
+    "patient_command": [
+        said("/patient P-001", "maria"),
+        said("/patient P-001", "carla"),
+        said("/patient P-001", "eve"),
+        said("/patient P-001", "ana", "stray"),
+    ],
+    "unhandled": [said("hello bot", "eve", "stray"), said("/alerts", "carla", "stray")],
+}
+# Staff of another team may use their own views: they must see nothing of this team's.
+OWN_TEAM_VIEWS: dict[str, list[Attempt]] = {
+    "alerts_command": [said("/alerts", "carla")],
+    "digest_command": [said("/digest", "carla")],
+}
+
+
+def _handler_names(journey: Journey) -> set[str]:
+    return {
+        handler.callback.__name__
+        for group in journey.runtime.application.handlers.values()
+        for handler in group
+    }
+
+
+async def test_every_handler_has_its_intruders(journey: Journey) -> None:
+    assert _handler_names(journey) == set(INTRUDERS)
+
+
+def _cases() -> list[Any]:
+    return [
+        pytest.param(name, attempt, id=f"{name}: {attempt.__name__}")
+        for name, attempts in INTRUDERS.items()
+        for attempt in attempts
+    ]
+
+
+@pytest.mark.parametrize(("handler", "attempt"), _cases())
+async def test_the_wrong_person_is_refused_changes_nothing_and_is_audited(
+    journey: Journey, handler: str, attempt: Attempt
+) -> None:
+    world = await _world(journey)
+    before, refused = await _state(journey), await _refusals(journey)
+    heard_before = {p.id: len(journey.texts(p)) for p in (world.maria, world.carla, world.eve)}
+
+    await attempt(world)
+    await journey.settle()
+
+    assert await _state(journey) == before, "an intruder changed something"
+    assert await _refusals(journey) > refused, "the attempt left no trace"
+    for person in (world.carla, world.eve):  # outsiders learn nothing of the patient
+        for text in journey.texts(person)[heard_before[person.id] :]:
+            assert not any(secret in text for secret in PATIENT_DATA), text
+    assert buttons(journey.card()) == buttons(world.card)  # the card is as it was
+
+
+@pytest.mark.parametrize(
+    "attempt",
+    [a for attempts in OWN_TEAM_VIEWS.values() for a in attempts],
+    ids=lambda a: a.__name__,
+)
+async def test_staff_of_another_team_see_nothing_of_this_team(
+    journey: Journey, attempt: Attempt
+) -> None:
+    world = await _world(journey)
+    before = await _state(journey)
+    heard = len(journey.texts(world.carla))
+    await attempt(world)
+    await journey.settle()
+    assert await _state(journey) == before
+    replies = journey.texts(world.carla)[heard:]
+    assert replies and all("P-001" not in text for text in replies)
+    assert not any(secret in text for text in replies for secret in PATIENT_DATA)
