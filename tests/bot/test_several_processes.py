@@ -34,10 +34,11 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _zone_where_it_is_midday(now: datetime) -> str:
-    """A fixed-offset zone where the local time now is well inside the check-in window."""
+def _zone_where_the_checkin_just_fell_due(now: datetime) -> str:
+    """A fixed-offset zone where it is now 10 o'clock: the 09:00 check-in is due, and its
+    reminder (4 h later) is not."""
     for offset in range(-11, 15):
-        if 10 <= (now.hour + offset) % 24 <= 18:
+        if (now.hour + offset) % 24 == 10:
             return f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
     raise AssertionError("every hour has such a zone")
 
@@ -45,7 +46,7 @@ def _zone_where_it_is_midday(now: datetime) -> str:
 async def _cohort(url: str, sandbox: Sandbox) -> dict[int, int]:
     """Patients whose POD 1 check-in fell due this morning; their chat id by episode."""
     now = datetime.now(UTC)
-    zone = _zone_where_it_is_midday(now)
+    zone = _zone_where_the_checkin_just_fell_due(now)
     local_today = now.astimezone(ZoneInfo(zone))
     catalogue = ProtocolCatalogue(load_protocols(None))
     engine = create_engine(url)
