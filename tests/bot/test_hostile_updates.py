@@ -1,0 +1,53 @@
+"""Updates the fuzz tests found trouble with, kept as plain cases: each arrives through the
+sandbox and the poller, as in production, and is handled without a handler failing."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.handlers.care_team import NOT_VALID
+from db.models import Alert, AlertStatus
+from tests.fixtures.journey import SURGERY, Journey, local
+
+POD1_9AM = local(SURGERY + timedelta(days=1), 9, "Europe/Madrid")
+
+
+def failures(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_an_alert_button_with_other_digits_or_too_long_an_id_is_not_valid(
+    journey: Journey, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ "²" passes str.isdigit() and then fails int(); "١" is a 1 in Arabic script; ten
+    digits do not fit PostgreSQL's id column. None of them is an id the bot wrote."""
+    ana = await journey.staff_member("Ana")
+    maria, _ = await journey.enrolled_patient()
+    await journey.at(POD1_9AM)
+    for choice in ("none", "normal", "soaked"):
+        await journey.answer(maria, choice)
+    card = journey.card()
+    forged = ["k:²", "k:١", "k:１", "k:9999999999", "k:0000000001", "r:²", "o:١:advice"]
+    for data in forged:
+        journey.sandbox.send_raw_update(
+            {
+                "callback_query": {
+                    "id": data,
+                    "from": ana.as_user(),
+                    "chat_instance": "ward",
+                    "message": card,
+                    "data": data,
+                }
+            }
+        )
+    await journey.settle()
+
+    answers = journey.sandbox.ledger.calls("answerCallbackQuery")[-len(forged) :]
+    assert [call.params.get("text") for call in answers] == [NOT_VALID] * len(forged)
+    async with journey.runtime.sessions() as session:
+        assert await session.scalar(select(Alert.status)) is AlertStatus.OPEN
+    assert failures(caplog) == []
