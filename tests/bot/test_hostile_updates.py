@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.handlers.care_team import NOT_VALID
-from db.models import Alert, AlertStatus
+from bot.i18n import t
+from db.models import Alert, AlertStatus, InboxUpdate
 from tests.fixtures.journey import SURGERY, Journey, local
 
 POD1_9AM = local(SURGERY + timedelta(days=1), 9, "Europe/Madrid")
@@ -18,6 +19,32 @@ POD1_9AM = local(SURGERY + timedelta(days=1), 9, "Europe/Madrid")
 
 def failures(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def inbox(journey: Journey) -> list[InboxUpdate]:
+    async with journey.runtime.sessions() as session:
+        return list(await session.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id)))
+
+
+async def test_text_postgresql_cannot_hold_is_stored_with_replacement_characters(
+    journey: Journey, caplog: pytest.LogCaptureFixture
+) -> None:
+    """JSON may escape a NUL or half a surrogate pair; jsonb refuses both, and one such
+    update would have failed every poll from then on."""
+    eve = journey.sandbox.user("Eve")
+    for text in ("\x00", "half a pair \ud800", "/start \udfff\x00"):
+        journey.sandbox.send_text(eve, text)
+    await journey.settle()
+
+    stored = [row.payload["message"]["text"] for row in await inbox(journey)]
+    assert stored == ["\ufffd", "half a pair \ufffd", "/start \ufffd\ufffd"]
+    assert journey.texts(eve) == [
+        t("en", "start_without_link"),
+        t("en", "start_without_link"),
+        t("en", "start_link_invalid"),
+    ]
+    assert journey.sandbox.pending_updates() == []  # confirmed: polling goes on
+    assert failures(caplog) == []
 
 
 async def test_an_alert_button_with_other_digits_or_too_long_an_id_is_not_valid(
