@@ -23,6 +23,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.clock import Clock
+from bot.malformed import malformed
 from db.models import InboxUpdate
 
 log = logging.getLogger(__name__)
@@ -188,5 +189,7 @@ class InboxProcessor:
             parsed = Update.de_json(payload, self._application.bot)
         except Exception as error:  # malformed: keep the row, say why, never its content
             return f"malformed update: {type(error).__name__}"
+        if problem := malformed(parsed):
+            return f"malformed update: {problem}"
         await self._application.process_update(parsed)
         return None

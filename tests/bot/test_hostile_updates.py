@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -77,4 +78,47 @@ async def test_an_alert_button_with_other_digits_or_too_long_an_id_is_not_valid(
     assert [call.params.get("text") for call in answers] == [NOT_VALID] * len(forged)
     async with journey.runtime.sessions() as session:
         assert await session.scalar(select(Alert.status)) is AlertStatus.OPEN
+    assert failures(caplog) == []
+
+
+def _user(user_id: int) -> dict[str, Any]:
+    return {"id": user_id, "is_bot": False, "first_name": "x"}
+
+
+def _message(sender_id: int = 5, **fields: Any) -> dict[str, Any]:
+    chat = {"id": 5, "type": "private", "first_name": "x"}
+    message = {"message_id": 1, "date": 1_772_460_000, "chat": chat, "from": _user(sender_id)}
+    return {"message": message | fields}
+
+
+@pytest.mark.parametrize(
+    ("update", "why"),
+    [
+        (_message(chat=None, text="hello"), "a message without a proper chat"),
+        (
+            _message(chat={"id": "5", "type": "private"}, text="hi"),
+            "a message without a proper chat",
+        ),
+        (_message(chat={"id": 5, "type": 7}, text="hi"), "a message without a proper chat"),
+        (_message(text=37), "text that is not text"),
+        (_message(sender_id=2**64, text="/help"), "a sender without a proper id"),
+        (
+            {"callback_query": {"id": "1", "chat_instance": "x", "data": "k:1"}},
+            "a button press without a sender",
+        ),
+        (
+            {"callback_query": {"id": "1", "from": _user(5), "chat_instance": "x", "data": 7}},
+            "a button press without a sender or with data that is not text",
+        ),
+    ],
+)
+async def test_an_update_without_what_telegram_always_sends_is_set_aside(
+    journey: Journey, caplog: pytest.LogCaptureFixture, update: dict[str, Any], why: str
+) -> None:
+    journey.sandbox.send_raw_update(update)
+    await journey.settle()
+
+    (row,) = await inbox(journey)
+    assert row.processed_at is not None
+    assert row.error is not None and row.error.startswith(f"malformed update: {why}")
     assert failures(caplog) == []
