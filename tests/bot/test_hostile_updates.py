@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.handlers.care_team import NOT_VALID
 from bot.i18n import t
-from db.models import Alert, AlertStatus, InboxUpdate
+from db.models import Alert, AlertStatus, InboxUpdate, Patient
 from tests.fixtures.journey import SURGERY, Journey, local
 
 POD1_9AM = local(SURGERY + timedelta(days=1), 9, "Europe/Madrid")
@@ -121,4 +121,20 @@ async def test_an_update_without_what_telegram_always_sends_is_set_aside(
     (row,) = await inbox(journey)
     assert row.processed_at is not None
     assert row.error is not None and row.error.startswith(f"malformed update: {why}")
+    assert failures(caplog) == []
+
+
+async def test_a_time_zone_that_is_a_folder_or_too_long_is_asked_again(
+    journey: Journey, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The zone database is a tree of files: "Europe" is a folder and a long name is too
+    long for a file name, and reading either failed the handler."""
+    maria, _ = await journey.enrolled_patient()
+    for typed in ("Europe", "Europe/" + "x" * 300, "localtime"):
+        await journey.type(maria, "/timezone")
+        await journey.type(maria, typed)
+        assert journey.texts(maria)[-1] == t("en", "timezone_unknown", given=typed[:40])
+    await journey.type(maria, "Asia/Kolkata")
+    async with journey.runtime.sessions() as session:
+        assert await session.scalar(select(Patient.timezone)) == "Asia/Kolkata"
     assert failures(caplog) == []
