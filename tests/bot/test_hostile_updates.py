@@ -101,6 +101,10 @@ def _message(sender_id: int = 5, **fields: Any) -> dict[str, Any]:
         ),
         (_message(chat={"id": 5, "type": 7}, text="hi"), "a message without a proper chat"),
         (_message(text=37), "text that is not text"),
+        (
+            _message(text="/help", entities=[{"type": "bot_command", "offset": 0, "length": "5"}]),
+            "a text entity without a proper type, offset or length",
+        ),
         (_message(sender_id=2**64, text="/help"), "a sender without a proper id"),
         (
             {"callback_query": {"id": "1", "chat_instance": "x", "data": "k:1"}},
