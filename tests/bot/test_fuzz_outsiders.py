@@ -16,6 +16,7 @@ run is documented in docs/FUZZING.md.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import strategies as st
@@ -66,7 +67,10 @@ def button_data(cast: Cast) -> st.SearchStrategy[str]:
 
 
 def outsiders(cast: Cast) -> st.SearchStrategy[JSON]:
-    strangers = user(USER_IDS.filter(lambda i: i not in cast.known_ids))
+    # Carla declined: she is a stranger now. The nurses are no patients: in a private chat
+    # they are strangers too, but their buttons are theirs (another test forges them).
+    strangers = user(USER_IDS.filter(lambda i: i not in cast.known_ids) | st.just(cast.carla.id))
+    writers = strangers | user(st.sampled_from([cast.ana.id, cast.olga.id]))
     insiders = user(st.sampled_from([p.id for p in cast.people]))
     wards = [cast.ward.as_chat(), cast.ortho_ward.as_chat()]
     groups = st.sampled_from(wards) | st.fixed_dictionaries(
@@ -76,7 +80,7 @@ def outsiders(cast: Cast) -> st.SearchStrategy[JSON]:
     def stranger_chat(who: JSON) -> st.SearchStrategy[JSON]:
         return st.just(private_chat(who["id"])) | groups
 
-    messages = message(strangers, stranger_chat) | message(insiders, lambda _: groups)
+    messages = message(writers, stranger_chat) | message(insiders, lambda _: groups)
     well_formed = st.one_of(
         as_update("message", messages),
         as_update("edited_message", edited(messages)),
@@ -89,11 +93,13 @@ def outsiders(cast: Cast) -> st.SearchStrategy[JSON]:
 
 
 def from_outside(update: JSON, cast: Cast) -> bool:
-    """Not one of the ward's people in a private chat. A broken update may turn a patient's
-    group message into a private one: that is the patient talking to the bot, which is
-    valid, and not what this test is about."""
-    people = {p.id for p in cast.people}
-    return not (ids_in(update) & people and _mentions_private(update))
+    """Neither a followed patient in a private chat (a broken update may turn Maria's group
+    message into a private one: that is her talking to the bot, which is valid) nor a
+    nurse asking for /alerts (also valid: that view is audited as done)."""
+    mentioned = ids_in(update)
+    if mentioned & {cast.maria.id, cast.bob.id} and _mentions_private(update):
+        return False
+    return not (mentioned & {cast.ana.id, cast.olga.id} and "alerts" in json.dumps(update))
 
 
 def _mentions_private(node: Any) -> bool:
