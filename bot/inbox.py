@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,11 +23,26 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.clock import Clock
+from bot.malformed import malformed
 from db.models import InboxUpdate
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+# PostgreSQL's jsonb refuses the NUL character and unpaired surrogates, both of which JSON
+# can carry as escapes; one such update would fail the whole batch, again at every poll.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: Any) -> Any:
+    """``value`` with those characters replaced by U+FFFD, on every backend alike."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
 
 
 class PollingStopped(RuntimeError):
@@ -38,7 +54,12 @@ async def store_updates(
 ) -> int:
     """Store raw updates, ignoring ones already stored; returns how many were new."""
     rows = [
-        {"update_id": int(u["update_id"]), "received_at": clock.now(), "payload": u, "attempts": 0}
+        {
+            "update_id": int(u["update_id"]),
+            "received_at": clock.now(),
+            "payload": storable(u),
+            "attempts": 0,
+        }
         for u in updates
         if isinstance(u.get("update_id"), int)
     ]
@@ -183,6 +204,8 @@ class InboxProcessor:
             parsed = Update.de_json(payload, self._application.bot)
         except Exception as error:  # malformed: keep the row, say why, never its content
             return f"malformed update: {type(error).__name__}"
+        if problem := malformed(parsed):
+            return f"malformed update: {problem}"
         self._failed.discard(update_id)
         await self._application.process_update(parsed)
         if update_id in self._failed:

@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.databases",
     "tests.fixtures.telegram",
     "tests.fixtures.journey",
+    "tests.fuzzing.plugin",
 ]

@@ -8,13 +8,13 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.settings import EXIT_CONFIG, ConfigError, Settings, load_settings
+from bot.time_zones import is_time_zone
 from db.engine import create_engine, session_factory
 
 
@@ -83,10 +83,8 @@ def admin_ref() -> str:
 
 
 def valid_timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    if not is_time_zone(value):
         raise click.BadParameter(
             f"unknown time zone {value!r} (use an IANA name such as Europe/Madrid)"
-        ) from None
+        )
     return value

@@ -25,12 +25,13 @@ def run(webhook: bool) -> None:
     It refuses to start while a setting it needs is missing or any protocol file is invalid.
     """
     from bot.inbox import PollingStopped
+    from bot.logs import configure_logging
     from bot.protocols import load_protocols
     from bot.runtime import BotRuntime
     from flows import ProtocolInvalid
 
     config = settings()
-    config.require_token()
+    token = config.require_token()
     config.require_emergency_number()
     if webhook:
         config.require_webhook()
@@ -41,11 +42,7 @@ def run(webhook: bool) -> None:
             click.echo(str(issue), err=True)
         click.echo("eras: not starting: fix the protocol files above", err=True)
         raise SystemExit(EXIT_CONFIG) from None
-    logging.basicConfig(
-        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs every request URL, and the URL carries the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(config.log_level, secrets=[token])
 
     async def serve() -> None:
         runtime = BotRuntime(config)
@@ -61,3 +58,8 @@ def run(webhook: bool) -> None:
         raise click.ClickException(str(stopped)) from None
     except KeyboardInterrupt:
         click.echo("stopped")
+    except Exception:
+        # Printed as Python prints it, a crash's message may quote the failing statement's
+        # parameters (patient data): it goes through the safe log instead.
+        logging.getLogger(__name__).critical("the bot stopped", exc_info=True)
+        raise SystemExit(1) from None

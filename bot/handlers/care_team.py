@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from telegram import Update
@@ -24,6 +25,10 @@ from bot.services.staff_digest import digests_for
 from bot.services.staff_views import open_alerts_text, staff_member
 
 NOT_VALID = "This button is not valid."
+# What an alert id on our own buttons looks like. str.isdigit() is not enough: it also
+# takes "²" (which int() refuses) and other scripts' digits; and ten digits or more may not
+# fit the id column on PostgreSQL.
+ALERT_ID = re.compile(r"[0-9]{1,9}")
 
 
 async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -34,7 +39,7 @@ async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     kind, *rest = query.data.split(":")
     text = NOT_VALID
     async with unit_of_work(svc, update) as session:
-        if session is not None and rest and rest[0].isdigit() and len(rest[0]) < 12:
+        if session is not None and rest and ALERT_ID.fullmatch(rest[0]):
             alert_id, now = int(rest[0]), svc.clock.now()
             answer: Answer | None = None
             if kind == ACKNOWLEDGE and len(rest) == 1:

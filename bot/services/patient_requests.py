@@ -4,7 +4,7 @@ the next check-in, their language and time zone."""
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
@@ -16,16 +16,13 @@ from bot.services.context import Services
 from bot.services.enrolment import materialise
 from bot.services.first_contact import today_pod
 from bot.services.patient_chat import PatientChat
+from bot.time_zones import is_time_zone
 from db.models import Answer, CheckIn, CheckInKind, CheckInStatus, EpisodeStatus, ProtocolVersion
 from flows import Progress
 from flows import score as assess
 
 
 async def next_checkin(chat: PatientChat) -> str:
-    from zoneinfo import ZoneInfo
-
-    from sqlalchemy import select
-
     due = await chat.session.scalar(
         select(CheckIn.due_at)
         .where(
@@ -131,9 +128,7 @@ async def answers_of(chat: PatientChat, checkin_id: int) -> list[Answer]:
 
 
 async def set_timezone(svc: Services, chat: PatientChat, typed: str) -> None:
-    try:
-        ZoneInfo(typed)
-    except (ZoneInfoNotFoundError, ValueError):
+    if not is_time_zone(typed):
         chat.send(render.message(t(chat.language, "timezone_unknown", given=typed[:40])), "reply")
         return
     chat.patient.timezone = typed

@@ -1,0 +1,1 @@
+"""Fuzzing the bot with hostile Telegram updates: strategies, the cast, snapshots, a runner."""
