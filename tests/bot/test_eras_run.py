@@ -6,10 +6,13 @@ import asyncio
 import os
 import signal
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.clock import FakeClock
+from bot.demo import sandboxed_runtime
 from bot.i18n import t
-from bot.sandbox import Sandbox
+from bot.sandbox import Sandbox, ServerError
 from db.migrate import upgrade_database
 
 
@@ -39,3 +42,23 @@ async def test_eras_run_answers_start_and_stops_on_interrupt(tmp_path: Path) -> 
             _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
         assert process.returncode == 0, stderr.decode()[-2000:]
         assert sandbox.token not in stderr.decode()
+
+
+async def test_telegram_failing_at_start_up_is_waited_out(tmp_path: Path) -> None:
+    """A 502 to getMe, or to setting the menu, is no reason for the bot to die at start."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'ward.sqlite3'}"
+    await upgrade_database(url)
+    async with Sandbox() as sandbox:
+        sandbox.fail_next("getMe", error=ServerError(status=502))
+        sandbox.fail_next("setMyCommands", error=ServerError(status=503))
+        runtime = sandboxed_runtime(sandbox, url, FakeClock(datetime.now(UTC)))
+        await runtime.start()
+        try:
+            assert [c.outcome for c in sandbox.ledger.calls("getMe")] == ["error", "ok"]
+            assert [c.status for c in sandbox.ledger.calls("setMyCommands")] == [503]
+            stranger = sandbox.user("Eve")
+            sandbox.send_text(stranger, "/start")
+            await runtime.step()
+            assert sandbox.messages_to(stranger), "the bot runs all the same"
+        finally:
+            await runtime.stop()
