@@ -268,8 +268,10 @@ class BotRuntime:
         async with exclusive(self.engine, POLLING_LOCK, waiting):
             log.info("polling for updates")
             while True:
-                if await self.poller.poll_once():
-                    await self.inbox.process_pending()
+                # First what a process before this one stored and never handled (it died,
+                # and Telegram will not send those updates again), then each new batch.
+                await self.inbox.process_pending()
+                await self.poller.poll_once()
 
     async def _send_forever(self) -> None:
         while True:
