@@ -27,6 +27,9 @@ from db.models import InboxUpdate
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+# A handler that fails on an update this many times is not going to succeed: the update
+# is set aside, with the failure noted, so that it does not come round for ever.
+MAX_ATTEMPTS = 5
 
 
 class PollingStopped(RuntimeError):
@@ -134,6 +137,13 @@ class InboxProcessor:
         self._application = application
         self._clock = clock
         self._turn = asyncio.Lock()
+        self._failed: dict[int, str] = {}  # update id -> what its handler raised
+        application.add_error_handler(self._note_failure)
+
+    async def _note_failure(self, update: object, context: Any) -> None:
+        """A handler raised: its transaction rolled back, so the update had no effect."""
+        if isinstance(update, Update):
+            self._failed[update.update_id] = type(context.error).__name__
 
     async def process_pending(self, limit: int = 100) -> int:
         """Handle every stored update not yet done (in batches of ``limit``)."""
@@ -149,23 +159,24 @@ class InboxProcessor:
         async with self._sessions() as session:
             rows = (
                 await session.execute(
-                    select(InboxUpdate.update_id, InboxUpdate.payload)
+                    select(InboxUpdate.update_id, InboxUpdate.payload, InboxUpdate.attempts)
                     .where(InboxUpdate.processed_at.is_(None))
                     .order_by(InboxUpdate.update_id)
                     .limit(limit)
                 )
             ).all()
-        for update_id, payload in rows:
+        for update_id, payload, attempts in rows:
             error = await self._process(payload)
+            failed = self._failed.pop(update_id, None)
+            values: dict[str, Any] = {"attempts": InboxUpdate.attempts + 1, "error": error}
+            if failed is not None:
+                # Nothing of it was kept: it is tried again at the next round, not dropped.
+                values["error"] = f"handler failed ({attempts + 1}x): {failed}"
+            if failed is None or attempts + 1 >= MAX_ATTEMPTS:
+                values["processed_at"] = self._clock.now()
             async with self._sessions.begin() as session:
                 await session.execute(
-                    update(InboxUpdate)
-                    .where(InboxUpdate.update_id == update_id)
-                    .values(
-                        processed_at=self._clock.now(),
-                        attempts=InboxUpdate.attempts + 1,
-                        error=error,
-                    )
+                    update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(**values)
                 )
         return len(rows)
 

@@ -101,9 +101,9 @@ async def mark_unreachable(
 
 
 async def _log_handler_error(update: object, context: Any) -> None:
-    """A handler failed: its transaction rolled back, the inbox keeps the update. Only the
-    kind of failure and where it happened are logged: an exception's message (an SQL error
-    with its parameters, say) may carry patient data."""
+    """A handler failed: its transaction rolled back, and the inbox tries the update again
+    later. Only the kind of failure and where it happened are logged: an exception's
+    message (an SQL error with its parameters, say) may carry patient data."""
     error = context.error
     frames = traceback.extract_tb(error.__traceback__) if error is not None else []
     where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"

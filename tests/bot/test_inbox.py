@@ -16,7 +16,7 @@ from telegram import Bot, Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.clock import FakeClock
-from bot.inbox import InboxProcessor, Poller, PollingStopped, store_updates
+from bot.inbox import MAX_ATTEMPTS, InboxProcessor, Poller, PollingStopped, store_updates
 from bot.sandbox import Sandbox, Unauthorized
 from db.models import InboxUpdate
 from tests.fixtures.telegram import sandbox_settings
@@ -276,3 +276,29 @@ async def test_a_malformed_update_is_set_aside_without_its_content_in_the_log(
     assert fine.error is None
     assert handled == ["pain 2"]  # the one after it is not held up
     assert CANARY not in caplog.text
+
+
+async def test_an_update_whose_handler_failed_is_tried_again_then_set_aside(
+    sessions: Sessions, clock: FakeClock, application: App
+) -> None:
+    """A failing handler's transaction rolls back, so the update had no effect: it is tried
+    again at the next round, and set aside (with the failure noted) only after MAX_ATTEMPTS."""
+    tried: list[int] = []
+
+    async def flaky(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        tried.append(update.update_id)
+        if update.update_id == 41 or tried.count(42) == 1:
+            raise RuntimeError(CANARY)  # e.g. the database went away mid-transaction
+
+    application.add_handler(MessageHandler(filters.TEXT, flaky))
+    await store_updates(sessions, [text_update(41, "always"), text_update(42, "once")], clock)
+    processor = InboxProcessor(sessions, application, clock)
+
+    for _ in range(MAX_ATTEMPTS + 1):
+        await processor.process_pending()
+
+    assert (tried.count(41), tried.count(42)) == (MAX_ATTEMPTS, 2)
+    set_aside, recovered = await stored(sessions)
+    assert set_aside.processed_at == START
+    assert set_aside.error == f"handler failed ({MAX_ATTEMPTS}x): RuntimeError"
+    assert (recovered.processed_at, recovered.error) == (START, None)
