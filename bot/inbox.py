@@ -171,8 +171,14 @@ class InboxProcessor:
         self._failed.add(update_id)
 
     async def process_pending(self, limit: int = 100) -> int:
+        """Handle every stored update not yet done (in batches of ``limit``)."""
         async with self._turn:
-            return await self._process_pending(limit)
+            done = 0
+            while batch := await self._process_pending(limit):
+                done += batch
+                if batch < limit:
+                    break
+            return done
 
     async def _process_pending(self, limit: int) -> int:
         async with self._sessions() as session:

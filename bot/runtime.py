@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import traceback
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,11 +22,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.clock import Clock, SystemClock
 from bot.delivery.outbox import DeliveryHooks, OutboxSender
-from bot.delivery.outcomes import Classified
+from bot.delivery.outcomes import Classified, Outcome, classify
 from bot.delivery.pacing import Pacer
 from bot.handlers.care_team import add_care_team_handlers
 from bot.handlers.fallback import add_fallback_handler
@@ -59,6 +61,7 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5
 WATCH_EVERY = timedelta(minutes=1)
+STARTUP_MAX_BACKOFF = 30.0
 COMMANDS = [
     ("help", "I have a concern"),
     ("checkin", "Start today's check-in"),
@@ -114,6 +117,27 @@ async def _log_handler_error(update: object, context: Any) -> None:
         type(error).__name__,
         where,
     )
+
+
+async def _until_telegram_answers(call: Callable[[], Awaitable[None]]) -> None:
+    """Retry a start-up call while Telegram is briefly unavailable (5xx, timeouts, 429):
+    dying on it would leave a supervisor restarting the bot in a loop. A refused token is
+    final."""
+    delay = 1.0
+    while True:
+        try:
+            await call()
+            return
+        except TelegramError as error:
+            verdict = classify(error)
+            if verdict.outcome not in (Outcome.RETRY, Outcome.UNCERTAIN):
+                raise
+            wait = verdict.retry_after or delay
+            log.warning(
+                "Telegram did not answer at start (%s); again in %.0fs", type(error).__name__, wait
+            )
+            await asyncio.sleep(wait)
+            delay = min(delay * 2, STARTUP_MAX_BACKOFF)
 
 
 class BotRuntime:
@@ -174,9 +198,14 @@ class BotRuntime:
         )
 
     async def start(self) -> None:
-        await self.application.initialize()
+        await _until_telegram_answers(self.application.initialize)  # getMe
         await self.application.start()
-        await self.application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+        try:
+            await self.application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+        except TelegramError as error:
+            # The menu is a convenience (and usually set by an earlier start): no reason
+            # to leave patients without their check-ins.
+            log.warning("the menu of commands was not set: %s", type(error).__name__)
 
     async def stop(self) -> None:
         if self.application.running:
@@ -298,8 +327,10 @@ class BotRuntime:
         async with exclusive(self.engine, POLLING_LOCK, waiting):
             log.info("polling for updates")
             while True:
-                if await self.poller.poll_once():
-                    await self.inbox.process_pending()
+                # First what a process before this one stored and never handled (it died,
+                # and Telegram will not send those updates again), then each new batch.
+                await self.inbox.process_pending()
+                await self.poller.poll_once()
 
     async def _send_forever(self) -> None:
         while True:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, update
+from sqlalchemy import ColumnElement, exists, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 from telegram import Bot, InputFile, Message
@@ -195,23 +195,7 @@ class OutboxSender:
             ),
         )
         async with self._sessions.begin() as session:
-            # A lapsed lease means a sender died mid-send: that message may have arrived.
-            # It is resent once; a second such doubt is final, never a third copy.
-            for doubted_before, values in (
-                (True, {"status": OutboxStatus.UNCERTAIN}),
-                (False, {"uncertain_at": now}),
-            ):
-                doubt = (
-                    OutboxMessage.uncertain_at.is_not(None)
-                    if doubted_before
-                    else (OutboxMessage.uncertain_at.is_(None))
-                )
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(lease_lapsed, doubt)
-                    .values(last_error="sender stopped during the send", **values)
-                    .execution_options(synchronize_session=False)
-                )
+            await self._doubt_lapsed(session, lease_lapsed, now)
             return await claim(
                 session,
                 OutboxMessage,
@@ -221,11 +205,32 @@ class OutboxSender:
                 now=now,
                 lease=self._lease,
                 limit=limit,
-                values={
-                    "status": OutboxStatus.SENDING,
-                    "attempts": OutboxMessage.attempts + 1,
-                },
+                values={"status": OutboxStatus.SENDING, "sent_at": None},
             )
+
+    @staticmethod
+    async def _doubt_lapsed(
+        session: AsyncSession, lease_lapsed: ColumnElement[bool], now: datetime
+    ) -> None:
+        """A lapsed lease means a sender died holding the message. If its request had begun
+        (``sent_at`` says so) the message may have arrived: it is resent once, and a second
+        such doubt is final, never a third copy. One it never got to try is simply sent."""
+        began = lease_lapsed & OutboxMessage.sent_at.is_not(None)
+        stopped = "sender stopped during the send"
+        await session.execute(
+            update(OutboxMessage)
+            .where(began, OutboxMessage.uncertain_at.is_not(None))
+            .values(status=OutboxStatus.UNCERTAIN, last_error=stopped)
+            .execution_options(synchronize_session=False)
+        )
+        # The doubt is recorded once per request: clearing ``sent_at`` keeps a row that
+        # waits for its resend from being doubted again before a new request begins.
+        await session.execute(
+            update(OutboxMessage)
+            .where(began, OutboxMessage.uncertain_at.is_(None))
+            .values(uncertain_at=now, sent_at=None, last_error=stopped)
+            .execution_options(synchronize_session=False)
+        )
 
     async def _deliver_chat(self, messages: list[OutboxMessage], deadline: float) -> int:
         """Send a chat's messages in order; returns how many were tried."""
@@ -233,6 +238,8 @@ class OutboxSender:
             async with self._slots:
                 wait = await self._take_turn(message.chat_id, deadline)
                 if wait is None:
+                    if not await self._begin(message):
+                        return index  # another sender took it over: the chat is theirs
                     verdict, message_id = await self._send(message)
             if wait is not None:
                 later = self._clock.now() + timedelta(seconds=wait)
@@ -260,6 +267,24 @@ class OutboxSender:
             await asyncio.sleep(delay)
         self._pacer.sent(chat_id)
         return None
+
+    async def _begin(self, message: OutboxMessage) -> bool:
+        """Write down that the request is about to leave, before it leaves, so that a
+        sender taking the message over after a crash knows whether it may have arrived.
+        False when the lease was lost meanwhile."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message.id,
+                    OutboxMessage.lease_owner == self._owner,
+                    OutboxMessage.status == OutboxStatus.SENDING,
+                )
+                .values(sent_at=self._clock.now(), attempts=OutboxMessage.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+        message.attempts += 1
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def _send(self, message: OutboxMessage) -> tuple[Classified, int | None]:
         try:
@@ -291,7 +316,6 @@ class OutboxSender:
                 .values(
                     status=OutboxStatus.PENDING,
                     not_before=not_before,
-                    attempts=OutboxMessage.attempts - 1,  # the claim counted a try
                     lease_owner=None,
                     lease_until=None,
                 )
@@ -303,7 +327,8 @@ class OutboxSender:
     ) -> datetime | None:
         """Store what became of the message; returns when it is due again, None if settled."""
         now = self._clock.now()
-        values: dict[str, Any] = {"lease_owner": None, "lease_until": None}
+        # ``sent_at`` marked the request as begun; only a delivery keeps it.
+        values: dict[str, Any] = {"lease_owner": None, "lease_until": None, "sent_at": None}
         hooks: list[Hook] = []
         match verdict.outcome:
             case Outcome.DELIVERED:

@@ -142,6 +142,7 @@ async def open_checkin(session: AsyncSession, episode_id: int) -> CheckIn | None
         .where(CheckIn.episode_id == episode_id, CheckIn.sent_at.is_not(None))
         .order_by(CheckIn.sent_at.desc(), CheckIn.id.desc())
         .limit(1)
+        .with_for_update()  # the dispatcher may be closing it this very moment
     )
     if newest is None or newest.completed_at is not None or newest.conversation is None:
         return None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -29,6 +29,7 @@ from flows import Protocol, score_missed
 log = logging.getLogger(__name__)
 
 STOPPED_EPISODES = (EpisodeStatus.PAUSED, EpisodeStatus.DECLINED, EpisodeStatus.WITHDRAWN)
+OPEN = (CheckInStatus.SCHEDULED, CheckInStatus.SENT, CheckInStatus.IN_PROGRESS)
 
 
 @dataclass
@@ -71,16 +72,7 @@ class Dispatcher:
     async def tick(self) -> TickReport:
         report = TickReport()
         now = self._clock.now()
-        free = or_(CheckIn.lease_until.is_(None), CheckIn.lease_until < now)
-        window_closed = (
-            CheckIn.status.in_(
-                [CheckInStatus.SCHEDULED, CheckInStatus.SENT, CheckInStatus.IN_PROGRESS]
-            )
-            & (CheckIn.missed_at <= now)
-            & free
-        )
-        for row_id in await self._claim(window_closed, now):
-            await self._in_transaction(row_id, now, self._close, report)
+        window_closed = CheckIn.status.in_(OPEN) & (CheckIn.missed_at <= now)
         active = CheckIn.episode_id.in_(
             select(Episode.id).where(Episode.status == EpisodeStatus.ACTIVE)
         )
@@ -89,28 +81,30 @@ class Dispatcher:
             & (CheckIn.due_at <= now)
             & (CheckIn.missed_at > now)
             & active
-            & free
         )
-        for row_id in await self._claim(due, now):
-            await self._in_transaction(row_id, now, self._send, report)
         remind = (
             CheckIn.status.in_([CheckInStatus.SENT, CheckInStatus.IN_PROGRESS])
             & (CheckIn.remind_at <= now)
             & CheckIn.reminded_at.is_(None)
             & (CheckIn.missed_at > now)
             & active
-            & free
         )
-        for row_id in await self._claim(remind, now):
-            await self._in_transaction(row_id, now, self._remind, report)
+        for condition, step in (
+            (window_closed, self._close),
+            (due, self._send),
+            (remind, self._remind),
+        ):
+            for row_id in await self._claim(condition, now):
+                await self._in_transaction(row_id, condition, now, step, report)
         return report
 
     async def _claim(self, claimable: ColumnElement[bool], now: datetime) -> list[int]:
+        free = or_(CheckIn.lease_until.is_(None), CheckIn.lease_until < now)
         async with self._sessions.begin() as session:
             rows = await claim(
                 session,
                 CheckIn,
-                claimable=claimable,
+                claimable=claimable & free,
                 order_by=[CheckIn.due_at, CheckIn.id],
                 owner=self._owner,
                 now=now,
@@ -120,16 +114,32 @@ class Dispatcher:
             return [row.id for row in rows]
 
     async def _in_transaction(
-        self, row_id: int, now: datetime, step: Step, report: TickReport
+        self,
+        row_id: int,
+        still: ColumnElement[bool],
+        now: datetime,
+        step: Step,
+        report: TickReport,
     ) -> None:
+        """Run ``step`` on the claimed row, locked, if it is still what was claimed: the
+        patient may have answered, or started it, since the claim (handlers take no lease)."""
         try:
             async with self._sessions.begin() as session:
-                row = await session.get_one(CheckIn, row_id)
-                episode = await session.get_one(Episode, row.episode_id)
-                patient = await session.get_one(Patient, episode.patient_id)
-                chat = PatientChat(session, patient, episode, now)
-                await step(chat, row, report)
-                row.lease_owner = row.lease_until = None
+                row = await session.scalar(
+                    select(CheckIn)
+                    .where(CheckIn.id == row_id, CheckIn.lease_owner == self._owner, still)
+                    .with_for_update()
+                )
+                if row is not None:
+                    episode = await session.get_one(Episode, row.episode_id)
+                    patient = await session.get_one(Patient, episode.patient_id)
+                    await step(PatientChat(session, patient, episode, now), row, report)
+                await session.execute(
+                    update(CheckIn)
+                    .where(CheckIn.id == row_id, CheckIn.lease_owner == self._owner)
+                    .values(lease_owner=None, lease_until=None)
+                    .execution_options(synchronize_session=False)
+                )
         except Exception:
             # The lease lapses and another tick tries again; the row id is no patient data.
             log.exception("check-in %s could not be processed", row_id)

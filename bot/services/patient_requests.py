@@ -64,12 +64,14 @@ async def start_now(svc: Services, chat: PatientChat, kind: CheckInKind) -> None
     row = None
     if kind is CheckInKind.EXTRA:  # today's scheduled one, if it has not gone out yet
         row = await chat.session.scalar(
-            select(CheckIn).where(
+            select(CheckIn)
+            .where(
                 CheckIn.episode_id == chat.episode.id,
                 CheckIn.status == CheckInStatus.SCHEDULED,
                 CheckIn.pod == pod,
                 CheckIn.kind == CheckInKind.SCHEDULED,
             )
+            .with_for_update()  # the dispatcher may be sending it this very moment
         )
     if row is None:
         window = timedelta(hours=protocol.schedule.missed_after_hours)

@@ -6,26 +6,39 @@ import asyncio
 import os
 import signal
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.clock import FakeClock, SystemClock
+from bot.demo import sandboxed_runtime
 from bot.i18n import t
-from bot.sandbox import Sandbox
+from bot.inbox import store_updates
+from bot.sandbox import Sandbox, ServerError
+from db.engine import create_engine, session_factory
 from db.migrate import upgrade_database
+
+
+def _environment(sandbox: Sandbox, url: str) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("ERAS_")},
+        "ERAS_DATABASE_URL": url,
+        "ERAS_TELEGRAM_TOKEN": sandbox.token,
+        "ERAS_TELEGRAM_API_URL": sandbox.url,
+        "ERAS_EMERGENCY_NUMBER": "112",
+    }
 
 
 async def test_eras_run_answers_start_and_stops_on_interrupt(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'ward.sqlite3'}"
     await upgrade_database(url)
     async with Sandbox() as sandbox:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("ERAS_")},
-            "ERAS_DATABASE_URL": url,
-            "ERAS_TELEGRAM_TOKEN": sandbox.token,
-            "ERAS_TELEGRAM_API_URL": sandbox.url,
-            "ERAS_EMERGENCY_NUMBER": "112",
-        }
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", env=env, stderr=asyncio.subprocess.PIPE
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            env=_environment(sandbox, url),
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
             stranger = sandbox.user("Eve")
@@ -39,3 +52,52 @@ async def test_eras_run_answers_start_and_stops_on_interrupt(tmp_path: Path) -> 
             _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
         assert process.returncode == 0, stderr.decode()[-2000:]
         assert sandbox.token not in stderr.decode()
+
+
+async def test_an_update_stored_by_a_process_that_died_is_handled_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    """The last process stored the update (so Telegram will not send it again) and was
+    killed before handling it; nobody writes anything more, and the patient still gets
+    an answer."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'ward.sqlite3'}"
+    await upgrade_database(url)
+    async with Sandbox() as sandbox:
+        stranger = sandbox.user("Eve")
+        update = sandbox.send_text(stranger, "/start")
+        assert update is not None
+        engine = create_engine(url)
+        try:
+            await store_updates(session_factory(engine), [update], SystemClock())
+        finally:
+            await engine.dispose()
+        sandbox.bot().updates.confirm(update["update_id"] + 1)  # as the next poll would
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", env=_environment(sandbox, url)
+        )
+        try:
+            reply = await sandbox.wait_for_message(stranger, timeout=20)
+            assert reply["text"] == t("en", "start_without_link")
+        finally:
+            process.send_signal(signal.SIGINT)
+            await asyncio.wait_for(process.wait(), timeout=30)
+
+
+async def test_telegram_failing_at_start_up_is_waited_out(tmp_path: Path) -> None:
+    """A 502 to getMe, or to setting the menu, is no reason for the bot to die at start."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'ward.sqlite3'}"
+    await upgrade_database(url)
+    async with Sandbox() as sandbox:
+        sandbox.fail_next("getMe", error=ServerError(status=502))
+        sandbox.fail_next("setMyCommands", error=ServerError(status=503))
+        runtime = sandboxed_runtime(sandbox, url, FakeClock(datetime.now(UTC)))
+        await runtime.start()
+        try:
+            assert [c.outcome for c in sandbox.ledger.calls("getMe")] == ["error", "ok"]
+            assert [c.status for c in sandbox.ledger.calls("setMyCommands")] == [503]
+            stranger = sandbox.user("Eve")
+            sandbox.send_text(stranger, "/start")
+            await runtime.step()
+            assert sandbox.messages_to(stranger), "the bot runs all the same"
+        finally:
+            await runtime.stop()

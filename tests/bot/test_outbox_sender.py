@@ -735,6 +735,51 @@ async def test_a_second_lapsed_lease_is_final_never_a_third_copy(
     assert sandbox.ledger.calls("sendMessage") == []
 
 
+async def test_a_message_a_stopped_sender_claimed_but_never_tried_goes_without_doubt(
+    sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, bot: Bot
+) -> None:
+    """A sender claims a batch, then dies before getting to some of it: those requests
+    never left, so they are neither doubted nor, after two such deaths, given up."""
+    message_id = await queue.put(alice.chat_id, "Check-in")
+    for owner in ("sender-a", "sender-b"):  # two senders die holding it, untried
+        async with queue.sessions.begin() as session:
+            await claim(
+                session,
+                OutboxMessage,
+                claimable=OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+                order_by=[OutboxMessage.id],
+                owner=owner,
+                now=clock.now(),
+                lease=LEASE,
+                limit=1,
+                values={"status": OutboxStatus.SENDING, "sent_at": None},
+            )
+        clock.advance(LAPSE)
+
+    assert await queue.sender(bot, "sender-c").deliver_due() == 1
+
+    stored = await queue.row(message_id)
+    assert (stored.status, stored.uncertain_at, stored.attempts) == (OutboxStatus.SENT, None, 1)
+    assert texts(sandbox, alice) == ["Check-in"]
+
+
+async def test_a_doubted_message_waiting_for_its_resend_is_not_given_up_meanwhile(
+    sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, bot: Bot
+) -> None:
+    """The round that finds the lapsed lease may be too full to resend it at once (more
+    urgent messages first); the next round resends it, without a second doubt."""
+    message_id = await queue.put(alice.chat_id, "Check-in")
+    bob = patient(sandbox, "Bob")
+    async with Stalled(sandbox, queue, "sender-a"):
+        clock.advance(LAPSE)
+        await queue.put(bob.chat_id, "Call 112 now", priority=0)
+        other = queue.sender(bot, "sender-b")
+        assert await other.deliver_due(limit=1) == 1  # the emergency first, nothing else
+        assert await other.deliver_due() == 1
+
+    await expect_sent_after_one_doubt(queue, message_id, sandbox, alice)
+
+
 async def test_a_sender_that_lost_its_lease_records_nothing_and_tells_no_one(
     sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, bot: Bot, heard: Heard
 ) -> None:
