@@ -21,7 +21,7 @@ From another process, ``eras sandbox`` (or ``python -m bot.sandbox``) serves the
 things under ``/sandbox``; ``bot.sandbox.client.SandboxClient`` wraps them:
 
     GET  /sandbox                          where it listens, its token, last ledger seq
-    POST /sandbox/users                    {"first_name", ...}        -> user with chat_id
+    POST /sandbox/users                    {"first_name", "started"?, ...} -> user with chat_id
     POST /sandbox/groups                   {"title", "members": [ids], "supergroup"}
     POST /sandbox/groups/{id}/members      {"user_id"}
     POST /sandbox/groups/{id}/migrate      -> the new supergroup

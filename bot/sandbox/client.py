@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any, Self
 
 import httpx
 
 from bot.sandbox.faults import Fault
+from bot.sandbox.limits import Limits
 
 JSON = dict[str, Any]
 
@@ -54,9 +56,13 @@ class SandboxClient:
     async def reset(self) -> None:
         await self._call("POST", "/reset")
 
-    async def user(self, first_name: str, **details: Any) -> JSON:
-        """A new user: ``{"id", "chat_id", "first_name", ...}``."""
-        return await self._call("POST", "/users", json={"first_name": first_name, **details})
+    async def user(self, first_name: str, *, started: bool = False, **details: Any) -> JSON:
+        """A new user: ``{"id", "chat_id", "first_name", ...}``; ``started``: one who opened
+        the bot's chat earlier, so the bot may write first."""
+        body = {"first_name": first_name, "started": started, **details}
+        if self.token:
+            body["token"] = self.token
+        return await self._call("POST", "/users", json=body)
 
     async def group(
         self, title: str, members: Sequence[int] = (), supergroup: bool = False
@@ -144,8 +150,11 @@ class SandboxClient:
     async def clear_faults(self) -> None:
         await self._call("DELETE", "/faults")
 
-    async def enforce_limits(self, on: bool = True) -> None:
-        await self._call("PUT", "/limits", json={"enabled": on})
+    async def enforce_limits(self, on: bool = True, limits: Limits | None = None) -> None:
+        body: JSON = {"enabled": on}
+        if limits is not None:
+            body["limits"] = asdict(limits)
+        await self._call("PUT", "/limits", json=body)
 
 
 class SandboxControlError(Exception):

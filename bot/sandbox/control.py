@@ -99,8 +99,10 @@ class ControlApi:
         return {"reset": True}
 
     def add_user(self, r: Request) -> JSON:
-        details = {k: v for k, v in r.body.items() if k != "first_name"}
-        return _person(self.sb.user(str(r.body.get("first_name") or "Patient"), **details))
+        details = {k: v for k, v in r.body.items() if k not in {"first_name", "started", "token"}}
+        name = str(r.body.get("first_name") or "Patient")
+        started = bool(r.body.get("started"))
+        return _person(self.sb.user(name, started=started, bot=r.bot, **details))
 
     def block(self, r: Request) -> JSON:
         return {"update": self.sb.block_bot(r.person("user_id"), bot=r.bot)}

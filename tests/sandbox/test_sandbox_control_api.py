@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram.ext import Application
 
-from bot.sandbox import Blocked, Sandbox
+from bot.sandbox import Blocked, Limits, Sandbox
 from bot.sandbox.client import SandboxClient, SandboxControlError
 from bot.settings import Settings
 from tests.fixtures.minimal_bot import WELCOME, build_application
@@ -97,6 +97,20 @@ async def test_a_harness_injects_a_fault_the_bot_then_meets(
     refused = await remote.wait_for_call("sendMessage", chat_id=alice["chat_id"])
     assert (refused["status"], refused["fault"]) == (403, "blocked")
     assert refused["description"] == "Forbidden: bot was blocked by the user"
+
+
+async def test_a_harness_makes_people_the_bot_may_write_to_and_sets_limits(
+    sandbox: Sandbox,
+) -> None:
+    async with SandboxClient(sandbox.url) as client:
+        returning = await client.user("Bob", started=True)
+        stranger = await client.user("Eve")
+        await client.enforce_limits(True, Limits(overall_per_second=5, overall_burst=5))
+
+    people = sandbox.world.people
+    assert people[returning["id"]].started_bots == {sandbox.bot_id}
+    assert people[stranger["id"]].started_bots == set()
+    assert sandbox.flood.enabled and sandbox.flood.limits.overall_per_second == 5
 
 
 async def test_waiting_for_a_call_that_never_comes_times_out(remote: SandboxClient) -> None:
