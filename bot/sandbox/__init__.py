@@ -22,6 +22,7 @@ things under ``/sandbox``; ``bot.sandbox.client.SandboxClient`` wraps them:
 
     GET  /sandbox                          where it listens, its token, last ledger seq
     POST /sandbox/users                    {"first_name", "started"?, ...} -> user with chat_id
+    POST /sandbox/users/batch              {"count", "first_name", ...}  -> {"users": [...]}
     POST /sandbox/groups                   {"title", "members": [ids], "supergroup"}
     POST /sandbox/groups/{id}/members      {"user_id"}
     POST /sandbox/groups/{id}/migrate      -> the new supergroup

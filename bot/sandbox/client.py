@@ -64,6 +64,16 @@ class SandboxClient:
             body["token"] = self.token
         return await self._call("POST", "/users", json=body)
 
+    async def users(
+        self, count: int, first_name: str = "Patient", *, started: bool = False, **details: Any
+    ) -> list[JSON]:
+        """``count`` new users alike, made in one request."""
+        body = {"count": count, "first_name": first_name, "started": started, **details}
+        if self.token:
+            body["token"] = self.token
+        made: list[JSON] = (await self._call("POST", "/users/batch", json=body))["users"]
+        return made
+
     async def group(
         self, title: str, members: Sequence[int] = (), supergroup: bool = False
     ) -> JSON:

@@ -105,11 +105,15 @@ async def test_a_harness_makes_people_the_bot_may_write_to_and_sets_limits(
     async with SandboxClient(sandbox.url) as client:
         returning = await client.user("Bob", started=True)
         stranger = await client.user("Eve")
+        cohort = await client.users(3, "Patient", started=True, language_code="es")
         await client.enforce_limits(True, Limits(overall_per_second=5, overall_burst=5))
 
     people = sandbox.world.people
     assert people[returning["id"]].started_bots == {sandbox.bot_id}
     assert people[stranger["id"]].started_bots == set()
+    assert len({person["id"] for person in cohort}) == 3
+    assert all(people[p["id"]].started_bots == {sandbox.bot_id} for p in cohort)
+    assert all(people[p["id"]].language_code == "es" for p in cohort)
     assert sandbox.flood.enabled and sandbox.flood.limits.overall_per_second == 5
 
 
