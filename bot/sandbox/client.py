@@ -8,6 +8,7 @@ async with SandboxClient("http://127.0.0.1:8081") as sb:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -52,6 +53,16 @@ class SandboxClient:
 
     async def info(self) -> JSON:
         return await self._call("GET", "/")
+
+    async def wait_for_poller(self, within: float = 10.0, every: float = 0.01) -> None:
+        """Return once a getUpdates of the bot waits at the sandbox, or TimeoutError."""
+        async with asyncio.timeout(within):
+            # Another process: there is no event to wait on, only its answers.
+            while not (await self._call("GET", "/", params=self._bot()))["polling"]:  # noqa: ASYNC110
+                await asyncio.sleep(every)
+
+    def _bot(self) -> dict[str, str]:
+        return {"token": self.token} if self.token else {}
 
     async def reset(self) -> None:
         await self._call("POST", "/reset")

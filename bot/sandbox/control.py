@@ -94,6 +94,8 @@ class ControlApi:
             "bot_username": self.sb.bot_username,
             "limits_enforced": self.sb.flood.enabled,
             "last_seq": self.sb.ledger.last_seq,
+            # A long poll is recorded in the ledger when it ends; this says one is waiting.
+            "polling": self.sb.bot(r.bot).updates.poll_waiting.is_set(),
         }
 
     def reset(self, r: Request) -> JSON:

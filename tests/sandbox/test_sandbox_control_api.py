@@ -86,6 +86,20 @@ async def test_a_harness_plays_a_patient_and_reads_the_bots_reply(
     assert [m["text"] for m in await remote.messages_to(alice["chat_id"])] == [WELCOME]
 
 
+async def test_a_harness_can_wait_until_the_bot_polls(
+    remote: SandboxClient, bot_process: None
+) -> None:
+    await remote.wait_for_poller(within=20)
+
+    assert (await remote.info())["polling"] is True
+
+
+async def test_info_says_when_nobody_polls(remote: SandboxClient) -> None:
+    assert (await remote.info())["polling"] is False
+    with pytest.raises(TimeoutError):
+        await remote.wait_for_poller(within=0.1)
+
+
 async def test_a_harness_injects_a_fault_the_bot_then_meets(
     remote: SandboxClient, bot_process: None
 ) -> None:
