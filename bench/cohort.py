@@ -44,8 +44,11 @@ ZONES = ("Europe/Madrid", "Europe/London", "America/Mexico_City")
 # Telegram ids of patients who are not sandbox people: far from the sandbox's own ids.
 SYNTHETIC_TELEGRAM_IDS = 7_000_000_000
 CHUNK = 20_000
-# Of the check-ins answered, the share that raised an alert (long since resolved).
+# Of the check-ins answered, the share that raised an alert (long since resolved), and the
+# share followed the same day by one the patient asked for (a concern, or /checkin).
 ALERTED = 0.02
+ASKED = 0.4
+ASKED_WITHIN = timedelta(hours=9)
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,14 @@ async def add_cohort(engine: AsyncEngine, spec: CohortSpec) -> Cohort:
                 if row["status"] is CheckInStatus.COMPLETED and rng.random() < ALERTED:
                     alerts.append(_resolved_alert(first["alerts"] + len(alerts), row))
                 checkin_id += 1
+                answered = row["status"] is CheckInStatus.COMPLETED
+                if (
+                    answered
+                    and row["completed_at"] < spec.now - ASKED_WITHIN
+                    and rng.random() < ASKED
+                ):
+                    checkins.append(_asked_for(checkin_id, row, rng))
+                    checkin_id += 1
             cohort.episode_ids.append(episode_id)
             cohort.chat_ids.append(chat)
             cohort.refs.append(patients[-1]["ref"])
@@ -260,6 +271,22 @@ def _checkin(
         row["tier"] = "green"
         row["recovery_score"] = rng.randint(40, 95)
     return row
+
+
+def _asked_for(checkin_id: int, scheduled: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """A check-in the patient started, hours after a scheduled one, answered at once."""
+    asked = scheduled["completed_at"] + timedelta(hours=rng.randint(1, 8))  # < ASKED_WITHIN
+    kind = rng.choice((CheckInKind.CONCERN, CheckInKind.EXTRA))
+    return {
+        **scheduled,
+        "id": checkin_id,
+        "kind": kind,
+        "due_at": asked,
+        "remind_at": None,
+        "missed_at": asked + timedelta(hours=12),
+        "sent_at": asked,
+        "completed_at": asked + timedelta(minutes=5),
+    }
 
 
 def _sent_message(

@@ -82,14 +82,22 @@ async def one_cohort(
             await runtime.escalator.tick()
         batch = [cohort.episode_ids[n] for n in linked[:due]]
         await make_due(runtime.engine, batch, now - timedelta(minutes=1))
-        seconds = await _timed(runtime.dispatcher.tick)
-        figures["tick_due"] = {"check_ins": len(batch), "ms": round(seconds * 1000, 1)}
+        started = time.perf_counter()
+        report = await runtime.dispatcher.tick()
+        seconds = time.perf_counter() - started
+        figures["tick_due"] = {
+            "check_ins": len(batch),
+            "sent": report.sent,  # by this one tick
+            "deferred": report.deferred,
+            "ms": round(seconds * 1000, 1),
+        }
         answering = linked[due:]
         await make_due(
             runtime.engine, [cohort.episode_ids[n] for n in answering], now - timedelta(minutes=1)
         )
         with log.recording("tick, check-ins due"):
-            await runtime.dispatcher.tick()
+            while (await runtime.dispatcher.tick()).sent:
+                pass  # until the answering patients' check-ins went too
         with log.recording("sending"):
             started = time.perf_counter()
             sent = await _send_all(runtime)

@@ -21,6 +21,7 @@ from db.engine import create_engine
 from db.models import Heartbeat
 
 TICKED_WITHIN = 60.0  # seconds; the dispatcher ticks every few seconds
+STOPS_WITHIN = 60.0
 
 
 async def start_up(database_url: str, telegram: Telegram) -> dict[str, Any]:
@@ -41,14 +42,25 @@ async def start_up(database_url: str, telegram: Telegram) -> dict[str, Any]:
         await _first_tick(database_url, launched_at)
         memory = _memory(process.pid)
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGINT)
-        _out, errors = await asyncio.wait_for(process.communicate(), timeout=60)
+        errors = await _stop(process)
     figures: dict[str, Any] = {"seconds_to_first_poll": round(to_first_poll, 3), **memory}
     if process.returncode != 0:
         figures["exit_code"] = process.returncode
         figures["stderr_tail"] = errors.decode(errors="replace")[-500:]
     return figures
+
+
+async def _stop(process: asyncio.subprocess.Process) -> bytes:
+    """Ctrl-C, as an operator stops it; killed if it has not stopped within a minute."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        _out, errors = await asyncio.wait_for(process.communicate(), timeout=STOPS_WITHIN)
+    except TimeoutError:
+        process.kill()
+        _out, errors = await process.communicate()
+        errors += b"\n(did not stop on Ctrl-C within a minute: killed)"
+    return errors
 
 
 async def _first_tick(database_url: str, since: datetime) -> None:
