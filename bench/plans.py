@@ -23,6 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.models import Base
 
 BIG = 10_000  # rows: a table this size must not be read from end to end
+WASTE = 1_000  # rows read only to be dropped by a filter: the index did not narrow enough
+_REMOVED = (
+    "Rows Removed by Filter",
+    "Rows Removed by Index Recheck",
+    "Rows Removed by Join Filter",
+)
 _VERBS = ("SELECT", "UPDATE", "DELETE")
 _TABLES = re.compile(r"\b(?:FROM|JOIN|UPDATE)\s+\"?(\w+)\"?", re.IGNORECASE)
 _IN_LIST = re.compile(r"IN \((?:\s*(?:\$\d+(?:::\w+)?|\?)\s*,?)+\)")
@@ -103,17 +109,21 @@ def _frames() -> Iterator[FrameType]:
 
 
 async def explain(log: StatementLog) -> list[dict[str, Any]]:
-    """Each recorded statement with its plan, biggest-table problems first."""
+    """Each recorded statement with its plan, problems first.
+
+    On PostgreSQL the statement is run (``EXPLAIN ANALYZE``, in a transaction rolled back
+    afterwards), so the plan says how many rows each step really read and threw away: an
+    index on a column that hardly narrows the search shows up as well as no index at all.
+    """
     sizes = await table_sizes(log.engine)
     postgres = log.engine.dialect.name == "postgresql"
     found = []
     async with log.engine.connect() as connection:
         for statement in log.statements.values():
-            prefix = "EXPLAIN (FORMAT JSON) " if postgres else "EXPLAIN QUERY PLAN "
-            result = await connection.exec_driver_sql(prefix + statement.sql, statement.parameters)
-            rows = result.all()
-            steps = _postgres_steps(rows[0][0]) if postgres else [str(r[-1]) for r in rows]
-            unindexed = sorted({t for t in _full_reads(steps, postgres) if sizes.get(t, 0) >= BIG})
+            if postgres:
+                steps, wasteful = await _postgres_plan(connection, statement)
+            else:
+                steps, wasteful = await _sqlite_plan(connection, statement)
             found.append(
                 {
                     "query": statement.label,
@@ -121,10 +131,11 @@ async def explain(log: StatementLog) -> list[dict[str, Any]]:
                     "phases": sorted(statement.phases),
                     "runs": statement.runs,
                     "plan": steps,
-                    "reads_big_table_without_index": unindexed,
+                    "reads_big_table_without_index": sorted(
+                        t for t in wasteful if sizes.get(t, 0) >= BIG
+                    ),
                 }
             )
-        await connection.rollback()
     return sorted(found, key=lambda q: (not q["reads_big_table_without_index"], q["origin"]))
 
 
@@ -138,38 +149,53 @@ async def table_sizes(engine: AsyncEngine) -> dict[str, int]:
     return sizes
 
 
-def _postgres_steps(plan: Any) -> list[str]:
-    """The plan's nodes as short lines: node type, and the table and index it uses."""
+async def _postgres_plan(connection: Any, statement: Statement) -> tuple[list[str], set[str]]:
+    transaction = await connection.begin()
+    try:
+        result = await connection.exec_driver_sql(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + statement.sql, statement.parameters
+        )
+        plan = result.scalar()
+    finally:
+        await transaction.rollback()
     if isinstance(plan, str):
         plan = json.loads(plan)
     steps: list[str] = []
+    wasteful: set[str] = set()
 
     def walk(node: dict[str, Any], depth: int) -> None:
+        loops = node.get("Actual Loops", 1)
+        rows = node.get("Actual Rows", 0) * loops
+        thrown = sum(node.get(k, 0) for k in _REMOVED) * loops
+        table = node.get("Relation Name")
         words = [node["Node Type"]]
         if "Index Name" in node:
             words.append(f"using {node['Index Name']}")
-            if "Index Cond" not in node:
-                words.append("(whole index)")  # read from end to end, only filtered
-        if "Relation Name" in node:
-            words.append(f"on {node['Relation Name']}")
+        if table:
+            words.append(f"on {table}")
+        words.append(f"({rows:,} rows" + (f", {thrown:,} read and dropped)" if thrown else ")"))
         steps.append("  " * depth + " ".join(words))
+        whole = node["Node Type"] == "Seq Scan" or (
+            "Index Name" in node
+            and "Index Cond" not in node
+            and node["Node Type"] != "Bitmap Index Scan"
+        )
+        if table and (whole or (thrown >= WASTE and thrown > 10 * rows)):
+            wasteful.add(table)
         for child in node.get("Plans", []):
             walk(child, depth + 1)
 
     walk(plan[0]["Plan"], 0)
-    return steps
+    return steps, wasteful
 
 
-def _full_reads(steps: list[str], postgres: bool) -> set[str]:
-    """Tables the plan reads whole: a sequential scan, or SQLite's SCAN (of table or index)."""
-    tables = set()
-    for step in steps:
-        if postgres:
-            match = re.search(r"Seq Scan on (\w+)", step) or re.search(
-                r"\(whole index\) on (\w+)", step
-            )
-        else:
-            match = re.match(r"\s*SCAN (\w+)", step)
-        if match:
-            tables.add(match.group(1))
-    return tables
+async def _sqlite_plan(connection: Any, statement: Statement) -> tuple[list[str], set[str]]:
+    """SQLite says which index it would use, not how many rows it reads: only a scan of a
+    whole table (or of a whole index) is told apart."""
+    result = await connection.exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + statement.sql, statement.parameters
+    )
+    steps = [str(row[-1]) for row in result.all()]
+    await connection.rollback()
+    scans = {m.group(1) for step in steps if (m := re.match(r"\s*SCAN (\w+)", step))}
+    return steps, scans
