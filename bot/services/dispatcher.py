@@ -8,12 +8,13 @@ window as missed, which the protocol's non-response rules may turn into an alert
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -59,6 +60,8 @@ class Dispatcher:
         owner: str,
         lease: timedelta = timedelta(minutes=2),
         batch: int = 500,
+        chunk: int = 50,
+        max_seconds: float = 4.0,
     ) -> None:
         self._sessions = sessions
         self._catalogue = catalogue
@@ -67,10 +70,15 @@ class Dispatcher:
         self._owner = owner
         self._lease = lease
         self._batch = batch
+        self._chunk = chunk  # check-ins done in one transaction
+        self._max_seconds = max_seconds
 
     async def tick(self) -> TickReport:
+        """Close, send and remind what is due, a batch at a time, until none is left (or
+        ``max_seconds`` passed: escalations wait for the tick to end)."""
         report = TickReport()
         now = self._clock.now()
+        until = time.monotonic() + self._max_seconds
         free = or_(CheckIn.lease_until.is_(None), CheckIn.lease_until < now)
         window_closed = (
             CheckIn.status.in_(
@@ -79,8 +87,6 @@ class Dispatcher:
             & (CheckIn.missed_at <= now)
             & free
         )
-        for row_id in await self._claim(window_closed, now):
-            await self._in_transaction(row_id, now, self._close, report)
         active = CheckIn.episode_id.in_(
             select(Episode.id).where(Episode.status == EpisodeStatus.ACTIVE)
         )
@@ -91,8 +97,6 @@ class Dispatcher:
             & active
             & free
         )
-        for row_id in await self._claim(due, now):
-            await self._in_transaction(row_id, now, self._send, report)
         remind = (
             CheckIn.status.in_([CheckInStatus.SENT, CheckInStatus.IN_PROGRESS])
             & (CheckIn.remind_at <= now)
@@ -101,8 +105,23 @@ class Dispatcher:
             & active
             & free
         )
-        for row_id in await self._claim(remind, now):
-            await self._in_transaction(row_id, now, self._remind, report)
+        for claimable, step in (
+            (window_closed, self._close),
+            (due, self._send),
+            (remind, self._remind),
+        ):
+            seen: set[int] = set()
+            while time.monotonic() < until:
+                ids = await self._claim(claimable, now)
+                fresh = [row_id for row_id in ids if row_id not in seen]
+                await self._release([row_id for row_id in ids if row_id in seen])
+                for chunk in _chunks(fresh, self._chunk):
+                    await self._in_one_transaction(chunk, now, step, report)
+                seen.update(fresh)
+                # A short batch was all there was; one of only rows already seen means the
+                # rest are waiting (quiet hours) where they stand.
+                if len(ids) < self._batch or not fresh:
+                    break
         return report
 
     async def _claim(self, claimable: ColumnElement[bool], now: datetime) -> list[int]:
@@ -119,20 +138,40 @@ class Dispatcher:
             )
             return [row.id for row in rows]
 
-    async def _in_transaction(
-        self, row_id: int, now: datetime, step: Step, report: TickReport
+    async def _release(self, row_ids: list[int]) -> None:
+        """Rows claimed again in this tick and left as they are: free for the next one."""
+        if row_ids:
+            async with self._sessions.begin() as session:
+                await session.execute(
+                    update(CheckIn)
+                    .where(CheckIn.id.in_(row_ids), CheckIn.lease_owner == self._owner)
+                    .values(lease_owner=None, lease_until=None)
+                )
+
+    async def _in_one_transaction(
+        self, row_ids: list[int], now: datetime, step: Step, report: TickReport
     ) -> None:
+        """Several check-ins in one transaction, their rows read together: a round trip to
+        the database per batch rather than several per check-in. If one of them fails, the
+        batch is undone and each is done again on its own, so that one cannot stop the rest.
+        """
+        counted = replace(report)
         try:
             async with self._sessions.begin() as session:
-                row = await session.get_one(CheckIn, row_id)
-                episode = await session.get_one(Episode, row.episode_id)
-                patient = await session.get_one(Patient, episode.patient_id)
-                chat = PatientChat(session, patient, episode, now)
-                await step(chat, row, report)
-                row.lease_owner = row.lease_until = None
+                rows = await _read(session, row_ids)
+                for row, episode, patient in rows:
+                    await step(PatientChat(session, patient, episode, now), row, counted)
+                    row.lease_owner = row.lease_until = None
         except Exception:
-            # The lease lapses and another tick tries again; the row id is no patient data.
-            log.exception("check-in %s could not be processed", row_id)
+            if len(row_ids) == 1:
+                # The lease lapses and another tick tries again; the id is no patient data.
+                log.exception("check-in %s could not be processed", row_ids[0])
+                return
+            for row_id in row_ids:
+                await self._in_one_transaction([row_id], now, step, report)
+            return
+        for name in ("sent", "reminded", "missed", "cancelled", "deferred"):
+            setattr(report, name, getattr(counted, name))
 
     async def _send(self, chat: PatientChat, row: CheckIn, report: TickReport) -> None:
         _version, protocol = await checkins.protocol_of(chat.session, self._catalogue, row)
@@ -179,3 +218,30 @@ class Dispatcher:
             checkin_id=row.id,
             protocol_version_id=version.id,
         )
+
+
+async def _read(
+    session: AsyncSession, row_ids: list[int]
+) -> list[tuple[CheckIn, Episode, Patient]]:
+    """The check-ins with their episodes and patients, in the order given."""
+    rows = {
+        row.id: row for row in await session.scalars(select(CheckIn).where(CheckIn.id.in_(row_ids)))
+    }
+    episode_ids = {row.episode_id for row in rows.values()}
+    episodes = {
+        e.id: e for e in await session.scalars(select(Episode).where(Episode.id.in_(episode_ids)))
+    }
+    patient_ids = {episode.patient_id for episode in episodes.values()}
+    patients = {
+        p.id: p for p in await session.scalars(select(Patient).where(Patient.id.in_(patient_ids)))
+    }
+    found = []
+    for row_id in row_ids:
+        row = rows[row_id]
+        episode = episodes[row.episode_id]
+        found.append((row, episode, patients[episode.patient_id]))
+    return found
+
+
+def _chunks(items: list[int], size: int) -> list[list[int]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
