@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint typecheck pytest demo sandbox clean
+.PHONY: install test lint typecheck pytest demo sandbox bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ demo: $(STAMP)
 
 sandbox: $(STAMP)
 	$(BIN)/eras sandbox
+
+# The performance benchmarks (docs/BENCHMARKS.md): the better part of an hour at full size.
+# PostgreSQL from ERAS_BENCH_POSTGRES_URL (default: postgres@127.0.0.1:5432).
+bench: $(STAMP)
+	mkdir -p bench-results
+	$(BIN)/eras bench --json bench-results/latest.json $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

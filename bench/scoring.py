@@ -4,7 +4,7 @@ Each case is a scheduled check-in of a random day with random valid answers to t
 questions (mostly reassuring, sometimes not, some skipped) and the few check-ins before it
 (some missed). Cases are made before timing; only ``score`` is timed.
 
-    python bench/scoring.py [--seconds 3] [--cases 2000] [--seed 1]
+    python -m bench.scoring [--seconds 3] [--cases 2000] [--seed 1]   (or ``eras bench``)
 """
 
 from __future__ import annotations
@@ -80,24 +80,46 @@ def rate(cases: list[Case], seconds: float) -> float:
     return scored / elapsed
 
 
+def measure(seconds: float = 3.0, cases: int = 2000, seed: int = 1) -> dict[str, Any]:
+    """Check-ins scored per second on one core: per protocol, and both mixed."""
+    rng = random.Random(seed)
+    protocols = [loaded.protocol for loaded in load_protocols(None).values()]
+    per_protocol = {p.id: [make_case(p, rng) for _ in range(cases)] for p in protocols}
+    everything = [case for made in per_protocol.values() for case in made]
+    rng.shuffle(everything)
+    pinned = _one_core()
+    try:
+        rates = {name: rate(made, seconds) for name, made in per_protocol.items()}
+        rates["both, mixed"] = rate(everything, seconds)
+    finally:
+        if pinned is not None:
+            os.sched_setaffinity(0, pinned)
+    return {
+        "cores_used": 1,
+        "check_ins_per_second": {name: round(value) for name, value in rates.items()},
+    }
+
+
+def _one_core() -> set[int] | None:
+    """Pin this process to one core; returns the cores it had (None where it cannot)."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    had = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(had)})
+    return had
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
-    rng = random.Random(args.seed)
-    protocols = [loaded.protocol for loaded in load_protocols(None).values()]
-    per_protocol = {p.id: [make_case(p, rng) for _ in range(args.cases)] for p in protocols}
-    everything = [case for cases in per_protocol.values() for case in cases]
-    rng.shuffle(everything)
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs"
     print(f"python {platform.python_version()} on {machine}, 1 used")
-    for protocol_id, cases in per_protocol.items():
-        print(f"{protocol_id:20} {rate(cases, args.seconds):10,.0f} check-ins/s")
-    print(f"{'both, mixed':20} {rate(everything, args.seconds):10,.0f} check-ins/s")
+    found = measure(args.seconds, args.cases, args.seed)
+    for name, value in found["check_ins_per_second"].items():
+        print(f"{name:20} {value:10,.0f} check-ins/s")
 
 
 if __name__ == "__main__":

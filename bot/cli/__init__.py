@@ -10,6 +10,7 @@ import click
 
 from bot.cli.alert import alert
 from bot.cli.audit import audit
+from bot.cli.bench import bench
 from bot.cli.chaos import chaos
 from bot.cli.common import run_cli
 from bot.cli.db import db
@@ -31,6 +32,7 @@ def cli() -> None:
 
 cli.add_command(alert)
 cli.add_command(audit)
+cli.add_command(bench)
 cli.add_command(chaos)
 cli.add_command(db)
 cli.add_command(demo)

@@ -21,8 +21,10 @@ In the same process (tests; ``tests/fixtures/telegram.py`` has ready fixtures)::
 From another process, ``eras sandbox`` (or ``python -m bot.sandbox``) serves the same
 things under ``/sandbox``; ``bot.sandbox.client.SandboxClient`` wraps them:
 
-    GET  /sandbox                          where it listens, its token, last ledger seq
-    POST /sandbox/users                    {"first_name", ...}        -> user with chat_id
+    GET  /sandbox                          where it listens, its token, last ledger seq,
+                                           whether a getUpdates is waiting ("polling")
+    POST /sandbox/users                    {"first_name", "started"?, ...} -> user with chat_id
+    POST /sandbox/users/batch              {"count", "first_name", ...}  -> {"users": [...]}
     POST /sandbox/groups                   {"title", "members": [ids], "supergroup"}
     POST /sandbox/groups/{id}/members      {"user_id"}
     POST /sandbox/groups/{id}/migrate      -> the new supergroup

@@ -8,13 +8,16 @@ async with SandboxClient("http://127.0.0.1:8081") as sb:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any, Self
 
 import httpx
 
 from bot.sandbox.faults import Fault
+from bot.sandbox.limits import Limits
 
 JSON = dict[str, Any]
 
@@ -51,12 +54,36 @@ class SandboxClient:
     async def info(self) -> JSON:
         return await self._call("GET", "/")
 
+    async def wait_for_poller(self, within: float = 10.0, every: float = 0.01) -> None:
+        """Return once a getUpdates of the bot waits at the sandbox, or TimeoutError."""
+        async with asyncio.timeout(within):
+            # Another process: there is no event to wait on, only its answers.
+            while not (await self._call("GET", "/", params=self._bot()))["polling"]:  # noqa: ASYNC110
+                await asyncio.sleep(every)
+
+    def _bot(self) -> dict[str, str]:
+        return {"token": self.token} if self.token else {}
+
     async def reset(self) -> None:
         await self._call("POST", "/reset")
 
-    async def user(self, first_name: str, **details: Any) -> JSON:
-        """A new user: ``{"id", "chat_id", "first_name", ...}``."""
-        return await self._call("POST", "/users", json={"first_name": first_name, **details})
+    async def user(self, first_name: str, *, started: bool = False, **details: Any) -> JSON:
+        """A new user: ``{"id", "chat_id", "first_name", ...}``; ``started``: one who opened
+        the bot's chat earlier, so the bot may write first."""
+        body = {"first_name": first_name, "started": started, **details}
+        if self.token:
+            body["token"] = self.token
+        return await self._call("POST", "/users", json=body)
+
+    async def users(
+        self, count: int, first_name: str = "Patient", *, started: bool = False, **details: Any
+    ) -> list[JSON]:
+        """``count`` new users alike, made in one request."""
+        body = {"count": count, "first_name": first_name, "started": started, **details}
+        if self.token:
+            body["token"] = self.token
+        made: list[JSON] = (await self._call("POST", "/users/batch", json=body))["users"]
+        return made
 
     async def group(
         self, title: str, members: Sequence[int] = (), supergroup: bool = False
@@ -149,8 +176,11 @@ class SandboxClient:
     async def clear_faults(self) -> None:
         await self._call("DELETE", "/faults")
 
-    async def enforce_limits(self, on: bool = True) -> None:
-        await self._call("PUT", "/limits", json={"enabled": on})
+    async def enforce_limits(self, on: bool = True, limits: Limits | None = None) -> None:
+        body: JSON = {"enabled": on}
+        if limits is not None:
+            body["limits"] = asdict(limits)
+        await self._call("PUT", "/limits", json=body)
 
 
 class SandboxControlError(Exception):

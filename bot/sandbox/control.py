@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 MAX_WAIT = 60.0  # seconds a GET /sandbox/calls?wait=... may hold the request
+MAX_BATCH = 10_000  # users made by one POST /sandbox/users/batch
 
 
 class ControlError(Exception):
@@ -47,6 +48,7 @@ class ControlApi:
             route("GET", "/", self.info),
             route("POST", "/reset", self.reset),
             route("POST", "/users", self.add_user),
+            route("POST", "/users/batch", self.add_users),
             route("POST", "/users/{user_id}/block", self.block),
             route("POST", "/users/{user_id}/unblock", self.unblock),
             route("POST", "/users/{user_id}/delete", self.delete_account),
@@ -93,6 +95,8 @@ class ControlApi:
             "bot_username": self.sb.bot_username,
             "limits_enforced": self.sb.flood.enabled,
             "last_seq": self.sb.ledger.last_seq,
+            # A long poll is recorded in the ledger when it ends; this says one is waiting.
+            "polling": self.sb.bot(r.bot).updates.poll_waiting.is_set(),
         }
 
     def reset(self, r: Request) -> JSON:
@@ -100,8 +104,18 @@ class ControlApi:
         return {"reset": True}
 
     def add_user(self, r: Request) -> JSON:
-        details = {k: v for k, v in r.body.items() if k != "first_name"}
-        return _person(self.sb.user(str(r.body.get("first_name") or "Patient"), **details))
+        details = {k: v for k, v in r.body.items() if k not in {"first_name", "started", "token"}}
+        name = str(r.body.get("first_name") or "Patient")
+        started = bool(r.body.get("started"))
+        return _person(self.sb.user(name, started=started, bot=r.bot, **details))
+
+    def add_users(self, r: Request) -> JSON:
+        """``count`` users alike in one request (a harness playing a whole cohort)."""
+        count = int(r.body.get("count", 1))
+        if not 0 < count <= MAX_BATCH:
+            raise ControlError(f"count must be between 1 and {MAX_BATCH}")
+        body = {k: v for k, v in r.body.items() if k != "count"}
+        return {"users": [self.add_user(Request(r.request, body, self.sb)) for _ in range(count)]}
 
     def block(self, r: Request) -> JSON:
         return {"update": self.sb.block_bot(r.person("user_id"), bot=r.bot)}

@@ -119,9 +119,18 @@ class Sandbox:
     def bot_id(self) -> int:
         return self.bot().id
 
-    def user(self, first_name: str, **details: Any) -> Person:
-        """A Telegram user (``last_name``, ``username``, ``language_code`` optional)."""
-        return self.world.add_person(first_name, **details)
+    def user(
+        self, first_name: str, *, started: bool = False, bot: BotRef = None, **details: Any
+    ) -> Person:
+        """A Telegram user (``last_name``, ``username``, ``language_code`` optional).
+
+        ``started``: the person opened the bot's chat earlier (as every linked patient did),
+        so the bot may write to them; unlike ``send_text`` this queues no update.
+        """
+        person = self.world.add_person(first_name, **details)
+        if started:
+            person.started_bots.add(self.bot(bot).id)
+        return person
 
     def group(
         self, title: str, *, members: tuple[Person, ...] = (), supergroup: bool = False

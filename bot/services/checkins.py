@@ -73,7 +73,14 @@ def conversation_kind(kind: CheckInKind) -> ConversationKind:
 async def protocol_of(
     session: AsyncSession, catalogue: ProtocolCatalogue, row: CheckIn
 ) -> tuple[ProtocolVersion, Protocol]:
-    version = await session.get_one(ProtocolVersion, row.protocol_version_id)
+    # The session keeps the version while it lasts: its identity map holds rows only as
+    # long as something else does, and this one carries the protocol's whole text, which a
+    # batch of check-ins would otherwise read again for each.
+    kept: dict[int, ProtocolVersion] = session.info.setdefault("protocol_versions", {})
+    version = kept.get(row.protocol_version_id)
+    if version is None:
+        version = await session.get_one(ProtocolVersion, row.protocol_version_id)
+        kept[version.id] = version
     return version, catalogue.of(version)
 
 

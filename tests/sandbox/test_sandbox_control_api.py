@@ -11,7 +11,7 @@ import pytest
 from telegram import Bot
 from telegram.ext import Application
 
-from bot.sandbox import Blocked, Sandbox
+from bot.sandbox import Blocked, Limits, Sandbox
 from bot.sandbox.client import SandboxClient, SandboxControlError
 from bot.settings import Settings
 from tests.fixtures.minimal_bot import WELCOME, build_application
@@ -87,6 +87,20 @@ async def test_a_harness_plays_a_patient_and_reads_the_bots_reply(
     assert [m["text"] for m in await remote.messages_to(alice["chat_id"])] == [WELCOME]
 
 
+async def test_a_harness_can_wait_until_the_bot_polls(
+    remote: SandboxClient, bot_process: None
+) -> None:
+    await remote.wait_for_poller(within=20)
+
+    assert (await remote.info())["polling"] is True
+
+
+async def test_info_says_when_nobody_polls(remote: SandboxClient) -> None:
+    assert (await remote.info())["polling"] is False
+    with pytest.raises(TimeoutError):
+        await remote.wait_for_poller(within=0.1)
+
+
 async def test_a_harness_injects_a_fault_the_bot_then_meets(
     remote: SandboxClient, bot_process: None
 ) -> None:
@@ -98,6 +112,24 @@ async def test_a_harness_injects_a_fault_the_bot_then_meets(
     refused = await remote.wait_for_call("sendMessage", chat_id=alice["chat_id"])
     assert (refused["status"], refused["fault"]) == (403, "blocked")
     assert refused["description"] == "Forbidden: bot was blocked by the user"
+
+
+async def test_a_harness_makes_people_the_bot_may_write_to_and_sets_limits(
+    sandbox: Sandbox,
+) -> None:
+    async with SandboxClient(sandbox.url) as client:
+        returning = await client.user("Bob", started=True)
+        stranger = await client.user("Eve")
+        cohort = await client.users(3, "Patient", started=True, language_code="es")
+        await client.enforce_limits(True, Limits(overall_per_second=5, overall_burst=5))
+
+    people = sandbox.world.people
+    assert people[returning["id"]].started_bots == {sandbox.bot_id}
+    assert people[stranger["id"]].started_bots == set()
+    assert len({person["id"] for person in cohort}) == 3
+    assert all(people[p["id"]].started_bots == {sandbox.bot_id} for p in cohort)
+    assert all(people[p["id"]].language_code == "es" for p in cohort)
+    assert sandbox.flood.enabled and sandbox.flood.limits.overall_per_second == 5
 
 
 async def test_waiting_for_a_call_that_never_comes_times_out(remote: SandboxClient) -> None:

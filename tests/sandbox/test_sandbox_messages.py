@@ -70,6 +70,17 @@ async def test_a_bot_cannot_write_first(sandbox: Sandbox, bot: Bot) -> None:
         await bot.send_message(stranger.chat_id, "Hello")
 
 
+async def test_a_person_who_opened_the_chat_earlier_can_be_written_to(
+    sandbox: Sandbox, bot: Bot
+) -> None:
+    returning = sandbox.user("Bob", started=True)
+
+    sent = await bot.send_message(returning.chat_id, "Check-in")
+
+    assert sent.chat_id == returning.chat_id
+    assert sandbox.pending_updates() == []
+
+
 async def test_a_person_who_blocked_the_bot_cannot_be_reached(sandbox: Sandbox, bot: Bot) -> None:
     alice = patient(sandbox)
     sandbox.block_bot(alice)

@@ -1,0 +1,195 @@
+"""The figures of a run as tables a person reads (``--json`` keeps everything)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+def render(results: dict[str, Any]) -> str:
+    parts = [_machine(results)]
+    if "dispatch" in results:
+        parts.append(_dispatch(results))
+    if "alerts" in results:
+        parts.append(_alerts(results))
+    if "scale" in results:
+        parts.append(_scale(results))
+    if "scoring" in results:
+        rates = results["scoring"]["check_ins_per_second"]
+        parts.append(
+            "Scoring, one core\n"
+            + table(["protocol", "check-ins/s"], [[k, f"{v:,}"] for k, v in rates.items()])
+        )
+    parts.append(_goals(results["goals"]))
+    return "\n\n".join(parts) + "\n"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[_cell(v) for v in row] for row in [headers, *rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = [
+        "  ".join(
+            v.rjust(w) if n else v.ljust(w)
+            for n, (v, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in cells
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.3g}" if abs(value) < 10 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _machine(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    load = ", ".join(str(x) for x in m.get("load_average") or [])
+    return (
+        f"Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gb']} GB RAM, "
+        f"Python {m['python']}; load average at start {load or '–'}, at end "
+        f"{', '.join(str(x) for x in results.get('load_average_at_end') or []) or '–'}"
+    )
+
+
+def _dispatch(results: dict[str, Any]) -> str:
+    rows = []
+    for backend, runs in results["dispatch"].items():
+        for limits, f in runs.items():
+            rows.append(
+                [
+                    backend,
+                    limits.replace("_", " "),
+                    f["check_ins"],
+                    f["messages"],
+                    f["seconds_to_deliver_all"],
+                    f["sends_per_second"],
+                    f.get("share_of_cap"),
+                    f["too_many_requests"],
+                    f["lateness_max_seconds"],
+                    f["two_within_a_second"]["patients"],
+                    f["bot_cpu_seconds_per_1000_sends"],
+                ]
+            )
+    headers = [
+        "backend",
+        "limits",
+        "check-ins",
+        "messages",
+        "all sent (s)",
+        "sends/s",
+        "of cap",
+        "429s",
+        "latest (s)",
+        "2 in 1 s",
+        "CPU s/1000",
+    ]
+    return "Dispatch: check-ins due at the same minute\n" + table(headers, rows)
+
+
+def _alerts(results: dict[str, Any]) -> str:
+    rows = []
+    for backend, runs in results["alerts"].items():
+        for name, f in runs.items():
+            if not isinstance(f, dict):
+                continue
+            card = f["reply_to_card"]
+            rows.append(
+                [
+                    backend,
+                    name.replace("_", " "),
+                    f["replies_per_second"],
+                    card["n"],
+                    card["p50_ms"],
+                    card["p95_ms"],
+                    card["p99_ms"],
+                    card["max_ms"],
+                    f["cards_missing"],
+                    f["too_many_requests"],
+                ]
+            )
+    headers = [
+        "backend",
+        "run",
+        "replies/s",
+        "alerts",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max ms",
+        "missing",
+        "429s",
+    ]
+    return "Alert latency: patient's reply reaching the bot → card in the team's chat\n" + table(
+        headers, rows
+    )
+
+
+def _scale(results: dict[str, Any]) -> str:
+    rows, plans = [], []
+    for backend, cohorts in results["scale"].items():
+        for size, f in cohorts.items():
+            run = f["eras_run"]
+            rows.append(
+                [
+                    backend,
+                    int(size),
+                    f["rows"]["checkins"],
+                    f["bulk_setup_seconds"],
+                    f["enrolment_ms"]["median"],
+                    f["tick_nothing_due_ms"]["median"],
+                    f["tick_nothing_due_ms"]["p95"],
+                    f["tick_due"]["check_ins"],
+                    f["tick_due"].get("sent"),
+                    f["tick_due"]["ms"],
+                    run["seconds_to_first_poll"],
+                    run.get("resident_mb"),
+                ]
+            )
+            bad = [q for q in f.get("queries", []) if q["reads_big_table_without_index"]]
+            checked = len(f.get("queries", []))
+            plans.append(
+                f"{backend}, {int(size):,} patients: {checked} statements, "
+                f"{len(bad)} reading a big table without an index"
+            )
+            plans += [
+                f"  {q['query']}  ({q['origin']}; {', '.join(q['reads_big_table_without_index'])})"
+                for q in bad
+            ]
+    headers = [
+        "backend",
+        "patients",
+        "check-ins",
+        "setup s",
+        "enrol ms",
+        "idle tick ms",
+        "p95",
+        "due",
+        "sent",
+        "due tick ms",
+        "start-up s",
+        "RSS MB",
+    ]
+    return "Scale\n" + table(headers, rows) + "\n\nQuery plans\n" + "\n".join(plans)
+
+
+def _goals(checks: list[dict[str, Any]]) -> str:
+    rows = [
+        [
+            c["goal"],
+            c["backend"] or "",
+            c["target"],
+            c["figure"],
+            {True: "met", False: "MISSED", None: "not measured"}[c["met"]],
+        ]
+        for c in checks
+    ]
+    return "Goals\n" + table(["goal", "backend", "target", "figure", ""], rows)

@@ -1,0 +1,68 @@
+"""The benchmarks themselves run, tiny, on both backends: ``eras bench`` is not left to rot.
+
+No figure is judged here (a shared CI machine says nothing about speed); only that every
+benchmark runs against the real bot and the sandbox and reports what it should.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import report
+from bench.databases import Databases
+from bench.runner import BENCHMARKS, Sizes, run
+from tests.fixtures.databases import POSTGRES_URL
+
+TINY = Sizes(
+    check_ins=8,
+    alert_patients=10,
+    alert_rates=(25.0,),
+    backlog=30,
+    cohorts=(60,),
+    due=4,
+    enrolments=2,
+    ticks=2,
+    scoring_seconds=0.05,
+)
+
+
+@pytest.fixture
+def quick_ticks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-process bot ticks every half second: the same code, less waiting."""
+    monkeypatch.setattr("bot.runtime.TICK_SECONDS", 0.5)
+
+
+@pytest.mark.slow
+async def test_every_benchmark_runs_and_reports_its_figures(
+    db_backend: str, tmp_path: Path, quick_ticks: None
+) -> None:
+    results = await run(BENCHMARKS, [db_backend], TINY, Databases(POSTGRES_URL or None, tmp_path))
+
+    dispatch = results["dispatch"][db_backend]
+    for limits in ("telegram_limits", "no_limits"):
+        assert dispatch[limits]["finished"] is True
+        assert dispatch[limits]["messages"] >= TINY.check_ins
+        assert dispatch[limits]["bot_cpu_seconds_per_1000_sends"] > 0
+    assert dispatch["telegram_limits"]["share_of_cap"] > 0
+    alerts = results["alerts"][db_backend]
+    for name in ("idle_25_per_second", "busy_25_per_second"):
+        assert alerts[name]["replies"] == TINY.alert_patients
+        assert alerts[name]["reply_to_card"]["n"] == alerts[name]["red_flags"] == 1
+    cohort = results["scale"][db_backend]["60"]
+    assert cohort["rows"]["checkins"] > 60
+    assert cohort["tick_due"]["check_ins"] == TINY.due
+    assert cohort["eras_run"]["seconds_to_first_poll"] > 0
+    assert "exit_code" not in cohort["eras_run"]
+    assert {"tick, nothing due", "sending", "patients replying"} <= _phases(cohort["queries"])
+    assert results["scoring"]["check_ins_per_second"]["both, mixed"] > 0
+    assert {check["met"] for check in results["goals"]} <= {True, False, None}
+    json.dumps(results)  # what --json writes
+    assert "Goals" in report.render(results)
+
+
+def _phases(queries: list[dict[str, Any]]) -> set[str]:
+    return {phase for query in queries for phase in query["phases"]}
