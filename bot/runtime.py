@@ -23,7 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
-from telegram.ext import Application
+from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.clock import Clock, SystemClock
 from bot.delivery.outbox import DeliveryHooks, OutboxSender
@@ -181,6 +181,9 @@ class BotRuntime:
         async def retry_later(update: object, _context: Any) -> None:
             if isinstance(update, Update):
                 self.inbox.handler_failed(update.update_id)
+            # No later handler group may take the update now (the fallback would mark it
+            # done): it goes back to the inbox whole, for the next round.
+            raise ApplicationHandlerStop
 
         self.application.add_error_handler(retry_later)
         self.dispatcher = Dispatcher(self.sessions, self.catalogue, site, self.clock, owner)
