@@ -119,5 +119,14 @@ async def test_whatever_a_patient_types_only_a_valid_answer_is_recorded(
         seen["answered" if recorded else "asked_again"] += 1
 
     await fuzzing.run(replies(cast), example)
-    # Both happened: the fuzzing reached past the question as well as being asked again.
+    # Both paths, for certain whatever was drawn: a temperature she may give, and nonsense.
+    for typed in ("37.2", "thirty-seven"):
+        await example([_typed_by(cast, typed)])
     assert seen["answered"] and seen["asked_again"], seen
+
+
+def _typed_by(cast: Cast, text: str) -> JSON:
+    who = {"id": cast.maria.id, "is_bot": False, "first_name": "someone"}
+    chat = private_chat(cast.maria.id)
+    message_ = {"message_id": 1, "date": 1_772_000_000, "chat": chat, "from": who, "text": text}
+    return {"message": message_}
