@@ -16,7 +16,8 @@ from bot.services.health import health_report
 @click.option("--json", "as_json", is_flag=True)
 def health(as_json: bool) -> None:
     """Last dispatcher tick of each bot process, the outbox backlog, the oldest unsent
-    message and escalations overdue; exits 1 when something is wrong."""
+    message, escalations overdue, messages left uncertain and updates set aside; exits 1
+    when something is wrong."""
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
         return await health_report(sessions, SystemClock().now())
@@ -31,6 +32,8 @@ def health(as_json: bool) -> None:
         click.echo(f"outbox backlog: {report['outbox_backlog']} due and unsent")
         click.echo(f"oldest unsent: {report['oldest_unsent_seconds']} s")
         click.echo(f"escalations overdue: {report['stuck_escalations']}")
+        click.echo(f"messages left uncertain, last 24 h: {report['uncertain_last_day']}")
+        click.echo(f"updates set aside, last 24 h: {report['set_aside_last_day']}")
         click.echo("ok" if report["ok"] else "NOT OK: " + "; ".join(report["problems"]))
     if not report["ok"]:
         raise SystemExit(1)

@@ -1,7 +1,12 @@
 """Is the bot doing its job? What a monitor (or a person) needs to answer that.
 
-Healthy means: the dispatcher ticked recently, nothing waits in the outbox for long, and
-no unacknowledged alert is past its escalation time without having been escalated.
+Healthy means: the dispatcher ticked recently, nothing waits in the outbox for long, no
+unacknowledged alert is past its escalation time without having been escalated, and no
+update from Telegram was set aside in the last day because its handler kept failing.
+
+Messages left *uncertain* (two sends that may have arrived, so no third) are counted for a
+person to look at, but do not make the bot unhealthy: a check-in question that did not
+arrive ends as a missed check-in, and an alert card that did not arrive keeps escalating.
 """
 
 from __future__ import annotations
@@ -14,7 +19,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Alert, AlertStatus, Heartbeat, OutboxMessage, OutboxStatus
+from bot.inbox import HANDLER_FAILED
+from db.models import (
+    Alert,
+    AlertStatus,
+    Heartbeat,
+    InboxUpdate,
+    OutboxMessage,
+    OutboxStatus,
+)
 
 # Generous against a 5 s tick and a sender woken at once: past these, something is wrong.
 TICK_LATE = timedelta(minutes=2)
@@ -66,6 +79,18 @@ async def health_report(
                 Alert.next_escalation_at < now - ESCALATION_LATE,
             )
         )
+        uncertain = await session.scalar(
+            select(func.count()).where(
+                OutboxMessage.status == OutboxStatus.UNCERTAIN,
+                OutboxMessage.uncertain_at >= now - FORGET,
+            )
+        )
+        set_aside = await session.scalar(
+            select(func.count()).where(
+                InboxUpdate.error == HANDLER_FAILED,
+                InboxUpdate.processed_at >= now - FORGET,
+            )
+        )
     mine = [b.last_tick_at for b in beats if owner is None or b.owner == owner]
     last_tick = max(mine, default=None)
     waited = (now - oldest).total_seconds() if oldest is not None else 0.0
@@ -76,6 +101,8 @@ async def health_report(
         problems.append("messages are waiting in the outbox")
     if stuck:
         problems.append("alerts are past their escalation time")
+    if set_aside:
+        problems.append("updates were set aside after their handler kept failing")
     return {
         "ok": not problems,
         "problems": problems,
@@ -83,6 +110,8 @@ async def health_report(
         "outbox_backlog": int(backlog),
         "oldest_unsent_seconds": round(waited, 1),
         "stuck_escalations": int(stuck or 0),
+        "uncertain_last_day": int(uncertain or 0),
+        "set_aside_last_day": int(set_aside or 0),
         "processes": [
             {"owner": b.owner, "mode": b.mode, "last_tick_at": b.last_tick_at.isoformat()}
             for b in beats

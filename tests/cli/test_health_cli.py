@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import cli
 from bot.delivery.outbox import enqueue
+from bot.inbox import HANDLER_FAILED, MAX_ATTEMPTS
 from bot.services.health import beat
 from db.engine import create_engine, session_factory
+from db.models import InboxUpdate, OutboxStatus
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -82,3 +84,35 @@ async def test_a_message_waiting_too_long_is_reported(runner: CliRunner, databas
     assert result.exit_code == 1
     assert report["problems"] == ["messages are waiting in the outbox"]
     assert report["outbox_backlog"] == 1 and report["oldest_unsent_seconds"] >= 600
+
+
+async def test_an_update_set_aside_is_a_problem_and_an_uncertain_message_is_counted(
+    runner: CliRunner, database_url: str
+) -> None:
+    now = datetime.now(UTC)
+
+    async def troubled(sessions: Sessions) -> None:
+        await beat(sessions, "ward-server:41", "polling", now, now)
+        async with sessions.begin() as session:
+            doubted = enqueue(
+                session, chat_id=42, now=now, purpose="checkin_question", payload={"text": "?"}
+            )
+            doubted.status, doubted.uncertain_at = OutboxStatus.UNCERTAIN, now
+            session.add(
+                InboxUpdate(
+                    update_id=7,
+                    received_at=now,
+                    payload={"update_id": 7},
+                    processed_at=now,
+                    attempts=MAX_ATTEMPTS,
+                    error=HANDLER_FAILED,
+                )
+            )
+
+    await _in_database(database_url, troubled)
+    result, report = await _health(runner)
+    assert result.exit_code == 1
+    assert report["problems"] == ["updates were set aside after their handler kept failing"]
+    assert report["set_aside_last_day"] == 1 and report["uncertain_last_day"] == 1
+    text = (await asyncio.to_thread(runner.invoke, cli, ["health"])).output
+    assert "messages left uncertain, last 24 h: 1" in text
