@@ -94,8 +94,14 @@ class Poller:
         await self._http.aclose()
 
     async def _resume_offset(self) -> None:
+        # The update received last, not the highest id: after a week without updates
+        # Telegram numbers the next ones from a random point, possibly below the old ones.
         async with self._sessions() as session:
-            newest = await session.scalar(select(func.max(InboxUpdate.update_id)))
+            newest = await session.scalar(
+                select(InboxUpdate.update_id)
+                .order_by(InboxUpdate.received_at.desc(), InboxUpdate.update_id.desc())
+                .limit(1)
+            )
         self._offset = None if newest is None else newest + 1
 
     async def poll_once(self, wait_seconds: int | None = None) -> int:

@@ -19,7 +19,8 @@ class InboxUpdate(Base):
     __tablename__ = "inbox_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Indexed: a restarted poller resumes after the update received last.
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -160,6 +160,19 @@ async def test_a_restarted_poller_resumes_after_the_newest_stored_update(
     assert resumed.params["offset"] == first[-1]["update_id"] + 1  # type: ignore[index]
     assert pending_ids(sandbox) == [later["update_id"]]
     assert len(await stored(sessions)) == 3
+
+
+async def test_a_restarted_poller_resumes_after_the_update_received_last_not_the_highest(
+    sandbox: Sandbox, sessions: Sessions, clock: FakeClock, open_poller: Callable[[], Poller]
+) -> None:
+    # After a week without updates Telegram numbers the next ones from a random point.
+    await store_updates(sessions, [text_update(900_000_000, "weeks ago")], clock)
+    clock.advance(timedelta(days=8))
+    await store_updates(sessions, [text_update(41_000_000, "after the quiet week")], clock)
+
+    await open_poller().poll_once(wait_seconds=0)
+
+    assert sandbox.ledger.calls("getUpdates")[-1].params["offset"] == 41_000_001
 
 
 async def set_webhook(sandbox: Sandbox, bot: Bot) -> None:
