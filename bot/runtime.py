@@ -26,13 +26,13 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.clock import Clock, SystemClock
-from bot.delivery.outbox import DeliveryHooks, OutboxSender
+from bot.delivery.outbox import DeliveryHooks, FatalDeliveryError, OutboxSender
 from bot.delivery.outcomes import Classified, Outcome, classify
 from bot.delivery.pacing import Pacer
 from bot.handlers.care_team import add_care_team_handlers
 from bot.handlers.fallback import add_fallback_handler
 from bot.handlers.patient import add_patient_handlers
-from bot.inbox import ALLOWED_UPDATES, InboxProcessor, Poller
+from bot.inbox import ALLOWED_UPDATES, InboxProcessor, Poller, PollingStopped
 from bot.protocols import load_protocols
 from bot.services.alert_actions import remember_card
 from bot.services.alerts import follow_up_alert
@@ -60,6 +60,8 @@ from db.models import (
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5
+# After a round of polling or sending failed on the database, before the next one.
+ROUND_AGAIN_SECONDS = 1.0
 WATCH_EVERY = timedelta(minutes=1)
 STARTUP_MAX_BACKOFF = 30.0
 COMMANDS = [
@@ -319,7 +321,7 @@ class BotRuntime:
                 except TimeoutError:
                     pass
                 stored.clear()
-                await self.inbox.process_pending()
+                await self._survive("processing the inbox", self.inbox.process_pending)
         finally:
             await runner.cleanup()
 
@@ -332,8 +334,8 @@ class BotRuntime:
             while True:
                 # First what a process before this one stored and never handled (it died,
                 # and Telegram will not send those updates again), then each new batch.
-                await self.inbox.process_pending()
-                await self.poller.poll_once()
+                await self._survive("processing the inbox", self.inbox.process_pending)
+                await self._survive("polling", self.poller.poll_once)
 
     async def _send_forever(self) -> None:
         while True:
@@ -343,4 +345,18 @@ class BotRuntime:
             except TimeoutError:
                 pass
             self._wake.clear()
-            await self.sender.deliver_due()
+            await self._survive("sending", self.sender.deliver_due)
+
+    @staticmethod
+    async def _survive(what: str, step: Callable[[], Awaitable[object]]) -> None:
+        """Run one round of a loop that must outlive a database briefly unavailable (locked,
+        restarting, a dropped connection): the work waits in the tables and the next round
+        takes it up. A bot that cannot work at all (token refused, another poller) stops."""
+        try:
+            await step()
+        except (PollingStopped, FatalDeliveryError):
+            raise
+        except Exception as error:
+            # The type only: a database error's text may quote what a patient wrote.
+            log.warning("%s failed, trying again: %s", what, type(error).__name__)
+            await asyncio.sleep(ROUND_AGAIN_SECONDS)

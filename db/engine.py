@@ -41,11 +41,12 @@ def is_sqlite(url: str) -> bool:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the dispatcher read while a handler writes; foreign keys are off by default
-    # in SQLite; a short busy wait beats "database is locked" under a burst.
+    # in SQLite; a busy wait beats "database is locked" under a burst (a large update can
+    # hold the write lock for seconds).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
