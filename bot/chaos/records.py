@@ -57,7 +57,7 @@ class OutboxRecord:
     purpose: str
     status: str
     payload: dict[str, Any]
-    uncertain: bool  # a send was in doubt at least once (resent, or left as uncertain)
+    doubtful_sends: int  # sends that may or may not have arrived (each may be a copy)
     telegram_message_id: int | None
     checkin_id: int | None
     alert_id: int | None
@@ -104,7 +104,7 @@ async def read_database(url: str) -> DatabaseRecord:
                     purpose=m.purpose,
                     status=m.status.value,
                     payload=m.payload,
-                    uncertain=m.uncertain_at is not None or m.status is OutboxStatus.UNCERTAIN,
+                    doubtful_sends=m.doubtful_sends,
                     telegram_message_id=m.telegram_message_id,
                     checkin_id=m.checkin_id,
                     alert_id=m.alert_id,

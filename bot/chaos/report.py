@@ -28,7 +28,7 @@ def render(result: ChaosResult) -> str:
         f"Alerts     raised {al.raised} · card delivered {al.delivered} · expected {al.expected}"
         f" · LOST {al.lost}",
         f"Messages   recorded {m.recorded} · delivered {m.delivered} · LOST {m.lost} · "
-        f"left uncertain after two doubtful sends and not arrived {m.left_uncertain} · "
+        f"left uncertain after the last doubtful send and not arrived {m.left_uncertain} · "
         f"duplicates {m.duplicates} (after an uncertain send {m.duplicates_after_uncertain}; "
         f"uncertain sends {m.uncertain_sends})",
         f"Telegram   calls {tg.calls} · faults injected {sum(tg.faults_injected.values())} "

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, update
+from sqlalchemy import ColumnElement, exists, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 from telegram import Bot, InputFile, Message
@@ -36,6 +36,11 @@ PRIORITY_CONVERSATION = 3
 PRIORITY_ROUTINE = 5
 
 MAX_BACKOFF = timedelta(minutes=5)
+# Sends that may or may not have arrived (no answer after the request left). Each is
+# followed by another send: a duplicate is better than a lost red flag. Doubts come from
+# a slow or dropped connection or a process dying mid-request, rarely many times running;
+# after this many the message is left *uncertain* rather than risk a sixth copy.
+MAX_DOUBTFUL_SENDS = 5
 # The longest one round waits for Telegram's limits; a chat whose turn is further off goes
 # back to the queue until then, so one busy group neither holds up the round (and the
 # emergency message claimed by the next) nor keeps its messages past their lease.
@@ -213,22 +218,32 @@ class OutboxSender:
         session: AsyncSession, lease_lapsed: ColumnElement[bool], now: datetime
     ) -> None:
         """A lapsed lease means a sender died holding the message. If its request had begun
-        (``sent_at`` says so) the message may have arrived: it is resent once, and a second
-        such doubt is final, never a third copy. One it never got to try is simply sent."""
+        (``sent_at`` says so) the message may have arrived: that send counts as doubtful,
+        like a read timeout. One it never got to try is simply sent."""
         began = lease_lapsed & OutboxMessage.sent_at.is_not(None)
         stopped = "sender stopped during the send"
+        last = OutboxMessage.doubtful_sends >= MAX_DOUBTFUL_SENDS - 1
         await session.execute(
             update(OutboxMessage)
-            .where(began, OutboxMessage.uncertain_at.is_not(None))
-            .values(status=OutboxStatus.UNCERTAIN, last_error=stopped)
+            .where(began, last)
+            .values(
+                status=OutboxStatus.UNCERTAIN,
+                doubtful_sends=OutboxMessage.doubtful_sends + 1,
+                last_error=stopped,
+            )
             .execution_options(synchronize_session=False)
         )
         # The doubt is recorded once per request: clearing ``sent_at`` keeps a row that
         # waits for its resend from being doubted again before a new request begins.
         await session.execute(
             update(OutboxMessage)
-            .where(began, OutboxMessage.uncertain_at.is_(None))
-            .values(uncertain_at=now, sent_at=None, last_error=stopped)
+            .where(began, ~last)
+            .values(
+                doubtful_sends=OutboxMessage.doubtful_sends + 1,
+                uncertain_at=func.coalesce(OutboxMessage.uncertain_at, now),
+                sent_at=None,
+                last_error=stopped,
+            )
             .execution_options(synchronize_session=False)
         )
 
@@ -346,11 +361,16 @@ class OutboxSender:
             case Outcome.MIGRATED:
                 values |= {"status": OutboxStatus.PENDING, "chat_id": verdict.new_chat_id}
                 hooks = self._hooks.migrated
-            case Outcome.UNCERTAIN if message.uncertain_at is None:
-                # Resend once: a possible duplicate beats a lost clinical message.
-                values |= {"status": OutboxStatus.PENDING, "uncertain_at": now}
             case Outcome.UNCERTAIN:
-                values |= {"status": OutboxStatus.UNCERTAIN}
+                # Resend: a possible duplicate beats a lost clinical message.
+                doubts = message.doubtful_sends + 1
+                values |= {
+                    "status": OutboxStatus.UNCERTAIN
+                    if doubts >= MAX_DOUBTFUL_SENDS
+                    else OutboxStatus.PENDING,
+                    "doubtful_sends": doubts,
+                    "uncertain_at": message.uncertain_at or now,
+                }
             case Outcome.UNREACHABLE:
                 values |= {"status": OutboxStatus.FAILED}
                 hooks = self._hooks.unreachable

@@ -4,7 +4,7 @@ Healthy means: the dispatcher ticked recently, nothing waits in the outbox for l
 unacknowledged alert is past its escalation time without having been escalated, and no
 update from Telegram was set aside in the last day because its handler kept failing.
 
-Messages left *uncertain* (two sends that may have arrived, so no third) are counted for a
+Messages left *uncertain* (sent in doubt as often as the outbox allows) are counted for a
 person to look at, but do not make the bot unhealthy: a check-in question that did not
 arrive ends as a missed check-in, and an alert card that did not arrive keeps escalating.
 """

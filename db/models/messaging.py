@@ -53,8 +53,10 @@ class OutboxMessage(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(200))
-    # When a send may or may not have arrived; such a message is resent at most once.
+    # When a send first may or may not have arrived, and how many such sends there were:
+    # each is followed by another, up to a limit (``bot.delivery.outbox``).
     uncertain_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    doubtful_sends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     # Makes "send this once" idempotent across retries of the code that enqueues it.
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)

@@ -53,5 +53,5 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"  # claimed by a sender under a lease
     SENT = "sent"
     FAILED = "failed"  # permanent error, or retries exhausted
-    UNCERTAIN = "uncertain"  # the request left but no answer came back: never blindly resent
+    UNCERTAIN = "uncertain"  # sent in doubt too many times running: not sent again
     CANCELLED = "cancelled"

@@ -21,6 +21,7 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import FakeClock
 from bot.delivery.outbox import (
+    MAX_DOUBTFUL_SENDS,
     PRIORITY_ALERT,
     PRIORITY_CONVERSATION,
     PRIORITY_EMERGENCY,
@@ -197,6 +198,7 @@ async def expect_sent_after_one_doubt(
         queue.clock.now(),
         2,
     )
+    assert stored.doubtful_sends == 1
     assert texts(sandbox, chat) == [stored.payload["text"]]
 
 
@@ -548,7 +550,7 @@ async def impatient_bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
     [Slow(seconds=1, delivered=True), DropConnection(delivered=True), MalformedBody()],
     ids=lambda fault: fault.kind,
 )
-async def test_no_answer_after_the_request_left_is_resent_once_then_left_uncertain(
+async def test_no_answer_after_the_request_left_is_resent_until_the_doubts_run_out(
     sandbox: Sandbox,
     alice: Person,
     queue: Queue,
@@ -557,24 +559,25 @@ async def test_no_answer_after_the_request_left_is_resent_once_then_left_uncerta
     heard: Heard,
     fault: Fault,
 ) -> None:
-    # The sandbox did the send both times; the bot cannot know, so it tries exactly once more.
+    # The sandbox did every send; the bot cannot know, so it tries again, up to the limit.
     message_id = await queue.put(alice.chat_id, "Check-in")
-    sandbox.fail_next("sendMessage", error=fault, times=2)
+    sandbox.fail_next("sendMessage", error=fault, times=MAX_DOUBTFUL_SENDS)
     sender = queue.sender(impatient_bot, heard=heard)
 
-    await sender.deliver_due()
-    doubted = await queue.row(message_id)
-    assert (doubted.status, doubted.uncertain_at) == (OutboxStatus.PENDING, clock.now())
-
-    clock.advance(timedelta(seconds=1))
+    for doubts in range(1, MAX_DOUBTFUL_SENDS):
+        await sender.deliver_due()
+        doubted = await queue.row(message_id)
+        assert (doubted.status, doubted.doubtful_sends) == (OutboxStatus.PENDING, doubts)
+        assert doubted.uncertain_at == START  # when the doubt began
+        clock.advance(timedelta(seconds=1))
     await sender.deliver_due()
     stored = await queue.row(message_id)
-    assert (stored.status, stored.attempts) == (OutboxStatus.UNCERTAIN, 2)
-    assert stored.uncertain_at == START  # when the doubt began
+    assert (stored.status, stored.attempts) == (OutboxStatus.UNCERTAIN, MAX_DOUBTFUL_SENDS)
+    assert stored.doubtful_sends == MAX_DOUBTFUL_SENDS
 
     clock.advance(timedelta(hours=1))
-    assert await sender.deliver_due() == 0  # never a third copy
-    assert len(sandbox.ledger.calls("sendMessage")) == 2
+    assert await sender.deliver_due() == 0  # no copy beyond the limit
+    assert len(sandbox.ledger.calls("sendMessage")) == MAX_DOUBTFUL_SENDS
     assert heard.calls == []
 
 
@@ -714,24 +717,24 @@ async def test_a_lapsed_lease_is_taken_over_once_with_the_doubt_recorded(
     await expect_sent_after_one_doubt(queue, message_id, sandbox, alice)
 
 
-async def test_a_second_lapsed_lease_is_final_never_a_third_copy(
+async def test_senders_dying_mid_send_time_after_time_leave_the_message_uncertain(
     sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, bot: Bot
 ) -> None:
     message_id = await queue.put(alice.chat_id, "Check-in")
 
-    async with Stalled(sandbox, queue, "sender-a"):
-        clock.advance(LAPSE)
-        async with Stalled(sandbox, queue, "sender-b"):
+    async with contextlib.AsyncExitStack() as dying:
+        for doubts in range(MAX_DOUBTFUL_SENDS):
+            await dying.enter_async_context(Stalled(sandbox, queue, f"sender-{doubts}"))
             taken = await queue.row(message_id)
-            assert (taken.lease_owner, taken.uncertain_at) == ("sender-b", clock.now())
+            assert (taken.lease_owner, taken.doubtful_sends) == (f"sender-{doubts}", doubts)
             clock.advance(LAPSE)
-            assert await queue.sender(bot, "sender-c").deliver_due() == 0
+        assert await queue.sender(bot, "sender-last").deliver_due() == 0
 
     stored = await queue.row(message_id)
-    assert stored.status == OutboxStatus.UNCERTAIN
+    assert (stored.status, stored.doubtful_sends) == (OutboxStatus.UNCERTAIN, MAX_DOUBTFUL_SENDS)
     assert stored.last_error == "sender stopped during the send"
     clock.advance(timedelta(hours=1))
-    assert await queue.sender(bot, "sender-c").deliver_due() == 0
+    assert await queue.sender(bot, "sender-last").deliver_due() == 0
     assert sandbox.ledger.calls("sendMessage") == []
 
 

@@ -36,11 +36,11 @@ class MessageFigures:
     recorded: int = 0  # outbox rows that put a message in a chat
     delivered: int = 0
     lost: int = 0  # never reached the chat, and not cancelled for a reason
-    # Sent twice, both times in doubt (no answer after the request left), and in fact not
-    # arrived: the bot cannot know, and by design never sends a third copy.
+    # Sent in doubt (no answer after the request left) as many times as the outbox allows,
+    # and in fact not arrived: the bot cannot know, and by design sends no further copy.
     left_uncertain: int = 0
     unfinished: int = 0  # still waiting to go when the run ended
-    uncertain_sends: int = 0  # rows with a send in doubt (resent once, or left uncertain)
+    uncertain_sends: int = 0  # sends in doubt, each of which may have put a copy in a chat
     duplicates: int = 0  # copies beyond the one each row asked for
     duplicates_after_uncertain: int = 0  # of those, copies of a row whose send was in doubt
     lost_examples: list[str] = field(default_factory=list)
@@ -99,8 +99,8 @@ def reconcile_messages(outbox: list[OutboxRecord], matching: Matching) -> Messag
         figures.lost += 1
         if len(figures.lost_examples) < 10:
             figures.lost_examples.append(f"outbox {row.id} ({row.purpose}, {row.status})")
-    figures.uncertain_sends = sum(1 for r in rows if r.uncertain)
-    uncertain = {r.id for r in rows if r.uncertain}
+    figures.uncertain_sends = sum(r.doubtful_sends for r in rows)
+    uncertain = {r.id for r in rows if r.doubtful_sends}
     for row_id, copies in matching.duplicates.items():
         figures.duplicates += len(copies)
         if row_id in uncertain:

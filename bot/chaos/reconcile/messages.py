@@ -110,7 +110,7 @@ def match(rows: list[OutboxRecord], calls: list[JSON]) -> Matching:
         for copy in chat_copies:
             # Of the rows it repeats, one whose send was in doubt explains it best.
             candidates = sorted(
-                (r for r in sent_rows if repeats(r, copy)), key=lambda r: not r.uncertain
+                (r for r in sent_rows if repeats(r, copy)), key=lambda r: not r.doubtful_sends
             )
             original = candidates[0] if candidates else None
             if original is None:

@@ -26,7 +26,7 @@ class CheckInFigures:
     lost: int = 0  # due, and neither sent, nor missed nor cancelled with a reason
     # Reached a patient who answers, and still not finished: a question went missing…
     stranded: int = 0
-    # … one left uncertain after two doubtful sends (see MessageFigures.left_uncertain).
+    # … one left uncertain after its last doubtful send (see MessageFigures.left_uncertain).
     stranded_after_uncertain: int = 0
     lost_ids: list[int] = field(default_factory=list)
     stranded_ids: list[int] = field(default_factory=list)
