@@ -357,6 +357,9 @@ class BotRuntime:
         except (PollingStopped, FatalDeliveryError):
             raise
         except Exception as error:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the bot is stopping, and the cancellation surfaced as this error
             # The type only: a database error's text may quote what a patient wrote.
             log.warning("%s failed, trying again: %s", what, type(error).__name__)
             await asyncio.sleep(ROUND_AGAIN_SECONDS)
