@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 import click
 
@@ -45,21 +46,34 @@ def run(webhook: bool) -> None:
     configure_logging(config.log_level, secrets=[token])
 
     async def serve() -> None:
+        _stop_on_signals()
         runtime = BotRuntime(config)
-        await runtime.start()
         try:
+            await runtime.start()
             await runtime.run(webhook=webhook)
+        except asyncio.CancelledError:
+            pass  # asked to stop
         finally:
             await runtime.stop()
 
     try:
         asyncio.run(serve())
+        click.echo("stopped")
     except PollingStopped as stopped:
         raise click.ClickException(str(stopped)) from None
-    except KeyboardInterrupt:
-        click.echo("stopped")
     except Exception:
         # Printed as Python prints it, a crash's message may quote the failing statement's
         # parameters (patient data): it goes through the safe log instead.
         logging.getLogger(__name__).critical("the bot stopped", exc_info=True)
         raise SystemExit(1) from None
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM (a service manager, ``docker stop``) and SIGINT (Ctrl-C) both stop the bot
+    cleanly: sends in flight finish or are recorded, the polling lock is let go. SIGINT is
+    taken even when the process was started with it ignored (a background job)."""
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, task.cancel)

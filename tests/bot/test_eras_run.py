@@ -9,6 +9,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.clock import FakeClock, SystemClock
 from bot.demo import sandboxed_runtime
 from bot.i18n import t
@@ -28,7 +30,19 @@ def _environment(sandbox: Sandbox, url: str) -> dict[str, str]:
     }
 
 
-async def test_eras_run_answers_start_and_stops_on_interrupt(tmp_path: Path) -> None:
+def _ignore_interrupts() -> None:
+    """How a shell starts a background job: Ctrl-C ignored from the start."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(
+    ("stop_with", "started_ignoring_interrupts"),
+    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGINT, True)],
+    ids=["interrupt", "terminate", "interrupt-as-a-background-job"],
+)
+async def test_eras_run_answers_start_and_stops_cleanly_when_asked(
+    tmp_path: Path, stop_with: signal.Signals, started_ignoring_interrupts: bool
+) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'ward.sqlite3'}"
     await upgrade_database(url)
     async with Sandbox() as sandbox:
@@ -38,7 +52,9 @@ async def test_eras_run_answers_start_and_stops_on_interrupt(tmp_path: Path) -> 
             "bot.cli",
             "run",
             env=_environment(sandbox, url),
+            stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
+            preexec_fn=_ignore_interrupts if started_ignoring_interrupts else None,
         )
         try:
             stranger = sandbox.user("Eve")
@@ -48,9 +64,10 @@ async def test_eras_run_answers_start_and_stops_on_interrupt(tmp_path: Path) -> 
             commands = sandbox.ledger.calls("setMyCommands")
             assert commands, "the menu of commands is set at start"
         finally:
-            process.send_signal(signal.SIGINT)
-            _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+            process.send_signal(stop_with)
+            stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
         assert process.returncode == 0, stderr.decode()[-2000:]
+        assert stdout.decode().strip().endswith("stopped")
         assert sandbox.token not in stderr.decode()
 
 
