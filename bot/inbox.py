@@ -219,7 +219,13 @@ class InboxProcessor:
         if problem := malformed(parsed):
             return f"malformed update: {problem}"
         self._failed.discard(update_id)
-        await self._application.process_update(parsed)
+        try:
+            await self._application.process_update(parsed)
+        except Exception as error:
+            # Handlers' errors go to the error handlers; this is python-telegram-bot itself
+            # failing on the update. Tried again, then set aside: it must not block the rest.
+            log.error("update %s failed outside the handlers: %s", update_id, type(error).__name__)
+            return HANDLER_FAILED
         if update_id in self._failed:
             self._failed.discard(update_id)
             return HANDLER_FAILED

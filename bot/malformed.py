@@ -48,6 +48,11 @@ def malformed(update: Update) -> str | None:
     message = update.effective_message
     if message is not None and (problem := _message_problem(message)):
         return problem
+    # Reactions, member changes, join requests… carry a chat of their own; even updates no
+    # handler takes are filed by chat inside python-telegram-bot, which needs a real id.
+    chat = update.effective_chat
+    if chat is not None and (not _is_id(chat.id) or not isinstance(chat.type, str)):
+        return "a chat without a proper id or type"
     user = update.effective_user
     if user is not None and not _is_id(user.id):
         return "a sender without a proper id"

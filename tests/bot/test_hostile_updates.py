@@ -114,6 +114,18 @@ def _message(sender_id: int = 5, **fields: Any) -> dict[str, Any]:
             {"callback_query": {"id": "1", "from": _user(5), "chat_instance": "x", "data": 7}},
             "a button press without a sender or with data that is not text",
         ),
+        (  # python-telegram-bot files every update by its chat's id, which must hash
+            {
+                "my_chat_member": {
+                    "chat": {"id": [], "type": "group", "title": ""},
+                    "from": _user(5),
+                    "date": 1_772_460_000,
+                    "old_chat_member": {"status": "left", "user": _user(6)},
+                    "new_chat_member": {"status": "member", "user": _user(6)},
+                }
+            },
+            "a chat without a proper id or type",
+        ),
     ],
 )
 async def test_an_update_without_what_telegram_always_sends_is_set_aside(

@@ -341,3 +341,36 @@ async def test_an_update_that_always_fails_is_set_aside_after_a_few_tries(
     [row] = await stored(sessions)
     assert (row.processed_at, row.attempts, row.error) == (START, MAX_ATTEMPTS, "a handler failed")
     assert "update 8 set aside after" in caplog.text and CANARY not in caplog.text
+
+
+async def test_an_update_the_library_itself_fails_on_does_not_hold_up_the_rest(
+    sessions: Sessions,
+    clock: FakeClock,
+    application: App,
+    handled: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An error raised by python-telegram-bot itself, outside any handler, is tried again
+    and then set aside like a handler's, and the updates after it go on."""
+    processor = InboxProcessor(sessions, application, clock)
+    process_update = application.process_update
+
+    async def choking_on_9(update: object) -> None:
+        if isinstance(update, Update) and update.update_id == 9:
+            raise TypeError("unhashable type: 'list'")
+        await process_update(update)
+
+    monkeypatch.setattr(application, "process_update", choking_on_9)
+    await store_updates(sessions, [text_update(9, "odd"), text_update(10, "pain 2")], clock)
+
+    for _ in range(MAX_ATTEMPTS):
+        await processor.process_pending()
+
+    assert handled == ["pain 2"]
+    choked, fine = await stored(sessions)
+    assert (choked.processed_at, choked.attempts, choked.error) == (
+        START,
+        MAX_ATTEMPTS,
+        "a handler failed",
+    )
+    assert fine.error is None
