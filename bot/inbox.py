@@ -45,6 +45,14 @@ def storable(value: Any) -> Any:
     return value
 
 
+def update_id_of(update: dict[str, Any]) -> int | None:
+    """The update's id, if it is one Telegram could have sent: a whole number (not a JSON
+    true or false, which Python counts as 1 and 0) that fits the inbox's BIGINT key. An
+    update without one can be neither stored nor confirmed."""
+    value = update.get("update_id")
+    return value if type(value) is int and 0 <= value < 2**63 else None
+
+
 class PollingStopped(RuntimeError):
     """Telegram will not give this process updates (bad token, or another poller)."""
 
@@ -55,13 +63,13 @@ async def store_updates(
     """Store raw updates, ignoring ones already stored; returns how many were new."""
     rows = [
         {
-            "update_id": int(u["update_id"]),
+            "update_id": update_id,
             "received_at": clock.now(),
             "payload": storable(u),
             "attempts": 0,
         }
         for u in updates
-        if isinstance(u.get("update_id"), int)
+        if (update_id := update_id_of(u)) is not None
     ]
     if not rows:
         return 0
@@ -136,7 +144,7 @@ class Poller:
             return 0
         updates = [u for u in body.get("result", []) if isinstance(u, dict)]
         stored = await store_updates(self._sessions, updates, self._clock)
-        ids = [u["update_id"] for u in updates if isinstance(u.get("update_id"), int)]
+        ids = [i for i in map(update_id_of, updates) if i is not None]
         if ids:
             # Confirmed to Telegram by the next call, now that they are safely stored.
             self._offset = max(ids) + 1

@@ -19,7 +19,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.inbox import store_updates
+from bot.inbox import store_updates, update_id_of
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class WebhookReceiver:
             update = json.loads(await request.read())
         except ValueError:
             return web.Response(status=400, text="not JSON")
-        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        if not isinstance(update, dict) or update_id_of(update) is None:
             return web.Response(status=400, text="not a Telegram update")
         await store_updates(self._sessions, [update], self._clock)
         self._stored()

@@ -94,6 +94,19 @@ async def test_an_update_stored_twice_is_kept_once(sessions: Sessions, clock: Fa
     ]
 
 
+async def test_an_update_without_an_id_telegram_could_send_is_not_stored(
+    sessions: Sessions, clock: FakeClock
+) -> None:
+    """JSON's false is a Python int (0) and handlers would write it where a number goes;
+    an id beyond BIGINT would fail the whole batch's insert at every poll."""
+    odd = [text_update(1, "false"), text_update(2, "huge"), text_update(3, "minus")]
+    odd[0]["update_id"], odd[1]["update_id"], odd[2]["update_id"] = False, 2**64, -3
+
+    assert await store_updates(sessions, [*odd, text_update(4, "pain 2")], clock) == 1
+
+    assert [row.update_id for row in await stored(sessions)] == [4]
+
+
 async def test_updates_are_confirmed_only_by_the_poll_after_they_were_stored(
     sandbox: Sandbox, sessions: Sessions, open_poller: Callable[[], Poller]
 ) -> None:
