@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import update
@@ -60,6 +60,7 @@ from db.models import (
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5
+Done = TypeVar("Done")  # what a loop's round returns
 # After a round of polling or sending failed on the database, before the next one.
 ROUND_AGAIN_SECONDS = 1.0
 WATCH_EVERY = timedelta(minutes=1)
@@ -188,7 +189,9 @@ class BotRuntime:
             raise ApplicationHandlerStop
 
         self.application.add_error_handler(retry_later)
-        self.dispatcher = Dispatcher(self.sessions, self.catalogue, site, self.clock, owner)
+        self.dispatcher = Dispatcher(
+            self.sessions, self.catalogue, site, self.clock, owner, on_progress=self._wake.set
+        )
         self.escalator = Escalator(self.sessions, self.catalogue, self.clock)
         self.daily_digest = DailyDigest(self.sessions, self.catalogue, self.clock)
         self.owner, self.mode, self.started_at = owner, "polling", self.clock.now()
@@ -258,6 +261,10 @@ class BotRuntime:
             await self._watch()
             if report.sent or report.reminded or report.missed or report.escalated or digests:
                 self._wake.set()
+        except asyncio.CancelledError:
+            # The bot is stopping mid-tick: its claims lapse and the next start goes on.
+            # (The scheduler would log a cancelled job as an error with its traceback.)
+            log.info("tick stopped with the bot")
         except Exception:
             log.exception("dispatcher tick failed")
 
@@ -338,22 +345,24 @@ class BotRuntime:
                 await self._survive("polling", self.poller.poll_once)
 
     async def _send_forever(self) -> None:
+        attempted: int | None = 0
         while True:
-            try:
-                async with asyncio.timeout(1.0):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
+            if (attempted or 0) < self.sender.round_size:  # full: more is waiting, no pause
+                try:
+                    async with asyncio.timeout(1.0):
+                        await self._wake.wait()
+                except TimeoutError:
+                    pass
             self._wake.clear()
-            await self._survive("sending", self.sender.deliver_due)
+            attempted = await self._survive("sending", self.sender.deliver_due)
 
     @staticmethod
-    async def _survive(what: str, step: Callable[[], Awaitable[object]]) -> None:
+    async def _survive(what: str, step: Callable[[], Awaitable[Done]]) -> Done | None:
         """Run one round of a loop that must outlive a database briefly unavailable (locked,
         restarting, a dropped connection): the work waits in the tables and the next round
         takes it up. A bot that cannot work at all (token refused, another poller) stops."""
         try:
-            await step()
+            return await step()
         except (PollingStopped, FatalDeliveryError):
             raise
         except Exception as error:
@@ -363,3 +372,4 @@ class BotRuntime:
             # The type only: a database error's text may quote what a patient wrote.
             log.warning("%s failed, trying again: %s", what, type(error).__name__)
             await asyncio.sleep(ROUND_AGAIN_SECONDS)
+            return None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -47,7 +47,11 @@ def in_quiet_hours(protocol: Protocol, time_zone: str, now: datetime) -> bool:
     return protocol.schedule.quiet_hours.covers(local)
 
 
-Step = Callable[[PatientChat, CheckIn, TickReport], Awaitable[None]]
+# A step returns True when it put the check-in off (quiet hours): the row stays leased
+# until DEFERRED_FOR has passed, so that later claims, in this tick or the next ones, reach
+# the check-ins behind it instead of the same put-off rows again and again.
+Step = Callable[[PatientChat, CheckIn, TickReport], Awaitable[bool]]
+DEFERRED_FOR = timedelta(minutes=5)
 
 
 class Dispatcher:
@@ -60,6 +64,7 @@ class Dispatcher:
         owner: str,
         lease: timedelta = timedelta(minutes=2),
         batch: int = 500,
+        on_progress: Callable[[], None] = lambda: None,
     ) -> None:
         self._sessions = sessions
         self._catalogue = catalogue
@@ -68,13 +73,16 @@ class Dispatcher:
         self._owner = owner
         self._lease = lease
         self._batch = batch
+        self._on_progress = on_progress  # the sender's cue: messages wait in the outbox
 
     async def tick(self) -> TickReport:
         report = TickReport()
         now = self._clock.now()
         window_closed = CheckIn.status.in_(OPEN) & (CheckIn.missed_at <= now)
-        active = CheckIn.episode_id.in_(
-            select(Episode.id).where(Episode.status == EpisodeStatus.ACTIVE)
+        # Asked of each candidate row, not as a list of every active episode: a tick with
+        # nothing due then costs nothing, however many patients are followed.
+        active = exists().where(
+            Episode.id == CheckIn.episode_id, Episode.status == EpisodeStatus.ACTIVE
         )
         due = (
             (CheckIn.status == CheckInStatus.SCHEDULED)
@@ -94,8 +102,13 @@ class Dispatcher:
             (due, self._send),
             (remind, self._remind),
         ):
-            for row_id in await self._claim(condition, now):
+            # One batch a tick: 500 check-ins every five seconds is many times what
+            # Telegram lets out (30 messages a second); a bigger tick only holds more work.
+            row_ids = await self._claim(condition, now)
+            for row_id in row_ids:
                 await self._in_transaction(row_id, condition, now, step, report)
+            if row_ids:
+                self._on_progress()
         return report
 
     async def _claim(self, claimable: ColumnElement[bool], now: datetime) -> list[int]:
@@ -130,48 +143,53 @@ class Dispatcher:
                     .where(CheckIn.id == row_id, CheckIn.lease_owner == self._owner, still)
                     .with_for_update()
                 )
+                deferred = False
                 if row is not None:
                     episode = await session.get_one(Episode, row.episode_id)
                     patient = await session.get_one(Patient, episode.patient_id)
-                    await step(PatientChat(session, patient, episode, now), row, report)
+                    chat = PatientChat(session, patient, episode, now)
+                    deferred = await step(chat, row, report)
+                lease = {"lease_until": now + DEFERRED_FOR} if deferred else {}
                 await session.execute(
                     update(CheckIn)
                     .where(CheckIn.id == row_id, CheckIn.lease_owner == self._owner)
-                    .values(lease_owner=None, lease_until=None)
+                    .values({"lease_owner": None, "lease_until": None} | lease)
                     .execution_options(synchronize_session=False)
                 )
         except Exception:
             # The lease lapses and another tick tries again; the row id is no patient data.
             log.exception("check-in %s could not be processed", row_id)
 
-    async def _send(self, chat: PatientChat, row: CheckIn, report: TickReport) -> None:
+    async def _send(self, chat: PatientChat, row: CheckIn, report: TickReport) -> bool:
         _version, protocol = await checkins.protocol_of(chat.session, self._catalogue, row)
         if in_quiet_hours(protocol, chat.patient.timezone, chat.now):
             report.deferred += 1  # e.g. a catch-up after downtime: it waits for the morning
-            return
+            return True
         await checkins.begin(chat, self._catalogue, self._site, row)
         report.sent += 1
+        return False
 
-    async def _remind(self, chat: PatientChat, row: CheckIn, report: TickReport) -> None:
+    async def _remind(self, chat: PatientChat, row: CheckIn, report: TickReport) -> bool:
         _version, protocol = await checkins.protocol_of(chat.session, self._catalogue, row)
         if in_quiet_hours(protocol, chat.patient.timezone, chat.now):
             row.reminded_at = chat.now  # a reminder in the night would do more harm than good
-            return
+            return False
         await checkins.remind(chat, self._catalogue, row)
         report.reminded += 1
+        return False
 
-    async def _close(self, chat: PatientChat, row: CheckIn, report: TickReport) -> None:
+    async def _close(self, chat: PatientChat, row: CheckIn, report: TickReport) -> bool:
         if chat.episode.status in STOPPED_EPISODES:
             row.status = CheckInStatus.CANCELLED
             report.cancelled += 1
-            return
+            return False
         row.status = CheckInStatus.MISSED
         if row.kind not in checkins.PLANNED_KINDS:
-            return  # a concern or extra check-in left unfinished is no missed appointment
+            return False  # a concern or extra check-in left unfinished: no missed appointment
         if row.sent_at is None:  # the bot's failure, not the patient's: no non-response rule
             await tell_team_not_sent(chat, row)
             report.missed += 1
-            return
+            return False
         version, protocol = await checkins.protocol_of(chat.session, self._catalogue, row)
         past = await checkins.history(chat.session, row)
         assessment = score_missed(protocol, row.pod, past)
@@ -189,3 +207,4 @@ class Dispatcher:
             checkin_id=row.id,
             protocol_version_id=version.id,
         )
+        return False

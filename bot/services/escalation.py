@@ -44,6 +44,8 @@ from flows.escalation import (
 
 log = logging.getLogger(__name__)
 
+UNRESOLVED = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+
 
 async def team_chain(session: AsyncSession, team_id: int, tier: Tier) -> tuple[Step, ...]:
     """The team's chain for ``tier``, or the default one when the team set none."""
@@ -94,7 +96,9 @@ class Escalator:
                     await session.execute(
                         select(Alert.id, Alert.next_escalation_at)
                         .where(
-                            Alert.status != AlertStatus.RESOLVED, Alert.next_escalation_at <= now
+                            # IN, not !=, so that the (status, next step) index is used.
+                            Alert.status.in_(UNRESOLVED),
+                            Alert.next_escalation_at <= now,
                         )
                         .order_by(Alert.next_escalation_at)
                         .limit(limit)

@@ -16,8 +16,11 @@ from db.types import JSONType, UTCDateTime, str_enum
 class CheckIn(Base):
     __tablename__ = "checkins"
     __table_args__ = (
-        # The dispatcher's hot query: what is due, in order.
+        # The dispatcher's three questions at every tick: what is due, whose window has
+        # closed, who needs a reminder. Each reads only the rows it returns.
         Index(None, "status", "due_at"),
+        Index("ix_checkins_status_missed_at", "status", "missed_at"),
+        Index("ix_checkins_status_remind_at", "status", "remind_at"),
         Index(None, "episode_id", "pod"),
     )
 
