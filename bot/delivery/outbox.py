@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from sqlalchemy.orm import aliased
 from telegram import Bot, InputFile, Message
 
 from bot.clock import Clock
+from bot.delivery.group_commit import GroupCommit
 from bot.delivery.outcomes import Classified, Outcome, classify
 from bot.delivery.pacing import Pacer
 from db.claims import claim
@@ -45,6 +47,9 @@ MAX_DOUBTFUL_SENDS = 5
 # back to the queue until then, so one busy group neither holds up the round (and the
 # emergency message claimed by the next) nor keeps its messages past their lease.
 MAX_ROUND = timedelta(seconds=10)
+SEND_ROUND = 200  # messages claimed at a time
+IN_FLIGHT = 32  # requests to Telegram at once, at most
+LATER_WAIT_SECONDS = 0.5  # the longest a round waits for a chat's second message's turn
 
 
 def enqueue(
@@ -151,7 +156,7 @@ class OutboxSender:
         pacer: Pacer | None = None,
         hooks: DeliveryHooks | None = None,
         lease: timedelta = timedelta(seconds=60),
-        concurrency: int = 32,
+        concurrency: int = IN_FLIGHT,
     ) -> None:
         self._sessions = sessions
         self._bot = bot
@@ -161,10 +166,19 @@ class OutboxSender:
         self._hooks = hooks or DeliveryHooks()
         self._lease = lease
         self._slots = asyncio.Semaphore(concurrency)
+        # The writes around each send, shared by the messages in flight (group_commit.py).
+        self._begins: GroupCommit[OutboxMessage, bool] = GroupCommit(self._write_begun)
+        self._outcomes: GroupCommit[_Outcome, bool] = GroupCommit(self._write_outcomes)
 
-    async def deliver_due(self, limit: int = 200) -> int:
+    @property
+    def round_size(self) -> int:
+        """Messages claimed at a time: about a second's sending under Telegram's limits, so
+        that a red flag written meanwhile is claimed by the next round soon after."""
+        return max(1, min(SEND_ROUND, math.ceil(self._pacer.per_second)))
+
+    async def deliver_due(self, limit: int | None = None) -> int:
         """Claim what is due and send it; returns how many messages were attempted."""
-        claimed = await self._claim(limit)
+        claimed = await self._claim(limit or self.round_size)
         deadline = time.monotonic() + min(MAX_ROUND, self._lease / 2).total_seconds()
         by_chat: dict[int, list[OutboxMessage]] = {}
         for message in claimed:
@@ -250,13 +264,19 @@ class OutboxSender:
     async def _deliver_chat(self, messages: list[OutboxMessage], deadline: float) -> int:
         """Send a chat's messages in order; returns how many were tried."""
         for index, message in enumerate(messages):
-            async with self._slots:
-                wait = await self._take_turn(message.chat_id, deadline)
-                if wait is None:
+            # The turn is waited for before a slot is taken: a slot is for a request in
+            # flight, and a red flag must not queue for one behind routine messages. A
+            # chat's later messages are not waited for long (a patient gets one a second):
+            # they go back to the queue for a later round rather than hold this one up.
+            soon = min(deadline, time.monotonic() + LATER_WAIT_SECONDS)
+            wait = await self._take_turn(message, deadline if index == 0 else soon)
+            if wait is None:
+                async with self._slots:
                     if not await self._begin(message):
                         return index  # another sender took it over: the chat is theirs
                     verdict, message_id = await self._send(message)
-            if wait is not None:
+                self._pacer.answered(message.chat_id)
+            else:
                 later = self._clock.now() + timedelta(seconds=wait)
                 await self._hand_back(messages[index:], later)
                 return index
@@ -270,36 +290,49 @@ class OutboxSender:
                 return index + 1
         return len(messages)
 
-    async def _take_turn(self, chat_id: int, deadline: float) -> float | None:
+    async def _take_turn(self, message: OutboxMessage, deadline: float) -> float | None:
         """Wait until the pacer lets a message go to the chat and count it, in one step;
         returns None, or the seconds still to wait when the turn comes after ``deadline``.
 
         Other chats wait for the same overall slot: each looks again after its sleep, and
         only the one that finds the slot free takes it."""
-        while (delay := self._pacer.wait_for(chat_id)) > 0:
+        urgent = message.priority <= PRIORITY_ALERT
+        while (delay := self._pacer.wait_for(message.chat_id, urgent=urgent)) > 0:
             if time.monotonic() + delay > deadline:
                 return delay
             await asyncio.sleep(delay)
-        self._pacer.sent(chat_id)
+        self._pacer.sent(message.chat_id)
         return None
 
     async def _begin(self, message: OutboxMessage) -> bool:
         """Write down that the request is about to leave, before it leaves, so that a
         sender taking the message over after a crash knows whether it may have arrived.
         False when the lease was lost meanwhile."""
-        async with self._sessions.begin() as session:
-            result = await session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == message.id,
-                    OutboxMessage.lease_owner == self._owner,
-                    OutboxMessage.status == OutboxStatus.SENDING,
-                )
-                .values(sent_at=self._clock.now(), attempts=OutboxMessage.attempts + 1)
-                .execution_options(synchronize_session=False)
-            )
+        if not await self._begins(message):
+            return False
         message.attempts += 1
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return True
+
+    async def _write_begun(self, messages: list[OutboxMessage]) -> list[bool]:
+        async with self._sessions.begin() as session:
+            begun = set(
+                await session.scalars(
+                    update(OutboxMessage)
+                    .where(self._still_claimed(messages))
+                    .values(sent_at=self._clock.now(), attempts=OutboxMessage.attempts + 1)
+                    .returning(OutboxMessage.id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+        return [message.id in begun for message in messages]
+
+    def _still_claimed(self, messages: list[OutboxMessage]) -> ColumnElement[bool]:
+        """Those of ``messages`` this sender still holds, their requests not yet settled."""
+        return (
+            OutboxMessage.id.in_([message.id for message in messages])
+            & (OutboxMessage.lease_owner == self._owner)
+            & (OutboxMessage.status == OutboxStatus.SENDING)
+        )
 
     async def _send(self, message: OutboxMessage) -> tuple[Classified, int | None]:
         try:
@@ -323,11 +356,7 @@ class OutboxSender:
         async with self._sessions.begin() as session:
             await session.execute(
                 update(OutboxMessage)
-                .where(
-                    OutboxMessage.id.in_([message.id for message in messages]),
-                    OutboxMessage.lease_owner == self._owner,
-                    OutboxMessage.status == OutboxStatus.SENDING,
-                )
+                .where(self._still_claimed(messages))
                 .values(
                     status=OutboxStatus.PENDING,
                     not_before=not_before,
@@ -387,21 +416,56 @@ class OutboxSender:
                 "group" if message.chat_id < 0 else "private",
                 verdict.reason,
             )
-        async with self._sessions.begin() as session:
-            result = await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message.id, OutboxMessage.lease_owner == self._owner)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-            if not result.rowcount:  # type: ignore[attr-defined]
-                # The lease lapsed and another sender took the message over: what happens
-                # to it is theirs to record and announce. The rest of the chat stops here.
-                log.warning("outbox message %s: lease lost before its outcome", message.id)
-                return now
-            for hook in hooks:
-                await hook(session, message, verdict, now)
+        if not await self._outcomes(_Outcome(message, verdict, values, hooks, now)):
+            # The lease lapsed and another sender took the message over: what happens
+            # to it is theirs to record and announce. The rest of the chat stops here.
+            log.warning("outbox message %s: lease lost before its outcome", message.id)
+            return now
         if values["status"] is not OutboxStatus.PENDING:
             return None
         due: datetime = values.get("not_before", now)
         return due
+
+    async def _write_outcomes(self, outcomes: list[_Outcome]) -> list[bool | BaseException]:
+        """Each outcome recorded (True) or found to belong to another sender now (False).
+        One transaction for all; if it fails, one each, so that a single bad outcome (a
+        hook that fails) costs no other message its record."""
+        if len(outcomes) > 1:
+            try:
+                async with self._sessions.begin() as session:
+                    return [await self._write_outcome(session, one) for one in outcomes]
+            except Exception:
+                log.warning("outcomes of %s messages written one by one", len(outcomes))
+        written: list[bool | BaseException] = []
+        for outcome in outcomes:
+            try:
+                async with self._sessions.begin() as session:
+                    written.append(await self._write_outcome(session, outcome))
+            except Exception as error:
+                written.append(error)
+        return written
+
+    async def _write_outcome(self, session: AsyncSession, outcome: _Outcome) -> bool:
+        message = outcome.message
+        result = await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id, OutboxMessage.lease_owner == self._owner)
+            .values(**outcome.values)
+            .execution_options(synchronize_session=False)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        for hook in outcome.hooks:
+            await hook(session, message, outcome.verdict, outcome.now)
+        return True
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What became of one send, waiting to be written."""
+
+    message: OutboxMessage
+    verdict: Classified
+    values: dict[str, Any]
+    hooks: list[Hook]
+    now: datetime

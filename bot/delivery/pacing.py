@@ -2,6 +2,8 @@
 
 About 30 messages a second overall, one a second to a private chat, twenty a minute to a
 group. Pacing uses the real monotonic clock: these limits are Telegram's, in real time.
+Telegram tolerates a short burst to one chat; the bot does not use it: a patient gets
+no two messages within a second, however the network delays one of them.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from collections.abc import Callable
 
 OVERALL_PER_SECOND = 30
 PRIVATE_INTERVAL = 1.0
-PRIVATE_BURST = 3  # Telegram tolerates a short burst to one chat, then one a second
+PRIVATE_BURST = 1  # messages to one private chat at once before it is one a second
 GROUP_PER_MINUTE = 20
+# A red flag's messages may run this many sends ahead of the steady overall pace (the rest
+# then slow down to make up for them), so that they need not queue behind routine ones.
+URGENT_AHEAD = 5
 
 
 def is_group(chat_id: int) -> bool:
@@ -31,8 +36,11 @@ class Pacer:
         private_burst: int = PRIVATE_BURST,
         group_per_minute: int = GROUP_PER_MINUTE,
         monotonic: Callable[[], float] = time.monotonic,
+        urgent_ahead: int = URGENT_AHEAD,
     ) -> None:
+        self.per_second = overall_per_second
         self._overall_interval = 1.0 / overall_per_second
+        self._urgent_slack = urgent_ahead * self._overall_interval
         self._private_interval = private_interval
         self._private_slack = (private_burst - 1) * private_interval
         self._group_per_minute = group_per_minute
@@ -42,10 +50,11 @@ class Pacer:
         self._group_sends: dict[int, deque[float]] = {}
         self._blocked_until: dict[int | None, float] = {}
 
-    def wait_for(self, chat_id: int) -> float:
+    def wait_for(self, chat_id: int, *, urgent: bool = False) -> float:
         """Seconds until a message to ``chat_id`` is allowed (0 when it may go now)."""
         now = self._monotonic()
-        ready = max(self._next_overall, self._blocked_until.get(None, 0.0))
+        overall = self._next_overall - (self._urgent_slack if urgent else 0.0)
+        ready = max(overall, self._blocked_until.get(None, 0.0))
         ready = max(ready, self._blocked_until.get(chat_id, 0.0))
         if is_group(chat_id):
             sends = self._group_sends.get(chat_id)
@@ -69,6 +78,14 @@ class Pacer:
             scheduled = max(self._next_private.get(chat_id, 0.0), now)
             self._next_private[chat_id] = scheduled + self._private_interval
             self._forget_idle_chats(now)
+
+    def answered(self, chat_id: int) -> None:
+        """The request to ``chat_id`` has come back. The next message to a private chat
+        waits its interval from now, not from when this one left: a request slowed on its
+        way must not arrive at Telegram less than an interval before the next one."""
+        if not is_group(chat_id):
+            after = self._monotonic() + self._private_interval
+            self._next_private[chat_id] = max(self._next_private.get(chat_id, 0.0), after)
 
     def hold(self, chat_id: int | None, seconds: float) -> None:
         """Telegram said retry_after: nothing to that chat (None: to anyone) before then."""
