@@ -10,6 +10,17 @@ def render(results: dict[str, Any]) -> str:
     parts = [_machine(results)]
     if "dispatch" in results:
         parts.append(_dispatch(results))
+    if "telegram_client" in results:
+        parts.append(
+            "python-telegram-bot alone: no database, no outbox, no pacing\n"
+            + table(
+                ["in flight", "sends", "sends/s", "CPU ms/send"],
+                [
+                    [r["in_flight"], r["sends"], r["sends_per_second"], r["cpu_ms_per_send"]]
+                    for r in results["telegram_client"]
+                ],
+            )
+        )
     if "alerts" in results:
         parts.append(_alerts(results))
     if "scale" in results:

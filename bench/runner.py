@@ -11,10 +11,12 @@ from typing import Any
 
 from bench import goals, machine, scoring
 from bench.alerts import alert_latency
+from bench.client import client_alone
 from bench.databases import Databases
 from bench.dispatch import dispatch
 from bench.scale import one_cohort
 from bench.telegram import Telegram, telegram_process
+from bot.delivery.outbox import IN_FLIGHT
 
 BENCHMARKS = ("dispatch", "alerts", "scale", "scoring")
 
@@ -30,6 +32,8 @@ class Sizes:
     enrolments: int = 200  # patients enrolled through the service, timed (scale)
     ticks: int = 50  # ticks with nothing due, timed (scale)
     scoring_seconds: float = 3.0
+    client_sends: int = 2_000  # python-telegram-bot alone, per number in flight (dispatch)
+    client_in_flight: tuple[int, ...] = (1, 4, IN_FLIGHT)
 
 
 Progress = Callable[[str], None]
@@ -60,6 +64,13 @@ async def run(
                     )
                     for limits in ("telegram_limits", "no_limits")
                 }
+                if "telegram_client" not in results:  # no database in it: once is enough
+                    await telegram.client.reset()
+                    results["telegram_client"] = await _timed(
+                        progress,
+                        "python-telegram-bot alone",
+                        client_alone(telegram, sizes.client_sends, sizes.client_in_flight),
+                    )
             if "alerts" in only:
                 results.setdefault("alerts", {})[backend] = await _timed(
                     progress,
@@ -84,10 +95,10 @@ async def run(
     return results
 
 
-async def _timed(progress: Progress, what: str, work: Any) -> dict[str, Any]:
+async def _timed(progress: Progress, what: str, work: Any) -> Any:
     progress(f"{what} …")
     started = time.perf_counter()
-    found: dict[str, Any] = await work
+    found = await work
     progress(f"{what}: done in {time.perf_counter() - started:,.0f} s")
     return found
 

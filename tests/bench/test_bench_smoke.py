@@ -27,6 +27,8 @@ TINY = Sizes(
     enrolments=2,
     ticks=2,
     scoring_seconds=0.05,
+    client_sends=6,
+    client_in_flight=(1, 3),
 )
 
 
@@ -48,6 +50,9 @@ async def test_every_benchmark_runs_and_reports_its_figures(
         assert dispatch[limits]["messages"] >= TINY.check_ins
         assert dispatch[limits]["bot_cpu_seconds_per_1000_sends"] > 0
     assert dispatch["telegram_limits"]["share_of_cap"] > 0
+    client = results["telegram_client"]
+    assert [(r["in_flight"], r["sends"]) for r in client] == [(1, 6), (3, 6)]
+    assert all(r["sends_per_second"] > 0 and r["cpu_ms_per_send"] > 0 for r in client)
     alerts = results["alerts"][db_backend]
     for name in ("idle_25_per_second", "busy_25_per_second"):
         assert alerts[name]["replies"] == TINY.alert_patients
@@ -61,7 +66,8 @@ async def test_every_benchmark_runs_and_reports_its_figures(
     assert results["scoring"]["check_ins_per_second"]["both, mixed"] > 0
     assert {check["met"] for check in results["goals"]} <= {True, False, None}
     json.dumps(results)  # what --json writes
-    assert "Goals" in report.render(results)
+    rendered = report.render(results)
+    assert "Goals" in rendered and "python-telegram-bot alone" in rendered
 
 
 def _phases(queries: list[dict[str, Any]]) -> set[str]:
