@@ -49,7 +49,6 @@ MAX_DOUBTFUL_SENDS = 5
 MAX_ROUND = timedelta(seconds=10)
 SEND_ROUND = 200  # messages claimed at a time
 IN_FLIGHT = 32  # requests to Telegram at once, at most
-LATER_WAIT_SECONDS = 0.5  # the longest a round waits for a chat's second message's turn
 
 
 def enqueue(
@@ -201,24 +200,30 @@ class OutboxSender:
             OutboxMessage.lease_until < now
         )
         due = (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.not_before <= now)
-        # A chat's messages never overtake one another: while an earlier message waits
-        # (Telegram said retry_after, or a backoff) or another sender holds it, the later
-        # ones wait too, even if written with an earlier due time.
-        earlier = aliased(OutboxMessage)
-        held_ahead = exists().where(
-            earlier.chat_id == OutboxMessage.chat_id,
-            earlier.id < OutboxMessage.id,
-            or_(
-                (earlier.status == OutboxStatus.PENDING) & (earlier.not_before > now),
-                (earlier.status == OutboxStatus.SENDING) & (earlier.lease_until >= now),
-            ),
+        # A round takes one message per patient, the chat's next one: the first unsettled
+        # in order of priority, then of writing. Its next goes a round later, when the
+        # patient's one-second interval has about passed, so no round waits on it. (A
+        # group has no such interval: its due messages all go, in order, in one round.)
+        # While a message waits (retry_after, a backoff) or another sender holds it, those
+        # written after it wait too: nothing overtakes a held message.
+        other = aliased(OutboxMessage)
+        goes_first = (other.priority < OutboxMessage.priority) | (
+            (other.priority == OutboxMessage.priority) & (other.id < OutboxMessage.id)
+        )
+        held = ((other.status == OutboxStatus.PENDING) & (other.not_before > now)) | (
+            (other.status == OutboxStatus.SENDING) & (other.lease_until >= now)
+        )
+        ahead = exists().where(
+            other.chat_id == OutboxMessage.chat_id,
+            other.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            (goes_first & (OutboxMessage.chat_id > 0)) | ((other.id < OutboxMessage.id) & held),
         )
         async with self._sessions.begin() as session:
             await self._doubt_lapsed(session, lease_lapsed, now)
             return await claim(
                 session,
                 OutboxMessage,
-                claimable=or_(due, lease_lapsed) & ~held_ahead,
+                claimable=or_(due, lease_lapsed) & ~ahead,
                 order_by=[OutboxMessage.priority, OutboxMessage.id],
                 owner=self._owner,
                 now=now,
@@ -262,14 +267,12 @@ class OutboxSender:
         )
 
     async def _deliver_chat(self, messages: list[OutboxMessage], deadline: float) -> int:
-        """Send a chat's messages in order; returns how many were tried."""
+        """Send a chat's messages in order (a patient's one, a group's all that are due);
+        returns how many were tried."""
         for index, message in enumerate(messages):
             # The turn is waited for before a slot is taken: a slot is for a request in
-            # flight, and a red flag must not queue for one behind routine messages. A
-            # chat's later messages are not waited for long (a patient gets one a second):
-            # they go back to the queue for a later round rather than hold this one up.
-            soon = min(deadline, time.monotonic() + LATER_WAIT_SECONDS)
-            wait = await self._take_turn(message, deadline if index == 0 else soon)
+            # flight, and a red flag must not queue for one behind routine messages.
+            wait = await self._take_turn(message, deadline)
             if wait is None:
                 async with self._slots:
                     if not await self._begin(message):
