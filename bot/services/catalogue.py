@@ -65,6 +65,14 @@ class ProtocolCatalogue:
             raise UnknownProtocol(f"unknown protocol {spec!r}")
         return row, self.of(row)
 
+    async def of_id(self, session: AsyncSession, version_id: int) -> Protocol:
+        """The protocol of a stored version by its id; the file is read once per process.
+        (Selecting the version along with many rows would fetch its large text for each.)"""
+        protocol = self._parsed.get(version_id)
+        if protocol is None:
+            protocol = self.of(await session.get_one(ProtocolVersion, version_id))
+        return protocol
+
     def of(self, version: ProtocolVersion) -> Protocol:
         """The protocol as stored for ``version``, parsed once per process."""
         protocol = self._parsed.get(version.id)

@@ -42,7 +42,6 @@ from db.models import (
     Episode,
     EpisodeStatus,
     Patient,
-    ProtocolVersion,
     Team,
 )
 from flows import Protocol, Tier
@@ -137,16 +136,23 @@ def _in_follow_up(team_id: int) -> Select[tuple[int]]:
 async def _episodes(
     session: AsyncSession, catalogue: ProtocolCatalogue, team_id: int
 ) -> dict[int, _Episode]:
-    rows = await session.execute(
-        select(Episode.id, Patient.ref, Episode.status, ProtocolVersion)
-        .join(Patient, Patient.id == Episode.patient_id)
-        .join(ProtocolVersion, ProtocolVersion.id == Episode.protocol_version_id)
-        .where(Episode.id.in_(_in_follow_up(team_id)))
-        .order_by(Patient.ref)
-    )
+    rows = (
+        await session.execute(
+            select(Episode.id, Patient.ref, Episode.status, Episode.protocol_version_id)
+            .join(Patient, Patient.id == Episode.patient_id)
+            .where(Episode.id.in_(_in_follow_up(team_id)))
+            .order_by(Patient.ref)
+        )
+    ).all()
+    # By id: a stored protocol file is large (read with each of 10,000 patients' rows,
+    # the digest held 300 MB), and a team's patients share a few versions.
+    protocols = {
+        version_id: await catalogue.of_id(session, version_id)
+        for version_id in {row.protocol_version_id for row in rows}
+    }
     return {
-        id_: _Episode(id_, ref, status, catalogue.of(version))
-        for id_, ref, status, version in rows.all()
+        id_: _Episode(id_, ref, status, protocols[version_id])
+        for id_, ref, status, version_id in rows
     }
 
 

@@ -11,7 +11,7 @@ from bot.services.alert_age import age_of
 from bot.services.alerts import OPEN_ALERTS
 from bot.services.catalogue import ProtocolCatalogue
 from db.audit import append
-from db.models import Alert, Episode, Patient, ProtocolVersion, Staff, Team, TeamMember
+from db.models import Alert, Episode, Patient, Staff, Team, TeamMember
 
 
 async def staff_member(session: AsyncSession, telegram_user_id: int) -> Staff | None:
@@ -28,11 +28,10 @@ async def open_alerts_text(
     protocol's acknowledgement target; the view is audited."""
     rows = (
         await session.execute(
-            select(Alert, Patient.ref, ProtocolVersion, Team.timezone)
+            select(Alert, Patient.ref, Episode.protocol_version_id, Team.timezone)
             .join(Episode, Episode.id == Alert.episode_id)
             .join(Team, Team.id == Episode.team_id)
             .join(Patient, Patient.id == Episode.patient_id)
-            .join(ProtocolVersion, ProtocolVersion.id == Episode.protocol_version_id)
             .join(TeamMember, TeamMember.team_id == Episode.team_id)
             .where(TeamMember.staff_id == member.id, Alert.status.in_(OPEN_ALERTS))
             .order_by(Alert.opened_at, Alert.id)
@@ -50,8 +49,8 @@ async def open_alerts_text(
     if not rows:
         return "No open alerts for your teams."
     lines = ["Open alerts, oldest first:"]
-    for alert, ref, version, zone in rows:
-        age = age_of(alert, catalogue.of(version), now, zone)
+    for alert, ref, version_id, zone in rows:
+        age = age_of(alert, await catalogue.of_id(session, version_id), now, zone)
         late = " — past its target" if age.past_target else ""
         against = f" (target {age.target_minutes} min)" if age.target_minutes is not None else ""
         lines.append(
