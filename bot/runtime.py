@@ -348,8 +348,10 @@ class BotRuntime:
         attempted: int | None = 0
         while True:
             if (attempted or 0) < self.sender.round_size:  # full: more is waiting, no pause
+                # Until new messages are written, or a chat left out of the round may go.
+                pause = min(1.0, self.sender.next_ready_in or 1.0)
                 try:
-                    async with asyncio.timeout(1.0):
+                    async with asyncio.timeout(pause):
                         await self._wake.wait()
                 except TimeoutError:
                     pass

@@ -49,6 +49,10 @@ MAX_DOUBTFUL_SENDS = 5
 MAX_ROUND = timedelta(seconds=10)
 SEND_ROUND = 200  # messages claimed at a time
 IN_FLIGHT = 32  # requests to Telegram at once, at most
+# A chat whose own limit (a patient's one message a second, a group's twenty a minute)
+# holds its next message longer than this is left out of a round, for a later one.
+CHAT_WAIT_SECONDS = 0.25
+URGENT_LOOK_SECONDS = 0.1  # how often a round looks for red flags written since it began
 
 
 def enqueue(
@@ -168,6 +172,8 @@ class OutboxSender:
         # The writes around each send, shared by the messages in flight (group_commit.py).
         self._begins: GroupCommit[OutboxMessage, bool] = GroupCommit(self._write_begun)
         self._outcomes: GroupCommit[_Outcome, bool] = GroupCommit(self._write_outcomes)
+        # Seconds until the first chat left out of the last round may go (None: none was).
+        self.next_ready_in: float | None = None
 
     @property
     def round_size(self) -> int:
@@ -176,13 +182,43 @@ class OutboxSender:
         return max(1, min(SEND_ROUND, math.ceil(self._pacer.per_second)))
 
     async def deliver_due(self, limit: int | None = None) -> int:
-        """Claim what is due and send it; returns how many messages were attempted."""
-        claimed = await self._claim(limit or self.round_size)
+        """Claim what is due and send it; returns how many messages were attempted.
+
+        A round lasts about a second under Telegram's limits. Meanwhile, red flags written
+        since it began are looked for every URGENT_LOOK_SECONDS and sent with it, not after."""
+        limit = limit or self.round_size
         deadline = time.monotonic() + min(MAX_ROUND, self._lease / 2).total_seconds()
+        claimed = await self._claim(limit)
+        if not claimed:
+            return 0
+        async with asyncio.TaskGroup() as group:
+            rounds = [group.create_task(self._send_claimed(claimed, deadline))]
+            while not rounds[0].done():
+                await asyncio.wait([rounds[0]], timeout=URGENT_LOOK_SECONDS)
+                if rounds[0].done():
+                    break
+                try:
+                    urgent = await self._claim(limit, urgent=True)
+                except Exception as error:  # the round goes on; the next round looks again
+                    log.warning("looking for red flags failed: %s", type(error).__name__)
+                    break
+                if urgent:
+                    rounds.append(group.create_task(self._send_claimed(urgent, deadline)))
+        attempted = 0
+        for result in (task.result() for task in rounds):
+            if isinstance(result, BaseException):
+                raise result
+            attempted += result
+        return attempted
+
+    async def _send_claimed(
+        self, claimed: list[OutboxMessage], deadline: float
+    ) -> int | BaseException:
+        """Chats in parallel, each chat's messages in order; how many were tried, or the
+        first failure, given once every chat is done so that no send is cut off midway."""
         by_chat: dict[int, list[OutboxMessage]] = {}
         for message in claimed:
             by_chat.setdefault(message.chat_id, []).append(message)
-        # Chats in parallel, each chat's messages in order.
         results = await asyncio.gather(
             *(self._deliver_chat(messages, deadline) for messages in by_chat.values()),
             return_exceptions=True,
@@ -190,20 +226,25 @@ class OutboxSender:
         attempted = 0
         for result in results:
             if isinstance(result, BaseException):
-                raise result
+                return result
             attempted += result
         return attempted
 
-    async def _claim(self, limit: int) -> list[OutboxMessage]:
+    async def _claim(self, limit: int, *, urgent: bool = False) -> list[OutboxMessage]:
+        """Lease what is due to this sender (``urgent``: red flags only)."""
         now = self._clock.now()
         lease_lapsed = (OutboxMessage.status == OutboxStatus.SENDING) & (
             OutboxMessage.lease_until < now
         )
         due = (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.not_before <= now)
         # A round takes one message per patient, the chat's next one: the first unsettled
-        # in order of priority, then of writing. Its next goes a round later, when the
-        # patient's one-second interval has about passed, so no round waits on it. (A
-        # group has no such interval: its due messages all go, in order, in one round.)
+        # in order of priority, then of writing. Its next goes in a later round, one that
+        # finds the patient's one-second interval passed: no round waits on a chat's own
+        # limit. (A group has no interval: its due messages all go, in order, in a round.)
+        waiting = self._pacer.not_ready(CHAT_WAIT_SECONDS)
+        self.next_ready_in = min(waiting.values(), default=None)
+        if waiting:
+            due &= OutboxMessage.chat_id.not_in(list(waiting))
         # While a message waits (retry_after, a backoff) or another sender holds it, those
         # written after it wait too: nothing overtakes a held message.
         other = aliased(OutboxMessage)
@@ -218,12 +259,16 @@ class OutboxSender:
             other.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
             (goes_first & (OutboxMessage.chat_id > 0)) | ((other.id < OutboxMessage.id) & held),
         )
+        claimable = or_(due, lease_lapsed) & ~ahead
+        if urgent:
+            claimable &= OutboxMessage.priority <= PRIORITY_ALERT
         async with self._sessions.begin() as session:
-            await self._doubt_lapsed(session, lease_lapsed, now)
+            if not urgent:  # a look for red flags only reads, unless it finds one
+                await self._doubt_lapsed(session, lease_lapsed, now)
             return await claim(
                 session,
                 OutboxMessage,
-                claimable=or_(due, lease_lapsed) & ~ahead,
+                claimable=claimable,
                 order_by=[OutboxMessage.priority, OutboxMessage.id],
                 owner=self._owner,
                 now=now,

@@ -52,10 +52,24 @@ class Pacer:
 
     def wait_for(self, chat_id: int, *, urgent: bool = False) -> float:
         """Seconds until a message to ``chat_id`` is allowed (0 when it may go now)."""
-        now = self._monotonic()
         overall = self._next_overall - (self._urgent_slack if urgent else 0.0)
-        ready = max(overall, self._blocked_until.get(None, 0.0))
-        ready = max(ready, self._blocked_until.get(chat_id, 0.0))
+        ready = max(overall, self._blocked_until.get(None, 0.0), self._chat_ready(chat_id))
+        return max(0.0, ready - self._monotonic())
+
+    def not_ready(self, beyond: float) -> dict[int, float]:
+        """The chats whose own limit holds their next message more than ``beyond`` seconds,
+        with how long: a round leaves them to a later one rather than wait for them."""
+        now = self._monotonic()
+        held = (chat for chat in self._blocked_until if chat is not None)
+        waits = {
+            chat: self._chat_ready(chat) - now
+            for chat in {*self._next_private, *self._group_sends, *held}
+        }
+        return {chat: wait for chat, wait in waits.items() if wait > beyond}
+
+    def _chat_ready(self, chat_id: int) -> float:
+        """When the chat's own limit lets its next message go, on the monotonic clock."""
+        ready = self._blocked_until.get(chat_id, 0.0)
         if is_group(chat_id):
             sends = self._group_sends.get(chat_id)
             if sends is not None and len(sends) >= self._group_per_minute:
@@ -63,7 +77,7 @@ class Pacer:
         else:
             # GCRA: the chat's schedule may run ahead of now by the burst's slack.
             ready = max(ready, self._next_private.get(chat_id, 0.0) - self._private_slack)
-        return max(0.0, ready - now)
+        return ready
 
     def sent(self, chat_id: int) -> None:
         """Count a message that went (or may have gone) to ``chat_id`` just now."""

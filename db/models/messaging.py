@@ -31,7 +31,10 @@ class OutboxMessage(Base):
     """A message that matters, written with the state change that causes it."""
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index(None, "status", "not_before"),)
+    __table_args__ = (
+        Index(None, "status", "not_before"),
+        Index("ix_outbox_messages_status_priority", "status", "priority", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -283,9 +283,10 @@ async def test_retry_after_holds_the_chat_and_nothing_reaches_it_before_then(
     assert pacer.wait_for(alice.chat_id) > 0.5
     assert pacer.wait_for(bob.chat_id) < 0.5
 
-    # The database's clock says it is time; Telegram's real second may not have passed yet.
+    # The database's clock says it is time; Telegram's real second may not have passed yet:
+    # rounds leave Alice out until it has.
     clock.advance(timedelta(seconds=1))
-    assert [await sender.deliver_due(), await sender.deliver_due()] == [1, 1]
+    assert await rounds_until_sent(sender) == 2
 
     assert texts(sandbox, alice) == ["first", "second"]
     refusal, *after = sandbox.ledger.calls("sendMessage", chat_id=alice.chat_id)
@@ -306,8 +307,17 @@ async def test_a_message_written_while_its_chat_is_held_does_not_overtake(
     assert (await queue.row(later)).status is OutboxStatus.PENDING
 
     clock.advance(timedelta(seconds=1))
-    assert [await sender.deliver_due(), await sender.deliver_due()] == [1, 1]
+    assert await rounds_until_sent(sender) == 2
     assert texts(sandbox, alice) == ["question 1", "question 2"]
+
+
+async def rounds_until_sent(sender: OutboxSender) -> int:
+    """Rounds until nothing is left, waiting out chats left out of one; how many went."""
+    sent = 0
+    while (tried := await sender.deliver_due()) or sender.next_ready_in is not None:
+        sent += tried
+        await asyncio.sleep(sender.next_ready_in or 0)
+    return sent
 
 
 async def test_a_second_sender_leaves_a_chat_alone_while_the_first_is_sending_to_it(
@@ -354,6 +364,44 @@ async def test_a_private_chat_gets_one_message_a_second(
     gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(calls)]
     assert min(gaps) >= 1.0, gaps
     assert texts(sandbox, alice) == [f"message {n}" for n in range(4)]
+
+
+async def test_a_round_leaves_out_a_patient_still_in_their_second(
+    sandbox: Sandbox, alice: Person, queue: Queue, bot: Bot
+) -> None:
+    await queue.put(alice.chat_id, "question 1")
+    sender = queue.sender(bot, pacer=Pacer())
+    assert await sender.deliver_due() == 1
+    await queue.put(alice.chat_id, "question 2")
+    bob = patient(sandbox, "Bob")
+    await queue.put(bob.chat_id, "to Bob")
+
+    # Bob's goes; Alice's is not claimed to wait out her interval in the round.
+    assert await sender.deliver_due() == 1
+    assert texts(sandbox, bob) == ["to Bob"]
+    assert sender.next_ready_in is not None and 0.25 < sender.next_ready_in <= 1.0
+    await asyncio.sleep(sender.next_ready_in)
+    assert await sender.deliver_due() == 1
+    assert texts(sandbox, alice) == ["question 1", "question 2"]
+
+
+async def test_a_red_flag_written_during_a_round_goes_in_it_not_after_it(
+    sandbox: Sandbox, queue: Queue, bot: Bot
+) -> None:
+    patients = [patient(sandbox, f"Patient {n}") for n in range(10)]
+    for person in patients:
+        await queue.put(person.chat_id, "Good morning: today's check-in")
+    ward = sandbox.group("Ward 5")
+    sender = queue.sender(bot, pacer=Pacer(overall_per_second=10))  # a round of a second
+
+    round_ = asyncio.create_task(sender.deliver_due())
+    await asyncio.sleep(0.2)
+    await queue.put(ward.chat_id, "RED FLAG: P-017", priority=PRIORITY_ALERT)
+
+    assert await round_ == 11
+    calls = sandbox.ledger.calls("sendMessage")
+    card = next(call for call in calls if call.chat_id == ward.chat_id)
+    assert card.at < max(call.at for call in calls if call.chat_id != ward.chat_id)
 
 
 async def test_many_chats_at_once_stay_under_the_overall_limit(

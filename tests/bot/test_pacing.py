@@ -39,3 +39,21 @@ def test_the_interval_to_a_patient_counts_from_telegrams_answer() -> None:
 
     assert pacer.wait_for(7) == pytest.approx(1.0)
     assert pacer.wait_for(-100) == 0.0  # a group is not held by a patient's interval
+
+
+def test_chats_held_by_their_own_limit_are_named_with_their_wait() -> None:
+    clock = Clock()
+    pacer = Pacer(overall_per_second=10, group_per_minute=2, monotonic=clock)
+    pacer.sent(7)  # a patient: one a second
+    pacer.sent(-100)
+    pacer.sent(-100)  # a group at its limit: a minute
+    pacer.hold(8, 5.0)  # Telegram said retry_after to this one
+    pacer.hold(None, 30.0)  # and to everyone: not a chat's own limit
+    clock.now = 0.5
+
+    assert pacer.not_ready(beyond=0.25) == {
+        7: pytest.approx(0.5),
+        -100: pytest.approx(59.5),
+        8: pytest.approx(4.5),
+    }
+    assert pacer.not_ready(beyond=1.0) == {-100: pytest.approx(59.5), 8: pytest.approx(4.5)}
