@@ -8,11 +8,10 @@ through ``FOR UPDATE SKIP LOCKED``.
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,9 +19,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
-from telegram import Bot, InputFile, Message
+from telegram import Bot, Message
 
 from bot.clock import Clock
+from bot.delivery.api_calls import api_call
 from bot.delivery.group_commit import GroupCommit
 from bot.delivery.outcomes import Classified, Outcome, classify
 from bot.delivery.pacing import Pacer
@@ -88,48 +88,6 @@ def enqueue(
     )
     session.add(message)
     return message
-
-
-# A photo made by the bot (a chart) travels in the payload as base64 and is uploaded;
-# ``photo`` is a file Telegram already has.
-UPLOADED_PNG = "photo_png_base64"
-_NOT_API_KWARGS = frozenset({"text", "photo", UPLOADED_PNG, "message_id"})
-
-
-def png_photo(data: bytes, caption: str | None = None) -> dict[str, Any]:
-    """A sendPhoto payload that uploads ``data`` (a PNG) when it is sent."""
-    payload: dict[str, Any] = {UPLOADED_PNG: base64.b64encode(data).decode("ascii")}
-    if caption:
-        payload["caption"] = caption
-    return payload
-
-
-def _photo(payload: dict[str, Any]) -> str | InputFile:
-    if UPLOADED_PNG in payload:
-        data = base64.b64decode(payload[UPLOADED_PNG], validate=True)  # ValueError if not
-        return InputFile(data, filename="chart.png")
-    return str(payload["photo"])
-
-
-def _call(
-    bot: Bot, method: str, chat_id: int, payload: dict[str, Any]
-) -> Coroutine[Any, Any, Message | bool]:
-    """One Bot API call from a stored payload (Bot API field names, JSON values), not yet
-    made: ``KeyError`` or ``ValueError`` here means it cannot be made at all."""
-    rest = {k: v for k, v in payload.items() if k not in _NOT_API_KWARGS}
-    if method == "sendMessage":
-        return bot.send_message(chat_id, payload["text"], api_kwargs=rest)
-    if method == "sendPhoto":
-        return bot.send_photo(chat_id, _photo(payload), api_kwargs=rest)
-    if method == "editMessageText":
-        return bot.edit_message_text(
-            payload["text"], chat_id=chat_id, message_id=payload["message_id"], api_kwargs=rest
-        )
-    if method == "editMessageReplyMarkup":
-        return bot.edit_message_reply_markup(
-            chat_id=chat_id, message_id=payload["message_id"], api_kwargs=rest
-        )
-    raise ValueError(f"the outbox cannot send {method!r}")
 
 
 # Called in the transaction that records the outcome, with the instant it was recorded.
@@ -384,7 +342,7 @@ class OutboxSender:
 
     async def _send(self, message: OutboxMessage) -> tuple[Classified, int | None]:
         try:
-            call = _call(self._bot, message.method, message.chat_id, message.payload)
+            call = api_call(self._bot, message.method, message.chat_id, message.payload)
         except (KeyError, ValueError) as error:
             # Nothing left: not a doubt to resend, a message to look at.
             reason = f"cannot be sent as stored: {type(error).__name__}: {error}"[:200]

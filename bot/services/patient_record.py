@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.outbox import enqueue, png_photo
+from bot.delivery.api_calls import png_photo
+from bot.delivery.outbox import enqueue
 from bot.render.chart import png
 from bot.render.patient import message
 from bot.render.timeline import AlertEntry, CheckInEntry, Timeline, timeline_text

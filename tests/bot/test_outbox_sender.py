@@ -21,6 +21,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.clock import FakeClock
+from bot.delivery.api_calls import png_photo
 from bot.delivery.outbox import (
     MAX_DOUBTFUL_SENDS,
     PRIORITY_ALERT,
@@ -31,7 +32,6 @@ from bot.delivery.outbox import (
     FatalDeliveryError,
     OutboxSender,
     enqueue,
-    png_photo,
 )
 from bot.delivery.outcomes import Classified
 from bot.delivery.pacing import Pacer
