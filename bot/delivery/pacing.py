@@ -60,6 +60,10 @@ class Pacer:
         """The chats whose own limit holds their next message more than ``beyond`` seconds,
         with how long: a round leaves them to a later one rather than wait for them."""
         now = self._monotonic()
+        # Asked at every claim: drop the chats that wait no more, so that this stays a
+        # look at the few written to in the last second or so, however many patients.
+        self._next_private = {c: t for c, t in self._next_private.items() if t > now}
+        self._blocked_until = {c: t for c, t in self._blocked_until.items() if t > now}
         held = (chat for chat in self._blocked_until if chat is not None)
         waits = {
             chat: self._chat_ready(chat) - now
