@@ -181,6 +181,12 @@ async def add_cohort(engine: AsyncEngine, spec: CohortSpec) -> Cohort:
             cohort.rows[table.name] = len(rows)
         await connection.commit()
         await _resume_sequences(connection)
+        if connection.dialect.name == "postgresql":
+            # Statistics, as autovacuum gathers them after a bulk load on a live server.
+            # Without them the planner takes the cohort for a handful of rows: a claim of
+            # due check-ins by nested loop over every episode took 14 s at 10,000 patients.
+            await connection.execute(text("ANALYZE"))
+            await connection.commit()
     return cohort
 
 

@@ -22,8 +22,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
-
 from bench import plans
 from bench.bot import daytime_zone, unlimited
 from bench.cohort import ZONES, CohortSpec, add_cohort, add_teams, make_due
@@ -66,7 +64,6 @@ async def one_cohort(
         cohort = await add_cohort(engine, CohortSpec(patients, now, teams, chats, zones=zones))
         figures["bulk_setup_seconds"] = round(time.perf_counter() - started, 1)
         figures["rows"] = cohort.rows
-        await _analyse(engine)
         figures["enrolment_ms"] = await _enrolments(engine, enrolments, now)
     finally:
         await engine.dispose()
@@ -108,14 +105,6 @@ async def one_cohort(
     finally:
         await runtime.stop()
     return figures
-
-
-async def _analyse(engine: Any) -> None:
-    """Fresh statistics, as autovacuum keeps them on a live PostgreSQL."""
-    if engine.dialect.name == "postgresql":
-        async with engine.connect() as connection:
-            await connection.execute(text("ANALYZE"))
-            await connection.commit()
 
 
 async def _enrolments(engine: Any, count: int, now: datetime) -> dict[str, Any]:
