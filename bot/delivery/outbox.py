@@ -273,19 +273,23 @@ class OutboxSender:
         """Send a chat's messages in order (a patient's one, a group's all that are due);
         returns how many were tried."""
         for index, message in enumerate(messages):
-            # The turn is waited for before a slot is taken: a slot is for a request in
-            # flight, and a red flag must not queue for one behind routine messages.
-            wait = await self._take_turn(message, deadline)
-            if wait is None:
-                async with self._slots:
-                    if not await self._begin(message):
-                        return index  # another sender took it over: the chat is theirs
-                    verdict, message_id = await self._send(message)
-                self._pacer.answered(message.chat_id)
-            else:
+            urgent = message.priority <= PRIORITY_ALERT
+            wait = self._pacer.wait_for(message.chat_id, urgent=urgent)
+            if time.monotonic() + wait > deadline:
                 later = self._clock.now() + timedelta(seconds=wait)
                 await self._hand_back(messages[index:], later)
                 return index
+            # Begun before the turn is taken, not between the turn and the request: a write
+            # held up (SQLite's one writer) would release the requests of all the turns
+            # that came meanwhile at once, faster than Telegram's limit refills.
+            if not await self._begin(message):
+                return index  # another sender took it over: the chat is theirs
+            await self._take_turn(message.chat_id, urgent)
+            # The slot after the turn: a slot is for a request in flight, and a red flag
+            # must not queue for one behind routine messages waiting for their turns.
+            async with self._slots:
+                verdict, message_id = await self._send(message)
+            self._pacer.answered(message.chat_id)
             again = await self._record(message, verdict, message_id)
             if again is not None:
                 # A chat's messages keep their order: the ones after a message that must go
@@ -296,19 +300,13 @@ class OutboxSender:
                 return index + 1
         return len(messages)
 
-    async def _take_turn(self, message: OutboxMessage, deadline: float) -> float | None:
-        """Wait until the pacer lets a message go to the chat and count it, in one step;
-        returns None, or the seconds still to wait when the turn comes after ``deadline``.
-
+    async def _take_turn(self, chat_id: int, urgent: bool) -> None:
+        """Wait until the pacer lets a message go to the chat and count it, in one step.
         Other chats wait for the same overall slot: each looks again after its sleep, and
         only the one that finds the slot free takes it."""
-        urgent = message.priority <= PRIORITY_ALERT
-        while (delay := self._pacer.wait_for(message.chat_id, urgent=urgent)) > 0:
-            if time.monotonic() + delay > deadline:
-                return delay
+        while (delay := self._pacer.wait_for(chat_id, urgent=urgent)) > 0:  # noqa: ASYNC110
             await asyncio.sleep(delay)
-        self._pacer.sent(message.chat_id)
-        return None
+        self._pacer.sent(chat_id)
 
     async def _begin(self, message: OutboxMessage) -> bool:
         """Write down that the request is about to leave, before it leaves, so that a
