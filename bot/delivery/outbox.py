@@ -8,6 +8,7 @@ through ``FOR UPDATE SKIP LOCKED``.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 import time
@@ -163,7 +164,7 @@ class OutboxSender:
                 if urgent:
                     rounds.append(group.create_task(self._send_claimed(urgent, deadline)))
         attempted = 0
-        for result in (task.result() for task in rounds):
+        for result in itertools.chain.from_iterable(task.result() for task in rounds):
             if isinstance(result, BaseException):
                 raise result
             attempted += result
@@ -171,22 +172,16 @@ class OutboxSender:
 
     async def _send_claimed(
         self, claimed: list[OutboxMessage], deadline: float
-    ) -> int | BaseException:
-        """Chats in parallel, each chat's messages in order; how many were tried, or the
-        first failure, given once every chat is done so that no send is cut off midway."""
+    ) -> list[int | BaseException]:
+        """Chats in parallel, each chat's messages in order: how many each tried, or its
+        failure, once every chat is done, so that no send is cut off midway."""
         by_chat: dict[int, list[OutboxMessage]] = {}
         for message in claimed:
             by_chat.setdefault(message.chat_id, []).append(message)
-        results = await asyncio.gather(
+        return await asyncio.gather(
             *(self._deliver_chat(messages, deadline) for messages in by_chat.values()),
             return_exceptions=True,
         )
-        attempted = 0
-        for result in results:
-            if isinstance(result, BaseException):
-                return result
-            attempted += result
-        return attempted
 
     async def _claim(self, limit: int, *, urgent: bool = False) -> list[OutboxMessage]:
         """Lease what is due to this sender (``urgent``: red flags only)."""

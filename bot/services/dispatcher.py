@@ -113,22 +113,20 @@ class Dispatcher:
         """A batch of the check-ins meeting each condition (the conditions are disjoint)."""
         free = or_(CheckIn.lease_until.is_(None), CheckIn.lease_until < now)
         async with self._sessions.begin() as session:
-            return [
-                [
-                    row.id
-                    for row in await claim(
-                        session,
-                        CheckIn,
-                        claimable=condition & free,
-                        order_by=[CheckIn.due_at, CheckIn.id],
-                        owner=self._owner,
-                        now=now,
-                        lease=self._lease,
-                        limit=self._batch,
-                    )
-                ]
-                for condition in conditions
-            ]
+            batches = []
+            for condition in conditions:
+                rows = await claim(
+                    session,
+                    CheckIn,
+                    claimable=condition & free,
+                    order_by=[CheckIn.due_at, CheckIn.id],
+                    owner=self._owner,
+                    now=now,
+                    lease=self._lease,
+                    limit=self._batch,
+                )
+                batches.append([row.id for row in rows])
+            return batches
 
     async def _in_transaction(
         self,
