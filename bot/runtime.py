@@ -259,7 +259,7 @@ class BotRuntime:
             digests = await self.daily_digest.tick()
             await self._beat()
             await self._watch()
-            if report.sent or report.reminded or report.missed or report.escalated or digests:
+            if report.escalated or digests:  # the dispatcher wakes the sender itself
                 self._wake.set()
         except asyncio.CancelledError:
             # The bot is stopping mid-tick: its claims lapse and the next start goes on.

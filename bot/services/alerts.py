@@ -18,10 +18,8 @@ from bot.delivery.outbox import PRIORITY_ALERT, enqueue
 from bot.i18n import catalogue, t
 from bot.services import escalation
 from bot.services.alert_card import post_card, redraw_card
-from db.models import Alert, AlertEvent, AlertStatus, Episode, Patient, Team
+from db.models import OPEN_ALERTS, Alert, AlertEvent, AlertStatus, Episode, Patient, Team
 from flows import Finding, Tier
-
-OPEN_ALERTS = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 
 
 def finding_record(finding: Finding, answers: Mapping[str, object]) -> dict[str, Any]:

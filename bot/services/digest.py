@@ -31,10 +31,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.alert_age import AlertAge, age_of
-from bot.services.alerts import OPEN_ALERTS
 from bot.services.catalogue import ProtocolCatalogue
 from bot.services.checkins import PLANNED_KINDS
 from db.models import (
+    OPEN_ALERTS,
     Alert,
     Answer,
     CheckIn,

@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.delivery.outbox import enqueue
 from bot.render.patient import message
 from bot.services.alert_card import redraw_card
-from bot.services.alerts import OPEN_ALERTS
 from bot.services.raw_updates import Traces, empty, find_mentions
 from db.audit import append
 from db.models import (
+    OPEN_ALERTS,
     Alert,
     AlertEvent,
     Answer,

@@ -19,12 +19,12 @@ from bot.render.patient import message
 from bot.services.catalogue import ProtocolCatalogue
 from bot.services.chains import alert_zone, stored_chain, team_zone
 from db.models import (
+    OPEN_ALERTS,
     Alert,
     AlertEvent,
     AlertStatus,
     Episode,
     Patient,
-    ProtocolVersion,
     Staff,
     StaffRole,
     Team,
@@ -43,8 +43,6 @@ from flows.escalation import (
 )
 
 log = logging.getLogger(__name__)
-
-UNRESOLVED = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 
 
 async def team_chain(session: AsyncSession, team_id: int, tier: Tier) -> tuple[Step, ...]:
@@ -69,7 +67,7 @@ async def reprompt_after(
     version_id = alert.protocol_version_id
     if version_id is None:
         version_id = (await session.get_one(Episode, alert.episode_id)).protocol_version_id
-    protocol = catalogue.of(await session.get_one(ProtocolVersion, version_id))
+    protocol = await catalogue.of_id(session, version_id)
     target = protocol.escalation.target(Tier(alert.tier))
     return reprompt_interval(target.contact_within_minutes if target else None)
 
@@ -96,8 +94,7 @@ class Escalator:
                     await session.execute(
                         select(Alert.id, Alert.next_escalation_at)
                         .where(
-                            # IN, not !=, so that the (status, next step) index is used.
-                            Alert.status.in_(UNRESOLVED),
+                            Alert.status.in_(OPEN_ALERTS),
                             Alert.next_escalation_at <= now,
                         )
                         .order_by(Alert.next_escalation_at)

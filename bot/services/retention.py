@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services.alerts import OPEN_ALERTS
 from bot.services.erasure import UNFINISHED, erase_patient
 from bot.services.raw_updates import empty_processed_before
-from db.models import Alert, CheckIn, CheckInStatus, Episode, EpisodeStatus, Patient
+from db.models import OPEN_ALERTS, Alert, CheckIn, CheckInStatus, Episode, EpisodeStatus, Patient
 
 ENDED = (EpisodeStatus.COMPLETED, EpisodeStatus.WITHDRAWN, EpisodeStatus.DECLINED)
 

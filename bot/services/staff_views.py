@@ -8,10 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.alert_age import age_of
-from bot.services.alerts import OPEN_ALERTS
 from bot.services.catalogue import ProtocolCatalogue
 from db.audit import append
-from db.models import Alert, Episode, Patient, Staff, Team, TeamMember
+from db.models import OPEN_ALERTS, Alert, Episode, Patient, Staff, Team, TeamMember
 
 
 async def staff_member(session: AsyncSession, telegram_user_id: int) -> Staff | None:

@@ -10,6 +10,7 @@ from db.models.messaging import InboxUpdate, OutboxMessage
 from db.models.patients import Episode, LinkFailure, LinkToken, Patient
 from db.models.protocols import ProtocolVersion
 from db.models.states import (
+    OPEN_ALERTS,
     AlertStatus,
     CheckInKind,
     CheckInStatus,
@@ -20,6 +21,7 @@ from db.models.states import (
 )
 
 __all__ = [
+    "OPEN_ALERTS",
     "Alert",
     "AlertEvent",
     "AlertStatus",

@@ -48,6 +48,10 @@ class AlertStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+# Named by value, not as "not resolved", so that queries can use the status indexes.
+OPEN_ALERTS = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"  # claimed by a sender under a lease
