@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint typecheck pytest demo sandbox bench clean
+.PHONY: install test lint typecheck pytest demo sandbox bench chaos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,14 @@ sandbox: $(STAMP)
 # PostgreSQL from ERAS_BENCH_POSTGRES_URL (default: postgres@127.0.0.1:5432).
 bench: $(STAMP)
 	mkdir -p bench-results
-	$(BIN)/eras bench --json bench-results/latest.json $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks --json bench-results/latest.json $(BENCH_ARGS)
+
+# The chaos run (docs/RELIABILITY.md): the bot killed and faulted, then three ledgers
+# reconciled. PostgreSQL from ERAS_CHAOS_POSTGRES_URL.
+CHAOS_ARGS ?= --patients 500 --kills 50
+chaos: $(STAMP)
+	ERAS_CHAOS_POSTGRES_URL="$${ERAS_CHAOS_POSTGRES_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/postgres}" \
+		$(BIN)/python -m tests.chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -10,8 +10,6 @@ import click
 
 from bot.cli.alert import alert
 from bot.cli.audit import audit
-from bot.cli.bench import bench
-from bot.cli.chaos import chaos
 from bot.cli.common import run_cli
 from bot.cli.db import db
 from bot.cli.demo import demo
@@ -32,8 +30,6 @@ def cli() -> None:
 
 cli.add_command(alert)
 cli.add_command(audit)
-cli.add_command(bench)
-cli.add_command(chaos)
 cli.add_command(db)
 cli.add_command(demo)
 cli.add_command(health)

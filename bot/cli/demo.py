@@ -10,6 +10,6 @@ import click
 @click.command()
 def demo() -> None:
     """Play a scripted patient and care team against the sandbox and print both chats."""
-    from bot.demo import run_demo
+    from bot.app.demo import run_demo
 
     asyncio.run(run_demo(click.echo))

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import echo_json, with_database
 from bot.clock import SystemClock
-from bot.services.health import health_report
+from bot.reports.health import health_report
 
 
 @click.command()

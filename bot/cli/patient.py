@@ -20,12 +20,12 @@ from bot.cli.common import (
     with_database,
 )
 from bot.clock import SystemClock
-from bot.protocols import UnknownProtocol
-from bot.services.catalogue import ProtocolCatalogue
-from bot.services.enrolment import EnrolmentRefused, enrol
-from bot.services.erasure import ErasureRefused, erase_patient
-from bot.services.protocol_change import set_protocol
-from bot.services.retention import purge
+from bot.patients.enrolment import EnrolmentRefused, enrol
+from bot.patients.erasure import ErasureRefused, erase_patient
+from bot.patients.protocol_change import set_protocol
+from bot.patients.retention import purge
+from bot.protocols.catalogue import ProtocolCatalogue
+from bot.protocols.sources import UnknownProtocol
 from bot.settings import Settings
 from db.audit import append
 from db.models import CheckIn, CheckInStatus, Episode, Patient, ProtocolVersion, Team

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli.common import CommandFailed, admin_ref, echo_json, settings, with_database
 from bot.cli.protocol_show import render
 from bot.clock import SystemClock
-from bot.protocols import (
+from bot.protocols.catalogue import store
+from bot.protocols.sources import (
     LoadedProtocol,
     UnknownProtocol,
     find_protocol,
@@ -25,7 +26,6 @@ from bot.protocols import (
     protocol_files,
     read_protocol_file,
 )
-from bot.services.catalogue import store
 from db.audit import append
 from db.models import ProtocolVersion
 from db.protocol_store import find

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bot.protocols import LoadedProtocol
+from bot.protocols.sources import LoadedProtocol
 from flows import CheckInKind, Protocol, Tier
 from flows.agenda import agenda
 from flows.describe import describe

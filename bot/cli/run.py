@@ -25,10 +25,10 @@ def run(webhook: bool) -> None:
 
     It refuses to start while a setting it needs is missing or any protocol file is invalid.
     """
-    from bot.inbox import PollingStopped
+    from bot.app.runtime import BotRuntime
+    from bot.inbox.updates import PollingStopped
     from bot.logs import configure_logging
-    from bot.protocols import load_protocols
-    from bot.runtime import BotRuntime
+    from bot.protocols.sources import load_protocols
     from flows import ProtocolInvalid
 
     config = settings()

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import CommandFailed, admin_ref, echo_json, settings, with_database
 from bot.clock import SystemClock
-from bot.services.staff import StaffRefused, add_staff, remove_staff, set_on_call
+from bot.staff.registry import StaffRefused, add_staff, remove_staff, set_on_call
 from db.models import Staff, StaffRole, Team, TeamMember
 
 

@@ -8,9 +8,9 @@ import click
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.alerts.chains import ChainRefused, replace_chain, reset_chain, stored_chain
 from bot.cli.common import CommandFailed, admin_ref, echo_json, with_database
 from bot.clock import SystemClock
-from bot.services.chains import ChainRefused, replace_chain, reset_chain, stored_chain
 from db.audit import append
 from db.models import Team
 from flows import Tier

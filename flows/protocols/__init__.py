@@ -1,4 +1,5 @@
-"""The protocol files shipped with the program (package data, opened by ``bot.protocols``)."""
+"""The protocol files shipped with the program (package data, opened by
+``bot.protocols.sources``)."""
 
 # Protocol ids; each is the file ``<id>.yaml`` in this folder (a test keeps the list true).
 SHIPPED = ("spine-miss-lumbar", "spine-open-lumbar")

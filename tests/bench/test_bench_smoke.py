@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from bench import report
-from bench.databases import Databases
-from bench.runner import BENCHMARKS, Sizes, run
+from benchmarks import report
+from benchmarks.databases import Databases
+from benchmarks.runner import BENCHMARKS, Sizes, run
 from tests.fixtures.databases import POSTGRES_URL
 
 TINY = Sizes(
@@ -35,7 +35,7 @@ TINY = Sizes(
 @pytest.fixture
 def quick_ticks(monkeypatch: pytest.MonkeyPatch) -> None:
     """The in-process bot ticks every half second: the same code, less waiting."""
-    monkeypatch.setattr("bot.runtime.TICK_SECONDS", 0.5)
+    monkeypatch.setattr("bot.app.runtime.TICK_SECONDS", 0.5)
 
 
 @pytest.mark.slow

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.protocols import load_protocols
-from bot.services.alert_actions import acknowledge
-from bot.services.catalogue import ProtocolCatalogue
+from bot.alerts.actions import acknowledge
+from bot.protocols.catalogue import ProtocolCatalogue
+from bot.protocols.sources import load_protocols
 from db.models import (
     Alert,
     AlertStatus,

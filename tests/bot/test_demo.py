@@ -1,6 +1,6 @@
 """``eras demo`` plays the whole story end to end, without a delivery failing."""
 
-from bot.demo import run_demo
+from bot.app.demo import run_demo
 
 
 async def test_the_demo_tells_the_whole_story() -> None:

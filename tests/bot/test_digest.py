@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.render.digest import digest_text
+from bot.alerts.age import AlertAge
+from bot.patients.enrolment import enrol
+from bot.reports.daily_digest import DailyDigest, digest_day
+from bot.reports.digest import Digest, OverdueAlert, team_digest
 from bot.sandbox import Group, Person
-from bot.services.alert_age import AlertAge
-from bot.services.daily_digest import DailyDigest, digest_day
-from bot.services.digest import Digest, OverdueAlert, team_digest
-from bot.services.enrolment import enrol
-from bot.services.staff import add_staff
+from bot.staff.registry import add_staff
+from bot.telegram.render.digest import digest_text
 from db.models import (
     Alert,
     Answer,
@@ -372,8 +372,7 @@ async def test_two_processes_at_the_same_morning_queue_one_digest(journey: Journ
 async def test_a_digest_another_process_queued_meanwhile_is_not_queued_again(
     journey: Journey, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.services import daily_digest
-
+    from bot.reports import daily_digest
     morning = local(date(2026, 3, 6), 8, MADRID, 5)
     journey.clock.set(morning)
     build = team_digest

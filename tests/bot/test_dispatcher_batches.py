@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
+from bot.checkins.conversation import Site
+from bot.checkins.dispatcher import Dispatcher
 from bot.i18n import t
-from bot.services.checkins import Site
-from bot.services.dispatcher import Dispatcher
 from db.models import Patient
 from tests.fixtures.journey import SURGERY, Journey, local
 

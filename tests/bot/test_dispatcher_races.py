@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, select
 
+from bot.checkins.conversation import Site
+from bot.checkins.dispatcher import Dispatcher
 from bot.i18n import t
-from bot.services.checkins import Site
-from bot.services.dispatcher import Dispatcher
 from db.models import Alert, CheckIn, CheckInStatus
 from tests.fixtures.journey import SURGERY, Journey, buttons, local
 

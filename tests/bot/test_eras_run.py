@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.demo import sandboxed_runtime
 from bot.clock import FakeClock, SystemClock
-from bot.demo import sandboxed_runtime
 from bot.i18n import t
-from bot.inbox import store_updates
+from bot.inbox.updates import store_updates
 from bot.sandbox import Sandbox, ServerError
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade_database

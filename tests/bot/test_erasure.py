@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import t
-from bot.protocols import load_protocols
+from bot.patients.enrolment import enrol
+from bot.patients.erasure import ERASED, Erasure, erase_patient
+from bot.protocols.catalogue import ProtocolCatalogue
+from bot.protocols.sources import load_protocols
 from bot.sandbox import Person
-from bot.services.catalogue import ProtocolCatalogue
-from bot.services.enrolment import enrol
-from bot.services.erasure import ERASED, Erasure, erase_patient
 from db.models import (
     Alert,
     AlertStatus,
@@ -188,7 +188,7 @@ async def test_the_bot_forgets_the_account_of_an_erased_patient(journey: Journey
 
 
 async def test_an_erased_reference_is_not_enrolled_again(journey: Journey) -> None:
-    from bot.services.enrolment import EnrolmentRefused
+    from bot.patients.enrolment import EnrolmentRefused
 
     await journey.enrol()
     await _erase(journey)

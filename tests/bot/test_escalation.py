@@ -105,7 +105,7 @@ async def test_amber_in_the_evening_reaches_the_on_call_nurse_after_4_daytime_ho
 
 
 async def test_a_risen_tier_runs_its_chain_from_the_moment_it_rose(journey: Journey) -> None:
-    from bot.services.alerts import follow_up_alert
+    from bot.alerts.raising import follow_up_alert
     from db.models import Episode
 
     vidal = await journey.staff_member("Vidal", StaffRole.SURGEON, on_call=False)

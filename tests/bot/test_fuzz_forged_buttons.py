@@ -17,7 +17,7 @@ import re
 
 from hypothesis import strategies as st
 
-from bot.render.team import GRADES, OUTCOMES
+from bot.telegram.render.team import GRADES, OUTCOMES
 from flows import CheckIn as Conversation
 from flows import take_reply
 from tests.fuzzing.harness import Fuzzing, batches, ids_in

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.handlers.care_team import NOT_VALID
 from bot.i18n import t
+from bot.telegram.handlers.care_team import NOT_VALID
 from db.models import Alert, AlertStatus, InboxUpdate, Patient
 from tests.fixtures.journey import SURGERY, Journey, local
 

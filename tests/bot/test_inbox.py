@@ -16,7 +16,7 @@ from telegram import Bot, Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.clock import FakeClock
-from bot.inbox import MAX_ATTEMPTS, InboxProcessor, Poller, PollingStopped, store_updates
+from bot.inbox.updates import MAX_ATTEMPTS, InboxProcessor, Poller, PollingStopped, store_updates
 from bot.sandbox import Sandbox, Unauthorized
 from db.models import InboxUpdate
 from tests.fixtures.telegram import sandbox_settings
@@ -147,7 +147,7 @@ async def test_updates_that_could_not_be_stored_are_not_confirmed(
         raise ConnectionError("the database is down")
 
     with monkeypatch.context() as patched:
-        patched.setattr("bot.inbox.store_updates", database_down)
+        patched.setattr("bot.inbox.updates.store_updates", database_down)
         with pytest.raises(ConnectionError):
             await poller.poll_once(wait_seconds=0)
 

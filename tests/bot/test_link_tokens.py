@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.access import link_guard
 from bot.i18n import t
 from bot.sandbox import Person
-from bot.services import link_guard
 from db.models import AuditEntry, LinkFailure, LinkToken, Patient
 from tests.fixtures.journey import START, Journey
 

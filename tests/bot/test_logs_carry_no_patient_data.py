@@ -27,10 +27,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.checkins import conversation as checkins
 from bot.i18n import t
 from bot.logs import LIBRARIES, WITHHELD, configure_logging
+from bot.patients import requests as patient_requests
 from bot.sandbox import Person, Sandbox
-from bot.services import checkins, patient_requests
 from db.migrate import upgrade_database
 from db.models import Alert, AlertStatus
 from tests.fixtures.journey import SURGERY, Journey, buttons, local, open_journey

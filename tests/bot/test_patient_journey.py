@@ -444,7 +444,7 @@ async def _linked_but_not_consented_cannot_take_another_link(journey: Journey) -
 
 
 async def test_a_nurse_links_their_account_once_with_the_staff_link(journey: Journey) -> None:
-    from bot.services.staff import add_staff
+    from bot.staff.registry import add_staff
     from db.models import Staff, StaffRole
 
     async with journey.runtime.sessions.begin() as session:
@@ -474,8 +474,7 @@ async def test_a_nurse_links_their_account_once_with_the_staff_link(journey: Jou
 async def test_an_answer_whose_handler_failed_once_is_recorded_on_the_next_round(
     journey: Journey, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.services import checkins
-
+    from bot.checkins import conversation as checkins
     maria, _ = await journey.enrolled_patient()
     await journey.at(POD1_9AM)
     real_answer = checkins.answer

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot.render.timeline import MAX_MESSAGE, AlertEntry, CheckInEntry, Timeline, timeline_text
+from bot.telegram.render.timeline import (
+    MAX_MESSAGE,
+    AlertEntry,
+    CheckInEntry,
+    Timeline,
+    timeline_text,
+)
 
 DAY_ONE = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 

@@ -12,10 +12,10 @@ from matplotlib.colors import to_rgb
 from matplotlib.image import imread
 from sqlalchemy import select, update
 
-from bot.render.chart import BACK_PAIN_COLOUR
+from bot.reports.recovery_chart import recovery_chart
 from bot.sandbox import Person
-from bot.services.recovery_chart import recovery_chart
-from bot.services.staff import add_staff
+from bot.staff.registry import add_staff
+from bot.telegram.render.chart import BACK_PAIN_COLOUR
 from db.models import AuditEntry, Episode, Patient, Staff, StaffRole, Team
 from tests.fixtures.journey import SURGERY, Journey, buttons, local
 

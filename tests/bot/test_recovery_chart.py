@@ -12,7 +12,7 @@ from matplotlib.image import imread
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from bot.render.chart import (
+from bot.telegram.render.chart import (
     BACK_PAIN,
     BACK_PAIN_BEHIND,
     BACK_PAIN_GOAL,

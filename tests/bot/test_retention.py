@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.protocols import load_protocols
-from bot.services.catalogue import ProtocolCatalogue
-from bot.services.enrolment import enrol
-from bot.services.erasure import erase_patient
-from bot.services.retention import due_for_erasure, purge
+from bot.patients.enrolment import enrol
+from bot.patients.erasure import erase_patient
+from bot.patients.retention import due_for_erasure, purge
+from bot.protocols.catalogue import ProtocolCatalogue
+from bot.protocols.sources import load_protocols
 from db.models import (
     Alert,
     AlertStatus,

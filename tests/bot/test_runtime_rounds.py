@@ -12,7 +12,7 @@ import sqlite3
 import pytest
 from sqlalchemy.exc import OperationalError
 
-import bot.runtime
+import bot.app.runtime
 from bot.delivery.outbox import FatalDeliveryError
 from tests.fixtures.journey import Journey
 
@@ -22,7 +22,7 @@ LOCKED = sqlite3.OperationalError("database is locked")
 async def test_a_failed_round_of_sending_is_followed_by_the_next(
     journey: Journey, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(bot.runtime, "ROUND_AGAIN_SECONDS", 0.01)
+    monkeypatch.setattr(bot.app.runtime, "ROUND_AGAIN_SECONDS", 0.01)
     rounds: list[str] = []
     delivered_again = asyncio.Event()
 

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.protocols import load_protocols
+from bot.patients.enrolment import enrol
+from bot.protocols.catalogue import ProtocolCatalogue
+from bot.protocols.sources import load_protocols
 from bot.sandbox import Sandbox
-from bot.services.catalogue import ProtocolCatalogue
-from bot.services.enrolment import enrol
 from db.engine import create_engine, session_factory
 from db.models import CheckIn, CheckInStatus, Episode, EpisodeStatus, Patient, Team
 

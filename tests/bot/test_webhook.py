@@ -13,8 +13,8 @@ import aiohttp
 from sqlalchemy import func, select
 
 from bot.i18n import t
+from bot.inbox.webhook import SECRET_HEADER
 from bot.sandbox import Sandbox
-from bot.webhook import SECRET_HEADER
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade_database
 from db.models import InboxUpdate

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import cli
 from bot.delivery.outbox import enqueue
-from bot.inbox import HANDLER_FAILED, MAX_ATTEMPTS
-from bot.services.health import beat
+from bot.inbox.updates import HANDLER_FAILED, MAX_ATTEMPTS
+from bot.reports.health import beat
 from db.engine import create_engine, session_factory
 from db.models import InboxUpdate, OutboxStatus
 

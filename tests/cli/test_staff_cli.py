@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.cli import cli
-from bot.services.staff import link_staff
+from bot.staff.registry import link_staff
 from db.engine import create_engine, session_factory
 from db.models import AuditEntry
 

@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from hypothesis.database import ExampleDatabase
 from telegram import Update
 
-from bot.inbox import store_updates
-from bot.runtime import BotRuntime
+from bot.app.runtime import BotRuntime
+from bot.inbox.updates import store_updates
 
 T = TypeVar("T")
 JSON = dict[str, Any]

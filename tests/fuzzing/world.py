@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.checkins.conversation import open_checkin, protocol_of
+from bot.patients.enrolment import enrol
 from bot.sandbox import Group, Person
-from bot.services.checkins import open_checkin, protocol_of
-from bot.services.enrolment import enrol
 from db.models import Alert, CheckIn, CheckInKind, CheckInStatus, Patient, Team
 from flows import Protocol
 from tests.fixtures.journey import SURGERY, Journey, local

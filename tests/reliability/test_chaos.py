@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.chaos.harness import ChaosConfig, run_chaos
-from bot.chaos.report import render
+from tests.chaos.harness import ChaosConfig, run_chaos
+from tests.chaos.report import render
 from tests.fixtures.databases import require_postgres
 
 pytestmark = pytest.mark.slow

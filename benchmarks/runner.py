@@ -1,0 +1,138 @@
+"""Running the benchmarks: each on every backend asked for, with its own fresh database and
+its own sandbox, and the figures gathered in one JSON-ready dictionary."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from benchmarks import goals, machine, scoring
+from benchmarks.alerts import alert_latency
+from benchmarks.client import client_alone
+from benchmarks.databases import Databases
+from benchmarks.dispatch import dispatch
+from benchmarks.scale import one_cohort
+from benchmarks.telegram import Telegram, telegram_process
+from bot.delivery.outbox import IN_FLIGHT
+
+BENCHMARKS = ("dispatch", "alerts", "scale", "scoring")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    check_ins: int = 10_000  # due at the same minute (dispatch)
+    alert_patients: int = 200  # replying, per run (alerts)
+    alert_rates: tuple[float, ...] = (10.0, 50.0)  # replies per second
+    backlog: int = 10_000  # check-ins the dispatcher is busy with meanwhile (alerts)
+    cohorts: tuple[int, ...] = (1_000, 10_000, 100_000)  # enrolled patients (scale)
+    due: int = 1_000  # check-ins due at one tick (scale)
+    enrolments: int = 200  # patients enrolled through the service, timed (scale)
+    ticks: int = 50  # ticks with nothing due, timed (scale)
+    scoring_seconds: float = 3.0
+    client_sends: int = 2_000  # python-telegram-bot alone, per number in flight (dispatch)
+    client_in_flight: tuple[int, ...] = (1, 4, IN_FLIGHT)
+
+
+Progress = Callable[[str], None]
+
+
+async def run(
+    only: Sequence[str],
+    backends: Sequence[str],
+    sizes: Sizes,
+    databases: Databases,
+    progress: Progress = lambda _: None,
+) -> dict[str, Any]:
+    results: dict[str, Any] = {
+        "machine": machine.describe(),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "backends": list(backends),
+        "sizes": asdict(sizes),
+    }
+    for backend in backends:
+        # One sandbox per backend, emptied before each benchmark: starting one takes seconds.
+        async with telegram_process() as telegram:
+            if "dispatch" in only:
+                results.setdefault("dispatch", {})[backend] = {
+                    limits: await _timed(
+                        progress,
+                        f"dispatch, {backend}, {limits.replace('_', ' ')}",
+                        _dispatch(databases, telegram, backend, sizes.check_ins, limits),
+                    )
+                    for limits in ("telegram_limits", "no_limits")
+                }
+                if "telegram_client" not in results:  # no database in it: once is enough
+                    await telegram.client.reset()
+                    results["telegram_client"] = await _timed(
+                        progress,
+                        "python-telegram-bot alone",
+                        client_alone(telegram, sizes.client_sends, sizes.client_in_flight),
+                    )
+            if "alerts" in only:
+                results.setdefault("alerts", {})[backend] = await _timed(
+                    progress,
+                    f"alert latency, {backend}",
+                    _alerts(databases, telegram, backend, sizes),
+                )
+            if "scale" in only:
+                results.setdefault("scale", {})[backend] = {
+                    str(size): await _timed(
+                        progress,
+                        f"scale, {backend}, {size:,} patients",
+                        _scale(databases, telegram, backend, size, sizes),
+                    )
+                    for size in sizes.cohorts
+                }
+    if "scoring" in only:
+        progress("scoring, one core")
+        results["scoring"] = scoring.measure(sizes.scoring_seconds)
+    results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    results["load_average_at_end"] = machine.describe()["load_average"]
+    results["goals"] = goals.evaluate(results)
+    return results
+
+
+async def _timed(progress: Progress, what: str, work: Any) -> Any:
+    progress(f"{what} …")
+    started = time.perf_counter()
+    found = await work
+    progress(f"{what}: done in {time.perf_counter() - started:,.0f} s")
+    return found
+
+
+async def _dispatch(
+    databases: Databases, telegram: Telegram, backend: str, check_ins: int, limits: str
+) -> Any:
+    await telegram.client.reset()
+    async with databases.fresh(backend, "dispatch") as url:
+        return await dispatch(url, telegram, check_ins, limited=limits == "telegram_limits")
+
+
+async def _alerts(databases: Databases, telegram: Telegram, backend: str, sizes: Sizes) -> Any:
+    await telegram.client.reset()
+    async with databases.fresh(backend, "alerts") as url:
+        return await alert_latency(
+            url,
+            telegram,
+            patients=sizes.alert_patients,
+            rates=sizes.alert_rates,
+            backlog=sizes.backlog,
+        )
+
+
+async def _scale(
+    databases: Databases, telegram: Telegram, backend: str, size: int, sizes: Sizes
+) -> Any:
+    await telegram.client.reset()
+    async with databases.fresh(backend, "scale") as url:
+        return await one_cohort(
+            url,
+            telegram,
+            size,
+            due=sizes.due,
+            enrolments=sizes.enrolments,
+            ticks=sizes.ticks,
+        )

@@ -1,0 +1,377 @@
+"""The running bot: inbox, handlers, dispatcher and outbox, wired together.
+
+``step()`` does one round of everything, which tests and the demo drive with a fake clock;
+``run()`` does the same for real: long polling, an APScheduler tick for the dispatcher and
+a sender that wakes as soon as a handler commits a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationHandlerStop
+
+from bot.alerts.actions import remember_card
+from bot.alerts.escalation import Escalator
+from bot.alerts.raising import follow_up_alert
+from bot.checkins.conversation import Site
+from bot.checkins.dispatcher import Dispatcher, TickReport
+from bot.clock import Clock, SystemClock
+from bot.context import Services
+from bot.delivery.outbox import DeliveryHooks, FatalDeliveryError, OutboxSender
+from bot.delivery.outcomes import Classified, Outcome, classify
+from bot.delivery.pacing import Pacer
+from bot.inbox.updates import ALLOWED_UPDATES, InboxProcessor, Poller, PollingStopped
+from bot.inbox.webhook import WebhookReceiver, serve, webhook_path
+from bot.patients.retention import purge
+from bot.protocols.catalogue import ProtocolCatalogue
+from bot.protocols.sources import load_protocols
+from bot.reports.daily_digest import DailyDigest
+from bot.reports.health import beat, health_report
+from bot.settings import Settings
+from bot.telegram.handlers.care_team import add_care_team_handlers
+from bot.telegram.handlers.fallback import add_fallback_handler
+from bot.telegram.handlers.patient import add_patient_handlers
+from db.engine import create_engine, session_factory
+from db.locks import POLLING_LOCK, exclusive
+from db.models import (
+    CheckIn,
+    CheckInStatus,
+    Episode,
+    EpisodeStatus,
+    OutboxMessage,
+    OutboxStatus,
+)
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 5
+Done = TypeVar("Done")  # what a loop's round returns
+# After a round of polling or sending failed on the database, before the next one.
+ROUND_AGAIN_SECONDS = 1.0
+WATCH_EVERY = timedelta(minutes=1)
+STARTUP_MAX_BACKOFF = 30.0
+COMMANDS = [
+    ("help", "I have a concern"),
+    ("checkin", "Start today's check-in"),
+    ("status", "My progress"),
+    ("language", "Change language"),
+    ("timezone", "Change time zone"),
+    ("stop", "Pause the follow-up"),
+]
+
+
+@dataclass
+class StepReport:
+    updates: int
+    tick: TickReport
+    sent: int
+
+
+async def mark_unreachable(
+    session: AsyncSession, message: OutboxMessage, verdict: Classified, now: datetime
+) -> None:
+    """Telegram says the patient's chat is gone: stop writing, ask the team to phone."""
+    if message.episode_id is None or message.chat_id < 0:
+        return  # a team chat's troubles are the operator's, not a patient's
+    episode = await session.get_one(Episode, message.episode_id)
+    if episode.status is EpisodeStatus.UNREACHABLE:
+        return
+    episode.status = EpisodeStatus.UNREACHABLE
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == message.chat_id, OutboxMessage.status == OutboxStatus.PENDING
+        )
+        .values(status=OutboxStatus.CANCELLED)
+    )
+    await session.execute(
+        update(CheckIn)
+        .where(CheckIn.episode_id == episode.id, CheckIn.status == CheckInStatus.SCHEDULED)
+        .values(status=CheckInStatus.CANCELLED)
+    )
+    await follow_up_alert(session, episode_id=episode.id, now=now, cause="unreachable")
+
+
+async def _log_handler_error(update: object, context: Any) -> None:
+    """A handler failed: its transaction rolled back and the inbox tries the update again
+    (see ``InboxProcessor``). Only the kind of failure and where it happened are logged:
+    an exception's message (an SQL error with its parameters, say) may carry patient data."""
+    error = context.error
+    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
+    where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+    log.error(
+        "update %s: handler failed with %s at %s",
+        getattr(update, "update_id", None),
+        type(error).__name__,
+        where,
+    )
+
+
+async def _until_telegram_answers(call: Callable[[], Awaitable[None]]) -> None:
+    """Retry a start-up call while Telegram is briefly unavailable (5xx, timeouts, 429):
+    dying on it would leave a supervisor restarting the bot in a loop. A refused token is
+    final."""
+    delay = 1.0
+    while True:
+        try:
+            await call()
+            return
+        except TelegramError as error:
+            verdict = classify(error)
+            if verdict.outcome not in (Outcome.RETRY, Outcome.UNCERTAIN):
+                raise
+            wait = verdict.retry_after or delay
+            log.warning(
+                "Telegram did not answer at start (%s); again in %.0fs", type(error).__name__, wait
+            )
+            await asyncio.sleep(wait)
+            delay = min(delay * 2, STARTUP_MAX_BACKOFF)
+
+
+class BotRuntime:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        poll_timeout: int = 30,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        token = settings.require_token()
+        self.engine = create_engine(settings.database_url)
+        self.sessions = session_factory(self.engine)
+        self.catalogue = ProtocolCatalogue(load_protocols(settings.protocols_dir))
+        self._wake = asyncio.Event()
+        owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.application: Application[Any, Any, Any, Any, Any, Any] = (
+            Application.builder()
+            .token(token)
+            .base_url(settings.bot_api_base_url)
+            .base_file_url(settings.bot_file_base_url)
+            .updater(None)
+            .build()
+        )
+        add_patient_handlers(self.application)
+        add_care_team_handlers(self.application)
+        add_fallback_handler(self.application)
+        self.application.add_error_handler(_log_handler_error)
+        site = Site(emergency_number=settings.require_emergency_number())
+        self.application.bot_data["services"] = Services(
+            self.sessions, self.catalogue, site, self.clock, self._wake.set
+        )
+        self.poller = Poller(
+            self.sessions, f"{settings.bot_api_base_url}{token}", self.clock, poll_timeout
+        )
+        self.inbox = InboxProcessor(self.sessions, self.application, self.clock)
+
+        async def retry_later(update: object, _context: Any) -> None:
+            if isinstance(update, Update):
+                self.inbox.handler_failed(update.update_id)
+            # No later handler group may take the update now (the fallback would mark it
+            # done): it goes back to the inbox whole, for the next round.
+            raise ApplicationHandlerStop
+
+        self.application.add_error_handler(retry_later)
+        self.dispatcher = Dispatcher(
+            self.sessions, self.catalogue, site, self.clock, owner, on_progress=self._wake.set
+        )
+        self.escalator = Escalator(self.sessions, self.catalogue, self.clock)
+        self.daily_digest = DailyDigest(self.sessions, self.catalogue, self.clock)
+        self.owner, self.mode, self.started_at = owner, "polling", self.clock.now()
+        self._watched_at: datetime | None = None
+        self.sender = OutboxSender(
+            self.sessions,
+            self.application.bot,
+            self.clock,
+            owner,
+            pacer=pacer,
+            hooks=DeliveryHooks(delivered=[remember_card], unreachable=[mark_unreachable]),
+        )
+
+    async def start(self) -> None:
+        await _until_telegram_answers(self.application.initialize)  # getMe
+        await self.application.start()
+        try:
+            await self.application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+        except TelegramError as error:
+            # The menu is a convenience (and usually set by an earlier start): no reason
+            # to leave patients without their check-ins.
+            log.warning("the menu of commands was not set: %s", type(error).__name__)
+
+    async def stop(self) -> None:
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+        await self.poller.close()
+        await self.engine.dispose()
+
+    async def step(self, wait_seconds: int = 0) -> StepReport:
+        """One round: fetch and handle updates, run the dispatcher, send what is due."""
+        await self.poller.poll_once(wait_seconds)
+        updates = await self.inbox.process_pending()
+        tick = await self.dispatcher.tick()
+        tick.escalated = await self.escalator.tick()
+        await self.daily_digest.tick()
+        await self._beat()
+        sent = 0
+        while batch := await self.sender.deliver_due():
+            sent += batch
+        return StepReport(updates, tick, sent)
+
+    async def run(self, *, webhook: bool = False) -> None:
+        """Run until cancelled: long polling, or (``webhook``) receiving Telegram's posts."""
+        scheduler = AsyncIOScheduler()
+        scheduler.add_job(
+            self._tick, "interval", seconds=TICK_SECONDS, max_instances=1, coalesce=True
+        )
+        if self.settings.retention_days is not None:
+            scheduler.add_job(
+                self.purge_expired, "interval", days=1, next_run_time=datetime.now(UTC)
+            )
+        scheduler.start()
+        receiving = self._receive_forever() if webhook else self._poll_forever()
+        try:
+            await asyncio.gather(receiving, self._send_forever())
+        finally:
+            scheduler.shutdown(wait=False)
+
+    async def _tick(self) -> None:
+        try:
+            report = await self.dispatcher.tick()
+            report.escalated = await self.escalator.tick()
+            digests = await self.daily_digest.tick()
+            await self._beat()
+            await self._watch()
+            if report.escalated or digests:  # the dispatcher wakes the sender itself
+                self._wake.set()
+        except asyncio.CancelledError:
+            # The bot is stopping mid-tick: its claims lapse and the next start goes on.
+            # (The scheduler would log a cancelled job as an error with its traceback.)
+            log.info("tick stopped with the bot")
+        except Exception:
+            log.exception("dispatcher tick failed")
+
+    async def purge_expired(self) -> None:
+        """Retention, daily while ERAS_RETENTION_DAYS is set: what `eras patient purge` does."""
+        days = self.settings.retention_days
+        if days is None:
+            return
+        try:
+            done = await purge(
+                self.sessions,
+                self.clock.now(),
+                timedelta(days=days),
+                actor="system:retention",
+                origin="scheduler",
+            )
+        except Exception:
+            log.exception("retention purge failed")
+            return
+        log.info("retention: %s patients erased", len(done.erased))
+
+    async def _watch(self) -> None:
+        """Once a minute, say out loud what ``eras health`` would: the claims and leases
+        re-drive stuck work by themselves, and this is how an operator hears of it."""
+        now = self.clock.now()
+        if self._watched_at is not None and now - self._watched_at < WATCH_EVERY:
+            return
+        self._watched_at = now
+        report = await self.health()
+        if report["problems"]:
+            log.warning(
+                "health: %s (outbox backlog %s, oldest unsent %s s, escalations overdue %s)",
+                "; ".join(report["problems"]),
+                report["outbox_backlog"],
+                report["oldest_unsent_seconds"],
+                report["stuck_escalations"],
+            )
+
+    async def _beat(self) -> None:
+        await beat(self.sessions, self.owner, self.mode, self.started_at, self.clock.now())
+
+    async def health(self) -> dict[str, Any]:
+        return await health_report(self.sessions, self.clock.now(), self.owner)
+
+    async def _receive_forever(self) -> None:
+        """Webhook mode: Telegram is told where to post (with the secret it must send
+        back); each stored update wakes the inbox, which also retries what failed."""
+        url, secret = self.settings.require_webhook()
+        self.mode = "webhook"
+        stored = asyncio.Event()
+        receiver = WebhookReceiver(self.sessions, self.clock, secret, stored.set, self.health)
+        runner = await serve(receiver.app(webhook_path(url)), self.settings.webhook_listen)
+        try:
+            await self.application.bot.set_webhook(
+                url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES)
+            )
+            while True:
+                try:
+                    async with asyncio.timeout(TICK_SECONDS):
+                        await stored.wait()
+                except TimeoutError:
+                    pass
+                stored.clear()
+                await self._survive("processing the inbox", self.inbox.process_pending)
+        finally:
+            await runner.cleanup()
+
+    async def _poll_forever(self) -> None:
+        def waiting() -> None:
+            log.warning("another process is polling this bot; waiting to take over")
+
+        async with exclusive(self.engine, POLLING_LOCK, waiting):
+            log.info("polling for updates")
+            while True:
+                # First what a process before this one stored and never handled (it died,
+                # and Telegram will not send those updates again), then each new batch.
+                await self._survive("processing the inbox", self.inbox.process_pending)
+                await self._survive("polling", self.poller.poll_once)
+
+    async def _send_forever(self) -> None:
+        attempted: int | None = 0
+        while True:
+            if (attempted or 0) < self.sender.round_size:  # full: more is waiting, no pause
+                # Until new messages are written, or a chat left out of the round may go.
+                pause = min(1.0, self.sender.next_ready_in or 1.0)
+                try:
+                    async with asyncio.timeout(pause):
+                        await self._wake.wait()
+                except TimeoutError:
+                    pass
+            self._wake.clear()
+            attempted = await self._survive("sending", self.sender.deliver_due)
+
+    @staticmethod
+    async def _survive(what: str, step: Callable[[], Awaitable[Done]]) -> Done | None:
+        """Run one round of a loop that must outlive a database briefly unavailable (locked,
+        restarting, a dropped connection): the work waits in the tables and the next round
+        takes it up. A bot that cannot work at all (token refused, another poller) stops."""
+        try:
+            return await step()
+        except (PollingStopped, FatalDeliveryError):
+            raise
+        except Exception as error:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the bot is stopping, and the cancellation surfaced as this error
+            # The type only: a database error's text may quote what a patient wrote.
+            log.warning("%s failed, trying again: %s", what, type(error).__name__)
+            await asyncio.sleep(ROUND_AGAIN_SECONDS)
+            return None

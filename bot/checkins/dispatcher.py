@@ -1,0 +1,212 @@
+"""The dispatcher: wakes on a tick, claims check-ins that are due, and acts on them.
+
+The schedule is rows; this is the only code that moves them through time: send what is
+due (late wording after downtime), remind once, and close what was not answered in its
+window as missed, which the protocol's non-response rules may turn into an alert.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.alerts.raising import finding_record, raise_alert
+from bot.checkins import conversation as checkins
+from bot.checkins.unsent import tell_team_not_sent
+from bot.clock import Clock
+from bot.patients.chat import PatientChat
+from bot.protocols.catalogue import ProtocolCatalogue
+from db.claims import claim
+from db.models import CheckIn, CheckInStatus, Episode, EpisodeStatus, Patient
+from flows import Protocol, score_missed
+
+log = logging.getLogger(__name__)
+
+STOPPED_EPISODES = (EpisodeStatus.PAUSED, EpisodeStatus.DECLINED, EpisodeStatus.WITHDRAWN)
+OPEN = (CheckInStatus.SCHEDULED, CheckInStatus.SENT, CheckInStatus.IN_PROGRESS)
+
+
+@dataclass
+class TickReport:
+    sent: int = 0
+    reminded: int = 0
+    missed: int = 0
+    cancelled: int = 0
+    deferred: int = 0
+    escalated: int = 0  # alert escalation steps run in the same tick
+
+
+def in_quiet_hours(protocol: Protocol, time_zone: str, now: datetime) -> bool:
+    local = now.astimezone(ZoneInfo(time_zone)).time()
+    return protocol.schedule.quiet_hours.covers(local)
+
+
+# A step returns True when it put the check-in off (quiet hours): the row stays leased
+# until DEFERRED_FOR has passed, so that later claims, in this tick or the next ones, reach
+# the check-ins behind it instead of the same put-off rows again and again.
+Step = Callable[[PatientChat, CheckIn, TickReport], Awaitable[bool]]
+DEFERRED_FOR = timedelta(minutes=5)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        catalogue: ProtocolCatalogue,
+        site: checkins.Site,
+        clock: Clock,
+        owner: str,
+        lease: timedelta = timedelta(minutes=2),
+        batch: int = 500,
+        on_progress: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._sessions = sessions
+        self._catalogue = catalogue
+        self._site = site
+        self._clock = clock
+        self._owner = owner
+        self._lease = lease
+        self._batch = batch
+        self._on_progress = on_progress  # the sender's cue: messages wait in the outbox
+
+    async def tick(self) -> TickReport:
+        report = TickReport()
+        now = self._clock.now()
+        window_closed = CheckIn.status.in_(OPEN) & (CheckIn.missed_at <= now)
+        # Asked of each candidate row, not as a list of every active episode: a tick with
+        # nothing due then costs nothing, however many patients are followed.
+        active = exists().where(
+            Episode.id == CheckIn.episode_id, Episode.status == EpisodeStatus.ACTIVE
+        )
+        due = (
+            (CheckIn.status == CheckInStatus.SCHEDULED)
+            & (CheckIn.due_at <= now)
+            & (CheckIn.missed_at > now)
+            & active
+        )
+        remind = (
+            CheckIn.status.in_([CheckInStatus.SENT, CheckInStatus.IN_PROGRESS])
+            & (CheckIn.remind_at <= now)
+            & CheckIn.reminded_at.is_(None)
+            & (CheckIn.missed_at > now)
+            & active
+        )
+        steps = ((window_closed, self._close), (due, self._send), (remind, self._remind))
+        # One batch of each a tick: 500 check-ins every five seconds is many times what
+        # Telegram lets out (30 messages a second); a bigger tick only holds more work.
+        # Claimed in one transaction: with nothing due, a tick is three reads in it.
+        claimed = await self._claim([condition for condition, _ in steps], now)
+        for (condition, step), row_ids in zip(steps, claimed, strict=True):
+            for row_id in row_ids:
+                await self._in_transaction(row_id, condition, now, step, report)
+            if row_ids:
+                self._on_progress()
+        return report
+
+    async def _claim(self, conditions: list[ColumnElement[bool]], now: datetime) -> list[list[int]]:
+        """A batch of the check-ins meeting each condition (the conditions are disjoint)."""
+        free = or_(CheckIn.lease_until.is_(None), CheckIn.lease_until < now)
+        async with self._sessions.begin() as session:
+            batches = []
+            for condition in conditions:
+                rows = await claim(
+                    session,
+                    CheckIn,
+                    claimable=condition & free,
+                    order_by=[CheckIn.due_at, CheckIn.id],
+                    owner=self._owner,
+                    now=now,
+                    lease=self._lease,
+                    limit=self._batch,
+                )
+                batches.append([row.id for row in rows])
+            return batches
+
+    async def _in_transaction(
+        self,
+        row_id: int,
+        still: ColumnElement[bool],
+        now: datetime,
+        step: Step,
+        report: TickReport,
+    ) -> None:
+        """Run ``step`` on the claimed row, locked, if it is still what was claimed: the
+        patient may have answered, or started it, since the claim (handlers take no lease)."""
+        try:
+            async with self._sessions.begin() as session:
+                row = await session.scalar(
+                    select(CheckIn)
+                    .where(CheckIn.id == row_id, CheckIn.lease_owner == self._owner, still)
+                    .with_for_update()
+                )
+                deferred = False
+                if row is not None:
+                    episode = await session.get_one(Episode, row.episode_id)
+                    patient = await session.get_one(Patient, episode.patient_id)
+                    chat = PatientChat(session, patient, episode, now)
+                    deferred = await step(chat, row, report)
+                lease = {"lease_until": now + DEFERRED_FOR} if deferred else {}
+                await session.execute(
+                    update(CheckIn)
+                    .where(CheckIn.id == row_id, CheckIn.lease_owner == self._owner)
+                    .values({"lease_owner": None, "lease_until": None} | lease)
+                    .execution_options(synchronize_session=False)
+                )
+        except Exception:
+            # The lease lapses and another tick tries again; the row id is no patient data.
+            log.exception("check-in %s could not be processed", row_id)
+
+    async def _send(self, chat: PatientChat, row: CheckIn, report: TickReport) -> bool:
+        _version, protocol = await checkins.protocol_of(chat.session, self._catalogue, row)
+        if in_quiet_hours(protocol, chat.patient.timezone, chat.now):
+            report.deferred += 1  # e.g. a catch-up after downtime: it waits for the morning
+            return True
+        await checkins.begin(chat, self._catalogue, self._site, row)
+        report.sent += 1
+        return False
+
+    async def _remind(self, chat: PatientChat, row: CheckIn, report: TickReport) -> bool:
+        _version, protocol = await checkins.protocol_of(chat.session, self._catalogue, row)
+        if in_quiet_hours(protocol, chat.patient.timezone, chat.now):
+            row.reminded_at = chat.now  # a reminder in the night would do more harm than good
+            return False
+        await checkins.remind(chat, self._catalogue, row)
+        report.reminded += 1
+        return False
+
+    async def _close(self, chat: PatientChat, row: CheckIn, report: TickReport) -> bool:
+        if chat.episode.status in STOPPED_EPISODES:
+            row.status = CheckInStatus.CANCELLED
+            report.cancelled += 1
+            return False
+        row.status = CheckInStatus.MISSED
+        if row.kind not in checkins.PLANNED_KINDS:
+            return False  # a concern or extra check-in left unfinished: no missed appointment
+        if row.sent_at is None:  # the bot's failure, not the patient's: no non-response rule
+            await tell_team_not_sent(chat, row)
+            report.missed += 1
+            return False
+        version, protocol = await checkins.protocol_of(chat.session, self._catalogue, row)
+        past = await checkins.history(chat.session, row)
+        assessment = score_missed(protocol, row.pod, past)
+        row.tier = assessment.tier.value
+        report.missed += 1
+        await raise_alert(
+            chat.session,
+            episode_id=row.episode_id,
+            now=chat.now,
+            cause="non_response",
+            findings=[
+                {**finding_record(f, {}), "checkin_id": row.id, "pod": row.pod}
+                for f in assessment.findings
+            ],
+            checkin_id=row.id,
+            protocol_version_id=version.id,
+        )
+        return False

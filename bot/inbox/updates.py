@@ -1,0 +1,243 @@
+"""The inbox: every update from Telegram is stored before it is confirmed, then processed.
+
+python-telegram-bot's own Updater confirms an update (the next getUpdates offset) before
+handlers run, so a crash could lose it. Here the poller stores the raw update first; only
+the next getUpdates, after the commit, confirms it. A redelivered update finds its row and
+is not stored again; a stored update is processed until it is marked done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
+from telegram.ext import Application
+
+from bot.clock import Clock
+from bot.inbox.malformed import malformed
+from db.models import InboxUpdate
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+# PostgreSQL's jsonb refuses the NUL character and unpaired surrogates, both of which JSON
+# can carry as escapes; one such update would fail the whole batch, again at every poll.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: Any) -> Any:
+    """``value`` with those characters replaced by U+FFFD, on every backend alike."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
+
+
+def update_id_of(update: dict[str, Any]) -> int | None:
+    """The update's id, if it is one Telegram could have sent: a whole number (not a JSON
+    true or false, which Python counts as 1 and 0) that fits the inbox's BIGINT key. An
+    update without one can be neither stored nor confirmed."""
+    value = update.get("update_id")
+    return value if type(value) is int and 0 <= value < 2**63 else None
+
+
+class PollingStopped(RuntimeError):
+    """Telegram will not give this process updates (bad token, or another poller)."""
+
+
+async def store_updates(
+    sessions: async_sessionmaker[AsyncSession], updates: Sequence[dict[str, Any]], clock: Clock
+) -> int:
+    """Store raw updates, ignoring ones already stored; returns how many were new."""
+    rows = [
+        {
+            "update_id": update_id,
+            "received_at": clock.now(),
+            "payload": storable(u),
+            "attempts": 0,
+        }
+        for u in updates
+        if (update_id := update_id_of(u)) is not None
+    ]
+    if not rows:
+        return 0
+    async with sessions.begin() as session:
+        dialect = session.bind.dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(InboxUpdate).values(rows).on_conflict_do_nothing()
+        result = await session.execute(statement)
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class Poller:
+    """Long polling that stores before it confirms."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        bot_url: str,
+        clock: Clock,
+        poll_timeout: int = 30,
+    ) -> None:
+        self._sessions = sessions
+        self._url = f"{bot_url}/getUpdates"
+        self._clock = clock
+        self._poll_timeout = poll_timeout
+        self._offset: int | None = None
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(poll_timeout + 15, connect=10))
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def _resume_offset(self) -> None:
+        # The update received last, not the highest id: after a week without updates
+        # Telegram numbers the next ones from a random point, possibly below the old ones.
+        async with self._sessions() as session:
+            newest = await session.scalar(
+                select(InboxUpdate.update_id)
+                .order_by(InboxUpdate.received_at.desc(), InboxUpdate.update_id.desc())
+                .limit(1)
+            )
+        self._offset = None if newest is None else newest + 1
+
+    async def poll_once(self, wait_seconds: int | None = None) -> int:
+        """One getUpdates round; returns how many new updates were stored.
+
+        Raises ``PollingStopped`` when Telegram refuses this poller; other failures are
+        logged and answered with a pause, as Telegram asks.
+        """
+        if self._offset is None:
+            await self._resume_offset()
+        params: dict[str, Any] = {
+            "timeout": self._poll_timeout if wait_seconds is None else wait_seconds,
+            "allowed_updates": list(ALLOWED_UPDATES),
+        }
+        if self._offset is not None:
+            params["offset"] = self._offset
+        try:
+            response = await self._http.post(self._url, json=params)
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            log.warning("getUpdates failed: %s", type(error).__name__)
+            await asyncio.sleep(1)
+            return 0
+        if response.status_code in (401, 404):
+            raise PollingStopped("Telegram refused the bot token (401/404)")
+        if response.status_code == 409:
+            raise PollingStopped("another process is polling this bot, or a webhook is set (409)")
+        if not body.get("ok"):
+            retry_after = (body.get("parameters") or {}).get("retry_after")
+            log.warning("getUpdates answered %s", response.status_code)
+            await asyncio.sleep(float(retry_after) if retry_after else 1.0)
+            return 0
+        updates = [u for u in body.get("result", []) if isinstance(u, dict)]
+        stored = await store_updates(self._sessions, updates, self._clock)
+        ids = [i for i in map(update_id_of, updates) if i is not None]
+        if ids:
+            # Confirmed to Telegram by the next call, now that they are safely stored.
+            self._offset = max(ids) + 1
+        return stored
+
+
+# A handler that fails on the same update this many times is not going to succeed: the
+# update is set aside (kept, with why) so that it does not come back for ever.
+MAX_ATTEMPTS = 5
+
+
+class InboxProcessor:
+    """Hands stored updates to the Application, oldest first, each until it is done.
+
+    An update whose handler failed (its transaction rolled back, so it had no effect) stays
+    pending and is tried again on the next run, up to ``MAX_ATTEMPTS``. The Application
+    reports such failures through ``handler_failed``, which the runtime wires to its error
+    handler.
+
+    Runs of ``process_pending`` take turns: one that started while another was still going
+    would read the same unprocessed rows and hand them over a second time. Across processes
+    the handlers' own ``take_update`` mark keeps the effect to one.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        application: Application[Any, Any, Any, Any, Any, Any],
+        clock: Clock,
+    ) -> None:
+        self._sessions = sessions
+        self._application = application
+        self._clock = clock
+        self._turn = asyncio.Lock()
+        self._failed: set[int] = set()
+
+    def handler_failed(self, update_id: int) -> None:
+        self._failed.add(update_id)
+
+    async def process_pending(self, limit: int = 100) -> int:
+        """Handle every stored update not yet done (in batches of ``limit``)."""
+        async with self._turn:
+            done = 0
+            while batch := await self._process_pending(limit):
+                done += batch
+                if batch < limit:
+                    break
+            return done
+
+    async def _process_pending(self, limit: int) -> int:
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(InboxUpdate.update_id, InboxUpdate.payload, InboxUpdate.attempts)
+                    .where(InboxUpdate.processed_at.is_(None))
+                    .order_by(InboxUpdate.update_id)
+                    .limit(limit)
+                )
+            ).all()
+        for update_id, payload, attempts in rows:
+            error = await self._process(update_id, payload)
+            retry = error == HANDLER_FAILED and attempts + 1 < MAX_ATTEMPTS
+            if error == HANDLER_FAILED and not retry:
+                log.error("update %s set aside after %s failed attempts", update_id, MAX_ATTEMPTS)
+            values: dict[str, Any] = {"attempts": InboxUpdate.attempts + 1, "error": error}
+            if not retry:  # a retried update stays as its handler left it: a handler that
+                # committed before failing has marked it done, and done it stays
+                values["processed_at"] = func.coalesce(InboxUpdate.processed_at, self._clock.now())
+            async with self._sessions.begin() as session:
+                await session.execute(
+                    update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(values)
+                )
+        return len(rows)
+
+    async def _process(self, update_id: int, payload: dict[str, Any]) -> str | None:
+        try:
+            parsed = Update.de_json(payload, self._application.bot)
+        except Exception as error:  # malformed: keep the row, say why, never its content
+            return f"malformed update: {type(error).__name__}"
+        if problem := malformed(parsed):
+            return f"malformed update: {problem}"
+        self._failed.discard(update_id)
+        try:
+            await self._application.process_update(parsed)
+        except Exception as error:
+            # Handlers' errors go to the error handlers; this is python-telegram-bot itself
+            # failing on the update. Tried again, then set aside: it must not block the rest.
+            log.error("update %s failed outside the handlers: %s", update_id, type(error).__name__)
+            return HANDLER_FAILED
+        if update_id in self._failed:
+            self._failed.discard(update_id)
+            return HANDLER_FAILED
+        return None
+
+
+HANDLER_FAILED = "a handler failed"

@@ -1,0 +1,168 @@
+"""Enrolment: a surgical episode, its check-in schedule as rows, and a one-time link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.access import tokens
+from bot.protocols.catalogue import ProtocolCatalogue
+from db.audit import append
+from db.models import (
+    CheckIn,
+    CheckInKind,
+    CheckInStatus,
+    Episode,
+    EpisodeStatus,
+    Patient,
+    Team,
+    TokenPurpose,
+)
+from flows import Protocol, plan_check_ins
+
+# Episodes that still follow a patient: a second enrolment while one is open is refused.
+OPEN_EPISODES = (EpisodeStatus.INVITED, EpisodeStatus.ACTIVE, EpisodeStatus.PAUSED)
+
+
+class EnrolmentRefused(Exception):
+    """The enrolment cannot be made as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    ref: str
+    team: str
+    protocol_id: str
+    protocol_version: str
+    episode_id: int
+    token: str
+    token_expires_at: datetime
+    check_ins: int
+
+
+async def enrol(
+    session: AsyncSession,
+    catalogue: ProtocolCatalogue,
+    *,
+    protocol_id: str,
+    team_name: str,
+    ref: str,
+    surgery_date: date,
+    now: datetime,
+    actor: str,
+    name: str | None = None,
+    time_zone: str | None = None,
+    language: str | None = None,
+    discharge_date: date | None = None,
+    procedure: str | None = None,
+    token_lifetime: timedelta = tokens.DEFAULT_LIFETIME,
+) -> Enrolment:
+    team = await session.scalar(select(Team).where(Team.name == team_name))
+    if team is None:
+        raise EnrolmentRefused(f"no team named {team_name!r} (see `eras team list`)")
+    version, protocol = await catalogue.resolve(session, protocol_id, now)
+    if discharge_date is not None and discharge_date < surgery_date:
+        raise EnrolmentRefused("the discharge date is before the surgery date")
+    language = language or protocol.languages[0]
+    if language not in protocol.languages:
+        raise EnrolmentRefused(
+            f"protocol {protocol.id!r} speaks {', '.join(protocol.languages)}, not {language!r}"
+        )
+    zone = time_zone or team.timezone
+
+    patient = await session.scalar(select(Patient).where(Patient.ref == ref))
+    if patient is None:
+        patient = Patient(ref=ref, created_at=now, language=language, timezone=zone)
+        session.add(patient)
+    elif patient.erased_at is not None:
+        raise EnrolmentRefused(f"patient {ref} was erased: enrol them under a new reference")
+    else:
+        open_episode = await session.scalar(
+            select(Episode.id).where(
+                Episode.patient_id == patient.id, Episode.status.in_(OPEN_EPISODES)
+            )
+        )
+        if open_episode is not None:
+            raise EnrolmentRefused(f"patient {ref} already has a follow-up in progress")
+        patient.language, patient.timezone = language, zone
+    if name is not None:
+        patient.display_name = name
+    await session.flush()
+
+    episode = Episode(
+        patient_id=patient.id,
+        team_id=team.id,
+        protocol_version_id=version.id,
+        procedure=procedure or (protocol.procedures[0] if protocol.procedures else None),
+        surgery_date=surgery_date,
+        discharge_date=discharge_date,
+        status=EpisodeStatus.INVITED,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(episode)
+    await session.flush()
+
+    planned = materialise(session, episode, version.id, protocol, zone, now)
+    token = await tokens.issue(
+        session, TokenPurpose.PATIENT, now, episode_id=episode.id, lifetime=token_lifetime
+    )
+    await append(
+        session,
+        at=now,
+        actor_kind="cli",
+        actor_ref=actor,
+        action="patient.enrol",
+        origin="cli",
+        patient_ref=ref,
+        detail={"protocol": f"{protocol.id}@{version.version}", "team": team.name},
+    )
+    return Enrolment(
+        ref=ref,
+        team=team.name,
+        protocol_id=protocol.id,
+        protocol_version=version.version,
+        episode_id=episode.id,
+        token=token,
+        token_expires_at=now + token_lifetime,
+        check_ins=planned,
+    )
+
+
+def materialise(
+    session: AsyncSession,
+    episode: Episode,
+    version_id: int,
+    protocol: Protocol,
+    time_zone: str,
+    now: datetime,
+    *,
+    only_due_after_now: bool = False,
+) -> int:
+    """Add the episode's check-ins still ahead as rows; returns how many.
+
+    Check-ins whose window closed before now were never the bot's to send; with
+    ``only_due_after_now``, one whose window is open now is left to the row that has it.
+    """
+    planned = [
+        p
+        for p in plan_check_ins(protocol, episode.surgery_date, episode.discharge_date, time_zone)
+        if (p.due_at if only_due_after_now else p.missed_at) > now
+    ]
+    session.add_all(
+        CheckIn(
+            episode_id=episode.id,
+            protocol_version_id=version_id,
+            pod=p.pod,
+            kind=CheckInKind(p.kind.value),
+            status=CheckInStatus.SCHEDULED,
+            due_at=p.due_at,
+            remind_at=p.remind_at,
+            missed_at=p.missed_at,
+        )
+        for p in planned
+    )
+    return len(planned)

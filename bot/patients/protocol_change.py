@@ -1,0 +1,76 @@
+"""Moving an enrolled patient to another protocol version, from the next check-in on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.patients.enrolment import OPEN_EPISODES, EnrolmentRefused, materialise
+from bot.protocols.catalogue import ProtocolCatalogue
+from db.audit import append
+from db.models import CheckIn, CheckInStatus, Episode, Patient, ProtocolVersion
+
+
+@dataclass(frozen=True)
+class ProtocolChanged:
+    ref: str
+    before: str
+    after: str
+    replanned: int
+
+
+async def open_episode(session: AsyncSession, ref: str) -> tuple[Patient, Episode]:
+    patient = await session.scalar(select(Patient).where(Patient.ref == ref))
+    if patient is None:
+        raise EnrolmentRefused(f"no patient with reference {ref!r}")
+    episode = await session.scalar(
+        select(Episode)
+        .where(Episode.patient_id == patient.id, Episode.status.in_(OPEN_EPISODES))
+        .order_by(Episode.id.desc())
+    )
+    if episode is None:
+        raise EnrolmentRefused(f"patient {ref} has no follow-up in progress")
+    return patient, episode
+
+
+async def set_protocol(
+    session: AsyncSession,
+    catalogue: ProtocolCatalogue,
+    *,
+    ref: str,
+    spec: str,
+    now: datetime,
+    actor: str,
+) -> ProtocolChanged:
+    """Check-ins not yet sent are planned again by the new version; what was already asked
+    and answered stays judged by the version it was asked under."""
+    patient, episode = await open_episode(session, ref)
+    old = await session.get_one(ProtocolVersion, episode.protocol_version_id)
+    new, protocol = await catalogue.resolve(session, spec, now)
+    before, after = f"{old.protocol_id}@{old.version}", f"{new.protocol_id}@{new.version}"
+    if new.id == old.id:
+        raise EnrolmentRefused(f"patient {ref} is already on {after}")
+    await session.execute(
+        update(CheckIn)
+        .where(CheckIn.episode_id == episode.id, CheckIn.status == CheckInStatus.SCHEDULED)
+        .values(status=CheckInStatus.CANCELLED)
+    )
+    episode.protocol_version_id = new.id
+    episode.updated_at = now
+    replanned = materialise(
+        session, episode, new.id, protocol, patient.timezone, now, only_due_after_now=True
+    )
+    await append(
+        session,
+        at=now,
+        actor_kind="cli",
+        actor_ref=actor,
+        action="patient.set_protocol",
+        origin="cli",
+        patient_ref=ref,
+        detail={"from": before, "to": after},
+    )
+    return ProtocolChanged(ref=ref, before=before, after=after, replanned=replanned)

@@ -1,1 +1,0 @@
-"""Use cases that tie the clinic (flows) to the database and Telegram: one module each."""

@@ -1,0 +1,59 @@
+"""What staff can look at in their direct chat with the bot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.alerts.age import age_of
+from bot.protocols.catalogue import ProtocolCatalogue
+from db.audit import append
+from db.models import OPEN_ALERTS, Alert, Episode, Patient, Staff, Team, TeamMember
+
+
+async def staff_member(session: AsyncSession, telegram_user_id: int) -> Staff | None:
+    member: Staff | None = await session.scalar(
+        select(Staff).where(Staff.telegram_user_id == telegram_user_id, Staff.active.is_(True))
+    )
+    return member
+
+
+async def open_alerts_text(
+    session: AsyncSession, catalogue: ProtocolCatalogue, member: Staff, now: datetime
+) -> str:
+    """Open alerts of the member's teams, oldest first, with their age against the
+    protocol's acknowledgement target; the view is audited."""
+    rows = (
+        await session.execute(
+            select(Alert, Patient.ref, Episode.protocol_version_id, Team.timezone)
+            .join(Episode, Episode.id == Alert.episode_id)
+            .join(Team, Team.id == Episode.team_id)
+            .join(Patient, Patient.id == Episode.patient_id)
+            .join(TeamMember, TeamMember.team_id == Episode.team_id)
+            .where(TeamMember.staff_id == member.id, Alert.status.in_(OPEN_ALERTS))
+            .order_by(Alert.opened_at, Alert.id)
+        )
+    ).all()
+    await append(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor_ref=f"staff:{member.id}",
+        action="alerts.view",
+        origin="telegram",
+        detail={"alerts": [alert.id for alert, _, _, _ in rows]},
+    )
+    if not rows:
+        return "No open alerts for your teams."
+    lines = ["Open alerts, oldest first:"]
+    for alert, ref, version_id, zone in rows:
+        age = age_of(alert, await catalogue.of_id(session, version_id), now, zone)
+        late = " — past its target" if age.past_target else ""
+        against = f" (target {age.target_minutes} min)" if age.target_minutes is not None else ""
+        lines.append(
+            f"#{alert.id} {alert.tier} · {ref} · {alert.status.value} · "
+            f"{age.minutes} {age.unit}{against}{late}"
+        )
+    return "\n".join(lines)

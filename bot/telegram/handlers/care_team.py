@@ -1,0 +1,111 @@
+"""What staff do with alert cards in their team's chat: acknowledge, resolve."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
+
+from bot.access.refusals import refuse
+from bot.alerts.actions import Answer, acknowledge, choose_outcome, resolve
+from bot.context import Services
+from bot.delivery.outbox import enqueue
+from bot.patients.record import send_patient_record
+from bot.reports.staff_digest import digests_for
+from bot.staff.views import open_alerts_text, staff_member
+from bot.telegram.render.patient import message
+from bot.telegram.render.team import ACKNOWLEDGE, GRADE, OUTCOME, RESOLVE
+from bot.telegram.unit_of_work import answer_button, unit_of_work
+
+NOT_VALID = "This button is not valid."
+# What an alert id on our own buttons looks like. str.isdigit() is not enough: it also
+# takes "²" (which int() refuses) and other scripts' digits; and ten digits or more may not
+# fit the id column on PostgreSQL.
+ALERT_ID = re.compile(r"[0-9]{1,9}")
+
+
+async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query, user = update.callback_query, update.effective_user
+    if query is None or query.data is None or user is None:
+        return
+    svc: Services = context.application.bot_data["services"]
+    kind, *rest = query.data.split(":")
+    text = NOT_VALID
+    async with unit_of_work(svc, update) as session:
+        if session is not None and rest and ALERT_ID.fullmatch(rest[0]):
+            alert_id, now = int(rest[0]), svc.clock.now()
+            answer: Answer | None = None
+            if kind == ACKNOWLEDGE and len(rest) == 1:
+                answer = await acknowledge(session, svc.catalogue, alert_id, user.id, now)
+            elif kind == RESOLVE and len(rest) == 1:
+                answer = await choose_outcome(session, alert_id, user.id, now, None)
+            elif kind == OUTCOME and len(rest) == 2:
+                answer = await choose_outcome(session, alert_id, user.id, now, rest[1])
+            elif kind == GRADE and len(rest) == 3:
+                answer = await resolve(session, alert_id, user.id, now, rest[1], rest[2])
+            text = answer.text if answer is not None else NOT_VALID
+    await answer_button(query, text, alert=True)
+
+
+async def alerts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/alerts in a direct chat: the open alerts of my teams (staff only, audited)."""
+    user, where = update.effective_user, update.effective_chat
+    if user is None or where is None:
+        return
+    svc: Services = context.application.bot_data["services"]
+    async with unit_of_work(svc, update) as session:
+        if session is None:
+            return
+        now = svc.clock.now()
+        member = await staff_member(session, user.id)
+        if member is None:
+            await refuse(session, telegram_user_id=user.id, action="alerts.view", now=now)
+            text = "This command is for care-team staff."
+        else:
+            text = await open_alerts_text(session, svc.catalogue, member, now)
+        enqueue(session, chat_id=where.id, now=now, purpose="reply", payload=message(text))
+
+
+async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/digest in a direct chat: the digest of each of my teams (staff only, audited)."""
+    user, where = update.effective_user, update.effective_chat
+    if user is None or where is None:
+        return
+    svc: Services = context.application.bot_data["services"]
+    async with unit_of_work(svc, update) as session:
+        if session is None:
+            return
+        now = svc.clock.now()
+        for text in await digests_for(session, svc.catalogue, user.id, now):
+            enqueue(session, chat_id=where.id, now=now, purpose="reply", payload=message(text))
+
+
+async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/patient REF in a direct chat: the timeline and recovery chart of a patient of my
+    teams (staff of the episode's team only, audited)."""
+    user, where = update.effective_user, update.effective_chat
+    if user is None or where is None:
+        return
+    svc: Services = context.application.bot_data["services"]
+    ref = context.args[0] if context.args else ""
+    async with unit_of_work(svc, update) as session:
+        if session is not None:
+            now = svc.clock.now()
+            await send_patient_record(session, svc.catalogue, where.id, user.id, ref, now)
+
+
+def add_care_team_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    pattern = rf"^({ACKNOWLEDGE}|{RESOLVE}|{OUTCOME}|{GRADE}):"
+    application.add_handler(CallbackQueryHandler(alert_button, pattern=pattern))
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("alerts", alerts_command, filters=private))
+    application.add_handler(CommandHandler("digest", digest_command, filters=private))
+    application.add_handler(CommandHandler("patient", patient_command, filters=private))

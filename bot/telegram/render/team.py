@@ -1,0 +1,108 @@
+"""What the care team sees of an alert in its group chat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.telegram.render.patient import Payload, button, keyboard, message
+
+ACKNOWLEDGE = "k"
+
+# Answers by item, as (POD, value) oldest first: pain and walking at the last check-ins.
+Trend = dict[str, list[tuple[int, Any]]]
+TREND_LABELS = {"pain_back": "back pain", "pain_leg": "leg pain", "walking": "walking"}
+
+TIER_LABELS = {
+    "red_emergency": "🔴 RED — EMERGENCY",
+    "red_urgent": "🟠 RED — URGENT",
+    "amber": "🟡 AMBER",
+    "green": "🟢 GREEN",
+}
+
+
+def alert_card(
+    *,
+    alert_id: int,
+    tier: str,
+    patient_ref: str,
+    patient_name: str | None,
+    procedure: str | None,
+    pod: int | None,
+    findings: list[dict[str, Any]],
+    trend: Trend | None = None,
+    photos: int = 0,
+    footer: str | None = None,
+    can_acknowledge: bool = False,
+    can_resolve: bool = False,
+    language: str = "en",
+) -> Payload:
+    """Who, what fired and why, with the answers that fired it, the recent trend and the
+    patient's photos; Acknowledge while nobody has, and Resolve until someone does."""
+    who = patient_ref + (f" ({patient_name})" if patient_name else "")
+    lines = [f"{TIER_LABELS.get(tier, tier)} · alert #{alert_id}", f"Patient {who}"]
+    if procedure or pod is not None:
+        lines.append(
+            " · ".join(x for x in (procedure, f"POD {pod}" if pod is not None else None) if x)
+        )
+    for finding in findings:
+        reason = finding["reason"].get(language) or next(iter(finding["reason"].values()), "")
+        answers = ", ".join(f"{k} = {_value(v)}" for k, v in finding.get("answers", {}).items())
+        lines.append(f"• {reason}" + (f" [{answers}]" if answers else "") + f" ({finding['rule']})")
+    lines.extend(_trend_lines(trend or {}))
+    if photos:
+        lines.append(f"📷 {photos} photo{'s' if photos > 1 else ''} from the patient, below")
+    if footer:
+        lines.append(footer)
+    markup = None
+    if can_resolve:
+        actions = [button("Resolve", f"{RESOLVE}:{alert_id}")]
+        if can_acknowledge:
+            actions.insert(0, button("Acknowledge", f"{ACKNOWLEDGE}:{alert_id}"))
+        markup = keyboard([actions])
+    return message("\n".join(lines), markup)
+
+
+def _trend_lines(trend: Trend) -> list[str]:
+    shown = [
+        f"{TREND_LABELS.get(item, item)} "
+        + " → ".join(f"{_value(value)} (POD {pod})" for pod, value in points)
+        for item, points in trend.items()
+        if points
+    ]
+    return ["Recent trend:", *(f"  {line}" for line in shown)] if shown else []
+
+
+def _value(value: object) -> str:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return str(value).replace("_", " ")
+
+
+RESOLVE = "r"
+OUTCOME = "o"
+GRADE = "g"
+OUTCOMES = {
+    "false_alarm": "False alarm",
+    "advice_given": "Advice given",
+    "clinic_visit": "Clinic visit",
+    "emergency_department": "Emergency department",
+    "readmitted": "Readmitted",
+}
+# Clavien–Dindo grades of a complication; "none" when the event was no complication.
+GRADES = ("none", "I", "II", "IIIa", "IIIb", "IVa", "IVb", "V")
+
+
+def outcome_choices(alert_id: int) -> dict[str, Any]:
+    return keyboard(
+        [[button(label, f"{OUTCOME}:{alert_id}:{key}")] for key, label in OUTCOMES.items()]
+    )
+
+
+def grade_choices(alert_id: int, outcome: str) -> dict[str, Any]:
+    row = [
+        button(g if g != "none" else "No complication", f"{GRADE}:{alert_id}:{outcome}:{g}")
+        for g in GRADES
+    ]
+    return keyboard([row[:1], row[1:4], row[4:]])
