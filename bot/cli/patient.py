@@ -32,7 +32,7 @@ from db.models import CheckIn, CheckInStatus, Episode, Patient, ProtocolVersion,
 
 
 def _catalogue() -> ProtocolCatalogue:
-    from bot.cli.protocol import all_protocols
+    from bot.cli.protocols.commands import all_protocols
 
     return ProtocolCatalogue(all_protocols())
 

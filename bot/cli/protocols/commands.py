@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import CommandFailed, admin_ref, echo_json, settings, with_database
-from bot.cli.protocol_show import render
+from bot.cli.protocols.show import render
 from bot.clock import SystemClock
 from bot.protocols.catalogue import store
 from bot.protocols.sources import (

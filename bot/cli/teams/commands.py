@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.alerts.chains import ChainRefused, replace_chain, reset_chain
 from bot.cli.common import CommandFailed, admin_ref, echo_json, valid_timezone, with_database
-from bot.cli.team_chain import chain
+from bot.cli.teams.chains import chain
 from bot.clock import SystemClock
 from db.audit import append
 from db.models import Team

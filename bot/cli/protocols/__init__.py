@@ -1,0 +1,1 @@
+"""eras protocol: validate, show, score, diff, load and export protocols."""

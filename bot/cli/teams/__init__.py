@@ -1,0 +1,1 @@
+"""eras team: care teams, their chats and their escalation chains."""
