@@ -45,6 +45,7 @@ from db.models import (
     Team,
 )
 from flows import Protocol, Tier
+from flows.compiled import compile_protocol
 from flows.milestones import behind, judge
 
 IN_FOLLOW_UP = (EpisodeStatus.ACTIVE, EpisodeStatus.PAUSED, EpisodeStatus.UNREACHABLE)
@@ -200,7 +201,7 @@ async def _behind(
     session: AsyncSession, episodes: dict[int, _Episode], team_id: int
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Milestones behind at their latest judged check-in, for each episode behind on any."""
-    items = {m.item for e in episodes.values() for m in e.protocol.compiled.milestones}
+    items = {m.item for e in episodes.values() for m in compile_protocol(e.protocol).milestones}
     rows = await session.execute(
         select(CheckIn.episode_id, CheckIn.id, CheckIn.pod, Answer.item_id, Answer.value)
         .join(Answer, Answer.checkin_id == CheckIn.id)
@@ -217,7 +218,7 @@ async def _behind(
         answered[episode_id].setdefault(checkin_id, (pod, {}))[1][item_id] = value
     found = []
     for episode in episodes.values():
-        milestones = episode.protocol.compiled.milestones
+        milestones = compile_protocol(episode.protocol).milestones
         judgements = [judge(milestones, pod, a) for pod, a in answered[episode.id].values()]
         late = behind(milestones, judgements)
         if late:

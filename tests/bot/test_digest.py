@@ -32,6 +32,7 @@ from db.models import (
     TeamMember,
 )
 from flows import Tier
+from flows.compiled import compile_protocol
 from tests.fixtures.journey import SURGERY, Journey, buttons, local
 
 MADRID, NEW_YORK = "Europe/Madrid", "America/New_York"
@@ -208,7 +209,7 @@ async def expected(journey: Journey, now: datetime) -> dict[str, Any]:
     behind = {}
     for episode_id, ref, _, _ in episodes:
         late = []
-        for milestone in protocols[episode_id].compiled.milestones:
+        for milestone in compile_protocol(protocols[episode_id]).milestones:
             judged = [
                 milestone.test({milestone.item: value[checkin, milestone.item]})
                 for e, _, pod, checkin in completed
