@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.alerts.age import AlertAge, age_of
+from bot.alerts.age import age_of
 from bot.checkins.conversation import PLANNED_KINDS
 from bot.protocols.catalogue import ProtocolCatalogue
 from db.models import (
@@ -46,32 +46,11 @@ from db.models import (
 )
 from flows import Protocol, Tier
 from flows.compiled import compile_protocol
+from flows.digest import Digest, OverdueAlert
 from flows.milestones import behind, judge
 
 IN_FOLLOW_UP = (EpisodeStatus.ACTIVE, EpisodeStatus.PAUSED, EpisodeStatus.UNREACHABLE)
 MISSED_SINCE = timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class OverdueAlert:
-    alert_id: int
-    tier: Tier
-    patient_ref: str
-    age: AlertAge
-
-
-@dataclass(frozen=True)
-class Digest:
-    team: str
-    local_time: datetime  # the instant of the digest, in the team's time zone
-    patients: int
-    by_tier: dict[Tier, tuple[str, ...]]  # every tier, most urgent first
-    no_tier_yet: tuple[str, ...]
-    missed: tuple[str, ...]  # one reference per missed check-in, oldest first
-    behind: tuple[tuple[str, tuple[str, ...]], ...]  # reference, milestone ids
-    overdue_alerts: tuple[OverdueAlert, ...]  # oldest first
-    paused: tuple[str, ...]
-    unreachable: tuple[str, ...]
 
 
 @dataclass(frozen=True)
