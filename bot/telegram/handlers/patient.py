@@ -40,8 +40,8 @@ from bot.patients.first_contact import (
     welcome,
 )
 from bot.staff.registry import link_staff
+from bot.telegram.handlers.unit_of_work import answer_button, unit_of_work
 from bot.telegram.render import patient as render
-from bot.telegram.unit_of_work import answer_button, unit_of_work
 from db.audit import append
 from db.models import (
     EpisodeStatus,
