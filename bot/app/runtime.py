@@ -28,10 +28,9 @@ from telegram.ext import Application, ApplicationHandlerStop
 from bot.alerts.actions import remember_card
 from bot.alerts.escalation import Escalator
 from bot.alerts.raising import follow_up_alert
-from bot.checkins.conversation import Site
 from bot.checkins.dispatcher import Dispatcher, TickReport
 from bot.clock import Clock, SystemClock
-from bot.context import Services
+from bot.context import Services, Site
 from bot.delivery.outbox import DeliveryHooks, FatalDeliveryError, OutboxSender
 from bot.delivery.outcomes import Classified, Outcome, classify
 from bot.delivery.pacing import Pacer

@@ -26,12 +26,11 @@ from bot.access import link_guard
 from bot.access.refusals import refuse
 from bot.access.tokens import purpose_of
 from bot.checkins import conversation as checkins
-from bot.context import Services
+from bot.context import PatientChat, Services
 from bot.delivery.outbox import enqueue
 from bot.i18n import catalogue as words
 from bot.i18n import t
 from bot.patients import requests
-from bot.patients.chat import PatientChat
 from bot.patients.first_contact import (
     consent,
     linked_patient,
