@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import CommandFailed, admin_ref, echo_json, valid_timezone, with_database
-from bot.cli.team_chain import chain
+from bot.cli.team.chain import chain
 from bot.clock import SystemClock
 from bot.staff.teams import TeamRefused, TeamSetup, add_team, apply_teams
 from bot.staff.teams import teams as listed

@@ -14,7 +14,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import CommandFailed, admin_ref, echo_json, settings, with_database
-from bot.cli.protocol_show import render
+from bot.cli.protocol.show import render
 from bot.clock import SystemClock
 from bot.protocols import versions as stored
 from bot.protocols.sources import (
