@@ -165,6 +165,7 @@ class BotRuntime:
             .base_url(settings.bot_api_base_url)
             .base_file_url(settings.bot_file_base_url)
             .updater(None)
+            .job_queue(None)  # the bot schedules its own rounds (run)
             .build()
         )
         add_patient_handlers(self.application)
