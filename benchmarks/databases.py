@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from db.engine import create_engine, normalise_database_url
-from db.migrate import upgrade_database
+from migrations.runner import upgrade_database
 
 BACKENDS = ("sqlite", "postgresql")
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"

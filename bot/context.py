@@ -1,16 +1,31 @@
-"""What every use case is given: the database, the protocols, the site, the clock, and a way to
-wake the sender once its messages are committed."""
+"""What the use cases are given.
+
+Every use case: the database, the protocols, the site, the clock, and a way to wake the
+sender once its messages are committed (``Services``). One acting in a patient's chat: its
+transaction, the patient and their episode, the instant, and a way to write to them
+(``PatientChat``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.checkins.conversation import Site
 from bot.clock import Clock
+from bot.delivery.outbox import PRIORITY_CONVERSATION, enqueue
 from bot.protocols.catalogue import ProtocolCatalogue
+from bot.telegram.render.patient import Payload
+from db.models import Episode, Patient
+
+
+@dataclass(frozen=True)
+class Site:
+    """What the services need to know about the site running them."""
+
+    emergency_number: str
 
 
 @dataclass
@@ -20,3 +35,41 @@ class Services:
     site: Site
     clock: Clock
     wake_sender: Callable[[], None]
+
+
+@dataclass
+class PatientChat:
+    """Writing to a patient: every message goes through the outbox, in the caller's
+    transaction."""
+
+    session: AsyncSession
+    patient: Patient
+    episode: Episode
+    now: datetime
+
+    @property
+    def language(self) -> str:
+        return self.patient.language
+
+    def send(
+        self,
+        payload: Payload,
+        purpose: str,
+        *,
+        priority: int = PRIORITY_CONVERSATION,
+        checkin_id: int | None = None,
+        dedupe_key: str | None = None,
+    ) -> None:
+        if self.patient.telegram_chat_id is None:
+            return  # not linked yet (or erased): there is nobody to write to
+        enqueue(
+            self.session,
+            chat_id=self.patient.telegram_chat_id,
+            now=self.now,
+            purpose=purpose,
+            payload=payload,
+            priority=priority,
+            episode_id=self.episode.id,
+            checkin_id=checkin_id,
+            dedupe_key=dedupe_key,
+        )

@@ -15,6 +15,11 @@ The bot's own lines are written that way. Two kinds of line are not ours:
 
 Both are done when a record is made, so that every handler (a file, the console, a test's
 capture) gets the same safe record. Secrets given (the bot token) are masked in any line.
+
+Routine library lines are not the operator's business at INFO: APScheduler's two INFO lines
+for every run of every job are DEBUG lines here, shown at DEBUG only (httpx's line per
+request is pinned above).
+The bot itself logs one INFO line for a round that did something, none for an idle one.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import IO, Any
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LIBRARIES = ("telegram", "httpx", "httpcore", "sqlalchemy", "aiosqlite", "asyncpg", "aiohttp")
+ROUTINE = ("apscheduler",)  # INFO lines for each run of a job: DEBUG here
 WITHHELD = "(detail withheld: library lines below WARNING may quote patient data or the token)"
 MASK = "[secret]"
 
@@ -45,6 +51,9 @@ def configure_logging(
     root.addHandler(handler)
     for name in LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
+    routine = logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING
+    for name in ROUTINE:
+        logging.getLogger(name).setLevel(routine)
     current = logging.getLogRecordFactory()
     if isinstance(current, SafeRecords):
         current = current.make
@@ -70,6 +79,8 @@ class SafeRecords:
 
     def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
         record = self.make(*args, **kwargs)
+        if record.levelno == logging.INFO and record.name.split(".")[0] in ROUTINE:
+            record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
         if record.levelno < logging.WARNING and record.name.split(".")[0] in LIBRARIES:
             record.msg, record.args = WITHHELD, ()
         if record.exc_info and record.exc_info[1] is not None:

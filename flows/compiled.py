@@ -240,6 +240,11 @@ class CompiledProtocol:
 
 
 def compile_protocol(protocol: Protocol) -> CompiledProtocol:
+    """Rules, milestones and question conditions as closures, built once per protocol."""
+    return protocol.derived(_compile)
+
+
+def _compile(protocol: Protocol) -> CompiledProtocol:
     position = {rule.id: index for index, rule in enumerate(protocol.rules)}
     rules = tuple(
         CompiledRule(

@@ -19,12 +19,12 @@ from typing import Any
 
 from flows.agenda import CheckInKind, agenda
 from flows.answers import Answer, PastCheckIn
-from flows.compiled import Facts
+from flows.compiled import Facts, compile_protocol
 from flows.replies import Accepted, Photo, ReAsk, Skipped, parse_reply, plain, read_yes_no
 from flows.schema.items import Group, Item, NrsItem, OptionItem, YesNoItem
 from flows.schema.protocol import Protocol
+from flows.schema.wording import Wording
 from flows.triage import Assessment, Finding, score
-from flows.wording import Wording
 
 NONE_OF_THESE = "none"
 SOME_OF_THESE = "some"
@@ -94,7 +94,7 @@ def start(pod: int, kind: CheckInKind) -> CheckIn:
 
 def _pending(protocol: Protocol, check_in: CheckIn) -> list[Item]:
     done = check_in.answers.keys() | check_in.skipped
-    conditions = protocol.compiled.ask_if
+    conditions = compile_protocol(protocol).ask_if
     facts = Facts(check_in.answers, check_in.pod)
     return [
         protocol.item(item_id)

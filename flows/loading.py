@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from flows.checks import check_protocol
+from flows.compiled import compile_protocol
 from flows.issues import Issue, ProtocolInvalid, did_you_mean
 from flows.schema import Protocol
 from flows.schema.common import Strict
@@ -34,7 +35,7 @@ def parse_protocol(text: str, source: str) -> Protocol:
             _issue(located, source, problem.path, problem.message, field=False)
             for problem in problems
         )
-    _ = protocol.compiled  # compile now, so a broken rule shows at load time
+    compile_protocol(protocol)  # compile now, so a broken rule shows at load time
     return protocol
 
 

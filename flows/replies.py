@@ -36,8 +36,8 @@ from flows.schema.items import (
     YesNoItem,
     accepted_range,
 )
+from flows.schema.wording import BUILT_IN, Wording
 from flows.units import CONVERSIONS, UNITS, symbol
-from flows.wording import BUILT_IN, Wording
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from flows.answers import Answers, PastCheckIn
-from flows.compiled import Facts
+from flows.compiled import Facts, compile_protocol
 from flows.milestones import MilestoneStatus, judge, recovery_score, statuses
 from flows.schema.protocol import Protocol
 from flows.tiers import TIERS_BY_RANK, Tier
@@ -57,7 +57,7 @@ def _assess(
     *,
     missed: bool,
 ) -> Assessment:
-    compiled = protocol.compiled
+    compiled = compile_protocol(protocol)
     milestones = compiled.milestones
     judgements = []
     if milestones:

@@ -1,50 +1,22 @@
-"""How long an alert has waited for acknowledgement, against its protocol's target.
-
-One reckoning for every view that says "past its target" (/alerts, the team's digest). The
-target is the protocol's for the alert's tier; a target marked ``daytime_only`` (amber's
-"acknowledge within 4 h, daytime") counts only daytime minutes in the team's time zone, as
-its escalation does. Once acknowledged, an alert has met or missed its target: it is never
-past it any more.
-"""
+"""An alert's age against its protocol's acknowledgement target (``flows.alert_age``), read
+off the alert as stored."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from db.models import Alert, AlertStatus
 from flows import Protocol, Tier
-from flows.daytime import daytime_between
-
-
-@dataclass(frozen=True)
-class AlertAge:
-    minutes: int  # daytime minutes when the target counts daytime only
-    target_minutes: int | None  # None: the protocol sets no target for this tier
-    daytime: bool = False
-    waiting: bool = True  # nobody has acknowledged it yet
-
-    @property
-    def past_target(self) -> bool:
-        return (
-            self.waiting
-            and self.target_minutes is not None
-            and (self.minutes > self.target_minutes)
-        )
-
-    @property
-    def unit(self) -> str:
-        return "daytime min" if self.daytime else "min"
+from flows.alert_age import AlertAge, alert_age
 
 
 def age_of(alert: Alert, protocol: Protocol, now: datetime, zone: ZoneInfo | str) -> AlertAge:
-    target = protocol.escalation.target(Tier(alert.tier))
-    daytime = target is not None and target.daytime_only
-    waited = daytime_between(alert.opened_at, now, zone) if daytime else now - alert.opened_at
-    return AlertAge(
-        int(waited.total_seconds() // 60),
-        target.acknowledge_within_minutes if target else None,
-        daytime=daytime,
+    return alert_age(
+        protocol,
+        Tier(alert.tier),
+        alert.opened_at,
+        now,
+        zone,
         waiting=alert.status is AlertStatus.OPEN,
     )

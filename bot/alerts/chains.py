@@ -7,15 +7,18 @@ the alerts opened from then on; an alert already open keeps its snapshot.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.audit import append
 from db.models import Alert, Episode, EscalationStep, Team
 from flows import Tier
-from flows.chains import check_chain
-from flows.escalation import Step
+from flows.chains import check_chain, format_step
+from flows.escalation import DEFAULT_CHAINS, Step
 
 
 class ChainRefused(Exception):
@@ -63,6 +66,59 @@ async def reset_chain(session: AsyncSession, team_id: int, tier: Tier) -> None:
             EscalationStep.team_id == team_id, EscalationStep.tier == tier.value
         )
     )
+
+
+async def team_chains(
+    session: AsyncSession,
+    team_name: str,
+    tiers: Sequence[Tier],
+    *,
+    steps: Sequence[Step] = (),
+    reset: bool = False,
+    now: datetime,
+    actor: str,
+) -> dict[str, Any]:
+    """The team's chains for ``tiers``, after replacing the first tier's with ``steps`` or
+    resetting every one of ``tiers`` to the default, when asked (audited)."""
+    team = await session.scalar(select(Team).where(Team.name == team_name))
+    if team is None:
+        raise ChainRefused(f"no team named {team_name!r} (see `eras team list`)")
+    if steps or reset:
+        action, detail = await _change(session, team, tiers, steps)
+        await append(
+            session,
+            at=now,
+            actor_kind="cli",
+            actor_ref=actor,
+            action=action,
+            origin="cli",
+            detail={"team": team.name, "tiers": [t.value for t in tiers], **detail},
+        )
+    rows = []
+    for tier in tiers:
+        own = await stored_chain(session, team.id, tier)
+        shown = own or DEFAULT_CHAINS[tier]
+        rows.append(
+            {
+                "tier": tier.value,
+                "default": not own,
+                "steps": [step.to_json() for step in shown],
+                "text": [format_step(step) for step in shown],
+            }
+        )
+    return {"team": team.name, "timezone": team.timezone, "chains": rows}
+
+
+async def _change(
+    session: AsyncSession, team: Team, tiers: Sequence[Tier], steps: Sequence[Step]
+) -> tuple[str, dict[str, Any]]:
+    """Replace the first tier's chain with ``steps``, or reset ``tiers`` when there are none."""
+    if steps:
+        await replace_chain(session, team.id, tiers[0], steps)
+        return "team.chain", {"steps": [format_step(step) for step in steps]}
+    for tier in tiers:
+        await reset_chain(session, team.id, tier)
+    return "team.chain_reset", {}
 
 
 async def team_zone(session: AsyncSession, team_id: int) -> ZoneInfo:

@@ -23,10 +23,10 @@ from bot.delivery.pacing import Pacer
 from bot.patients.enrolment import enrol
 from bot.sandbox import Person, Sandbox
 from bot.settings import Settings
-from db.migrate import upgrade_database
 from db.models import Staff, StaffRole, Team, TeamMember
 from flows import CheckIn as Conversation
 from flows import next_question
+from migrations.runner import upgrade_database
 
 SURGERY = date(2026, 3, 2)
 ZONE = "Europe/Madrid"

@@ -28,10 +28,9 @@ from telegram.ext import Application, ApplicationHandlerStop
 from bot.alerts.actions import remember_card
 from bot.alerts.escalation import Escalator
 from bot.alerts.raising import follow_up_alert
-from bot.checkins.conversation import Site
 from bot.checkins.dispatcher import Dispatcher, TickReport
 from bot.clock import Clock, SystemClock
-from bot.context import Services
+from bot.context import Services, Site
 from bot.delivery.outbox import DeliveryHooks, FatalDeliveryError, OutboxSender
 from bot.delivery.outcomes import Classified, Outcome, classify
 from bot.delivery.pacing import Pacer
@@ -166,6 +165,7 @@ class BotRuntime:
             .base_url(settings.bot_api_base_url)
             .base_file_url(settings.bot_file_base_url)
             .updater(None)
+            .job_queue(None)  # the bot schedules its own rounds (run)
             .build()
         )
         add_patient_handlers(self.application)
@@ -261,6 +261,8 @@ class BotRuntime:
             await self._watch()
             if report.escalated or digests:  # the dispatcher wakes the sender itself
                 self._wake.set()
+            if done := _what_was_done(report, digests):
+                log.info("round: %s", done)  # an idle round says nothing
         except asyncio.CancelledError:
             # The bot is stopping mid-tick: its claims lapse and the next start goes on.
             # (The scheduler would log a cancelled job as an error with its traceback.)
@@ -284,7 +286,8 @@ class BotRuntime:
         except Exception:
             log.exception("retention purge failed")
             return
-        log.info("retention: %s patients erased", len(done.erased))
+        level = logging.INFO if done.erased else logging.DEBUG
+        log.log(level, "retention: %s patients erased", len(done.erased))
 
     async def _watch(self) -> None:
         """Once a minute, say out loud what ``eras health`` would: the claims and leases
@@ -375,3 +378,16 @@ class BotRuntime:
             log.warning("%s failed, trying again: %s", what, type(error).__name__)
             await asyncio.sleep(ROUND_AGAIN_SECONDS)
             return None
+
+
+def _what_was_done(report: TickReport, digests: int) -> str:
+    """A round's work in counts (nothing about anyone); empty when it did nothing."""
+    counts = (
+        (report.sent, "check-ins sent"),
+        (report.reminded, "reminded"),
+        (report.missed, "missed"),
+        (report.cancelled, "cancelled"),
+        (report.escalated, "escalation steps"),
+        (digests, "digests queued"),
+    )
+    return ", ".join(f"{count} {what}" for count, what in counts if count)

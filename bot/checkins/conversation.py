@@ -7,16 +7,15 @@ answered: emergency advice goes out first, before the next question.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.raising import finding_record, raise_alert
+from bot.context import PatientChat, Site
 from bot.delivery.outbox import PRIORITY_ALERT, PRIORITY_EMERGENCY
 from bot.i18n import t
-from bot.patients.chat import PatientChat
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.telegram.render import patient as render
 from db.models import (
@@ -54,13 +53,6 @@ INTRO_KEYS = {
     CheckInKind.CONCERN: "checkin_intro_concern",
     CheckInKind.EXTRA: "checkin_intro_extra",
 }
-
-
-@dataclass(frozen=True)
-class Site:
-    """What the services need to know about the site running them."""
-
-    emergency_number: str
 
 
 def conversation_kind(kind: CheckInKind) -> ConversationKind:

@@ -20,7 +20,7 @@ from bot.alerts.raising import finding_record, raise_alert
 from bot.checkins import conversation as checkins
 from bot.checkins.unsent import tell_team_not_sent
 from bot.clock import Clock
-from bot.patients.chat import PatientChat
+from bot.context import PatientChat, Site
 from bot.protocols.catalogue import ProtocolCatalogue
 from db.claims import claim
 from db.models import CheckIn, CheckInStatus, Episode, EpisodeStatus, Patient
@@ -59,7 +59,7 @@ class Dispatcher:
         self,
         sessions: async_sessionmaker[AsyncSession],
         catalogue: ProtocolCatalogue,
-        site: checkins.Site,
+        site: Site,
         clock: Clock,
         owner: str,
         lease: timedelta = timedelta(minutes=2),

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.context import PatientChat
 from bot.delivery.outbox import PRIORITY_ALERT, enqueue
-from bot.patients.chat import PatientChat
 from bot.telegram.render.patient import message
 from db.models import CheckIn, OutboxMessage, OutboxStatus, Team
 

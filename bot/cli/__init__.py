@@ -15,11 +15,11 @@ from bot.cli.db import db
 from bot.cli.demo import demo
 from bot.cli.health import health
 from bot.cli.patient import enroll, patient
-from bot.cli.protocols.commands import protocol
+from bot.cli.protocol import protocol
 from bot.cli.run import run
-from bot.cli.sandbox import sandbox
 from bot.cli.staff import staff
-from bot.cli.teams.commands import team
+from bot.cli.team import team
+from bot.sandbox.standalone import sandbox
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.alerts import overview
 from bot.cli.common import CommandFailed, admin_ref, echo_json, with_database
 from bot.clock import SystemClock
-from db.audit import append
-from db.models import Alert, AlertEvent, AlertStatus, Episode, Patient, Team
 
 
 @click.group()
@@ -26,31 +24,8 @@ def list_alerts(only_open: bool, as_json: bool) -> None:
     """List alerts, newest first."""
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, Any]]:
-        query = (
-            select(Alert, Patient.ref, Team.name)
-            .join(Episode, Episode.id == Alert.episode_id)
-            .join(Patient, Patient.id == Episode.patient_id)
-            .join(Team, Team.id == Episode.team_id)
-            .order_by(Alert.opened_at.desc(), Alert.id.desc())
-        )
-        if only_open:
-            query = query.where(Alert.status != AlertStatus.RESOLVED)
         async with sessions() as session:
-            rows = (await session.execute(query)).all()
-        return [
-            {
-                "id": a.id,
-                "patient": ref,
-                "team": team,
-                "tier": a.tier,
-                "status": a.status.value,
-                "cause": a.cause,
-                "opened_at": a.opened_at.isoformat(),
-                "rules": [f["rule"] for f in a.findings],
-                "findings": a.findings,
-            }
-            for a, ref, team in rows
-        ]
+            return await overview.alerts(session, only_open=only_open)
 
     alerts = with_database(work)
     if as_json:
@@ -73,47 +48,9 @@ def show_alert(alert_id: int, as_json: bool) -> None:
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any] | None:
         async with sessions.begin() as session:
-            row = (
-                await session.execute(
-                    select(Alert, Patient.ref, Team.name)
-                    .join(Episode, Episode.id == Alert.episode_id)
-                    .join(Patient, Patient.id == Episode.patient_id)
-                    .join(Team, Team.id == Episode.team_id)
-                    .where(Alert.id == alert_id)
-                )
-            ).first()
-            if row is None:
-                return None
-            found, ref, team = row
-            events = await session.scalars(
-                select(AlertEvent).where(AlertEvent.alert_id == alert_id).order_by(AlertEvent.id)
+            return await overview.alert(
+                session, alert_id, now=SystemClock().now(), actor=admin_ref()
             )
-            await append(
-                session,
-                at=SystemClock().now(),
-                actor_kind="cli",
-                actor_ref=admin_ref(),
-                action="alert.view",
-                origin="cli",
-                patient_ref=ref,
-                detail={"alert": alert_id},
-            )
-            return {
-                "id": found.id,
-                "patient": ref,
-                "team": team,
-                "tier": found.tier,
-                "status": found.status.value,
-                "cause": found.cause,
-                "opened_at": found.opened_at.isoformat(),
-                "findings": found.findings,
-                "outcome": found.outcome,
-                "clavien_dindo": found.clavien_dindo,
-                "timeline": [
-                    {"at": e.at.isoformat(), "event": e.kind, "staff": e.staff_id, **e.detail}
-                    for e in events
-                ],
-            }
 
     shown = with_database(work)
     if shown is None:

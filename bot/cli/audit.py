@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import CommandFailed, admin_ref, echo_json, with_database
 from bot.clock import SystemClock
-from db.audit import BrokenLink, ChainCheck, append
-from db.models import AuditEntry
+from bot.reports import audit_log
 
 
 @click.group()
@@ -31,27 +29,16 @@ def list_entries(
     """Entries newest first (reading a patient's entries is itself recorded)."""
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, Any]]:
-        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-        if patient_ref is not None:
-            query = query.where(AuditEntry.patient_ref == patient_ref)
-        if action is not None:
-            query = query.where(AuditEntry.action == action)
-        if refused:
-            query = query.where(AuditEntry.outcome == "refused")
         async with sessions.begin() as session:
-            entries = [_entry(e) for e in await session.scalars(query)]
-            if patient_ref is not None:
-                await append(
-                    session,
-                    at=SystemClock().now(),
-                    actor_kind="cli",
-                    actor_ref=admin_ref(),
-                    action="audit.list",
-                    origin="cli",
-                    patient_ref=patient_ref,
-                    detail={"entries": len(entries)},
-                )
-        return entries
+            return await audit_log.entries(
+                session,
+                patient_ref=patient_ref,
+                action=action,
+                refused=refused,
+                limit=limit,
+                now=SystemClock().now(),
+                actor=admin_ref(),
+            )
 
     entries = with_database(work)
     if as_json:
@@ -67,37 +54,11 @@ def list_entries(
         )
 
 
-def _entry(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "at": entry.at.isoformat(),
-        "actor_kind": entry.actor_kind,
-        "actor_ref": entry.actor_ref,
-        "action": entry.action,
-        "outcome": entry.outcome,
-        "patient_ref": entry.patient_ref,
-        "origin": entry.origin,
-        "detail": entry.detail,
-    }
-
-
 @audit.command("verify")
 def verify() -> None:
     """Check the hash chain from the first row to the last; exit 1 naming the first row
     that was edited, or that does not follow the one before it (a row removed)."""
-
-    async def work(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, BrokenLink | None]:
-        check = ChainCheck()
-        async with sessions() as session:
-            rows = await session.stream_scalars(
-                select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=1000)
-            )
-            async for entry in rows:
-                if broken := check.follow(entry):
-                    return check.rows, broken
-        return check.rows, None
-
-    count, broken = with_database(work)
+    count, broken = with_database(audit_log.verify)
     if broken is not None:
         raise CommandFailed(f"audit log broken at row {broken.entry_id}: {broken.reason}")
     click.echo(f"audit log intact: {count} rows, each chained to the one before")

@@ -16,7 +16,7 @@ def db() -> None:
 @click.argument("revision", default="head")
 def upgrade(revision: str) -> None:
     """Migrate the database up to REVISION (default: the newest)."""
-    from db.migrate import upgrade as do_upgrade
+    from migrations.runner import upgrade as do_upgrade
 
     do_upgrade(settings().database_url, revision)
     click.echo(f"database at {revision}")
@@ -26,7 +26,7 @@ def upgrade(revision: str) -> None:
 @click.argument("revision", default="-1")
 def downgrade(revision: str) -> None:
     """Migrate the database down to REVISION (default: one step back)."""
-    from db.migrate import downgrade as do_downgrade
+    from migrations.runner import downgrade as do_downgrade
 
     do_downgrade(settings().database_url, revision)
     click.echo(f"database downgraded to {revision}")
@@ -35,6 +35,6 @@ def downgrade(revision: str) -> None:
 @db.command()
 def current() -> None:
     """Print the database's current revision."""
-    from db.migrate import current_revision
+    from migrations.runner import current_revision
 
     click.echo(current_revision(settings().database_url) or "(empty database)")

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import (
@@ -20,6 +19,7 @@ from bot.cli.common import (
     with_database,
 )
 from bot.clock import SystemClock
+from bot.patients import listing
 from bot.patients.enrolment import EnrolmentRefused, enrol
 from bot.patients.erasure import ErasureRefused, erase_patient
 from bot.patients.protocol_change import set_protocol
@@ -27,12 +27,10 @@ from bot.patients.retention import purge
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import UnknownProtocol
 from bot.settings import Settings
-from db.audit import append
-from db.models import CheckIn, CheckInStatus, Episode, Patient, ProtocolVersion, Team
 
 
 def _catalogue() -> ProtocolCatalogue:
-    from bot.cli.protocols.commands import all_protocols
+    from bot.cli.protocol import all_protocols
 
     return ProtocolCatalogue(all_protocols())
 
@@ -146,42 +144,6 @@ def patient() -> None:
     """Enrolled patients: list, show, change protocol, erase."""
 
 
-async def _summaries(session: AsyncSession, ref: str | None) -> list[dict[str, Any]]:
-    done = func.count().filter(CheckIn.status == CheckInStatus.COMPLETED)
-    missed = func.count().filter(CheckIn.status == CheckInStatus.MISSED)
-    ahead = func.count().filter(CheckIn.status == CheckInStatus.SCHEDULED)
-    query = (
-        select(Patient, Episode, Team.name, ProtocolVersion, done, missed, ahead)
-        .join(Episode, Episode.patient_id == Patient.id)
-        .join(Team, Team.id == Episode.team_id)
-        .join(ProtocolVersion, ProtocolVersion.id == Episode.protocol_version_id)
-        .outerjoin(CheckIn, CheckIn.episode_id == Episode.id)
-        .group_by(Patient.id, Episode.id, Team.name, ProtocolVersion.id)
-        .order_by(Patient.ref, Episode.id)
-    )
-    if ref is not None:
-        query = query.where(Patient.ref == ref)
-    rows = (await session.execute(query)).all()
-    return [
-        {
-            "ref": p.ref,
-            "name": p.display_name,
-            "episode_id": e.id,
-            "status": e.status.value,
-            "team": team,
-            "protocol": f"{v.protocol_id}@{v.version}",
-            "surgery_date": e.surgery_date.isoformat(),
-            "discharge_date": e.discharge_date.isoformat() if e.discharge_date else None,
-            "language": p.language,
-            "timezone": p.timezone,
-            "telegram_linked": p.telegram_user_id is not None,
-            "erased_at": p.erased_at.isoformat() if p.erased_at else None,
-            "check_ins": {"completed": d, "missed": m, "scheduled": a},
-        }
-        for p, e, team, v, d, m, a in rows
-    ]
-
-
 @patient.command("list")
 @click.option("--json", "as_json", is_flag=True)
 def list_patients(as_json: bool) -> None:
@@ -189,7 +151,7 @@ def list_patients(as_json: bool) -> None:
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, Any]]:
         async with sessions() as session:
-            return await _summaries(session, None)
+            return await listing.episodes(session)
 
     rows = with_database(work)
     if as_json:
@@ -213,18 +175,7 @@ def show_patient(ref: str, as_json: bool) -> None:
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, Any]]:
         async with sessions.begin() as session:
-            rows = await _summaries(session, ref)
-            if rows:
-                await append(
-                    session,
-                    at=SystemClock().now(),
-                    actor_kind="cli",
-                    actor_ref=admin_ref(),
-                    action="patient.view",
-                    origin="cli",
-                    patient_ref=ref,
-                )
-            return rows
+            return await listing.patient(session, ref, now=SystemClock().now(), actor=admin_ref())
 
     rows = with_database(work)
     if not rows:

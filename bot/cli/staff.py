@@ -5,13 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import CommandFailed, admin_ref, echo_json, settings, with_database
 from bot.clock import SystemClock
-from bot.staff.registry import StaffRefused, add_staff, remove_staff, set_on_call
-from db.models import Staff, StaffRole, Team, TeamMember
+from bot.staff.registry import (
+    StaffRefused,
+    StaffRole,
+    add_staff,
+    members,
+    remove_staff,
+    set_on_call,
+)
 
 
 @click.group()
@@ -67,26 +72,7 @@ def list_staff(as_json: bool) -> None:
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, Any]]:
         async with sessions() as session:
-            rows = (
-                await session.execute(
-                    select(Staff, Team.name, TeamMember.on_call)
-                    .join(TeamMember, TeamMember.staff_id == Staff.id)
-                    .join(Team, Team.id == TeamMember.team_id)
-                    .order_by(Team.name, Staff.name)
-                )
-            ).all()
-        return [
-            {
-                "id": s.id,
-                "name": s.name,
-                "role": s.role.value,
-                "team": team,
-                "on_call": on_call,
-                "linked": s.telegram_user_id is not None,
-                "active": s.active,
-            }
-            for s, team, on_call in rows
-        ]
+            return await members(session)
 
     rows = with_database(work)
     if as_json:

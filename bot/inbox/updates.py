@@ -166,7 +166,7 @@ class InboxProcessor:
 
     Runs of ``process_pending`` take turns: one that started while another was still going
     would read the same unprocessed rows and hand them over a second time. Across processes
-    the handlers' own ``take_update`` mark keeps the effect to one.
+    the handlers' own ``take_update`` mark (bot.inbox.processed) keeps the effect to one.
     """
 
     def __init__(

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access import tokens
 from bot.alerts.raising import follow_up_alert
+from bot.context import PatientChat
 from bot.i18n import t
-from bot.patients.chat import PatientChat
 from bot.telegram.render import patient as render
 from db.audit import UNKNOWN_TELEGRAM_USER, append
 from db.models import (

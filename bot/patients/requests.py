@@ -9,10 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from bot.checkins import conversation as checkins
-from bot.context import Services
+from bot.context import PatientChat, Services
 from bot.i18n import catalogue as words
 from bot.i18n import t
-from bot.patients.chat import PatientChat
 from bot.patients.enrolment import materialise
 from bot.patients.first_contact import today_pod
 from bot.telegram.render import patient as render

@@ -105,5 +105,5 @@ class DailyDigest:
                 origin="scheduler",
                 detail={"team": team_id, "day": day.isoformat(), "patients": digest.patients},
             )
-        log.info("team %s: daily digest for %s queued", team_id, day.isoformat())
+        log.debug("team %s: daily digest for %s queued", team_id, day.isoformat())
         return 1

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.alerts.age import AlertAge, age_of
+from bot.alerts.age import age_of
 from bot.checkins.conversation import PLANNED_KINDS
 from bot.protocols.catalogue import ProtocolCatalogue
 from db.models import (
@@ -45,32 +45,12 @@ from db.models import (
     Team,
 )
 from flows import Protocol, Tier
+from flows.compiled import compile_protocol
+from flows.digest import Digest, OverdueAlert
 from flows.milestones import behind, judge
 
 IN_FOLLOW_UP = (EpisodeStatus.ACTIVE, EpisodeStatus.PAUSED, EpisodeStatus.UNREACHABLE)
 MISSED_SINCE = timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class OverdueAlert:
-    alert_id: int
-    tier: Tier
-    patient_ref: str
-    age: AlertAge
-
-
-@dataclass(frozen=True)
-class Digest:
-    team: str
-    local_time: datetime  # the instant of the digest, in the team's time zone
-    patients: int
-    by_tier: dict[Tier, tuple[str, ...]]  # every tier, most urgent first
-    no_tier_yet: tuple[str, ...]
-    missed: tuple[str, ...]  # one reference per missed check-in, oldest first
-    behind: tuple[tuple[str, tuple[str, ...]], ...]  # reference, milestone ids
-    overdue_alerts: tuple[OverdueAlert, ...]  # oldest first
-    paused: tuple[str, ...]
-    unreachable: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -200,7 +180,7 @@ async def _behind(
     session: AsyncSession, episodes: dict[int, _Episode], team_id: int
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Milestones behind at their latest judged check-in, for each episode behind on any."""
-    items = {m.item for e in episodes.values() for m in e.protocol.compiled.milestones}
+    items = {m.item for e in episodes.values() for m in compile_protocol(e.protocol).milestones}
     rows = await session.execute(
         select(CheckIn.episode_id, CheckIn.id, CheckIn.pod, Answer.item_id, Answer.value)
         .join(Answer, Answer.checkin_id == CheckIn.id)
@@ -217,7 +197,7 @@ async def _behind(
         answered[episode_id].setdefault(checkin_id, (pod, {}))[1][item_id] = value
     found = []
     for episode in episodes.values():
-        milestones = episode.protocol.compiled.milestones
+        milestones = compile_protocol(episode.protocol).milestones
         judgements = [judge(milestones, pod, a) for pod, a in answered[episode.id].values()]
         late = behind(milestones, judgements)
         if late:

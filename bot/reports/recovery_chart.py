@@ -27,6 +27,7 @@ from db.models import (
     ProtocolVersion,
 )
 from flows import Protocol
+from flows.compiled import compile_protocol
 from flows.milestones import Bound, expected_levels, judge
 from flows.schema.items import OrdinalItem
 
@@ -96,7 +97,7 @@ async def _series(
             stored = await session.get_one(ProtocolVersion, row.protocol_version_id)
             protocols[row.protocol_version_id] = catalogue.of(stored)
         judged_by = protocols[row.protocol_version_id]
-        milestones = judged_by.compiled.milestones
+        milestones = compile_protocol(judged_by).milestones
         judged = judge(milestones, row.pod, given)
         behind = {m.item for m in milestones if judged.get(m.id) is False}
         for item in PLOTTED:

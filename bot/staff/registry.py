@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access import tokens
 from db.audit import append
-from db.models import LinkToken, Staff, StaffRole, Team, TeamMember, TokenPurpose
+from db.models import LinkToken, Staff, Team, TeamMember, TokenPurpose
+from db.models import StaffRole as StaffRole  # the roles add_staff takes, for its callers
 
 
 class StaffRefused(Exception):
@@ -206,6 +208,30 @@ async def on_call_for(session: AsyncSession, team_id: int) -> list[Staff]:
             .order_by(Staff.name)
         )
     )
+
+
+async def members(session: AsyncSession) -> list[dict[str, Any]]:
+    """Staff with their teams (one row per team they are in), by team then name."""
+    rows = (
+        await session.execute(
+            select(Staff, Team.name, TeamMember.on_call)
+            .join(TeamMember, TeamMember.staff_id == Staff.id)
+            .join(Team, Team.id == TeamMember.team_id)
+            .order_by(Team.name, Staff.name)
+        )
+    ).all()
+    return [
+        {
+            "id": s.id,
+            "name": s.name,
+            "role": s.role.value,
+            "team": team,
+            "on_call": on_call,
+            "linked": s.telegram_user_id is not None,
+            "active": s.active,
+        }
+        for s, team, on_call in rows
+    ]
 
 
 async def _team(session: AsyncSession, name: str) -> Team:

@@ -11,8 +11,8 @@ from flows.issues import Problem, did_you_mean
 from flows.schema.common import Text
 from flows.schema.items import OptionItem, YesNoItem
 from flows.schema.protocol import Protocol
+from flows.schema.wording import BUILT_IN, WORDING_KEYS, wording_for
 from flows.tiers import Tier
-from flows.wording import BUILT_IN, WORDING_KEYS, wording_for
 from flows.yaml_source import Path
 
 EMERGENCY_NUMBER = "emergency_number"

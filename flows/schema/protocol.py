@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import Field, StrictStr, StringConstraints
 
@@ -20,11 +20,10 @@ from flows.schema.common import (
 from flows.schema.conditions import Condition, ItemIs
 from flows.schema.items import Group, Item
 from flows.schema.schedule import Schedule
+from flows.schema.wording import Wording, wording_for
 from flows.tiers import Tier
-from flows.wording import Wording, wording_for
 
-if TYPE_CHECKING:
-    from flows.compiled import CompiledProtocol
+T = TypeVar("T")
 
 
 class Rule(Strict):
@@ -138,12 +137,16 @@ class Protocol(Strict):
         """The item with this id; KeyError names it when there is none."""
         return self.items_by_id[item_id]
 
-    @cached_property
-    def compiled(self) -> CompiledProtocol:
-        """Rules, milestones and question conditions as closures, built on first use."""
-        from flows.compiled import compile_protocol  # the compiler is built on these models
+    def derived(self, make: Callable[[Protocol], T]) -> T:
+        """What ``make`` builds from this protocol, built on first use and kept with it.
 
-        return compile_protocol(self)
+        For the modules built on these models (the compiler), which they do not import.
+        """
+        kept: dict[Callable[[Protocol], Any], Any] = self.__dict__.setdefault("derived_by", {})
+        if make not in kept:
+            kept[make] = make(self)
+        found: T = kept[make]
+        return found
 
     @cached_property
     def wordings(self) -> dict[str, Wording]:
@@ -151,5 +154,5 @@ class Protocol(Strict):
         return {lang: wording_for(lang, self.wording.get(lang, {})) for lang in self.languages}
 
 
-# Cached properties of Protocol, computed from its fields on first use.
-_DERIVED = ("items_by_id", "groups_by_id", "compiled", "wordings")
+# What Protocol keeps of what it derived from its fields on first use.
+_DERIVED = ("items_by_id", "groups_by_id", "wordings", "derived_by")

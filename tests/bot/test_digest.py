@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.alerts.age import AlertAge
 from bot.patients.enrolment import enrol
 from bot.reports.daily_digest import DailyDigest, digest_day
-from bot.reports.digest import Digest, OverdueAlert, team_digest
+from bot.reports.digest import team_digest
 from bot.sandbox import Group, Person
 from bot.staff.registry import add_staff
 from bot.telegram.render.digest import digest_text
@@ -32,6 +31,9 @@ from db.models import (
     TeamMember,
 )
 from flows import Tier
+from flows.alert_age import AlertAge
+from flows.compiled import compile_protocol
+from flows.digest import Digest, OverdueAlert
 from tests.fixtures.journey import SURGERY, Journey, buttons, local
 
 MADRID, NEW_YORK = "Europe/Madrid", "America/New_York"
@@ -208,7 +210,7 @@ async def expected(journey: Journey, now: datetime) -> dict[str, Any]:
     behind = {}
     for episode_id, ref, _, _ in episodes:
         late = []
-        for milestone in protocols[episode_id].compiled.milestones:
+        for milestone in compile_protocol(protocols[episode_id]).milestones:
             judged = [
                 milestone.test({milestone.item: value[checkin, milestone.item]})
                 for e, _, pod, checkin in completed

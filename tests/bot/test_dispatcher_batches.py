@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from bot.checkins.conversation import Site
 from bot.checkins.dispatcher import Dispatcher
+from bot.context import Site
 from bot.i18n import t
 from db.models import Patient
 from tests.fixtures.journey import SURGERY, Journey, local

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, select
 
-from bot.checkins.conversation import Site
 from bot.checkins.dispatcher import Dispatcher
+from bot.context import Site
 from bot.i18n import t
 from db.models import Alert, CheckIn, CheckInStatus
 from tests.fixtures.journey import SURGERY, Journey, buttons, local

@@ -17,7 +17,7 @@ from bot.i18n import t
 from bot.inbox.updates import store_updates
 from bot.sandbox import Sandbox, ServerError
 from db.engine import create_engine, session_factory
-from db.migrate import upgrade_database
+from migrations.runner import upgrade_database
 
 
 def _environment(sandbox: Sandbox, url: str) -> dict[str, str]:

@@ -32,8 +32,8 @@ from bot.i18n import t
 from bot.logs import LIBRARIES, WITHHELD, configure_logging
 from bot.patients import requests as patient_requests
 from bot.sandbox import Person, Sandbox
-from db.migrate import upgrade_database
 from db.models import Alert, AlertStatus
+from migrations.runner import upgrade_database
 from tests.fixtures.journey import SURGERY, Journey, buttons, local, open_journey
 
 CANARY = secrets.token_hex(4)

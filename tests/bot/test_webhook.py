@@ -16,8 +16,8 @@ from bot.i18n import t
 from bot.inbox.webhook import SECRET_HEADER
 from bot.sandbox import Sandbox
 from db.engine import create_engine, session_factory
-from db.migrate import upgrade_database
 from db.models import InboxUpdate
+from migrations.runner import upgrade_database
 
 SECRET = "s3cret-for-the-ward-0123456789"
 

@@ -23,8 +23,8 @@ from bot.protocols.sources import load_protocols
 from bot.sandbox.client import SandboxClient
 from bot.staff.registry import add_staff
 from db.engine import create_engine, session_factory
-from db.migrate import upgrade_database
 from db.models import CheckIn, Episode, EpisodeStatus, StaffRole, Team
+from migrations.runner import upgrade_database
 from tests.chaos.patients import Behaviour, Seat, assign_behaviours, red_flag_for
 
 PROTOCOL = "spine-miss-lumbar"

@@ -12,8 +12,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
 
 from db.engine import create_engine
-from db.migrate import alembic_config, downgrade_connection, upgrade_connection
 from db.models import Base
+from migrations.runner import alembic_config, downgrade_connection, upgrade_connection
 
 
 def _schema_differences(connection: Connection) -> list[object]:

@@ -386,7 +386,7 @@ def test_a_new_language_with_all_its_wording_is_accepted() -> None:
 
 
 def _english_wording() -> dict[str, Any]:
-    from flows.wording import BUILT_IN
+    from flows.schema.wording import BUILT_IN
 
     return {
         key: list(v) if isinstance(v, tuple) else v

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flows.answers import PastCheckIn
+from flows.compiled import compile_protocol
 from flows.milestones import Progress, behind, expected_levels, judge
 from flows.schema import Protocol
 from flows.schema.protocol import Milestone
@@ -123,7 +124,7 @@ def test_a_missed_check_in_judges_nothing(miss: Protocol) -> None:
 
 
 def test_behind_is_the_milestones_not_met_at_their_latest_judged_check_in(miss: Protocol) -> None:
-    milestones = miss.compiled.milestones
+    milestones = compile_protocol(miss).milestones
     judgements = [
         judge(milestones, 1, {"walking": "none"}),  # walking_in_room behind…
         judge(milestones, 2, {"walking": "indoors"}),  # …then met; indoors met
@@ -133,7 +134,7 @@ def test_behind_is_the_milestones_not_met_at_their_latest_judged_check_in(miss: 
 
 
 def test_a_milestone_never_judged_is_not_behind(miss: Protocol) -> None:
-    milestones = miss.compiled.milestones
+    milestones = compile_protocol(miss).milestones
     assert behind(milestones, []) == ()
     assert behind(milestones, [judge(milestones, 4, {"walking": "in_room"})]) == (
         "walking_indoors",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.sandbox.errors import bad_request
-from bot.sandbox.methods import Context, bot_method
 from bot.sandbox.methods.messages import MAX_CAPTION, formatted, post
+from bot.sandbox.methods.registry import Context, bot_method
 from bot.sandbox.params import Upload, chat_id_of, require
 from bot.sandbox.people import photo_size
 from bot.sandbox.state import JSON, StoredFile

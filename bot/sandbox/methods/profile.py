@@ -6,7 +6,7 @@ import json
 import re
 
 from bot.sandbox.errors import bad_request
-from bot.sandbox.methods import Context, bot_method
+from bot.sandbox.methods.registry import Context, bot_method
 from bot.sandbox.state import JSON
 
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")

@@ -7,7 +7,7 @@ import time
 
 from bot.sandbox import errors
 from bot.sandbox.errors import bad_request
-from bot.sandbox.methods import Context, bot_method
+from bot.sandbox.methods.registry import Context, bot_method
 from bot.sandbox.state import JSON, BotAccount, Webhook
 
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")

@@ -21,9 +21,9 @@ from bot.delivery.outbox import enqueue
 from bot.patients.record import send_patient_record
 from bot.reports.staff_digest import digests_for
 from bot.staff.views import open_alerts_text, staff_member
+from bot.telegram.handlers.unit_of_work import answer_button, unit_of_work
 from bot.telegram.render.patient import message
 from bot.telegram.render.team import ACKNOWLEDGE, GRADE, OUTCOME, RESOLVE
-from bot.telegram.unit_of_work import answer_button, unit_of_work
 
 NOT_VALID = "This button is not valid."
 # What an alert id on our own buttons looks like. str.isdigit() is not enough: it also

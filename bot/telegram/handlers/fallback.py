@@ -14,7 +14,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.access.refusals import refuse
 from bot.context import Services
-from bot.telegram.unit_of_work import answer_button, unit_of_work
+from bot.telegram.handlers.unit_of_work import answer_button, unit_of_work
 
 LAST = 1  # the handler group after every other
 NOT_VALID = "This button is not valid."

@@ -26,12 +26,11 @@ from bot.access import link_guard
 from bot.access.refusals import refuse
 from bot.access.tokens import purpose_of
 from bot.checkins import conversation as checkins
-from bot.context import Services
+from bot.context import PatientChat, Services
 from bot.delivery.outbox import enqueue
 from bot.i18n import catalogue as words
 from bot.i18n import t
 from bot.patients import requests
-from bot.patients.chat import PatientChat
 from bot.patients.first_contact import (
     consent,
     linked_patient,
@@ -40,8 +39,8 @@ from bot.patients.first_contact import (
     welcome,
 )
 from bot.staff.registry import link_staff
+from bot.telegram.handlers.unit_of_work import answer_button, unit_of_work
 from bot.telegram.render import patient as render
-from bot.telegram.unit_of_work import answer_button, unit_of_work
 from db.audit import append
 from db.models import (
     EpisodeStatus,

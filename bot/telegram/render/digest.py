@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from bot.reports.digest import Digest, OverdueAlert
 from bot.telegram.render.team import TIER_LABELS
 from flows import Tier
+from flows.digest import Digest, OverdueAlert
 
 # Telegram's limit, counted in UTF-16 code units (emoji count twice).
 MAX_MESSAGE = 4096

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import click
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.alerts.chains import ChainRefused, replace_chain, reset_chain
 from bot.cli.common import CommandFailed, admin_ref, echo_json, valid_timezone, with_database
-from bot.cli.teams.chains import chain
+from bot.cli.team.chain import chain
 from bot.clock import SystemClock
-from db.audit import append
-from db.models import Team
+from bot.staff.teams import TeamRefused, TeamSetup, add_team, apply_teams
+from bot.staff.teams import teams as listed
 from flows import Tier
-from flows.escalation import DEFAULT_CHAINS, Step, parse_duration
+from flows.escalation import Step, parse_duration
 
 
 @click.group()
@@ -48,27 +45,22 @@ def _group_chat_id(_ctx: click.Context, _param: click.Parameter, value: int | No
 def add(name: str, chat_id: int | None, timezone: str, as_json: bool) -> None:
     """Add a care team NAME."""
 
-    async def work(sessions: async_sessionmaker[AsyncSession]) -> dict[str, object]:
-        now = SystemClock().now()
-        try:
-            async with sessions.begin() as session:
-                row = Team(name=name, chat_id=chat_id, timezone=timezone, created_at=now)
-                session.add(row)
-                await session.flush()
-                await append(
-                    session,
-                    at=now,
-                    actor_kind="cli",
-                    actor_ref=admin_ref(),
-                    action="team.add",
-                    origin="cli",
-                    detail={"team": name},
-                )
-        except IntegrityError:
-            raise CommandFailed(f"a team named {name!r} or with that chat id exists") from None
-        return {"id": row.id, "name": name, "chat_id": chat_id, "timezone": timezone}
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
+        async with sessions.begin() as session:
+            return await add_team(
+                session,
+                name=name,
+                chat_id=chat_id,
+                timezone=timezone,
+                now=SystemClock().now(),
+                actor=admin_ref(),
+            )
 
-    created = with_database(work)
+    try:
+        team_id = with_database(work)
+    except TeamRefused as error:
+        raise CommandFailed(str(error)) from None
+    created = {"id": team_id, "name": name, "chat_id": chat_id, "timezone": timezone}
     if as_json:
         echo_json(created)
     else:
@@ -80,13 +72,9 @@ def add(name: str, chat_id: int | None, timezone: str, as_json: bool) -> None:
 def list_teams(as_json: bool) -> None:
     """List the care teams."""
 
-    async def work(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, object]]:
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, Any]]:
         async with sessions() as session:
-            teams = await session.scalars(select(Team).order_by(Team.name))
-            return [
-                {"id": t.id, "name": t.name, "chat_id": t.chat_id, "timezone": t.timezone}
-                for t in teams
-            ]
+            return await listed(session)
 
     teams = with_database(work)
     if as_json:
@@ -142,47 +130,23 @@ def apply(path: Path) -> None:
     """
     try:
         wanted = TeamsFile.model_validate(yaml.safe_load(path.read_text()) or {})
-        chains = {}
+        setups = []
         for entry in wanted.teams:
             valid_timezone(entry.tz)
             if entry.chat_id is not None and entry.chat_id >= 0:
                 raise ValueError(f"team {entry.name!r}: a team chat id is negative")
-            chains[entry.name] = entry.chains()
+            setups.append(TeamSetup(entry.name, entry.chat_id, entry.tz, entry.chains()))
     except (ValidationError, ValueError, click.BadParameter, yaml.YAMLError) as error:
         raise CommandFailed(f"{path}: {error}") from None
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
-        now = SystemClock().now()
-        done = []
         async with sessions.begin() as session:
-            for entry in wanted.teams:
-                row = await session.scalar(select(Team).where(Team.name == entry.name))
-                if row is None:
-                    row = Team(name=entry.name, created_at=now, timezone=entry.tz)
-                    session.add(row)
-                row.chat_id, row.timezone = entry.chat_id, entry.tz
-                await session.flush()
-                for tier in DEFAULT_CHAINS:
-                    await reset_chain(session, row.id, tier)
-                for tier, chain in chains[entry.name].items():
-                    try:
-                        await replace_chain(session, row.id, tier, chain)
-                    except ChainRefused as error:
-                        raise CommandFailed(f"{path}: team {entry.name!r}, {error}") from None
-                done.append(entry.name)
-            await append(
-                session,
-                at=now,
-                actor_kind="cli",
-                actor_ref=admin_ref(),
-                action="team.apply",
-                origin="cli",
-                detail={"teams": done, "file": path.name},
+            return await apply_teams(
+                session, setups, source=path.name, now=SystemClock().now(), actor=admin_ref()
             )
-        return done
 
     try:
         applied = with_database(work)
-    except IntegrityError:
-        raise CommandFailed(f"{path}: two teams share a chat id") from None
+    except TeamRefused as error:
+        raise CommandFailed(f"{path}: {error}") from None
     click.echo(f"applied {len(applied)} team(s): {', '.join(applied)}")

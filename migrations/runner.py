@@ -6,15 +6,15 @@ database without a checkout or an ``alembic.ini``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-import migrations
-
-SCRIPT_LOCATION = next(iter(migrations.__path__))
+SCRIPT_LOCATION = str(Path(__file__).parent)  # env.py and versions/, beside this file
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:

@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import CommandFailed, admin_ref, echo_json, settings, with_database
-from bot.cli.protocols.show import render
+from bot.cli.protocol.show import render
 from bot.clock import SystemClock
-from bot.protocols.catalogue import store
+from bot.protocols import versions as stored
 from bot.protocols.sources import (
     LoadedProtocol,
     UnknownProtocol,
@@ -26,9 +25,6 @@ from bot.protocols.sources import (
     protocol_files,
     read_protocol_file,
 )
-from db.audit import append
-from db.models import ProtocolVersion
-from db.protocol_store import find
 from flows import (
     Assessment,
     Protocol,
@@ -36,7 +32,6 @@ from flows import (
     answers_problems,
     diff_protocols,
     history_from_json,
-    parse_protocol,
     score,
     score_missed,
     to_fhir_questionnaire,
@@ -245,16 +240,16 @@ def _protocol_at(spec: str) -> Protocol:
     if not version:
         raise CommandFailed(f"{spec!r} is neither a file nor ID@VERSION")
 
-    async def stored(sessions: async_sessionmaker[AsyncSession]) -> ProtocolVersion | None:
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> Protocol | None:
         async with sessions() as session:
-            return await find(session, protocol_id, version)
+            return await stored.read(session, protocol_id, version)
 
-    row = with_database(stored)
-    if row is None:
+    found = with_database(work)
+    if found is None:
         raise CommandFailed(
             f"no stored version {spec} (see `eras protocol versions {protocol_id}`)"
         )
-    return parse_protocol(row.content, row.source_name)
+    return found
 
 
 @protocol.command()
@@ -280,23 +275,10 @@ def load(path: Path) -> None:
         raise CommandFailed(f"{path} was not loaded") from None
 
     async def keep(sessions: async_sessionmaker[AsyncSession]) -> tuple[str, bool]:
-        now = SystemClock().now()
         async with sessions.begin() as session:
-            row, added = await store(session, loaded, now)
-            if added:
-                await append(
-                    session,
-                    at=now,
-                    actor_kind="cli",
-                    actor_ref=admin_ref(),
-                    action="protocol.load",
-                    origin="cli",
-                    detail={
-                        "protocol": f"{row.protocol_id}@{row.version}",
-                        "sha256": row.content_hash,
-                    },
-                )
-            return row.version, added
+            return await stored.load(
+                session, loaded, now=SystemClock().now(), actor=admin_ref()
+            )
 
     version, added = with_database(keep)
     spec = f"{loaded.protocol.id}@{version}"
@@ -317,24 +299,11 @@ def load(path: Path) -> None:
 def versions(protocol_id: str, as_json: bool) -> None:
     """List the stored versions of protocol ID, oldest first."""
 
-    async def stored(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, str]]:
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, str]]:
         async with sessions() as session:
-            rows = await session.scalars(
-                select(ProtocolVersion)
-                .where(ProtocolVersion.protocol_id == protocol_id)
-                .order_by(ProtocolVersion.id)
-            )
-            return [
-                {
-                    "version": r.version,
-                    "sha256": r.content_hash,
-                    "source": r.source_name,
-                    "loaded_at": r.loaded_at.isoformat(),
-                }
-                for r in rows
-            ]
+            return await stored.versions(session, protocol_id)
 
-    rows = with_database(stored)
+    rows = with_database(work)
     if as_json:
         echo_json(rows)
         return

@@ -5,16 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.alerts.chains import ChainRefused, replace_chain, reset_chain, stored_chain
+from bot.alerts.chains import ChainRefused, team_chains
 from bot.cli.common import CommandFailed, admin_ref, echo_json, with_database
 from bot.clock import SystemClock
-from db.audit import append
-from db.models import Team
 from flows import Tier
-from flows.chains import check_chain, format_step, parse_step
+from flows.chains import check_chain, parse_step
 from flows.daytime import DAYTIME_ENDS, DAYTIME_STARTS
 from flows.escalation import DEFAULT_CHAINS, Step
 
@@ -65,25 +62,21 @@ def chain(team_name: str, tier: str | None, steps: list[Step], reset: bool, as_j
     tiers = [Tier(tier)] if tier else [Tier(t) for t in TIERS]
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
-        now = SystemClock().now()
         async with sessions.begin() as session:
-            team = await session.scalar(select(Team).where(Team.name == team_name))
-            if team is None:
-                raise CommandFailed(f"no team named {team_name!r} (see `eras team list`)")
-            if steps or reset:
-                action, detail = await _change(session, team, tiers, steps)
-                await append(
-                    session,
-                    at=now,
-                    actor_kind="cli",
-                    actor_ref=admin_ref(),
-                    action=action,
-                    origin="cli",
-                    detail={"team": team.name, "tiers": [t.value for t in tiers], **detail},
-                )
-            return await _chains(session, team, tiers)
+            return await team_chains(
+                session,
+                team_name,
+                tiers,
+                steps=steps,
+                reset=reset,
+                now=SystemClock().now(),
+                actor=admin_ref(),
+            )
 
-    shown = with_database(work)
+    try:
+        shown = with_database(work)
+    except ChainRefused as error:
+        raise CommandFailed(str(error)) from None
     if as_json:
         echo_json(shown)
         return
@@ -92,34 +85,3 @@ def chain(team_name: str, tier: str | None, steps: list[Step], reset: bool, as_j
     for row in shown["chains"]:
         marker = "(default)" if row["default"] else ""
         click.echo(f"  {row['tier']:<14} {marker:<10} {'  '.join(row['text'])}".rstrip())
-
-
-async def _change(
-    session: AsyncSession, team: Team, tiers: list[Tier], steps: list[Step]
-) -> tuple[str, dict[str, Any]]:
-    """Replace the tier's chain with ``steps``, or reset ``tiers`` when there are none."""
-    if steps:
-        try:
-            await replace_chain(session, team.id, tiers[0], steps)
-        except ChainRefused as error:
-            raise CommandFailed(str(error)) from None
-        return "team.chain", {"steps": [format_step(step) for step in steps]}
-    for tier in tiers:
-        await reset_chain(session, team.id, tier)
-    return "team.chain_reset", {}
-
-
-async def _chains(session: AsyncSession, team: Team, tiers: list[Tier]) -> dict[str, Any]:
-    rows = []
-    for tier in tiers:
-        own = await stored_chain(session, team.id, tier)
-        steps = own or DEFAULT_CHAINS[tier]
-        rows.append(
-            {
-                "tier": tier.value,
-                "default": not own,
-                "steps": [step.to_json() for step in steps],
-                "text": [format_step(step) for step in steps],
-            }
-        )
-    return {"team": team.name, "timezone": team.timezone, "chains": rows}

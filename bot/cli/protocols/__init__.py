@@ -1,1 +1,0 @@
-"""eras protocol: validate, show, score, diff, load and export protocols."""

@@ -1,1 +1,0 @@
-"""eras team: care teams, their chats and their escalation chains."""

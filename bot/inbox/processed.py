@@ -1,0 +1,48 @@
+"""An update marked processed in the transaction of its effect: the mark that keeps a
+redelivered update (or one processed again after a crash) to one effect."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy import update as sql_update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import InboxUpdate
+
+
+async def take_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
+    """Mark the update processed inside the handler's transaction; False if it already was.
+
+    Whatever a handler changes commits together with this mark, so a redelivered update
+    (or one processed again after a crash) finds it and changes nothing.
+    """
+    marked = await session.execute(
+        sql_update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id, InboxUpdate.processed_at.is_(None))
+        .values(processed_at=now, attempts=InboxUpdate.attempts + 1)
+    )
+    if marked.rowcount == 1:  # type: ignore[attr-defined]
+        return True
+    exists = await session.scalar(
+        select(InboxUpdate.update_id).where(InboxUpdate.update_id == update_id)
+    )
+    if exists is not None:
+        return False
+    # Not through the inbox (e.g. a webhook delivered it straight): record it now.
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(InboxUpdate)
+        .values(
+            update_id=update_id,
+            received_at=now,
+            processed_at=now,
+            payload={},
+            attempts=1,
+        )
+        .on_conflict_do_nothing()
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
