@@ -22,7 +22,9 @@ The check-in conversation (for the bot; ``CheckIn`` is plain data to store betwe
 Scoring (for recording answers and raising alerts)
     score(protocol, pod, answers, history) -> Assessment
     score_missed(protocol, pod, history) -> Assessment   (when a check-in goes unanswered)
-        Assessment: tier, findings (rule, tier, items, reason), milestones, recovery_score
+        Assessment: tier, findings, milestones, recovery_score
+        Finding: rule, tier, items, reason, answers, pod (checkin_id once an alert keeps it);
+            to_json() / Finding.from_json(data)
     answers_problems(protocol, answers) -> list[str];  history_from_json(protocol, data)
 
 What the patient reads
@@ -37,6 +39,7 @@ from flows.conversation import CheckIn, Choice, Question, Turn, next_question, s
 from flows.diff import diff_protocols
 from flows.editor_schema import protocol_json_schema
 from flows.fhir import to_fhir_questionnaire
+from flows.findings import Finding
 from flows.issues import Issue, ProtocolInvalid
 from flows.loading import parse_protocol
 from flows.milestones import MilestoneStatus, Progress
@@ -44,7 +47,7 @@ from flows.planner import PlannedCheckIn, plan_check_ins
 from flows.replies import Accepted, Photo, ReAsk, Skipped, parse_reply
 from flows.schema import Protocol
 from flows.tiers import Tier
-from flows.triage import Assessment, Finding, score, score_missed
+from flows.triage import Assessment, score, score_missed
 
 __all__ = [
     "Accepted",

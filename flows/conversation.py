@@ -20,11 +20,12 @@ from typing import Any
 from flows.agenda import CheckInKind, agenda
 from flows.answers import Answer, PastCheckIn
 from flows.compiled import Facts, compile_protocol
+from flows.findings import Finding
 from flows.replies import Accepted, Photo, ReAsk, Skipped, parse_reply, plain, read_yes_no
 from flows.schema.items import Group, Item, NrsItem, OptionItem, YesNoItem
 from flows.schema.protocol import Protocol
 from flows.schema.wording import Wording
-from flows.triage import Assessment, Finding, score
+from flows.triage import Assessment, score
 
 NONE_OF_THESE = "none"
 SOME_OF_THESE = "some"

@@ -7,24 +7,15 @@ so far, after each reply, shows a red flag the moment it is answered.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flows.answers import Answers, PastCheckIn
-from flows.compiled import Facts, compile_protocol
+from flows.compiled import CompiledRule, Facts, compile_protocol
+from flows.findings import Finding
 from flows.milestones import MilestoneStatus, judge, recovery_score, statuses
 from flows.schema.protocol import Protocol
 from flows.tiers import TIERS_BY_RANK, Tier
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A rule that fired: its id (as in alerts, logs and tests), tier, items and reason."""
-
-    rule: str
-    tier: Tier
-    items: tuple[str, ...]  # the answered items the rule looked at
-    reason: Mapping[str, str]  # per language, for nurses
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +61,7 @@ def _assess(
     holds = [rule.check(facts) is True for rule in rules]
     findings = sorted(
         (
-            Finding(rule.id, rule.tier, tuple(i for i in rule.items if i in answers), rule.reason)
+            _finding(rule, answers, pod)
             for rule, fired in zip(rules, holds, strict=True)
             if fired and not any(holds[other] for other in rule.silenced_by)
         ),
@@ -83,3 +74,8 @@ def _assess(
         milestones=statuses(milestones, pod, judgements[-1] if judgements else {}),
         recovery_score=recovery_score(milestones, pod, judgements),
     )
+
+
+def _finding(rule: CompiledRule, answers: Answers, pod: int) -> Finding:
+    looked_at = {item: answers[item] for item in rule.items if item in answers}
+    return Finding(rule.id, rule.tier, tuple(looked_at), rule.reason, looked_at, pod)

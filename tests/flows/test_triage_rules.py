@@ -426,9 +426,10 @@ def test_the_tier_is_the_highest_of_all_findings_and_every_finding_is_reported(
 def test_a_finding_names_the_answered_items_and_the_reason_in_every_language(
     spine: Protocol,
 ) -> None:
-    (finding,) = score(spine, 2, {"pain_leg": 7}).findings
+    (finding,) = score(spine, 2, {"pain_leg": 7, "walking": "in_room"}).findings
     assert finding.rule == "pain_high"
     assert finding.items == ("pain_leg",)
+    assert (finding.answers, finding.pod, finding.checkin_id) == ({"pain_leg": 7}, 2, None)
     assert finding.reason["en"] == "Back or leg pain 7/10 or more"
     assert finding.reason["es"].startswith("Dolor de espalda o de pierna")
 
