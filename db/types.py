@@ -9,6 +9,8 @@ from sqlalchemy import JSON, DateTime, Enum, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 
+from flows import Tier
+
 # JSONB on PostgreSQL (indexable, compact), plain JSON text elsewhere.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -48,6 +50,23 @@ def str_enum(enum: type[StrEnum]) -> Enum:
         native_enum=False,
         create_constraint=False,
         length=24,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+def tier_enum() -> Enum:
+    """A tier column: like ``str_enum``, and checked by the database too (``ck_<table>_tier``).
+
+    Tiers are clinical vocabulary that rules, advice and escalation chains are written in; a
+    new one is a migration anyway, so the database may as well refuse what is not a tier.
+    """
+    return Enum(
+        Tier,
+        name="tier",
+        native_enum=False,
+        create_constraint=True,
+        length=16,
         validate_strings=True,
         values_callable=lambda members: [member.value for member in members],
     )

@@ -7,14 +7,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from db.models import Alert, AlertStatus
-from flows import Protocol, Tier
+from flows import Protocol
 from flows.alert_age import AlertAge, alert_age
 
 
 def age_of(alert: Alert, protocol: Protocol, now: datetime, zone: ZoneInfo | str) -> AlertAge:
     return alert_age(
         protocol,
-        Tier(alert.tier),
+        alert.tier,
         alert.opened_at,
         now,
         zone,

@@ -29,7 +29,7 @@ async def stored_chain(session: AsyncSession, team_id: int, tier: Tier) -> tuple
     """The team's own chain for ``tier``; empty when it runs the default one."""
     rows = await session.scalars(
         select(EscalationStep)
-        .where(EscalationStep.team_id == team_id, EscalationStep.tier == tier.value)
+        .where(EscalationStep.team_id == team_id, EscalationStep.tier == tier)
         .order_by(EscalationStep.position)
     )
     return tuple(Step(r.after_seconds, r.notify, r.repeat_every_seconds, r.daytime) for r in rows)
@@ -47,7 +47,7 @@ async def replace_chain(
     session.add_all(
         EscalationStep(
             team_id=team_id,
-            tier=tier.value,
+            tier=tier,
             position=position,
             after_seconds=step.after_seconds,
             notify=step.notify,
@@ -63,7 +63,7 @@ async def reset_chain(session: AsyncSession, team_id: int, tier: Tier) -> None:
     """Back to the default chain for ``tier``."""
     await session.execute(
         delete(EscalationStep).where(
-            EscalationStep.team_id == team_id, EscalationStep.tier == tier.value
+            EscalationStep.team_id == team_id, EscalationStep.tier == tier
         )
     )
 

@@ -52,7 +52,7 @@ async def team_chain(session: AsyncSession, team_id: int, tier: Tier) -> tuple[S
 
 async def start(session: AsyncSession, alert: Alert, team_id: int, now: datetime) -> None:
     """Copy the team's chain for the alert's tier into it and set its first due step."""
-    chain = await team_chain(session, team_id, Tier(alert.tier))
+    chain = await team_chain(session, team_id, alert.tier)
     alert.escalation = [step.to_json() for step in chain]
     alert.escalation_started_at = now
     due = first_due(chain, now, await team_zone(session, team_id))
@@ -68,7 +68,7 @@ async def reprompt_after(
     if version_id is None:
         version_id = (await session.get_one(Episode, alert.episode_id)).protocol_version_id
     protocol = await catalogue.of_id(session, version_id)
-    target = protocol.escalation.target(Tier(alert.tier))
+    target = protocol.escalation.target(alert.tier)
     return reprompt_interval(target.contact_within_minutes if target else None)
 
 

@@ -67,7 +67,7 @@ async def raise_alert(
             episode_id=episode_id,
             checkin_id=checkin_id,
             protocol_version_id=protocol_version_id,
-            tier=tier.value,
+            tier=tier,
             cause=cause,
             findings=new,
             status=AlertStatus.OPEN,
@@ -93,9 +93,9 @@ async def raise_alert(
     if added:
         _event(session, alert, now, "findings_added", {"rules": _rules(added)})
     _photos_event(session, alert, now, photos, pod)
-    if tier.rank > Tier(alert.tier).rank:
-        _event(session, alert, now, "tier_raised", {"from": alert.tier, "to": tier.value})
-        alert.tier = tier.value
+    if tier.rank > alert.tier.rank:
+        _event(session, alert, now, "tier_raised", {"from": alert.tier.value, "to": tier.value})
+        alert.tier = tier
         alert.status = AlertStatus.OPEN
         alert.acknowledged_at = alert.acknowledged_by = None
         await escalation.start(session, alert, await _team_id(session, episode_id), now)

@@ -259,7 +259,7 @@ async def _complete(
     assessment = score(protocol, row.pod, state.answers, past or [])
     row.status = CheckInStatus.COMPLETED
     row.completed_at = chat.now
-    row.tier = assessment.tier.value
+    row.tier = assessment.tier
     row.recovery_score = assessment.recovery_score
     photos = [
         str(state.answers[item.id])

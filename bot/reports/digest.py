@@ -90,8 +90,8 @@ def _raised_by_alerts(tiers: dict[int, Tier], alerts: list[Alert]) -> dict[int, 
     raised = dict(tiers)
     for alert in alerts:
         seen = raised.get(alert.episode_id)
-        if seen is None or Tier(alert.tier).rank > seen.rank:
-            raised[alert.episode_id] = Tier(alert.tier)
+        if seen is None or alert.tier.rank > seen.rank:
+            raised[alert.episode_id] = alert.tier
     return raised
 
 
@@ -105,7 +105,7 @@ def _overdue(
             continue
         age = age_of(alert, episode.protocol, now, zone)
         if age.past_target:
-            overdue.append(OverdueAlert(alert.id, Tier(alert.tier), episode.ref, age))
+            overdue.append(OverdueAlert(alert.id, alert.tier, episode.ref, age))
     return tuple(overdue)
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
 from db.models.states import AlertStatus
-from db.types import JSONType, UTCDateTime, str_enum
+from db.types import JSONType, UTCDateTime, str_enum, tier_enum
+from flows import Tier
 
 
 class Alert(Base):
@@ -24,7 +25,7 @@ class Alert(Base):
     episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"))
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))
     protocol_version_id: Mapped[int | None] = mapped_column(ForeignKey("protocol_versions.id"))
-    tier: Mapped[str] = mapped_column(String(16))
+    tier: Mapped[Tier] = mapped_column(tier_enum())
     # What raised it: a protocol rule, or the follow-up itself (refusal, pause, unreachable).
     cause: Mapped[str] = mapped_column(String(24))
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models.base import Base
 from db.models.states import StaffRole
-from db.types import UTCDateTime, str_enum
+from db.types import UTCDateTime, str_enum, tier_enum
+from flows import Tier
 
 
 class Team(Base):
@@ -57,7 +58,7 @@ class EscalationStep(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
-    tier: Mapped[str] = mapped_column(String(16))
+    tier: Mapped[Tier] = mapped_column(tier_enum())
     position: Mapped[int] = mapped_column(Integer)
     after_seconds: Mapped[int] = mapped_column(Integer)
     notify: Mapped[str] = mapped_column(String(16))  # team_chat, on_call, surgeon

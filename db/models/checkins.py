@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
 from db.models.states import CheckInKind, CheckInStatus
-from db.types import JSONType, UTCDateTime, str_enum
+from db.types import JSONType, UTCDateTime, str_enum, tier_enum
+from flows import Tier
 
 
 class CheckIn(Base):
@@ -40,7 +41,7 @@ class CheckIn(Base):
     sent_late: Mapped[bool] = mapped_column(Boolean, default=False)
     # The conversation's state (flows.CheckIn as JSON): where the patient is in it.
     conversation: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
-    tier: Mapped[str | None] = mapped_column(String(16))
+    tier: Mapped[Tier | None] = mapped_column(tier_enum())
     recovery_score: Mapped[int | None] = mapped_column(Integer)
     # A claim by one dispatcher; it lapses if that process dies.
     lease_owner: Mapped[str | None] = mapped_column(String(64))
