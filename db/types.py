@@ -8,11 +8,36 @@ from enum import StrEnum
 from sqlalchemy import JSON, DateTime, Enum, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
 
-from flows import Tier
+from flows import Finding, Tier
 
 # JSONB on PostgreSQL (indexable, compact), plain JSON text elsewhere.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class FindingsJSON(TypeDecorator[tuple[Finding, ...]]):
+    """An alert's findings: typed in Python, stored as a JSON list (``Finding.to_json``).
+
+    Read with ``Finding.from_json``, which also reads the findings stored before they were
+    typed: no stored row needs converting.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[object]:
+        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
+
+    def process_bind_param(
+        self, value: tuple[Finding, ...] | None, dialect: Dialect
+    ) -> list[dict[str, object]] | None:
+        return None if value is None else [finding.to_json() for finding in value]
+
+    def process_result_value(
+        self, value: list[dict[str, object]] | None, dialect: Dialect
+    ) -> tuple[Finding, ...] | None:
+        return None if value is None else tuple(Finding.from_json(data) for data in value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -44,7 +44,7 @@ async def card_for(
     episode = await session.get_one(Episode, alert.episode_id)
     team = await session.get_one(Team, episode.team_id)
     patient = await session.get_one(Patient, episode.patient_id)
-    pods = [f["pod"] for f in alert.findings if "pod" in f]
+    pods = [f.pod for f in alert.findings if f.pod is not None]
     payload = alert_card(
         alert_id=alert.id,
         tier=alert.tier,

@@ -36,8 +36,8 @@ async def alerts(session: AsyncSession, *, only_open: bool = False) -> list[dict
             "status": a.status.value,
             "cause": a.cause,
             "opened_at": a.opened_at.isoformat(),
-            "rules": [f["rule"] for f in a.findings],
-            "findings": a.findings,
+            "rules": [f.rule for f in a.findings],
+            "findings": [f.to_json() for f in a.findings],
         }
         for a, ref, team in rows
     ]
@@ -73,7 +73,7 @@ async def alert(
         "status": found.status.value,
         "cause": found.cause,
         "opened_at": found.opened_at.isoformat(),
-        "findings": found.findings,
+        "findings": [f.to_json() for f in found.findings],
         "outcome": found.outcome,
         "clavien_dindo": found.clavien_dindo,
         "timeline": [

@@ -7,7 +7,7 @@ protocol version it was judged by and a snapshot of its team's escalation chain.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,24 +22,13 @@ from db.models import OPEN_ALERTS, Alert, AlertEvent, AlertStatus, Episode, Pati
 from flows import Finding, Tier
 
 
-def finding_record(finding: Finding, answers: Mapping[str, object]) -> dict[str, Any]:
-    """A finding as stored on the alert: which rule, why, and the answers that fired it."""
-    return {
-        "rule": finding.rule,
-        "tier": finding.tier.value,
-        "items": list(finding.items),
-        "reason": dict(finding.reason),
-        "answers": {item: answers[item] for item in finding.items if item in answers},
-    }
-
-
 async def raise_alert(
     session: AsyncSession,
     *,
     episode_id: int,
     now: datetime,
     cause: str,
-    findings: Iterable[dict[str, Any]],
+    findings: Iterable[Finding],
     checkin_id: int | None = None,
     protocol_version_id: int | None = None,
     photos: Sequence[str] = (),
@@ -51,10 +40,10 @@ async def raise_alert(
     same tier redraw the card in place. A higher tier also asks for acknowledgement again:
     whoever acknowledged an amber has not seen the red that followed it.
     """
-    new = [f for f in findings if Tier(f["tier"]) is not Tier.GREEN]
+    new = [f for f in findings if f.tier is not Tier.GREEN]
     if not new:
         return None
-    tier = max((Tier(f["tier"]) for f in new), key=lambda t: t.rank)
+    tier = max((f.tier for f in new), key=lambda t: t.rank)
     alert = await session.scalar(
         select(Alert)
         .where(Alert.episode_id == episode_id, Alert.status.in_(OPEN_ALERTS))
@@ -69,7 +58,7 @@ async def raise_alert(
             protocol_version_id=protocol_version_id,
             tier=tier,
             cause=cause,
-            findings=new,
+            findings=tuple(new),
             status=AlertStatus.OPEN,
             opened_at=now,
             updated_at=now,
@@ -84,11 +73,11 @@ async def raise_alert(
         await post_card(session, alert, now)
         await _share_photos(session, alert, photos, pod, now)
         return alert
-    known = {(f["rule"], f.get("checkin_id")) for f in alert.findings}
-    added = [f for f in new if (f["rule"], f.get("checkin_id")) not in known]
+    known = {(f.rule, f.checkin_id) for f in alert.findings}
+    added = [f for f in new if (f.rule, f.checkin_id) not in known]
     if not added and not photos:
         return alert
-    alert.findings = [*alert.findings, *added]
+    alert.findings = (*alert.findings, *added)
     alert.updated_at = now
     if added:
         _event(session, alert, now, "findings_added", {"rules": _rules(added)})
@@ -114,7 +103,7 @@ async def follow_up_alert(
     """An amber alert raised by the follow-up itself (declined, paused, unreachable), with
     its reason in every language of the bot."""
     reason = {lang: t(lang, f"alert_{cause}") for lang in catalogue().languages}
-    finding = {"rule": cause, "tier": Tier.AMBER.value, "items": [], "reason": reason}
+    finding = Finding(cause, Tier.AMBER, reason=reason)
     return await raise_alert(
         session, episode_id=episode_id, now=now, cause=cause, findings=[finding]
     )
@@ -156,8 +145,8 @@ async def _team_id(session: AsyncSession, episode_id: int) -> int:
     return (await session.get_one(Episode, episode_id)).team_id
 
 
-def _rules(findings: list[dict[str, Any]]) -> list[str]:
-    return [f["rule"] for f in findings]
+def _rules(findings: Sequence[Finding]) -> list[str]:
+    return [f.rule for f in findings]
 
 
 def _event(

@@ -7,12 +7,13 @@ answered: emergency advice goes out first, before the next question.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.alerts.raising import finding_record, raise_alert
+from bot.alerts.raising import raise_alert
 from bot.context import PatientChat, Site
 from bot.delivery.outbox import PRIORITY_ALERT, PRIORITY_EMERGENCY
 from bot.i18n import t
@@ -214,7 +215,7 @@ async def answer(
             episode_id=row.episode_id,
             now=chat.now,
             cause="rule",
-            findings=[_record(f, turn.check_in, row) for f in urgent],
+            findings=[_record(f, row) for f in urgent],
             checkin_id=row.id,
             protocol_version_id=version.id,
         )
@@ -226,8 +227,9 @@ async def answer(
     await _complete(chat, site, protocol, row, turn.check_in, version.id, past)
 
 
-def _record(finding: Finding, state: Conversation, row: CheckIn) -> dict[str, object]:
-    return {**finding_record(finding, state.answers), "checkin_id": row.id, "pod": row.pod}
+def _record(finding: Finding, row: CheckIn) -> Finding:
+    """The finding as the alert keeps it: with the check-in it came from."""
+    return replace(finding, checkin_id=row.id)
 
 
 async def _advise_now(
@@ -271,7 +273,7 @@ async def _complete(
         episode_id=row.episode_id,
         now=chat.now,
         cause="rule",
-        findings=[_record(f, state, row) for f in assessment.findings],
+        findings=[_record(f, row) for f in assessment.findings],
         checkin_id=row.id,
         protocol_version_id=version_id or row.protocol_version_id,
         photos=photos,

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.alerts.raising import finding_record, raise_alert
+from bot.alerts.raising import raise_alert
 from bot.checkins import conversation as checkins
 from bot.checkins.unsent import tell_team_not_sent
 from bot.clock import Clock
@@ -202,10 +202,7 @@ class Dispatcher:
             episode_id=row.episode_id,
             now=chat.now,
             cause="non_response",
-            findings=[
-                {**finding_record(f, {}), "checkin_id": row.id, "pod": row.pod}
-                for f in assessment.findings
-            ],
+            findings=[replace(f, checkin_id=row.id) for f in assessment.findings],
             checkin_id=row.id,
             protocol_version_id=version.id,
         )

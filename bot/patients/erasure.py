@@ -9,7 +9,8 @@ scores, answers that are choices or numbers, and alerts with their outcomes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -274,12 +275,12 @@ async def _scrub_free_form(session: AsyncSession, record: Record, items: set[str
             answers = _scrubbed(row.conversation.get("answers", {}), items)
             row.conversation = {**row.conversation, "answers": answers}
     for alert in record.alerts:
-        alert.findings = [
-            {**f, "answers": _scrubbed(f.get("answers", {}), items)} for f in alert.findings
-        ]
+        alert.findings = tuple(
+            replace(f, answers=_scrubbed(f.answers, items)) for f in alert.findings
+        )
 
 
-def _scrubbed(answers: dict[str, Any], items: set[str]) -> dict[str, Any]:
+def _scrubbed(answers: Mapping[str, Any], items: set[str]) -> dict[str, Any]:
     return {item: ERASED if item in items else value for item, value in answers.items()}
 
 

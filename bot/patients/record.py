@@ -231,7 +231,7 @@ async def _alert_entries(
             tier=alert.tier,
             opened=alert.opened_at.astimezone(zone),
             status=alert.status.value,
-            rules=list(dict.fromkeys(f["rule"] for f in alert.findings)),
+            rules=list(dict.fromkeys(f.rule for f in alert.findings)),
             acknowledged_by=names.get(alert.acknowledged_by) if alert.acknowledged_by else None,
             resolved_by=names.get(alert.resolved_by) if alert.resolved_by else None,
             outcome=alert.outcome,

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
 from db.models.states import AlertStatus
-from db.types import JSONType, UTCDateTime, str_enum, tier_enum
-from flows import Tier
+from db.types import FindingsJSON, JSONType, UTCDateTime, str_enum, tier_enum
+from flows import Finding, Tier
 
 
 class Alert(Base):
@@ -28,7 +28,7 @@ class Alert(Base):
     tier: Mapped[Tier] = mapped_column(tier_enum())
     # What raised it: a protocol rule, or the follow-up itself (refusal, pause, unreachable).
     cause: Mapped[str] = mapped_column(String(24))
-    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    findings: Mapped[tuple[Finding, ...]] = mapped_column(FindingsJSON())
     status: Mapped[AlertStatus] = mapped_column(str_enum(AlertStatus))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

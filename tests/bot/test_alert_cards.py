@@ -55,7 +55,7 @@ async def test_new_findings_of_the_same_tier_redraw_the_card(journey: Journey) -
     assert "walking in room (POD 1)" in card["text"]
     assert [label for label, _ in buttons(card)] == ["Acknowledge", "Resolve"]
     alert = await _alert(journey)
-    assert [f["rule"] for f in alert.findings] == ["wound_bleeding", "fever_high"]
+    assert [f.rule for f in alert.findings] == ["wound_bleeding", "fever_high"]
 
 
 async def test_a_redrawn_card_keeps_who_acknowledged_it(journey: Journey) -> None:

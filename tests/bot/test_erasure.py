@@ -31,6 +31,7 @@ from db.models import (
     Patient,
     Team,
 )
+from flows import Finding, Tier
 from tests.fixtures.journey import START, SURGERY, Journey, buttons, local
 
 HERNIA = Path(__file__).parents[1] / "flows" / "fixtures" / "hernia-test-fixture.yaml"
@@ -253,13 +254,13 @@ async def test_typed_answers_are_erased_and_chosen_ones_kept(
                     answered_at=START,
                 )
             )
-        finding = {"rule": "r", "tier": "amber", "items": list(answers), "answers": answers}
+        finding = Finding("r", Tier.AMBER, tuple(answers), {"en": "a made-up rule"}, answers)
         session.add(
             Alert(
                 episode_id=enrolled.episode_id,
                 tier="amber",
                 cause="rule",
-                findings=[{**finding, "reason": {"en": "a made-up rule"}}],
+                findings=(finding,),
                 status=AlertStatus.RESOLVED,
                 opened_at=START,
                 updated_at=START,
@@ -277,4 +278,4 @@ async def test_typed_answers_are_erased_and_chosen_ones_kept(
     expected = {"groin_pain": 6, "pain_worse_with": ERASED}
     assert kept == expected
     assert conversation is not None and conversation["answers"] == expected
-    assert findings is not None and findings[0]["answers"] == expected
+    assert findings is not None and findings[0].answers == expected

@@ -19,6 +19,7 @@ from db.models import (
     OutboxMessage,
     OutboxStatus,
 )
+from flows import Finding
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class AlertRecord:
     cause: str
     tier: str
     status: str
-    findings: list[dict[str, Any]]
+    findings: tuple[Finding, ...]
 
 
 @dataclass(frozen=True)

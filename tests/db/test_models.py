@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import column, insert, select, table, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.engine import create_engine
 from db.models import (
+    Alert,
     Episode,
     EpisodeStatus,
     InboxUpdate,
@@ -18,6 +19,8 @@ from db.models import (
     ProtocolVersion,
     Team,
 )
+from db.types import JSONType, UTCDateTime
+from flows import Finding, Tier
 
 NOW = datetime(2026, 3, 29, 7, 30, tzinfo=UTC)
 
@@ -108,6 +111,85 @@ async def test_an_episode_links_patient_team_and_protocol_version(
         assert episode is not None
         assert episode.status is EpisodeStatus.INVITED
         assert episode.surgery_date == date(2026, 3, 27)
+
+
+async def _episode(session: AsyncSession) -> Episode:
+    patient = _patient()
+    team = Team(name="Spine ward", chat_id=-100123, timezone="Europe/Madrid", created_at=NOW)
+    version = ProtocolVersion(
+        protocol_id="spine-miss-lumbar",
+        version="1",
+        content_hash="0" * 64,
+        source_name="spine-miss-lumbar.yaml",
+        content="id: spine-miss-lumbar",
+        loaded_at=NOW,
+    )
+    session.add_all([patient, team, version])
+    await session.flush()
+    episode = Episode(
+        patient_id=patient.id,
+        team_id=team.id,
+        protocol_version_id=version.id,
+        surgery_date=date(2026, 3, 27),
+        status=EpisodeStatus.ACTIVE,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    session.add(episode)
+    await session.flush()
+    return episode
+
+
+async def test_an_alerts_findings_come_back_as_findings_also_those_stored_as_plain_json(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    typed = Finding(
+        "fever_high",
+        Tier.RED_URGENT,
+        ("temperature",),
+        {"en": "Fever"},
+        {"temperature": 38.7},
+        pod=3,
+        checkin_id=None,
+    )
+    # As the bot wrote them before findings were typed: a follow-up's had no answers.
+    stored_before = [
+        {"rule": "declined", "tier": "amber", "items": [], "reason": {"en": "Declined"}},
+        {
+            "rule": "fever_high",
+            "tier": "red_urgent",
+            "items": ["temperature"],
+            "reason": {"en": "Fever"},
+            "answers": {"temperature": 38.7},
+            "pod": 3,
+        },
+    ]
+    raw = table(
+        "alerts",
+        *(column(name) for name in ("episode_id", "tier", "cause", "status", "escalation_step")),
+        column("findings", JSONType),
+        column("escalation", JSONType),
+        column("opened_at", UTCDateTime()),
+        column("updated_at", UTCDateTime()),
+    )
+    async with sessions.begin() as session:
+        episode = await _episode(session)
+        await session.execute(
+            insert(raw).values(
+                episode_id=episode.id,
+                tier="red_urgent",
+                cause="rule",
+                status="open",
+                escalation_step=0,
+                findings=stored_before,
+                escalation=[],
+                opened_at=NOW,
+                updated_at=NOW,
+            )
+        )
+    async with sessions() as session:
+        findings = await session.scalar(select(Alert.findings))
+    assert findings == (Finding("declined", Tier.AMBER, reason={"en": "Declined"}), typed)
 
 
 async def test_a_protocol_version_label_cannot_be_reused_for_other_content(

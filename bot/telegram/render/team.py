@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.telegram.render.patient import Payload, button, keyboard, message
+from flows import Finding
 
 ACKNOWLEDGE = "k"
 
@@ -28,7 +30,7 @@ def alert_card(
     patient_name: str | None,
     procedure: str | None,
     pod: int | None,
-    findings: list[dict[str, Any]],
+    findings: Sequence[Finding],
     trend: Trend | None = None,
     photos: int = 0,
     footer: str | None = None,
@@ -45,9 +47,9 @@ def alert_card(
             " · ".join(x for x in (procedure, f"POD {pod}" if pod is not None else None) if x)
         )
     for finding in findings:
-        reason = finding["reason"].get(language) or next(iter(finding["reason"].values()), "")
-        answers = ", ".join(f"{k} = {_value(v)}" for k, v in finding.get("answers", {}).items())
-        lines.append(f"• {reason}" + (f" [{answers}]" if answers else "") + f" ({finding['rule']})")
+        reason = finding.reason.get(language) or next(iter(finding.reason.values()), "")
+        answers = ", ".join(f"{k} = {_value(v)}" for k, v in finding.answers.items())
+        lines.append(f"• {reason}" + (f" [{answers}]" if answers else "") + f" ({finding.rule})")
     lines.extend(_trend_lines(trend or {}))
     if photos:
         lines.append(f"📷 {photos} photo{'s' if photos > 1 else ''} from the patient, below")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from flows import Finding
 from tests.chaos.cohort import PlannedCheckIn
 from tests.chaos.reconcile.messages import Matching
 from tests.chaos.records import AlertRecord, DatabaseRecord
@@ -19,18 +19,18 @@ class AlertFigures:
     lost_examples: list[str] = field(default_factory=list)
 
 
-def _findings(alerts: list[AlertRecord], episode_id: int) -> list[dict[str, Any]]:
+def _findings(alerts: list[AlertRecord], episode_id: int) -> list[Finding]:
     return [finding for a in alerts if a.episode_id == episode_id for finding in a.findings]
 
 
 def _flagged(alerts: list[AlertRecord], episode_id: int, item: str) -> bool:
-    return any(item in finding["items"] for finding in _findings(alerts, episode_id))
+    return any(item in finding.items for finding in _findings(alerts, episode_id))
 
 
 def _non_response(alerts: list[AlertRecord], episode_id: int, checkin_id: int) -> bool:
     """A finding about the check-in that no answer fired: the non-response rule's."""
     return any(
-        finding.get("checkin_id") == checkin_id and not finding["items"]
+        finding.checkin_id == checkin_id and not finding.items
         for finding in _findings(alerts, episode_id)
     )
 
