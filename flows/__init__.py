@@ -13,7 +13,7 @@ Planning a patient's check-ins (for the scheduler that materialises rows)
     plan_check_ins(protocol, surgery_date, discharge_date, time_zone) -> (PlannedCheckIn…)
 
 The check-in conversation (for the bot; ``CheckIn`` is plain data to store between messages)
-    start(pod, kind) -> CheckIn
+    start(protocol, pod, kind) -> CheckIn   (with the rules that fire before any answer)
     next_question(protocol, check_in, language) -> Question | None   (None: complete)
     take_reply(protocol, check_in, reply, language, history) -> Turn
         Turn: new check_in, reask hint, assessment so far, new_findings, next_question

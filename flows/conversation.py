@@ -4,7 +4,8 @@ The state (``CheckIn``) is plain data the bot stores between messages. ``next_qu
 what to ask (or None when the check-in is complete); ``take_reply`` reads the patient's reply to
 that question and returns the new state, a re-ask hint if the reply was not understood, and the
 assessment of the answers so far with the findings this reply added, so a red flag is acted
-on the moment it is answered.
+on the moment it is answered. Each reply is scored once: the state keeps the rules its answers
+fired, which is what the next reply's findings are new against.
 
 Questions follow the protocol's item order, limited to the day's agenda and to items whose
 ``ask_if`` is not known to be false. Items of a group come as one question listing them, with
@@ -40,24 +41,31 @@ class CheckIn:
     answers: Mapping[str, Answer] = field(default_factory=dict)
     skipped: frozenset[str] = frozenset()
     opened: frozenset[str] = frozenset()  # groups answered "yes, one or more"
+    # The rules the answers so far fire; None in a state stored before it kept them.
+    fired: frozenset[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "pod": self.pod,
             "kind": self.kind.value,
             "answers": dict(self.answers),
             "skipped": sorted(self.skipped),
             "opened": sorted(self.opened),
         }
+        if self.fired is not None:
+            data["fired"] = sorted(self.fired)
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CheckIn:
+        fired = data.get("fired")
         return cls(
             pod=int(data["pod"]),
             kind=CheckInKind(data["kind"]),
             answers=dict(data.get("answers", {})),
             skipped=frozenset(data.get("skipped", ())),
             opened=frozenset(data.get("opened", ())),
+            fired=frozenset(fired) if fired is not None else None,
         )
 
 
@@ -89,8 +97,14 @@ class Turn:
     next_question: Question | None  # None: the check-in is complete
 
 
-def start(pod: int, kind: CheckInKind) -> CheckIn:
-    return CheckIn(pod, kind)
+def start(protocol: Protocol, pod: int, kind: CheckInKind) -> CheckIn:
+    """A check-in with nothing answered yet, and the rules that fire on that (only the POD
+    can fire one then: with no answer, no history counts, so none is needed)."""
+    return CheckIn(pod, kind, fired=_fired(score(protocol, pod, {})))
+
+
+def _fired(assessment: Assessment) -> frozenset[str]:
+    return frozenset(finding.rule for finding in assessment.findings)
 
 
 def _pending(protocol: Protocol, check_in: CheckIn) -> list[Item]:
@@ -171,8 +185,11 @@ def take_reply(
     language: str,
     history: Sequence[PastCheckIn] = (),
 ) -> Turn:
-    """Apply the patient's reply to the current question. ``history`` is used to score."""
-    before = score(protocol, check_in.pod, check_in.answers, history)
+    """Apply the patient's reply to the current question, and score the answers it leaves
+    (once). ``history`` is used to score."""
+    fired = check_in.fired
+    if fired is None:  # stored before the state kept its rules: as they stood then
+        fired = _fired(score(protocol, check_in.pod, check_in.answers, history))
     step = _step(protocol, check_in)
     reask = None
     if step is not None:
@@ -183,12 +200,13 @@ def take_reply(
             updated, reask = _item_reply(protocol, check_in, item, reply, language)
         check_in = updated
     after = score(protocol, check_in.pod, check_in.answers, history)
-    fired_before = {finding.rule for finding in before.findings}
+    if reask is None:
+        check_in = replace(check_in, fired=_fired(after))
     return Turn(
         check_in=check_in,
         reask=reask,
         assessment=after,
-        new_findings=tuple(f for f in after.findings if f.rule not in fired_before),
+        new_findings=tuple(f for f in after.findings if f.rule not in fired),
         next_question=next_question(protocol, check_in, language),
     )
 

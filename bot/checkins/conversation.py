@@ -28,9 +28,8 @@ from db.models import (
     ProtocolVersion,
 )
 from flows import Answer as AnswerValue
-from flows import CheckIn as Conversation
-from flows import CheckInKind as ConversationKind
 from flows import (
+    Assessment,
     Finding,
     PastCheckIn,
     Photo,
@@ -43,6 +42,8 @@ from flows import (
     start,
     take_reply,
 )
+from flows import CheckIn as Conversation
+from flows import CheckInKind as ConversationKind
 
 # A check-in sent more than this after its time says that it is late.
 LATE_AFTER = timedelta(minutes=30)
@@ -114,7 +115,7 @@ async def history(session: AsyncSession, row: CheckIn) -> list[PastCheckIn]:
 async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row: CheckIn) -> None:
     """Send a check-in's first question (saying so when it comes late)."""
     _version, protocol = await protocol_of(chat.session, catalogue, row)
-    state = start(row.pod, conversation_kind(row.kind))
+    state = start(protocol, row.pod, conversation_kind(row.kind))
     late = row.kind is CheckInKind.SCHEDULED and chat.now - row.due_at > LATE_AFTER
     intro = "checkin_intro_late" if late else INTRO_KEYS[row.kind]
     row.status = CheckInStatus.SENT
@@ -126,7 +127,7 @@ async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row
         render.message(t(chat.language, intro, pod=row.pod)), "checkin_intro", checkin_id=row.id
     )
     if first is None:  # nothing to ask on this day
-        await _complete(chat, site, protocol, row, state)
+        await _complete(chat, site, protocol, row, state, score(protocol, row.pod, state.answers))
         return
     chat.send(render.question(row.id, first), "checkin_question", checkin_id=row.id)
 
@@ -210,6 +211,10 @@ async def answer(
     if urgent:
         top = max((f.tier for f in urgent), key=lambda tier: tier.rank)
         await _advise_now(chat, site, protocol, row, top)
+    if turn.next_question is None:  # the last answer: its red flags go with all the others
+        await _complete(chat, site, protocol, row, turn.check_in, turn.assessment)
+        return
+    if urgent:
         await raise_alert(
             chat.session,
             episode_id=row.episode_id,
@@ -219,12 +224,7 @@ async def answer(
             checkin_id=row.id,
             protocol_version_id=version.id,
         )
-    if turn.next_question is not None:
-        chat.send(
-            render.question(row.id, turn.next_question), "checkin_question", checkin_id=row.id
-        )
-        return
-    await _complete(chat, site, protocol, row, turn.check_in, version.id, past)
+    chat.send(render.question(row.id, turn.next_question), "checkin_question", checkin_id=row.id)
 
 
 def _record(finding: Finding, row: CheckIn) -> Finding:
@@ -255,10 +255,9 @@ async def _complete(
     protocol: Protocol,
     row: CheckIn,
     state: Conversation,
-    version_id: int | None = None,
-    past: list[PastCheckIn] | None = None,
+    assessment: Assessment,
 ) -> None:
-    assessment = score(protocol, row.pod, state.answers, past or [])
+    """Close the check-in with the assessment of all its answers, and raise what it found."""
     row.status = CheckInStatus.COMPLETED
     row.completed_at = chat.now
     row.tier = assessment.tier
@@ -275,7 +274,7 @@ async def _complete(
         cause="rule",
         findings=[_record(f, row) for f in assessment.findings],
         checkin_id=row.id,
-        protocol_version_id=version_id or row.protocol_version_id,
+        protocol_version_id=row.protocol_version_id,
         photos=photos,
         pod=row.pod,
     )

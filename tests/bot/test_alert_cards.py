@@ -3,10 +3,16 @@ acknowledged alert nobody resolves is asked about again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+import flows.triage
+from bot.checkins import conversation
+from bot.i18n import t
 from bot.sandbox import Person
 from db.models import Alert, AlertEvent, AlertStatus, StaffRole
 from tests.fixtures.journey import SURGERY, Journey, buttons, local
@@ -40,6 +46,40 @@ async def _bleeding_then(journey: Journey, maria: Person, *, temperature: str) -
     for choice in ("6", "3", "partly", "in_room"):
         await journey.answer(maria, choice)
     await journey.type(maria, temperature)
+
+
+def _calls(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[object]:
+    """Count the calls to ``module.name`` (a function or a coroutine function)."""
+    calls: list[object] = []
+    original: Callable[..., Any] = getattr(module, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+async def test_the_last_answer_is_scored_once_and_its_red_flag_raises_one_alert_once(
+    journey: Journey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    maria, _ = await journey.enrolled_patient()
+    await journey.type(maria, "/help")  # the red-flag screen: the wound comes last
+    for choice in ("none", "normal"):
+        await journey.answer(maria, choice)
+    assert _cards_posted(journey) == 0
+    scored = _calls(monkeypatch, flows.triage, "_assess")  # score() and score_missed()
+    raised = _calls(monkeypatch, conversation, "raise_alert")
+    await journey.answer(maria, "soaked")  # wound_bleeding: red_urgent
+    assert t("en", "checkin_complete") in journey.last(maria)["text"]
+    assert (len(scored), len(raised)) == (1, 1)
+    assert (_cards_posted(journey), _card_edits(journey)) == (1, 0)
+    alert = await _alert(journey)
+    async with journey.runtime.sessions() as session:
+        events = list(await session.scalars(select(AlertEvent.kind)))
+    assert events == ["opened"]
+    assert [f.rule for f in alert.findings] == ["wound_bleeding"]
 
 
 async def test_new_findings_of_the_same_tier_redraw_the_card(journey: Journey) -> None:

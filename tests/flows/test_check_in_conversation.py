@@ -6,11 +6,13 @@ from collections.abc import Sequence
 
 import pytest
 
+from flows import conversation
 from flows.agenda import CheckInKind
 from flows.conversation import CheckIn, next_question, start, take_reply
 from flows.replies import Photo
 from flows.schema import Protocol
 from flows.tiers import Tier
+from flows.triage import score
 
 
 def play(
@@ -29,7 +31,7 @@ def asked(protocol: Protocol, check_in: CheckIn) -> str | None:
 
 
 def test_a_check_in_opens_with_the_red_flags_as_one_question(miss: Protocol) -> None:
-    question = next_question(miss, start(3, CheckInKind.SCHEDULED), "en")
+    question = next_question(miss, start(miss, 3, CheckInKind.SCHEDULED), "en")
     assert question is not None
     assert (question.id, question.type) == ("red_flags", "group")
     assert question.text == "Do you have any of these now?"
@@ -51,14 +53,14 @@ NO_RED_FLAGS = {"saddle_numbness": False, "leg_weakness": False, "chest_breath":
 def test_none_of_these_gives_each_red_flag_its_reassuring_answer(
     miss: Protocol, reply: str
 ) -> None:
-    check_in = play(miss, start(3, CheckInKind.SCHEDULED), [reply])
+    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), [reply])
     assert check_in.answers == NO_RED_FLAGS
     assert asked(miss, check_in) == "bladder"
 
 
 def test_none_of_these_on_warning_signs_answers_them_all_reassuringly(miss: Protocol) -> None:
     replies = ["none", "normal", "dry", "3", "2", "controlled", "indoors", "skip", "none"]
-    check_in = play(miss, start(2, CheckInKind.SCHEDULED), replies)
+    check_in = play(miss, start(miss, 2, CheckInKind.SCHEDULED), replies)
     assert {item: check_in.answers[item] for item in ("fainted", "calf", "fell")} == {
         "fainted": False,
         "calf": False,
@@ -68,14 +70,14 @@ def test_none_of_these_on_warning_signs_answers_them_all_reassuringly(miss: Prot
 
 
 def test_yes_one_or_more_asks_each_red_flag_in_turn(miss: Protocol) -> None:
-    check_in = play(miss, start(3, CheckInKind.SCHEDULED), ["some"])
+    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some"])
     assert asked(miss, check_in) == "saddle_numbness"
     check_in = play(miss, check_in, ["no"])
     assert asked(miss, check_in) == "leg_weakness"
 
 
 def test_saddle_numbness_is_an_emergency_the_moment_it_is_answered(miss: Protocol) -> None:
-    check_in = play(miss, start(3, CheckInKind.SCHEDULED), ["some"])
+    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some"])
     turn = take_reply(miss, check_in, "yes", "en")
     assert turn.assessment.tier is Tier.RED_EMERGENCY
     assert [finding.rule for finding in turn.new_findings] == ["cauda_equina_saddle"]
@@ -83,7 +85,7 @@ def test_saddle_numbness_is_an_emergency_the_moment_it_is_answered(miss: Protoco
 
 
 def test_a_finding_is_new_only_once(miss: Protocol) -> None:
-    check_in = play(miss, start(3, CheckInKind.SCHEDULED), ["some", "yes"])
+    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some", "yes"])
     turn = take_reply(miss, check_in, "no", "en")
     assert turn.new_findings == ()
     assert turn.assessment.tier is Tier.RED_EMERGENCY
@@ -92,7 +94,7 @@ def test_a_finding_is_new_only_once(miss: Protocol) -> None:
 def test_a_reply_that_cannot_be_read_is_asked_again_without_changing_anything(
     miss: Protocol,
 ) -> None:
-    check_in = play(miss, start(3, CheckInKind.SCHEDULED), ["none", "normal", "dry"])
+    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["none", "normal", "dry"])
     turn = take_reply(miss, check_in, "a lot", "en")
     assert turn.check_in == check_in
     assert turn.reask == "Please send a whole number from 0 to 10."
@@ -100,14 +102,14 @@ def test_a_reply_that_cannot_be_read_is_asked_again_without_changing_anything(
 
 
 def test_an_unreadable_reply_to_a_group_is_asked_again(miss: Protocol) -> None:
-    turn = take_reply(miss, start(3, CheckInKind.SCHEDULED), "perhaps", "es")
+    turn = take_reply(miss, start(miss, 3, CheckInKind.SCHEDULED), "perhaps", "es")
     assert turn.reask == "Por favor, elija uno de los botones o envíe su número."
 
 
 def test_a_whole_check_in_in_spanish_completes(miss: Protocol) -> None:
     replies = ["ninguno de estos", "normal", "seco", "3", "2", "sí, es soportable", "3",
                "36,8", "no", "no", "omitir", "no", "sí", "1"]  # fmt: skip
-    check_in = play(miss, start(3, CheckInKind.SCHEDULED), replies, "es")
+    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), replies, "es")
     assert next_question(miss, check_in, "es") is None
     assert check_in.skipped == {"wound_photo"}
     assert check_in.answers["temperature"] == 36.8
@@ -123,7 +125,7 @@ def test_a_skipped_question_is_not_asked_again(miss: Protocol) -> None:
 
 
 def test_a_skip_button_is_offered_only_for_skippable_questions(miss: Protocol) -> None:
-    check_in = play(miss, start(3, CheckInKind.SCHEDULED), ["none", "normal", "dry"])
+    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["none", "normal", "dry"])
     pain = next_question(miss, check_in, "en")
     assert pain is not None and pain.skip_label is None
     assert [c.id for c in pain.choices] == [str(n) for n in range(11)]
@@ -134,14 +136,14 @@ def test_a_skip_button_is_offered_only_for_skippable_questions(miss: Protocol) -
 
 
 def test_yes_no_questions_have_yes_and_no_buttons(miss: Protocol) -> None:
-    check_in = play(miss, start(3, CheckInKind.SCHEDULED), ["some"])
+    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some"])
     question = next_question(miss, check_in, "es")
     assert question is not None
     assert [(c.id, c.label) for c in question.choices] == [("yes", "Sí"), ("no", "No")]
 
 
 def test_a_concern_runs_only_the_red_flag_screen(miss: Protocol) -> None:
-    check_in = play(miss, start(12, CheckInKind.CONCERN), ["none", "normal"])
+    check_in = play(miss, start(miss, 12, CheckInKind.CONCERN), ["none", "normal"])
     assert asked(miss, check_in) == "wound_bleeding"
     turn = take_reply(miss, check_in, "soaked", "en")
     assert turn.next_question is None
@@ -155,13 +157,13 @@ def test_a_group_with_one_question_left_asks_it_alone(miss: Protocol) -> None:
 
 
 def test_the_state_survives_a_round_trip_through_json(miss: Protocol) -> None:
-    check_in = play(miss, start(3, CheckInKind.SCHEDULED), ["some", "no"])
+    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some", "no"])
     check_in = CheckIn(**{**check_in.__dict__, "skipped": frozenset({"temperature"})})
     assert CheckIn.from_json(check_in.to_json()) == check_in
 
 
 def test_a_question_with_ask_if_waits_for_the_answer_it_depends_on(hernia: Protocol) -> None:
-    check_in = start(1, CheckInKind.SCHEDULED)
+    check_in = start(hernia, 1, CheckInKind.SCHEDULED)
     assert asked(hernia, check_in) == "groin_pain"
     assert asked(hernia, play(hernia, check_in, ["3"])) == "warning"
     assert asked(hernia, play(hernia, check_in, ["4"])) == "pain_worse_with"
@@ -172,9 +174,29 @@ def test_a_question_with_ask_if_waits_for_the_answer_it_depends_on(hernia: Proto
 
 def test_text_photo_and_converted_answers(hernia: Protocol) -> None:
     replies = ["5", "  coughing  ", "none", "yes", "house", "170 lb"]
-    check_in = play(hernia, start(7, CheckInKind.SCHEDULED), replies)
+    check_in = play(hernia, start(hernia, 7, CheckInKind.SCHEDULED), replies)
     assert check_in.answers["pain_worse_with"] == "coughing"
     assert check_in.answers["weight"] == 77.1
     check_in = play(hernia, check_in, [Photo("photo-1")])
     assert check_in.answers["wound_picture"] == "photo-1"
     assert next_question(hernia, check_in, "en") is None
+
+
+def test_a_reply_is_scored_once(miss: Protocol, monkeypatch: pytest.MonkeyPatch) -> None:
+    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some"])
+    scored = []
+    monkeypatch.setattr(conversation, "score", lambda *args: scored.append(args) or score(*args))
+    turn = take_reply(miss, check_in, "yes", "en")
+    assert len(scored) == 1
+    assert [finding.rule for finding in turn.new_findings] == ["cauda_equina_saddle"]
+
+
+def test_a_state_stored_before_it_kept_its_rules_finds_what_is_new_all_the_same(
+    miss: Protocol,
+) -> None:
+    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some", "yes"])
+    stored = {key: value for key, value in check_in.to_json().items() if key != "fired"}
+    assert CheckIn.from_json(stored).to_json() == stored
+    turn = take_reply(miss, CheckIn.from_json(stored), "no", "en")
+    assert turn.new_findings == ()
+    assert turn.check_in.fired == {"cauda_equina_saddle"}

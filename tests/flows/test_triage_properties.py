@@ -2,7 +2,8 @@
 
 - a worse answer on any single item never lowers the tier;
 - the same input always gives the same output;
-- any subset of answers, with any history, scores without error.
+- any subset of answers, with any history, scores without error;
+- a reply's new findings are those its answers fire and the answers before it did not.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from hypothesis import strategies as st
 import flows.protocols
 from flows.agenda import CheckInKind
 from flows.answers import Answer, PastCheckIn
-from flows.conversation import start, take_reply
+from flows.conversation import CheckIn, Question, next_question, start, take_reply
 from flows.loading import parse_protocol
+from flows.replies import Photo
 from flows.schema import (
     ChoiceItem,
     IntegerItem,
@@ -141,8 +143,56 @@ def test_any_subset_of_answers_scores_and_the_tier_is_the_top_finding(
 @SETTINGS
 @given(st.sampled_from(PROTOCOLS), st.lists(st.text(max_size=12), max_size=25))
 def test_no_reply_ever_breaks_a_conversation(protocol: Protocol, replies: list[str]) -> None:
-    check_in = start(3, CheckInKind.SCHEDULED)
+    check_in = start(protocol, 3, CheckInKind.SCHEDULED)
     for reply in replies:
         turn = take_reply(protocol, check_in, reply, protocol.languages[0])
         assert (turn.reask is None) or (turn.check_in == check_in)
         check_in = turn.check_in
+
+
+@SETTINGS
+@given(check_ins())
+def test_with_nothing_answered_no_history_fires_a_rule(
+    check_in: tuple[Protocol, int, dict[str, Answer], tuple[PastCheckIn, ...]],
+) -> None:
+    """Why a check-in can start without its history (``start`` scores it without)."""
+    protocol, pod, _answers, history = check_in
+    assert score(protocol, pod, {}, history).findings == score(protocol, pod, {}).findings
+
+
+def replies(protocol: Protocol, question: Question) -> st.SearchStrategy[str | Photo]:
+    """What a patient may send to ``question``: a button, a typed answer, or nonsense."""
+    if question.choices:
+        sensible: st.SearchStrategy[str | Photo] = st.sampled_from(
+            [choice.id for choice in question.choices]
+        )
+    elif question.type == "photo":
+        sensible = st.just(Photo("photo-1"))
+    else:
+        sensible = values(protocol.item(question.id)).map(str)
+    return st.one_of(sensible, sensible, st.text(max_size=6))
+
+
+@SETTINGS
+@given(check_ins(), st.data())
+def test_a_replys_new_findings_are_the_rules_it_made_fire(
+    check_in: tuple[Protocol, int, dict[str, Answer], tuple[PastCheckIn, ...]], data: Any
+) -> None:
+    """Scored once a reply, the findings it adds are what scoring before and after it says
+    (and a state stored before it kept its rules gets them from its answers)."""
+    protocol, pod, _answers, history = check_in
+    state = start(protocol, pod, CheckInKind.SCHEDULED)
+    if data.draw(st.booleans()):
+        state = CheckIn.from_json({k: v for k, v in state.to_json().items() if k != "fired"})
+    language = protocol.languages[0]
+    for _ in range(40):
+        question = next_question(protocol, state, language)
+        if question is None:
+            break
+        reply = data.draw(replies(protocol, question))
+        turn = take_reply(protocol, state, reply, language, history)
+        fired_before = {f.rule for f in score(protocol, pod, state.answers, history).findings}
+        after = score(protocol, pod, turn.check_in.answers, history)
+        assert turn.assessment == after
+        assert turn.new_findings == tuple(f for f in after.findings if f.rule not in fired_before)
+        state = turn.check_in
