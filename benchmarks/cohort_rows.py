@@ -11,10 +11,8 @@ import random
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from db.models import AlertStatus, CheckInKind, CheckInStatus, EpisodeStatus, OutboxStatus
-from flows import CheckIn as Conversation
-from flows import CheckInKind as ConversationKind
-from flows import PlannedCheckIn, Protocol
+from db.models import AlertStatus, CheckInStatus, EpisodeStatus, OutboxStatus
+from flows import CheckInKind, CheckInState, PlannedCheckIn, Protocol
 
 
 def patient_row(
@@ -72,7 +70,7 @@ def checkin_row(
         "episode_id": episode_id,
         "protocol_version_id": version_id,
         "pod": planned.pod,
-        "kind": CheckInKind(planned.kind.value),
+        "kind": planned.kind,
         "status": CheckInStatus.SCHEDULED,
         "due_at": planned.due_at,
         "remind_at": planned.remind_at,
@@ -94,7 +92,7 @@ def checkin_row(
     row["reminded_at"] = planned.remind_at if reminded else None
     if planned.missed_at > now and rng.random() < 0.5:
         row["status"] = CheckInStatus.SENT  # the patient has not answered yet
-        row["conversation"] = Conversation(planned.pod, ConversationKind(planned.kind)).to_json()
+        row["conversation"] = CheckInState(planned.pod, planned.kind).to_json()
     elif planned.missed_at <= now and rng.random() < 0.15:
         row["status"] = CheckInStatus.MISSED
     else:

@@ -12,11 +12,12 @@ Protocols (file format in docs/PROTOCOLS.md)
 Planning a patient's check-ins (for the scheduler that materialises rows)
     plan_check_ins(protocol, surgery_date, discharge_date, time_zone) -> (PlannedCheckIn…)
 
-The check-in conversation (for the bot; ``CheckIn`` is plain data to store between messages)
-    start(protocol, pod, kind) -> CheckIn   (with the rules that fire before any answer)
-    next_question(protocol, check_in, language) -> Question | None   (None: complete)
-    take_reply(protocol, check_in, reply, language, history) -> Turn
-        Turn: new check_in, reask hint, assessment so far, new_findings, next_question
+The check-in conversation (for the bot; ``CheckInState`` is plain data to store between
+messages, where the check-in stands)
+    start(protocol, pod, kind) -> CheckInState   (with the rules that fire before any answer)
+    next_question(protocol, state, language) -> Question | None   (None: complete)
+    take_reply(protocol, state, reply, language, history) -> ReplyResult
+        ReplyResult: new state, reask hint, assessment so far, new_findings, next_question
     parse_reply(item, raw, language, wording=None) -> Accepted | Skipped | ReAsk
 
 Scoring (for recording answers and raising alerts)
@@ -34,8 +35,16 @@ What the patient reads
 
 from flows.advice import advice_text, education_texts
 from flows.agenda import CheckInKind
-from flows.answers import Answer, PastCheckIn, answers_problems, history_from_json
-from flows.conversation import CheckIn, Choice, Question, Turn, next_question, start, take_reply
+from flows.answers import AnswerValue, PastCheckIn, answers_problems, history_from_json
+from flows.conversation import (
+    CheckInState,
+    Choice,
+    Question,
+    ReplyResult,
+    next_question,
+    start,
+    take_reply,
+)
 from flows.diff import diff_protocols
 from flows.editor_schema import protocol_json_schema
 from flows.fhir import to_fhir_questionnaire
@@ -51,10 +60,10 @@ from flows.triage import Assessment, score, score_missed
 
 __all__ = [
     "Accepted",
-    "Answer",
+    "AnswerValue",
     "Assessment",
-    "CheckIn",
     "CheckInKind",
+    "CheckInState",
     "Choice",
     "Finding",
     "Issue",
@@ -67,9 +76,9 @@ __all__ = [
     "ProtocolInvalid",
     "Question",
     "ReAsk",
+    "ReplyResult",
     "Skipped",
     "Tier",
-    "Turn",
     "advice_text",
     "answers_problems",
     "diff_protocols",

@@ -9,9 +9,12 @@ from flows.schema.protocol import Protocol
 
 
 class CheckInKind(StrEnum):
+    """Why a check-in happens, which decides what it asks (stored with every check-in)."""
+
     SCHEDULED = "scheduled"  # the day's check-in at the schedule's time
     EVENING = "evening"  # POD 0 evening safety check after same-day discharge
-    CONCERN = "concern"  # the patient reported a concern: the red-flag screen
+    CONCERN = "concern"  # the patient reported a concern (/help): the red-flag screen
+    EXTRA = "extra"  # started early or again by the patient (/checkin): asks what SCHEDULED asks
 
 
 def members(protocol: Protocol, ids: Iterable[str]) -> set[str]:
@@ -34,7 +37,7 @@ def agenda(protocol: Protocol, pod: int, kind: CheckInKind) -> tuple[str, ...]:
     elif kind is CheckInKind.EVENING:
         evening = schedule.same_day_discharge_evening
         wanted = members(protocol, evening.ask) if evening is not None and pod == 0 else set()
-    elif pod in schedule.check_ins:
+    elif pod in schedule.check_ins:  # scheduled or extra: the day's questions
         wanted = set()
         for block in schedule.questions:
             if pod in block.pods:

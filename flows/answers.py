@@ -26,8 +26,8 @@ from flows.schema.items import (
 )
 from flows.schema.protocol import Protocol
 
-Answer = bool | int | float | str
-Answers = Mapping[str, Answer]
+AnswerValue = bool | int | float | str
+Answers = Mapping[str, AnswerValue]
 
 
 @dataclass(frozen=True, slots=True)

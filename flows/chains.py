@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flows.escalation import NOTIFY, Step, parse_duration
+from flows.escalation import NOTIFY, ChainStep, parse_duration
 
 DAYTIME = "daytime"
 EVERY = "every="
 _UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 
 
-def parse_step(text: str) -> Step:
+def parse_step(text: str) -> ChainStep:
     """One step from its text; ValueError saying what is wrong otherwise."""
     after, _, rest = text.strip().partition(":")
     notify, _, options = rest.partition(":")
@@ -36,7 +36,7 @@ def parse_step(text: str) -> Step:
             raise ValueError(
                 f"step {text!r}: unknown option {option!r} (use daytime or every=DURATION)"
             )
-    return Step(_duration(after, text), notify, repeat, daytime)
+    return ChainStep(_duration(after, text), notify, repeat, daytime)
 
 
 def _duration(value: str, step: str) -> int:
@@ -46,7 +46,7 @@ def _duration(value: str, step: str) -> int:
         raise ValueError(f"step {step!r}: {error}") from None
 
 
-def format_step(step: Step) -> str:
+def format_step(step: ChainStep) -> str:
     """The text ``parse_step`` reads back as the same step."""
     parts = [format_duration(step.after_seconds), step.notify]
     if step.daytime:
@@ -64,7 +64,7 @@ def format_duration(seconds: int) -> str:
     return f"{seconds // size}{unit}"
 
 
-def check_chain(chain: Sequence[Step]) -> None:
+def check_chain(chain: Sequence[ChainStep]) -> None:
     """Refuse a chain that would not run as written (ValueError naming the step)."""
     if not chain:
         raise ValueError("a chain needs at least one step")

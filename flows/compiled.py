@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flows.answers import Answer, Answers, PastCheckIn
+from flows.answers import Answers, AnswerValue, PastCheckIn
 from flows.schema.conditions import (
     AllOf,
     AnyOf,
@@ -109,7 +109,7 @@ def reader(item: Item) -> Reader:
 
 def _operand(item: Item | None, comparison: Comparison) -> Any:
     """The compared value(s), with ordinal option ids turned into ranks."""
-    ranks: dict[Answer, Any] = {}
+    ranks: dict[AnswerValue, Any] = {}
     if isinstance(item, OrdinalItem):
         ranks = {option.id: option.value for option in item.options}
     values = [ranks.get(value, value) for value in comparison.operands]

@@ -1,11 +1,11 @@
 """A check-in as a conversation: state + reply → next question, as a pure state machine.
 
-The state (``CheckIn``) is plain data the bot stores between messages. ``next_question`` says
-what to ask (or None when the check-in is complete); ``take_reply`` reads the patient's reply to
-that question and returns the new state, a re-ask hint if the reply was not understood, and the
-assessment of the answers so far with the findings this reply added, so a red flag is acted
-on the moment it is answered. Each reply is scored once: the state keeps the rules its answers
-fired, which is what the next reply's findings are new against.
+The state (``CheckInState``) is plain data the bot stores between messages. ``next_question``
+says what to ask (or None when the check-in is complete); ``take_reply`` reads the patient's
+reply to that question and returns the new state, a re-ask hint if the reply was not
+understood, and the assessment of the answers so far with the findings this reply added, so a
+red flag is acted on the moment it is answered. Each reply is scored once: the state keeps the
+rules its answers fired, which is what the next reply's findings are new against.
 
 Questions follow the protocol's item order, limited to the day's agenda and to items whose
 ``ask_if`` is not known to be false. Items of a group come as one question listing them, with
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flows.agenda import CheckInKind, agenda
-from flows.answers import Answer, PastCheckIn
+from flows.answers import AnswerValue, PastCheckIn
 from flows.compiled import Facts, compile_protocol
 from flows.findings import Finding
 from flows.replies import Accepted, Photo, ReAsk, Skipped, parse_reply, plain, read_yes_no
@@ -33,12 +33,12 @@ SOME_OF_THESE = "some"
 
 
 @dataclass(frozen=True)
-class CheckIn:
+class CheckInState:
     """Where a check-in stands: what was answered, skipped, and which groups were opened."""
 
     pod: int
     kind: CheckInKind
-    answers: Mapping[str, Answer] = field(default_factory=dict)
+    answers: Mapping[str, AnswerValue] = field(default_factory=dict)
     skipped: frozenset[str] = frozenset()
     opened: frozenset[str] = frozenset()  # groups answered "yes, one or more"
     # The rules the answers so far fire; None in a state stored before it kept them.
@@ -57,7 +57,7 @@ class CheckIn:
         return data
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> CheckIn:
+    def from_json(cls, data: Mapping[str, Any]) -> CheckInState:
         fired = data.get("fired")
         return cls(
             pod=int(data["pod"]),
@@ -89,31 +89,33 @@ class Question:
 
 
 @dataclass(frozen=True, slots=True)
-class Turn:
-    check_in: CheckIn  # the new state (unchanged when re-asked)
+class ReplyResult:
+    """What one reply did to a check-in."""
+
+    state: CheckInState  # the new state (unchanged when re-asked)
     reask: str | None  # the hint, when the reply was not understood
     assessment: Assessment  # of all answers so far
     new_findings: tuple[Finding, ...]  # findings this reply added
     next_question: Question | None  # None: the check-in is complete
 
 
-def start(protocol: Protocol, pod: int, kind: CheckInKind) -> CheckIn:
+def start(protocol: Protocol, pod: int, kind: CheckInKind) -> CheckInState:
     """A check-in with nothing answered yet, and the rules that fire on that (only the POD
     can fire one then: with no answer, no history counts, so none is needed)."""
-    return CheckIn(pod, kind, fired=_fired(score(protocol, pod, {})))
+    return CheckInState(pod, kind, fired=_fired(score(protocol, pod, {})))
 
 
 def _fired(assessment: Assessment) -> frozenset[str]:
     return frozenset(finding.rule for finding in assessment.findings)
 
 
-def _pending(protocol: Protocol, check_in: CheckIn) -> list[Item]:
-    done = check_in.answers.keys() | check_in.skipped
+def _pending(protocol: Protocol, state: CheckInState) -> list[Item]:
+    done = state.answers.keys() | state.skipped
     conditions = compile_protocol(protocol).ask_if
-    facts = Facts(check_in.answers, check_in.pod)
+    facts = Facts(state.answers, state.pod)
     return [
         protocol.item(item_id)
-        for item_id in agenda(protocol, check_in.pod, check_in.kind)
+        for item_id in agenda(protocol, state.pod, state.kind)
         if item_id not in done
         and (item_id not in conditions or conditions[item_id](facts) is not False)
     ]
@@ -123,21 +125,21 @@ def _group_of(protocol: Protocol, item: Item) -> Group | None:
     return next((g for g in protocol.groups if item.id in g.items), None)
 
 
-def _step(protocol: Protocol, check_in: CheckIn) -> tuple[Item, Group | None, list[str]] | None:
+def _step(protocol: Protocol, state: CheckInState) -> tuple[Item, Group | None, list[str]] | None:
     """The next item, and its group with the group's pending items if it is asked as one."""
-    pending = _pending(protocol, check_in)
+    pending = _pending(protocol, state)
     if not pending:
         return None
     first = pending[0]
     group = _group_of(protocol, first)
-    if group is None or group.id in check_in.opened:
+    if group is None or group.id in state.opened:
         return first, None, []
     together = [item.id for item in pending if item.id in group.items]
     return (first, group, together) if len(together) > 1 else (first, None, [])
 
 
-def next_question(protocol: Protocol, check_in: CheckIn, language: str) -> Question | None:
-    step = _step(protocol, check_in)
+def next_question(protocol: Protocol, state: CheckInState, language: str) -> Question | None:
+    step = _step(protocol, state)
     if step is None:
         return None
     item, group, together = step
@@ -180,57 +182,57 @@ def _choices(item: Item, language: str, wording: Wording) -> tuple[Choice, ...]:
 
 def take_reply(
     protocol: Protocol,
-    check_in: CheckIn,
+    state: CheckInState,
     reply: str | Photo,
     language: str,
     history: Sequence[PastCheckIn] = (),
-) -> Turn:
+) -> ReplyResult:
     """Apply the patient's reply to the current question, and score the answers it leaves
     (once). ``history`` is used to score."""
-    fired = check_in.fired
+    fired = state.fired
     if fired is None:  # stored before the state kept its rules: as they stood then
-        fired = _fired(score(protocol, check_in.pod, check_in.answers, history))
-    step = _step(protocol, check_in)
+        fired = _fired(score(protocol, state.pod, state.answers, history))
+    step = _step(protocol, state)
     reask = None
     if step is not None:
         item, group, together = step
         if group is not None:
-            updated, reask = _group_reply(protocol, check_in, group, together, reply, language)
+            updated, reask = _group_reply(protocol, state, group, together, reply, language)
         else:
-            updated, reask = _item_reply(protocol, check_in, item, reply, language)
-        check_in = updated
-    after = score(protocol, check_in.pod, check_in.answers, history)
+            updated, reask = _item_reply(protocol, state, item, reply, language)
+        state = updated
+    after = score(protocol, state.pod, state.answers, history)
     if reask is None:
-        check_in = replace(check_in, fired=_fired(after))
-    return Turn(
-        check_in=check_in,
+        state = replace(state, fired=_fired(after))
+    return ReplyResult(
+        state=state,
         reask=reask,
         assessment=after,
         new_findings=tuple(f for f in after.findings if f.rule not in fired),
-        next_question=next_question(protocol, check_in, language),
+        next_question=next_question(protocol, state, language),
     )
 
 
 def _item_reply(
-    protocol: Protocol, check_in: CheckIn, item: Item, reply: str | Photo, language: str
-) -> tuple[CheckIn, str | None]:
+    protocol: Protocol, state: CheckInState, item: Item, reply: str | Photo, language: str
+) -> tuple[CheckInState, str | None]:
     parsed = parse_reply(item, reply, language, protocol.wordings[language])
     if isinstance(parsed, ReAsk):
-        return check_in, parsed.hint
+        return state, parsed.hint
     if isinstance(parsed, Skipped):
-        return replace(check_in, skipped=check_in.skipped | {item.id}), None
+        return replace(state, skipped=state.skipped | {item.id}), None
     assert isinstance(parsed, Accepted)
-    return replace(check_in, answers={**check_in.answers, item.id: parsed.value}), None
+    return replace(state, answers={**state.answers, item.id: parsed.value}), None
 
 
 def _group_reply(
     protocol: Protocol,
-    check_in: CheckIn,
+    state: CheckInState,
     group: Group,
     together: list[str],
     reply: str | Photo,
     language: str,
-) -> tuple[CheckIn, str | None]:
+) -> tuple[CheckInState, str | None]:
     wording = protocol.wordings[language]
     text = plain(reply) if isinstance(reply, str) else ""
     # The buttons' ids or labels (in any of the protocol's languages); "no" to "do you have
@@ -238,12 +240,12 @@ def _group_reply(
     said = read_yes_no(text, wording)
     wordings = protocol.wordings.values()
     if text in {NONE_OF_THESE, *(plain(w.none_of_these) for w in wordings)} or said is False:
-        reassuring: dict[str, Answer] = {}
+        reassuring: dict[str, AnswerValue] = {}
         for item_id in together:
             grouped = protocol.item(item_id)
             assert isinstance(grouped, YesNoItem)
             reassuring[item_id] = not grouped.concerning
-        return replace(check_in, answers={**check_in.answers, **reassuring}), None
+        return replace(state, answers={**state.answers, **reassuring}), None
     if text in {SOME_OF_THESE, *(plain(w.some_of_these) for w in wordings)} or said is True:
-        return replace(check_in, opened=check_in.opened | {group.id}), None
-    return check_in, wording.reask_choice
+        return replace(state, opened=state.opened | {group.id}), None
+    return state, wording.reask_choice

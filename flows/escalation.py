@@ -21,7 +21,9 @@ NOTIFY = (TEAM_CHAT, ON_CALL, SURGEON)
 
 
 @dataclass(frozen=True, slots=True)
-class Step:
+class ChainStep:
+    """One step of an escalation chain (a team's ``EscalationStep`` row, as a value)."""
+
     after_seconds: int  # after the alert opened, while nobody has acknowledged it
     notify: str  # one of NOTIFY
     repeat_every_seconds: int | None = None  # repeated until acknowledged
@@ -40,16 +42,20 @@ class Step:
 # The defaults follow the clinical file's acknowledgement targets (red_emergency 5 min,
 # red_urgent 15 min, amber 4 h counted in daytime); who is told at each step is the
 # project's default chain.
-DEFAULT_CHAINS: dict[Tier, tuple[Step, ...]] = {
-    Tier.RED_EMERGENCY: (Step(0, TEAM_CHAT), Step(0, ON_CALL), Step(300, SURGEON, 300)),
-    Tier.RED_URGENT: (Step(0, TEAM_CHAT), Step(900, ON_CALL), Step(1800, SURGEON)),
-    Tier.AMBER: (Step(0, TEAM_CHAT), Step(4 * 3600, ON_CALL, daytime=True)),
+DEFAULT_CHAINS: dict[Tier, tuple[ChainStep, ...]] = {
+    Tier.RED_EMERGENCY: (
+        ChainStep(0, TEAM_CHAT),
+        ChainStep(0, ON_CALL),
+        ChainStep(300, SURGEON, 300),
+    ),
+    Tier.RED_URGENT: (ChainStep(0, TEAM_CHAT), ChainStep(900, ON_CALL), ChainStep(1800, SURGEON)),
+    Tier.AMBER: (ChainStep(0, TEAM_CHAT), ChainStep(4 * 3600, ON_CALL, daytime=True)),
 }
 
 
-def step_from_json(data: dict[str, object]) -> Step:
+def step_from_json(data: dict[str, object]) -> ChainStep:
     repeat = data.get("repeat_every_seconds")
-    return Step(
+    return ChainStep(
         after_seconds=int(str(data["after_seconds"])),
         notify=str(data["notify"]),
         repeat_every_seconds=int(str(repeat)) if repeat is not None else None,
@@ -58,7 +64,7 @@ def step_from_json(data: dict[str, object]) -> Step:
 
 
 def first_due(
-    chain: tuple[Step, ...], opened_at: datetime, zone: ZoneInfo | str
+    chain: tuple[ChainStep, ...], opened_at: datetime, zone: ZoneInfo | str
 ) -> tuple[int, datetime] | None:
     """The first step to run after the card itself (an immediate team-chat step is the card)."""
     for position, step in enumerate(chain):
@@ -68,7 +74,7 @@ def first_due(
 
 
 def after(
-    chain: tuple[Step, ...],
+    chain: tuple[ChainStep, ...],
     opened_at: datetime,
     position: int,
     now: datetime,
@@ -85,7 +91,7 @@ def after(
     return None
 
 
-def _later(step: Step, start: datetime, seconds: int, zone: ZoneInfo | str) -> datetime:
+def _later(step: ChainStep, start: datetime, seconds: int, zone: ZoneInfo | str) -> datetime:
     """``seconds`` after ``start``, counted the way ``step`` counts time."""
     if step.daytime:
         return daytime_after(start, seconds, zone)

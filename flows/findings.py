@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows.answers import Answer
+from flows.answers import AnswerValue
 from flows.tiers import Tier
 
 
@@ -24,7 +24,7 @@ class Finding:
     tier: Tier
     items: tuple[str, ...] = ()  # the answered items the rule looked at
     reason: Mapping[str, str] = field(default_factory=dict)  # per language, for nurses
-    answers: Mapping[str, Answer] = field(default_factory=dict)  # those items' answers
+    answers: Mapping[str, AnswerValue] = field(default_factory=dict)  # those items' answers
     pod: int | None = None  # of the check-in judged
     checkin_id: int | None = None  # the recorded check-in, once an alert keeps the finding
 

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from flows.answers import Answer
+from flows.answers import AnswerValue
 from flows.schema.items import (
     ChoiceItem,
     IntegerItem,
@@ -49,7 +49,7 @@ class Photo:
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
-    value: Answer
+    value: AnswerValue
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,7 @@ def parse_reply(
     return ReAsk(f"{hint} {wording.or_skip}" if item.skippable else hint)
 
 
-def _read(item: Item, raw: str | Photo, wording: Wording) -> Answer | None:
+def _read(item: Item, raw: str | Photo, wording: Wording) -> AnswerValue | None:
     if isinstance(item, PhotoItem):
         return raw.file_id if isinstance(raw, Photo) and raw.file_id else None
     if isinstance(raw, Photo):

@@ -39,7 +39,7 @@ REFUSED = "Only staff of this patient's care team can do this."
 
 
 @dataclass(frozen=True)
-class Answer:
+class Notice:
     """What the person who pressed is told (a short notice on their screen)."""
 
     text: str
@@ -111,11 +111,11 @@ async def acknowledge(
     alert_id: int,
     telegram_user_id: int,
     now: datetime,
-) -> Answer:
+) -> Notice:
     press = Press(session, alert_id, telegram_user_id, now)
     if not await press.load():
         await press.audit("alert.acknowledge", "refused")
-        return Answer(REFUSED, granted=False)
+        return Notice(REFUSED, granted=False)
     assert press.alert is not None and press.staff is not None and press.patient is not None
     won = await session.execute(
         update(Alert)
@@ -133,7 +133,7 @@ async def acknowledge(
     if won.rowcount != 1:  # type: ignore[attr-defined]
         await press.audit("alert.acknowledge", "already_done")
         who = await press.by_whom(press.alert.acknowledged_by)
-        return Answer(f"Already acknowledged by {who}.", granted=False)
+        return Notice(f"Already acknowledged by {who}.", granted=False)
     session.add(
         AlertEvent(
             alert_id=alert_id, at=now, kind="acknowledged", staff_id=press.staff.id, detail={}
@@ -152,26 +152,26 @@ async def acknowledge(
             episode_id=press.alert.episode_id,
             alert_id=alert_id,
         )
-    return Answer(f"Acknowledged: alert #{alert_id}.", granted=True)
+    return Notice(f"Acknowledged: alert #{alert_id}.", granted=True)
 
 
 async def choose_outcome(
     session: AsyncSession, alert_id: int, telegram_user_id: int, now: datetime, outcome: str | None
-) -> Answer:
+) -> Notice:
     """Resolve, step by step: outcome first, then (for anything but a false alarm) the
     Clavien–Dindo grade, shown as the card's buttons."""
     press = Press(session, alert_id, telegram_user_id, now)
     allowed = await press.load() and (outcome is None or outcome in OUTCOMES)
     if not allowed or press.alert is None or press.alert.status is AlertStatus.RESOLVED:
         await press.audit("alert.resolve", "refused" if not allowed else "already_done")
-        return Answer(REFUSED if not allowed else "This alert is already resolved.", granted=False)
+        return Notice(REFUSED if not allowed else "This alert is already resolved.", granted=False)
     if outcome is None:
         await press.redraw_card(outcome_choices(alert_id))
-        return Answer("Choose the outcome.", granted=True)
+        return Notice("Choose the outcome.", granted=True)
     if outcome == "false_alarm":
         return await resolve(session, alert_id, telegram_user_id, now, outcome, "none")
     await press.redraw_card(grade_choices(alert_id, outcome))
-    return Answer("Was it a complication? Choose its Clavien–Dindo grade.", granted=True)
+    return Notice("Was it a complication? Choose its Clavien–Dindo grade.", granted=True)
 
 
 async def resolve(
@@ -181,11 +181,11 @@ async def resolve(
     now: datetime,
     outcome: str,
     grade: str,
-) -> Answer:
+) -> Notice:
     press = Press(session, alert_id, telegram_user_id, now)
     if not await press.load() or outcome not in OUTCOMES or grade not in GRADES:
         await press.audit("alert.resolve", "refused")
-        return Answer(REFUSED, granted=False)
+        return Notice(REFUSED, granted=False)
     assert press.alert is not None and press.staff is not None
     clavien_dindo = None if grade == "none" else grade
     won = await session.execute(
@@ -204,7 +204,7 @@ async def resolve(
     await session.refresh(press.alert)
     if won.rowcount != 1:  # type: ignore[attr-defined]
         await press.audit("alert.resolve", "already_done")
-        return Answer(
+        return Notice(
             f"Already resolved by {await press.by_whom(press.alert.resolved_by)}.", granted=False
         )
     detail = {"outcome": outcome, "clavien_dindo": clavien_dindo}
@@ -215,7 +215,7 @@ async def resolve(
     )
     await press.audit("alert.resolve", "done", **detail)
     await press.redraw_card()
-    return Answer(f"Resolved: alert #{alert_id}.", granted=True)
+    return Notice(f"Resolved: alert #{alert_id}.", granted=True)
 
 
 async def remember_card(

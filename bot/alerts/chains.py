@@ -18,25 +18,27 @@ from db.audit import append
 from db.models import Alert, Episode, EscalationStep, Team
 from flows import Tier
 from flows.chains import check_chain, format_step
-from flows.escalation import DEFAULT_CHAINS, Step
+from flows.escalation import DEFAULT_CHAINS, ChainStep
 
 
 class ChainRefused(Exception):
     """The chain cannot be stored as asked; the message says why."""
 
 
-async def stored_chain(session: AsyncSession, team_id: int, tier: Tier) -> tuple[Step, ...]:
+async def stored_chain(session: AsyncSession, team_id: int, tier: Tier) -> tuple[ChainStep, ...]:
     """The team's own chain for ``tier``; empty when it runs the default one."""
     rows = await session.scalars(
         select(EscalationStep)
         .where(EscalationStep.team_id == team_id, EscalationStep.tier == tier)
         .order_by(EscalationStep.position)
     )
-    return tuple(Step(r.after_seconds, r.notify, r.repeat_every_seconds, r.daytime) for r in rows)
+    return tuple(
+        ChainStep(r.after_seconds, r.notify, r.repeat_every_seconds, r.daytime) for r in rows
+    )
 
 
 async def replace_chain(
-    session: AsyncSession, team_id: int, tier: Tier, chain: Sequence[Step]
+    session: AsyncSession, team_id: int, tier: Tier, chain: Sequence[ChainStep]
 ) -> None:
     """Store ``chain`` as the team's chain for ``tier`` (ChainRefused when it cannot be)."""
     try:
@@ -62,9 +64,7 @@ async def replace_chain(
 async def reset_chain(session: AsyncSession, team_id: int, tier: Tier) -> None:
     """Back to the default chain for ``tier``."""
     await session.execute(
-        delete(EscalationStep).where(
-            EscalationStep.team_id == team_id, EscalationStep.tier == tier
-        )
+        delete(EscalationStep).where(EscalationStep.team_id == team_id, EscalationStep.tier == tier)
     )
 
 
@@ -73,7 +73,7 @@ async def team_chains(
     team_name: str,
     tiers: Sequence[Tier],
     *,
-    steps: Sequence[Step] = (),
+    steps: Sequence[ChainStep] = (),
     reset: bool = False,
     now: datetime,
     actor: str,
@@ -110,7 +110,7 @@ async def team_chains(
 
 
 async def _change(
-    session: AsyncSession, team: Team, tiers: Sequence[Tier], steps: Sequence[Step]
+    session: AsyncSession, team: Team, tiers: Sequence[Tier], steps: Sequence[ChainStep]
 ) -> tuple[str, dict[str, Any]]:
     """Replace the first tier's chain with ``steps``, or reset ``tiers`` when there are none."""
     if steps:

@@ -35,7 +35,7 @@ from flows.escalation import (
     DEFAULT_CHAINS,
     ON_CALL,
     SURGEON,
-    Step,
+    ChainStep,
     after,
     first_due,
     reprompt_interval,
@@ -45,7 +45,7 @@ from flows.escalation import (
 log = logging.getLogger(__name__)
 
 
-async def team_chain(session: AsyncSession, team_id: int, tier: Tier) -> tuple[Step, ...]:
+async def team_chain(session: AsyncSession, team_id: int, tier: Tier) -> tuple[ChainStep, ...]:
     """The team's chain for ``tier``, or the default one when the team set none."""
     return await stored_chain(session, team_id, tier) or DEFAULT_CHAINS.get(tier, ())
 
@@ -201,7 +201,7 @@ class Escalator:
         return 1
 
     async def _notify(
-        self, session: AsyncSession, alert: Alert, step: Step, now: datetime
+        self, session: AsyncSession, alert: Alert, step: ChainStep, now: datetime
     ) -> list[int]:
         episode = await session.get_one(Episode, alert.episode_id)
         patient = await session.get_one(Patient, episode.patient_id)

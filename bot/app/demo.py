@@ -24,8 +24,7 @@ from bot.patients.enrolment import enrol
 from bot.sandbox import Person, Sandbox
 from bot.settings import Settings
 from db.models import Staff, StaffRole, Team, TeamMember
-from flows import CheckIn as Conversation
-from flows import next_question
+from flows import CheckInState, next_question
 from migrations.runner import upgrade_database
 
 SURGERY = date(2026, 3, 2)
@@ -117,7 +116,7 @@ class Demo:
             if row is None:
                 return None
             _version, protocol = await protocol_of(session, self.runtime.catalogue, row)
-            asked = next_question(protocol, Conversation.from_json(row.conversation or {}), "en")
+            asked = next_question(protocol, CheckInState.from_json(row.conversation or {}), "en")
             return asked.id if asked is not None else None
 
     async def answer_checkin(

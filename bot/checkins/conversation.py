@@ -22,14 +22,15 @@ from bot.telegram.render import patient as render
 from db.models import (
     Answer,
     CheckIn,
-    CheckInKind,
     CheckInStatus,
     OutboxMessage,
     ProtocolVersion,
 )
-from flows import Answer as AnswerValue
 from flows import (
+    AnswerValue,
     Assessment,
+    CheckInKind,
+    CheckInState,
     Finding,
     PastCheckIn,
     Photo,
@@ -42,8 +43,6 @@ from flows import (
     start,
     take_reply,
 )
-from flows import CheckIn as Conversation
-from flows import CheckInKind as ConversationKind
 
 # A check-in sent more than this after its time says that it is late.
 LATE_AFTER = timedelta(minutes=30)
@@ -55,13 +54,6 @@ INTRO_KEYS = {
     CheckInKind.CONCERN: "checkin_intro_concern",
     CheckInKind.EXTRA: "checkin_intro_extra",
 }
-
-
-def conversation_kind(kind: CheckInKind) -> ConversationKind:
-    # Extra check-ins (started by the patient) ask what the day's scheduled one asks.
-    if kind is CheckInKind.EXTRA:
-        return ConversationKind.SCHEDULED
-    return ConversationKind(kind.value)
 
 
 async def protocol_of(
@@ -115,7 +107,7 @@ async def history(session: AsyncSession, row: CheckIn) -> list[PastCheckIn]:
 async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row: CheckIn) -> None:
     """Send a check-in's first question (saying so when it comes late)."""
     _version, protocol = await protocol_of(chat.session, catalogue, row)
-    state = start(protocol, row.pod, conversation_kind(row.kind))
+    state = start(protocol, row.pod, row.kind)
     late = row.kind is CheckInKind.SCHEDULED and chat.now - row.due_at > LATE_AFTER
     intro = "checkin_intro_late" if late else INTRO_KEYS[row.kind]
     row.status = CheckInStatus.SENT
@@ -152,7 +144,7 @@ async def open_checkin(session: AsyncSession, episode_id: int) -> CheckIn | None
 
 async def remind(chat: PatientChat, catalogue: ProtocolCatalogue, row: CheckIn) -> None:
     _version, protocol = await protocol_of(chat.session, catalogue, row)
-    state = Conversation.from_json(row.conversation or {})
+    state = CheckInState.from_json(row.conversation or {})
     current = next_question(protocol, state, chat.language)
     row.reminded_at = chat.now
     if current is None:
@@ -177,7 +169,7 @@ async def answer(
     one (an old message) changes nothing.
     """
     version, protocol = await protocol_of(chat.session, catalogue, row)
-    state = Conversation.from_json(row.conversation or {})
+    state = CheckInState.from_json(row.conversation or {})
     current = next_question(protocol, state, chat.language)
     if current is None:
         return
@@ -185,13 +177,13 @@ async def answer(
         chat.send(render.message(t(chat.language, "button_stale")), "stale_button")
         return
     past = await history(chat.session, row)
-    turn = take_reply(protocol, state, reply, chat.language, past)
-    if turn.reask is not None:
-        chat.send(render.message(turn.reask), "reask", checkin_id=row.id)
+    result = take_reply(protocol, state, reply, chat.language, past)
+    if result.reask is not None:
+        chat.send(render.message(result.reask), "reask", checkin_id=row.id)
         chat.send(render.question(row.id, current), "checkin_question", checkin_id=row.id)
         return
     late = chat.now >= row.missed_at
-    for item_id, value in turn.check_in.answers.items():
+    for item_id, value in result.state.answers.items():
         if item_id not in state.answers:
             chat.session.add(
                 Answer(
@@ -204,15 +196,15 @@ async def answer(
                     update_id=update_id,
                 )
             )
-    row.conversation = turn.check_in.to_json()
+    row.conversation = result.state.to_json()
     if row.status is CheckInStatus.SENT:
         row.status = CheckInStatus.IN_PROGRESS
-    urgent = [f for f in turn.new_findings if f.tier in (Tier.RED_URGENT, Tier.RED_EMERGENCY)]
+    urgent = [f for f in result.new_findings if f.tier in (Tier.RED_URGENT, Tier.RED_EMERGENCY)]
     if urgent:
         top = max((f.tier for f in urgent), key=lambda tier: tier.rank)
         await _advise_now(chat, site, protocol, row, top)
-    if turn.next_question is None:  # the last answer: its red flags go with all the others
-        await _complete(chat, site, protocol, row, turn.check_in, turn.assessment)
+    if result.next_question is None:  # the last answer: its red flags go with all the others
+        await _complete(chat, site, protocol, row, result.state, result.assessment)
         return
     if urgent:
         await raise_alert(
@@ -224,7 +216,7 @@ async def answer(
             checkin_id=row.id,
             protocol_version_id=version.id,
         )
-    chat.send(render.question(row.id, turn.next_question), "checkin_question", checkin_id=row.id)
+    chat.send(render.question(row.id, result.next_question), "checkin_question", checkin_id=row.id)
 
 
 def _record(finding: Finding, row: CheckIn) -> Finding:
@@ -254,7 +246,7 @@ async def _complete(
     site: Site,
     protocol: Protocol,
     row: CheckIn,
-    state: Conversation,
+    state: CheckInState,
     assessment: Assessment,
 ) -> None:
     """Close the check-in with the assessment of all its answers, and raise what it found."""

@@ -47,10 +47,10 @@ def in_quiet_hours(protocol: Protocol, time_zone: str, now: datetime) -> bool:
     return protocol.schedule.quiet_hours.covers(local)
 
 
-# A step returns True when it put the check-in off (quiet hours): the row stays leased
-# until DEFERRED_FOR has passed, so that later claims, in this tick or the next ones, reach
-# the check-ins behind it instead of the same put-off rows again and again.
-Step = Callable[[PatientChat, CheckIn, TickReport], Awaitable[bool]]
+# A job (close, send, remind) returns True when it put the check-in off (quiet hours): the
+# row stays leased until DEFERRED_FOR has passed, so that later claims, in this tick or the
+# next ones, reach the check-ins behind it instead of the same put-off rows again and again.
+CheckInJob = Callable[[PatientChat, CheckIn, TickReport], Awaitable[bool]]
 DEFERRED_FOR = timedelta(minutes=5)
 
 
@@ -97,14 +97,14 @@ class Dispatcher:
             & (CheckIn.missed_at > now)
             & active
         )
-        steps = ((window_closed, self._close), (due, self._send), (remind, self._remind))
+        jobs = ((window_closed, self._close), (due, self._send), (remind, self._remind))
         # One batch of each a tick: 500 check-ins every five seconds is many times what
         # Telegram lets out (30 messages a second); a bigger tick only holds more work.
         # Claimed in one transaction: with nothing due, a tick is three reads in it.
-        claimed = await self._claim([condition for condition, _ in steps], now)
-        for (condition, step), row_ids in zip(steps, claimed, strict=True):
+        claimed = await self._claim([condition for condition, _ in jobs], now)
+        for (condition, job), row_ids in zip(jobs, claimed, strict=True):
             for row_id in row_ids:
-                await self._in_transaction(row_id, condition, now, step, report)
+                await self._in_transaction(row_id, condition, now, job, report)
             if row_ids:
                 self._on_progress()
         return report
@@ -133,10 +133,10 @@ class Dispatcher:
         row_id: int,
         still: ColumnElement[bool],
         now: datetime,
-        step: Step,
+        job: CheckInJob,
         report: TickReport,
     ) -> None:
-        """Run ``step`` on the claimed row, locked, if it is still what was claimed: the
+        """Run ``job`` on the claimed row, locked, if it is still what was claimed: the
         patient may have answered, or started it, since the claim (handlers take no lease)."""
         try:
             async with self._sessions.begin() as session:
@@ -150,7 +150,7 @@ class Dispatcher:
                     episode = await session.get_one(Episode, row.episode_id)
                     patient = await session.get_one(Patient, episode.patient_id)
                     chat = PatientChat(session, patient, episode, now)
-                    deferred = await step(chat, row, report)
+                    deferred = await job(chat, row, report)
                 lease = {"lease_until": now + DEFERRED_FOR} if deferred else {}
                 await session.execute(
                     update(CheckIn)

@@ -13,7 +13,6 @@ from bot.protocols.catalogue import ProtocolCatalogue
 from db.audit import append
 from db.models import (
     CheckIn,
-    CheckInKind,
     CheckInStatus,
     Episode,
     EpisodeStatus,
@@ -157,7 +156,7 @@ def materialise(
             episode_id=episode.id,
             protocol_version_id=version_id,
             pod=p.pod,
-            kind=CheckInKind(p.kind.value),
+            kind=p.kind,
             status=CheckInStatus.SCHEDULED,
             due_at=p.due_at,
             remind_at=p.remind_at,

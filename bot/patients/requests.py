@@ -16,8 +16,8 @@ from bot.patients.enrolment import materialise
 from bot.patients.first_contact import today_pod
 from bot.telegram.render import patient as render
 from bot.time_zones import is_time_zone
-from db.models import Answer, CheckIn, CheckInKind, CheckInStatus, EpisodeStatus, ProtocolVersion
-from flows import Progress
+from db.models import Answer, CheckIn, CheckInStatus, EpisodeStatus, ProtocolVersion
+from flows import CheckInKind, Progress
 from flows import score as assess
 
 

@@ -16,7 +16,7 @@ from bot.alerts.chains import ChainRefused, replace_chain, reset_chain
 from db.audit import append
 from db.models import Team
 from flows import Tier
-from flows.escalation import DEFAULT_CHAINS, Step
+from flows.escalation import DEFAULT_CHAINS, ChainStep
 
 
 class TeamRefused(Exception):
@@ -30,7 +30,7 @@ class TeamSetup:
     name: str
     chat_id: int | None = None
     timezone: str = "UTC"
-    chains: Mapping[Tier, Sequence[Step]] = field(default_factory=dict)
+    chains: Mapping[Tier, Sequence[ChainStep]] = field(default_factory=dict)
 
 
 async def add_team(

@@ -12,7 +12,6 @@ from db.models.protocols import ProtocolVersion
 from db.models.states import (
     OPEN_ALERTS,
     AlertStatus,
-    CheckInKind,
     CheckInStatus,
     EpisodeStatus,
     OutboxStatus,
@@ -29,7 +28,6 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CheckIn",
-    "CheckInKind",
     "CheckInStatus",
     "Episode",
     "EpisodeStatus",

@@ -9,9 +9,9 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
-from db.models.states import CheckInKind, CheckInStatus
+from db.models.states import CheckInStatus
 from db.types import JSONType, UTCDateTime, str_enum, tier_enum
-from flows import Tier
+from flows import CheckInKind, Tier
 
 
 class CheckIn(Base):
@@ -39,7 +39,7 @@ class CheckIn(Base):
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_late: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The conversation's state (flows.CheckIn as JSON): where the patient is in it.
+    # The conversation's state (flows.CheckInState as JSON): where the patient is in it.
     conversation: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     tier: Mapped[Tier | None] = mapped_column(tier_enum())
     recovery_score: Mapped[int | None] = mapped_column(Integer)

@@ -26,13 +26,6 @@ class TokenPurpose(StrEnum):
     STAFF = "staff"
 
 
-class CheckInKind(StrEnum):
-    SCHEDULED = "scheduled"
-    EVENING = "evening"  # POD 0 safety check when discharged on the day of surgery
-    CONCERN = "concern"  # the patient reported a concern (/help)
-    EXTRA = "extra"  # started early or again by the patient (/checkin)
-
-
 class CheckInStatus(StrEnum):
     SCHEDULED = "scheduled"  # due in the future
     SENT = "sent"  # first question delivered to the outbox

@@ -18,8 +18,7 @@ import re
 from hypothesis import strategies as st
 
 from bot.telegram.render.team import GRADES, OUTCOMES
-from flows import CheckIn as Conversation
-from flows import take_reply
+from flows import CheckInState, take_reply
 from tests.fuzzing.harness import Fuzzing, batches, ids_in
 from tests.fuzzing.snapshot import Baseline, Snapshot
 from tests.fuzzing.texts import texts
@@ -43,7 +42,7 @@ def garbage() -> st.SearchStrategy[str]:
 
 def refused_by(cast: Cast, conversation: dict[str, object], reply: str) -> bool:
     """True when the check-in would ask again rather than take ``reply``."""
-    state = Conversation.from_json(conversation)
+    state = CheckInState.from_json(conversation)
     return take_reply(cast.protocol, state, reply, "en").reask is not None
 
 

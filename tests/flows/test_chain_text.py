@@ -7,19 +7,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flows.chains import check_chain, format_duration, format_step, parse_step
-from flows.escalation import DEFAULT_CHAINS, NOTIFY, ON_CALL, SURGEON, TEAM_CHAT, Step
+from flows.escalation import DEFAULT_CHAINS, NOTIFY, ON_CALL, SURGEON, TEAM_CHAT, ChainStep
 
 
 @pytest.mark.parametrize(
     ("text", "step"),
     [
-        ("0:team_chat", Step(0, TEAM_CHAT)),
-        ("4h:on_call:daytime", Step(14400, ON_CALL, daytime=True)),
-        ("30m:surgeon:every=5m", Step(1800, SURGEON, 300)),
-        (" 2h:surgeon:every=1h:daytime ", Step(7200, SURGEON, 3600, daytime=True)),
+        ("0:team_chat", ChainStep(0, TEAM_CHAT)),
+        ("4h:on_call:daytime", ChainStep(14400, ON_CALL, daytime=True)),
+        ("30m:surgeon:every=5m", ChainStep(1800, SURGEON, 300)),
+        (" 2h:surgeon:every=1h:daytime ", ChainStep(7200, SURGEON, 3600, daytime=True)),
     ],
 )
-def test_a_step_reads_as_written(text: str, step: Step) -> None:
+def test_a_step_reads_as_written(text: str, step: ChainStep) -> None:
     assert parse_step(text) == step
 
 
@@ -56,7 +56,7 @@ def test_durations_are_written_in_the_largest_exact_unit(seconds: int, text: str
 def test_a_written_step_reads_back_as_itself(
     after: int, notify: str, repeat: int | None, daytime: bool
 ) -> None:
-    step = Step(after, notify, repeat, daytime)
+    step = ChainStep(after, notify, repeat, daytime)
     assert parse_step(format_step(step)) == step
 
 

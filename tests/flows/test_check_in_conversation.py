@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import pytest
 
 from flows import conversation
-from flows.agenda import CheckInKind
-from flows.conversation import CheckIn, next_question, start, take_reply
+from flows.agenda import CheckInKind, agenda
+from flows.conversation import CheckInState, next_question, start, take_reply
 from flows.replies import Photo
 from flows.schema import Protocol
 from flows.tiers import Tier
@@ -16,17 +16,17 @@ from flows.triage import score
 
 
 def play(
-    protocol: Protocol, check_in: CheckIn, replies: Sequence[str | Photo], lang: str = "en"
-) -> CheckIn:
+    protocol: Protocol, state: CheckInState, replies: Sequence[str | Photo], lang: str = "en"
+) -> CheckInState:
     for reply in replies:
-        turn = take_reply(protocol, check_in, reply, lang)
-        assert turn.reask is None, (reply, turn.reask)
-        check_in = turn.check_in
-    return check_in
+        result = take_reply(protocol, state, reply, lang)
+        assert result.reask is None, (reply, result.reask)
+        state = result.state
+    return state
 
 
-def asked(protocol: Protocol, check_in: CheckIn) -> str | None:
-    question = next_question(protocol, check_in, "en")
+def asked(protocol: Protocol, state: CheckInState) -> str | None:
+    question = next_question(protocol, state, "en")
     return None if question is None else question.id
 
 
@@ -53,150 +53,155 @@ NO_RED_FLAGS = {"saddle_numbness": False, "leg_weakness": False, "chest_breath":
 def test_none_of_these_gives_each_red_flag_its_reassuring_answer(
     miss: Protocol, reply: str
 ) -> None:
-    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), [reply])
-    assert check_in.answers == NO_RED_FLAGS
-    assert asked(miss, check_in) == "bladder"
+    state = play(miss, start(miss, 3, CheckInKind.SCHEDULED), [reply])
+    assert state.answers == NO_RED_FLAGS
+    assert asked(miss, state) == "bladder"
 
 
 def test_none_of_these_on_warning_signs_answers_them_all_reassuringly(miss: Protocol) -> None:
     replies = ["none", "normal", "dry", "3", "2", "controlled", "indoors", "skip", "none"]
-    check_in = play(miss, start(miss, 2, CheckInKind.SCHEDULED), replies)
-    assert {item: check_in.answers[item] for item in ("fainted", "calf", "fell")} == {
+    state = play(miss, start(miss, 2, CheckInKind.SCHEDULED), replies)
+    assert {item: state.answers[item] for item in ("fainted", "calf", "fell")} == {
         "fainted": False,
         "calf": False,
         "fell": False,
     }
-    assert asked(miss, check_in) == "fluids_down"
+    assert asked(miss, state) == "fluids_down"
 
 
 def test_yes_one_or_more_asks_each_red_flag_in_turn(miss: Protocol) -> None:
-    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some"])
-    assert asked(miss, check_in) == "saddle_numbness"
-    check_in = play(miss, check_in, ["no"])
-    assert asked(miss, check_in) == "leg_weakness"
+    state = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some"])
+    assert asked(miss, state) == "saddle_numbness"
+    state = play(miss, state, ["no"])
+    assert asked(miss, state) == "leg_weakness"
 
 
 def test_saddle_numbness_is_an_emergency_the_moment_it_is_answered(miss: Protocol) -> None:
-    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some"])
-    turn = take_reply(miss, check_in, "yes", "en")
-    assert turn.assessment.tier is Tier.RED_EMERGENCY
-    assert [finding.rule for finding in turn.new_findings] == ["cauda_equina_saddle"]
-    assert turn.next_question is not None  # the check-in goes on; the bot shows advice first
+    state = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some"])
+    result = take_reply(miss, state, "yes", "en")
+    assert result.assessment.tier is Tier.RED_EMERGENCY
+    assert [finding.rule for finding in result.new_findings] == ["cauda_equina_saddle"]
+    assert result.next_question is not None  # the check-in goes on; the bot shows advice first
 
 
 def test_a_finding_is_new_only_once(miss: Protocol) -> None:
-    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some", "yes"])
-    turn = take_reply(miss, check_in, "no", "en")
-    assert turn.new_findings == ()
-    assert turn.assessment.tier is Tier.RED_EMERGENCY
+    state = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some", "yes"])
+    result = take_reply(miss, state, "no", "en")
+    assert result.new_findings == ()
+    assert result.assessment.tier is Tier.RED_EMERGENCY
 
 
 def test_a_reply_that_cannot_be_read_is_asked_again_without_changing_anything(
     miss: Protocol,
 ) -> None:
-    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["none", "normal", "dry"])
-    turn = take_reply(miss, check_in, "a lot", "en")
-    assert turn.check_in == check_in
-    assert turn.reask == "Please send a whole number from 0 to 10."
-    assert turn.next_question is not None and turn.next_question.id == "pain_back"
+    state = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["none", "normal", "dry"])
+    result = take_reply(miss, state, "a lot", "en")
+    assert result.state == state
+    assert result.reask == "Please send a whole number from 0 to 10."
+    assert result.next_question is not None and result.next_question.id == "pain_back"
 
 
 def test_an_unreadable_reply_to_a_group_is_asked_again(miss: Protocol) -> None:
-    turn = take_reply(miss, start(miss, 3, CheckInKind.SCHEDULED), "perhaps", "es")
-    assert turn.reask == "Por favor, elija uno de los botones o envíe su número."
+    result = take_reply(miss, start(miss, 3, CheckInKind.SCHEDULED), "perhaps", "es")
+    assert result.reask == "Por favor, elija uno de los botones o envíe su número."
 
 
 def test_a_whole_check_in_in_spanish_completes(miss: Protocol) -> None:
     replies = ["ninguno de estos", "normal", "seco", "3", "2", "sí, es soportable", "3",
                "36,8", "no", "no", "omitir", "no", "sí", "1"]  # fmt: skip
-    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), replies, "es")
-    assert next_question(miss, check_in, "es") is None
-    assert check_in.skipped == {"wound_photo"}
-    assert check_in.answers["temperature"] == 36.8
-    assert check_in.answers["walking"] == "indoors"
-    turn = take_reply(miss, check_in, "anything", "es")
-    assert turn.check_in == check_in and turn.next_question is None
+    state = play(miss, start(miss, 3, CheckInKind.SCHEDULED), replies, "es")
+    assert next_question(miss, state, "es") is None
+    assert state.skipped == {"wound_photo"}
+    assert state.answers["temperature"] == 36.8
+    assert state.answers["walking"] == "indoors"
+    result = take_reply(miss, state, "anything", "es")
+    assert result.state == state and result.next_question is None
 
 
 def test_a_skipped_question_is_not_asked_again(miss: Protocol) -> None:
-    check_in = CheckIn(3, CheckInKind.SCHEDULED, skipped=frozenset({"temperature"}))
-    check_in = play(miss, check_in, ["none", "normal", "dry", "3", "2", "controlled", "indoors"])
-    assert asked(miss, check_in) == "wound_fluid"
+    state = CheckInState(3, CheckInKind.SCHEDULED, skipped=frozenset({"temperature"}))
+    state = play(miss, state, ["none", "normal", "dry", "3", "2", "controlled", "indoors"])
+    assert asked(miss, state) == "wound_fluid"
 
 
 def test_a_skip_button_is_offered_only_for_skippable_questions(miss: Protocol) -> None:
-    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["none", "normal", "dry"])
-    pain = next_question(miss, check_in, "en")
+    state = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["none", "normal", "dry"])
+    pain = next_question(miss, state, "en")
     assert pain is not None and pain.skip_label is None
     assert [c.id for c in pain.choices] == [str(n) for n in range(11)]
-    check_in = play(miss, check_in, ["3", "2", "controlled", "indoors"])
-    temperature = next_question(miss, check_in, "es")
+    state = play(miss, state, ["3", "2", "controlled", "indoors"])
+    temperature = next_question(miss, state, "es")
     assert temperature is not None and temperature.skip_label == "Omitir"
     assert temperature.choices == ()
 
 
 def test_yes_no_questions_have_yes_and_no_buttons(miss: Protocol) -> None:
-    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some"])
-    question = next_question(miss, check_in, "es")
+    state = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some"])
+    question = next_question(miss, state, "es")
     assert question is not None
     assert [(c.id, c.label) for c in question.choices] == [("yes", "Sí"), ("no", "No")]
 
 
 def test_a_concern_runs_only_the_red_flag_screen(miss: Protocol) -> None:
-    check_in = play(miss, start(miss, 12, CheckInKind.CONCERN), ["none", "normal"])
-    assert asked(miss, check_in) == "wound_bleeding"
-    turn = take_reply(miss, check_in, "soaked", "en")
-    assert turn.next_question is None
-    assert turn.assessment.tier is Tier.RED_URGENT
+    state = play(miss, start(miss, 12, CheckInKind.CONCERN), ["none", "normal"])
+    assert asked(miss, state) == "wound_bleeding"
+    result = take_reply(miss, state, "soaked", "en")
+    assert result.next_question is None
+    assert result.assessment.tier is Tier.RED_URGENT
 
 
 def test_a_group_with_one_question_left_asks_it_alone(miss: Protocol) -> None:
-    check_in = CheckIn(12, CheckInKind.CONCERN, {"saddle_numbness": False, "leg_weakness": False})
-    question = next_question(miss, check_in, "en")
+    state = CheckInState(12, CheckInKind.CONCERN, {"saddle_numbness": False, "leg_weakness": False})
+    question = next_question(miss, state, "en")
     assert question is not None and (question.id, question.type) == ("chest_breath", "yes_no")
 
 
 def test_the_state_survives_a_round_trip_through_json(miss: Protocol) -> None:
-    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some", "no"])
-    check_in = CheckIn(**{**check_in.__dict__, "skipped": frozenset({"temperature"})})
-    assert CheckIn.from_json(check_in.to_json()) == check_in
+    state = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some", "no"])
+    state = CheckInState(**{**state.__dict__, "skipped": frozenset({"temperature"})})
+    assert CheckInState.from_json(state.to_json()) == state
 
 
 def test_a_question_with_ask_if_waits_for_the_answer_it_depends_on(hernia: Protocol) -> None:
-    check_in = start(hernia, 1, CheckInKind.SCHEDULED)
-    assert asked(hernia, check_in) == "groin_pain"
-    assert asked(hernia, play(hernia, check_in, ["3"])) == "warning"
-    assert asked(hernia, play(hernia, check_in, ["4"])) == "pain_worse_with"
+    state = start(hernia, 1, CheckInKind.SCHEDULED)
+    assert asked(hernia, state) == "groin_pain"
+    assert asked(hernia, play(hernia, state, ["3"])) == "warning"
+    assert asked(hernia, play(hernia, state, ["4"])) == "pain_worse_with"
     # Not answered (here: skipped) means we cannot tell, so the question is asked.
-    skipped = CheckIn(1, CheckInKind.SCHEDULED, skipped=frozenset({"groin_pain"}))
+    skipped = CheckInState(1, CheckInKind.SCHEDULED, skipped=frozenset({"groin_pain"}))
     assert asked(hernia, skipped) == "pain_worse_with"
 
 
 def test_text_photo_and_converted_answers(hernia: Protocol) -> None:
     replies = ["5", "  coughing  ", "none", "yes", "house", "170 lb"]
-    check_in = play(hernia, start(hernia, 7, CheckInKind.SCHEDULED), replies)
-    assert check_in.answers["pain_worse_with"] == "coughing"
-    assert check_in.answers["weight"] == 77.1
-    check_in = play(hernia, check_in, [Photo("photo-1")])
-    assert check_in.answers["wound_picture"] == "photo-1"
-    assert next_question(hernia, check_in, "en") is None
+    state = play(hernia, start(hernia, 7, CheckInKind.SCHEDULED), replies)
+    assert state.answers["pain_worse_with"] == "coughing"
+    assert state.answers["weight"] == 77.1
+    state = play(hernia, state, [Photo("photo-1")])
+    assert state.answers["wound_picture"] == "photo-1"
+    assert next_question(hernia, state, "en") is None
 
 
 def test_a_reply_is_scored_once(miss: Protocol, monkeypatch: pytest.MonkeyPatch) -> None:
-    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some"])
+    state = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some"])
     scored = []
     monkeypatch.setattr(conversation, "score", lambda *args: scored.append(args) or score(*args))
-    turn = take_reply(miss, check_in, "yes", "en")
+    result = take_reply(miss, state, "yes", "en")
     assert len(scored) == 1
-    assert [finding.rule for finding in turn.new_findings] == ["cauda_equina_saddle"]
+    assert [finding.rule for finding in result.new_findings] == ["cauda_equina_saddle"]
 
 
 def test_a_state_stored_before_it_kept_its_rules_finds_what_is_new_all_the_same(
     miss: Protocol,
 ) -> None:
-    check_in = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some", "yes"])
-    stored = {key: value for key, value in check_in.to_json().items() if key != "fired"}
-    assert CheckIn.from_json(stored).to_json() == stored
-    turn = take_reply(miss, CheckIn.from_json(stored), "no", "en")
-    assert turn.new_findings == ()
-    assert turn.check_in.fired == {"cauda_equina_saddle"}
+    state = play(miss, start(miss, 3, CheckInKind.SCHEDULED), ["some", "yes"])
+    stored = {key: value for key, value in state.to_json().items() if key != "fired"}
+    assert CheckInState.from_json(stored).to_json() == stored
+    result = take_reply(miss, CheckInState.from_json(stored), "no", "en")
+    assert result.new_findings == ()
+    assert result.state.fired == {"cauda_equina_saddle"}
+
+
+def test_an_extra_check_in_asks_what_the_days_scheduled_one_asks(miss: Protocol) -> None:
+    for pod in (1, 3, 5):
+        assert agenda(miss, pod, CheckInKind.EXTRA) == agenda(miss, pod, CheckInKind.SCHEDULED)

@@ -12,7 +12,7 @@ from flows.escalation import (
     ON_CALL,
     SURGEON,
     TEAM_CHAT,
-    Step,
+    ChainStep,
     after,
     first_due,
     parse_duration,
@@ -51,7 +51,7 @@ def test_a_late_run_does_not_schedule_the_next_step_in_the_past() -> None:
 
 
 def test_a_chain_of_only_the_card_has_nothing_further() -> None:
-    assert first_due((Step(0, TEAM_CHAT),), OPENED, ZONE) is None
+    assert first_due((ChainStep(0, TEAM_CHAT),), OPENED, ZONE) is None
 
 
 def test_steps_survive_their_json_snapshot() -> None:
@@ -95,24 +95,32 @@ def test_amber_tells_the_on_call_nurse_after_4_daytime_hours(
 
 
 def test_the_next_step_counts_daytime_from_the_opening_when_it_says_so() -> None:
-    chain = (Step(0, TEAM_CHAT), Step(900, ON_CALL), Step(4 * 3600, SURGEON, daytime=True))
+    chain = (
+        ChainStep(0, TEAM_CHAT),
+        ChainStep(900, ON_CALL),
+        ChainStep(4 * 3600, SURGEON, daytime=True),
+    )
     opened = _madrid(3, 21)
     told_nurse = opened + timedelta(minutes=15)
     assert after(chain, opened, 1, told_nurse, ZONE) == (2, _madrid(4, 11))
 
 
 def test_a_daytime_step_repeats_in_daytime_hours() -> None:
-    chain = (Step(0, TEAM_CHAT), Step(3600, SURGEON, 3600, daytime=True))
+    chain = (ChainStep(0, TEAM_CHAT), ChainStep(3600, SURGEON, 3600, daytime=True))
     assert after(chain, _madrid(3, 20), 1, _madrid(3, 21, 30), ZONE) == (1, _madrid(4, 8, 30))
 
 
 def test_a_plain_step_after_a_daytime_one_is_never_due_before_it() -> None:
-    chain = (Step(0, TEAM_CHAT), Step(4 * 3600, ON_CALL, daytime=True), Step(6 * 3600, SURGEON))
+    chain = (
+        ChainStep(0, TEAM_CHAT),
+        ChainStep(4 * 3600, ON_CALL, daytime=True),
+        ChainStep(6 * 3600, SURGEON),
+    )
     opened = _madrid(3, 20)
     assert after(chain, opened, 1, _madrid(4, 10), ZONE) == (2, _madrid(4, 10))
 
 
 def test_a_snapshot_from_before_the_daytime_flag_counts_plain_hours() -> None:
     old = {"after_seconds": 14400, "notify": "on_call", "repeat_every_seconds": None}
-    assert step_from_json(old) == Step(14400, ON_CALL)
+    assert step_from_json(old) == ChainStep(14400, ON_CALL)
     assert step_from_json({**old, "daytime": True}).daytime

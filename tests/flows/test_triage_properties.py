@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 import flows.protocols
 from flows.agenda import CheckInKind
-from flows.answers import Answer, PastCheckIn
-from flows.conversation import CheckIn, Question, next_question, start, take_reply
+from flows.answers import AnswerValue, PastCheckIn
+from flows.conversation import CheckInState, Question, next_question, start, take_reply
 from flows.loading import parse_protocol
 from flows.replies import Photo
 from flows.schema import (
@@ -47,7 +47,7 @@ PROTOCOLS = [
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def values(item: Item) -> st.SearchStrategy[Answer]:
+def values(item: Item) -> st.SearchStrategy[AnswerValue]:
     """Every valid answer to ``item``."""
     if isinstance(item, YesNoItem):
         return st.booleans()
@@ -64,7 +64,7 @@ def values(item: Item) -> st.SearchStrategy[Answer]:
     return st.integers(int(accepted.min), int(accepted.max))
 
 
-def severity(item: Item, value: Answer) -> float:
+def severity(item: Item, value: AnswerValue) -> float:
     """How bad an answer is, by the item's own direction (higher is worse)."""
     if isinstance(item, YesNoItem):
         return 1.0 if value == item.concerning else 0.0
@@ -79,12 +79,14 @@ def severity(item: Item, value: Answer) -> float:
     return float(value if item.worse is Worse.HIGHER else -value)
 
 
-def answer_sets(protocol: Protocol) -> st.SearchStrategy[dict[str, Answer]]:
+def answer_sets(protocol: Protocol) -> st.SearchStrategy[dict[str, AnswerValue]]:
     return st.fixed_dictionaries({}, optional={item.id: values(item) for item in protocol.items})
 
 
 @st.composite
-def check_ins(draw: st.DrawFn) -> tuple[Protocol, int, dict[str, Answer], tuple[PastCheckIn, ...]]:
+def check_ins(
+    draw: st.DrawFn,
+) -> tuple[Protocol, int, dict[str, AnswerValue], tuple[PastCheckIn, ...]]:
     protocol = draw(st.sampled_from(PROTOCOLS))
     pod = draw(st.integers(0, 45))
     earlier = draw(st.lists(st.integers(0, pod), max_size=5).map(sorted))
@@ -100,7 +102,7 @@ def check_ins(draw: st.DrawFn) -> tuple[Protocol, int, dict[str, Answer], tuple[
 @SETTINGS
 @given(check_ins(), st.data())
 def test_a_worse_answer_on_any_single_item_never_lowers_the_tier(
-    check_in: tuple[Protocol, int, dict[str, Answer], tuple[PastCheckIn, ...]], data: Any
+    check_in: tuple[Protocol, int, dict[str, AnswerValue], tuple[PastCheckIn, ...]], data: Any
 ) -> None:
     protocol, pod, answers, history = check_in
     scales = [i for i in protocol.items if not isinstance(i, PhotoItem | TextItem)]
@@ -116,7 +118,7 @@ def test_a_worse_answer_on_any_single_item_never_lowers_the_tier(
 @SETTINGS
 @given(check_ins())
 def test_the_same_input_always_gives_the_same_assessment(
-    check_in: tuple[Protocol, int, dict[str, Answer], tuple[PastCheckIn, ...]],
+    check_in: tuple[Protocol, int, dict[str, AnswerValue], tuple[PastCheckIn, ...]],
 ) -> None:
     protocol, pod, answers, history = check_in
     first = score(protocol, pod, answers, history)
@@ -128,7 +130,7 @@ def test_the_same_input_always_gives_the_same_assessment(
 @SETTINGS
 @given(check_ins())
 def test_any_subset_of_answers_scores_and_the_tier_is_the_top_finding(
-    check_in: tuple[Protocol, int, dict[str, Answer], tuple[PastCheckIn, ...]],
+    check_in: tuple[Protocol, int, dict[str, AnswerValue], tuple[PastCheckIn, ...]],
 ) -> None:
     protocol, pod, answers, history = check_in
     assessment = score(protocol, pod, answers, history)
@@ -143,17 +145,17 @@ def test_any_subset_of_answers_scores_and_the_tier_is_the_top_finding(
 @SETTINGS
 @given(st.sampled_from(PROTOCOLS), st.lists(st.text(max_size=12), max_size=25))
 def test_no_reply_ever_breaks_a_conversation(protocol: Protocol, replies: list[str]) -> None:
-    check_in = start(protocol, 3, CheckInKind.SCHEDULED)
+    state = start(protocol, 3, CheckInKind.SCHEDULED)
     for reply in replies:
-        turn = take_reply(protocol, check_in, reply, protocol.languages[0])
-        assert (turn.reask is None) or (turn.check_in == check_in)
-        check_in = turn.check_in
+        result = take_reply(protocol, state, reply, protocol.languages[0])
+        assert (result.reask is None) or (result.state == state)
+        state = result.state
 
 
 @SETTINGS
 @given(check_ins())
 def test_with_nothing_answered_no_history_fires_a_rule(
-    check_in: tuple[Protocol, int, dict[str, Answer], tuple[PastCheckIn, ...]],
+    check_in: tuple[Protocol, int, dict[str, AnswerValue], tuple[PastCheckIn, ...]],
 ) -> None:
     """Why a check-in can start without its history (``start`` scores it without)."""
     protocol, pod, _answers, history = check_in
@@ -176,23 +178,23 @@ def replies(protocol: Protocol, question: Question) -> st.SearchStrategy[str | P
 @SETTINGS
 @given(check_ins(), st.data())
 def test_a_replys_new_findings_are_the_rules_it_made_fire(
-    check_in: tuple[Protocol, int, dict[str, Answer], tuple[PastCheckIn, ...]], data: Any
+    check_in: tuple[Protocol, int, dict[str, AnswerValue], tuple[PastCheckIn, ...]], data: Any
 ) -> None:
     """Scored once a reply, the findings it adds are what scoring before and after it says
     (and a state stored before it kept its rules gets them from its answers)."""
     protocol, pod, _answers, history = check_in
     state = start(protocol, pod, CheckInKind.SCHEDULED)
     if data.draw(st.booleans()):
-        state = CheckIn.from_json({k: v for k, v in state.to_json().items() if k != "fired"})
+        state = CheckInState.from_json({k: v for k, v in state.to_json().items() if k != "fired"})
     language = protocol.languages[0]
     for _ in range(40):
         question = next_question(protocol, state, language)
         if question is None:
             break
         reply = data.draw(replies(protocol, question))
-        turn = take_reply(protocol, state, reply, language, history)
+        result = take_reply(protocol, state, reply, language, history)
         fired_before = {f.rule for f in score(protocol, pod, state.answers, history).findings}
-        after = score(protocol, pod, turn.check_in.answers, history)
-        assert turn.assessment == after
-        assert turn.new_findings == tuple(f for f in after.findings if f.rule not in fired_before)
-        state = turn.check_in
+        after = score(protocol, pod, result.state.answers, history)
+        assert result.assessment == after
+        assert result.new_findings == tuple(f for f in after.findings if f.rule not in fired_before)
+        state = result.state

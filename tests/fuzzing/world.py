@@ -18,8 +18,8 @@ from sqlalchemy import select
 from bot.checkins.conversation import open_checkin, protocol_of
 from bot.patients.enrolment import enrol
 from bot.sandbox import Group, Person
-from db.models import Alert, CheckIn, CheckInKind, CheckInStatus, Patient, Team
-from flows import Protocol
+from db.models import Alert, CheckIn, CheckInStatus, Patient, Team
+from flows import CheckInKind, Protocol
 from tests.fixtures.journey import SURGERY, Journey, local
 
 POD1_9AM = local(SURGERY + timedelta(days=1), 9, "Europe/Madrid")

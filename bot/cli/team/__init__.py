@@ -16,7 +16,7 @@ from bot.clock import SystemClock
 from bot.staff.teams import TeamRefused, TeamSetup, add_team, apply_teams
 from bot.staff.teams import teams as listed
 from flows import Tier
-from flows.escalation import Step, parse_duration
+from flows.escalation import ChainStep, parse_duration
 
 
 @click.group()
@@ -102,16 +102,16 @@ class TeamsFile(BaseModel):
             repeat_every: str | None = None
             daytime: bool = False
 
-            def step(self) -> Step:
+            def step(self) -> ChainStep:
                 repeat = parse_duration(self.repeat_every) if self.repeat_every else None
-                return Step(parse_duration(self.after), self.notify, repeat, self.daytime)
+                return ChainStep(parse_duration(self.after), self.notify, repeat, self.daytime)
 
         name: str
         chat_id: int | None = None
         tz: str = "UTC"
         escalation: dict[Literal["amber", "red_urgent", "red_emergency"], list[Link]] = {}
 
-        def chains(self) -> dict[Tier, list[Step]]:
+        def chains(self) -> dict[Tier, list[ChainStep]]:
             return {
                 Tier(tier): [link.step() for link in links]
                 for tier, links in self.escalation.items()

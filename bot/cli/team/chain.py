@@ -13,12 +13,14 @@ from bot.clock import SystemClock
 from flows import Tier
 from flows.chains import check_chain, parse_step
 from flows.daytime import DAYTIME_ENDS, DAYTIME_STARTS
-from flows.escalation import DEFAULT_CHAINS, Step
+from flows.escalation import DEFAULT_CHAINS, ChainStep
 
 TIERS = [tier.value for tier in DEFAULT_CHAINS]  # the most urgent first
 
 
-def _steps(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> list[Step]:
+def _steps(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> list[ChainStep]:
     try:
         steps = [parse_step(value) for value in values]
         if steps:
@@ -43,7 +45,9 @@ def _steps(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
     "--reset", is_flag=True, help="Back to the default chain (every tier without --tier)."
 )
 @click.option("--json", "as_json", is_flag=True)
-def chain(team_name: str, tier: str | None, steps: list[Step], reset: bool, as_json: bool) -> None:
+def chain(
+    team_name: str, tier: str | None, steps: list[ChainStep], reset: bool, as_json: bool
+) -> None:
     """Show TEAM's escalation chains, or replace (--step …) or reset one tier's chain.
 
     \b

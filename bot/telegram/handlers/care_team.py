@@ -15,7 +15,7 @@ from telegram.ext import (
 )
 
 from bot.access.refusals import refuse
-from bot.alerts.actions import Answer, acknowledge, choose_outcome, resolve
+from bot.alerts.actions import Notice, acknowledge, choose_outcome, resolve
 from bot.context import Services
 from bot.delivery.outbox import enqueue
 from bot.patients.record import send_patient_record
@@ -42,7 +42,7 @@ async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     async with unit_of_work(svc, update) as session:
         if session is not None and rest and ALERT_ID.fullmatch(rest[0]):
             alert_id, now = int(rest[0]), svc.clock.now()
-            answer: Answer | None = None
+            answer: Notice | None = None
             if kind == ACKNOWLEDGE and len(rest) == 1:
                 answer = await acknowledge(session, svc.catalogue, alert_id, user.id, now)
             elif kind == RESOLVE and len(rest) == 1:
