@@ -39,6 +39,18 @@ from bot.patients.first_contact import (
     welcome,
 )
 from bot.staff.registry import link_staff
+from bot.telegram.callbacks import (
+    PATIENT_PRESSES,
+    SKIP,
+    AnswerChoice,
+    ChooseLanguage,
+    Consent,
+    PatientPress,
+    Pause,
+    Setting,
+    SettingsChoice,
+    decode,
+)
 from bot.telegram.handlers.unit_of_work import answer_button, unit_of_work
 from bot.telegram.render import patient as render
 from db.audit import append
@@ -51,6 +63,11 @@ from db.models import (
 from flows import Photo
 
 Context = ContextTypes.DEFAULT_TYPE
+
+
+def is_patient_press(data: object) -> bool:
+    """Data of a button in a patient's chat (anything else is for other handlers, or refused)."""
+    return isinstance(data, str) and isinstance(decode(data), PATIENT_PRESSES)
 
 
 def services(context: Context) -> Services:
@@ -173,8 +190,9 @@ async def _welcome(svc: Services, chat: PatientChat) -> None:
 async def button(update: Update, context: Context) -> None:
     """Every inline button of the patient's chat: answers, consent, settings, pause."""
     query = update.callback_query
-    if query is None or query.data is None:
-        return
+    press = decode(query.data or "") if query is not None else None
+    if query is None or not isinstance(press, PATIENT_PRESSES):
+        return  # no data (which the pattern lets through): refused by the fallback
     where = query.message.chat.id if query.message is not None else None
     async with _turn(update, context) as turn:
         # A patient's buttons live in their own chat with the bot: a press anywhere else
@@ -182,7 +200,7 @@ async def button(update: Update, context: Context) -> None:
         if turn is not None and (turn.chat is None or where != turn.chat.patient.telegram_chat_id):
             await turn.stranger(update, "patient.button", key=None)
         elif turn is not None and turn.chat is not None:
-            await _pressed(turn.svc, turn.chat, query.data)
+            await _pressed(turn.svc, turn.chat, press)
     await answer_button(query)
 
 
@@ -201,39 +219,42 @@ async def _refused(chat: PatientChat, action: str, reason: str) -> None:
     )
 
 
-async def _pressed(svc: Services, chat: PatientChat, data: str) -> None:
-    kind, _, rest = data.partition(":")
+async def _pressed(svc: Services, chat: PatientChat, press: PatientPress) -> None:
     lang = chat.language
-    if kind == render.ANSWER:
-        checkin_id, question_id, choice = [*rest.split(":", 2), "", ""][:3]
-        row = await checkins.open_checkin(chat.session, chat.episode.id)
-        if row is None or str(row.id) != checkin_id:  # an old question, or not theirs
-            await _refused(chat, "patient.answer", "not the open check-in")
-            chat.send(render.message(t(lang, "button_stale")), "stale_button")
-            return
-        reply = "skip" if choice == render.SKIP else choice
-        await checkins.answer(chat, svc.catalogue, svc.site, row, reply, question_id=question_id)
-    elif kind == render.CONSENT:
-        episode_id, _, choice = rest.partition(":")
-        if episode_id != str(chat.episode.id):  # a forged episode id changes nothing
-            await _refused(chat, "patient.consent", "not their episode")
-            return
-        version = await chat.session.get_one(ProtocolVersion, chat.episode.protocol_version_id)
-        await consent(chat, choice == "yes", svc.catalogue.of(version).schedule.time)
-    elif kind == render.SETTINGS and rest == "language":
-        chat.send(
-            render.choose_language(lang, await requests.languages(svc, chat)), "choose_language"
-        )
-    elif kind == render.SETTINGS and rest == "timezone":
-        chat.patient.awaiting = "timezone"
-        chat.send(render.message(t(lang, "timezone_prompt")), "timezone_prompt")
-    elif kind == render.LANGUAGE and rest in await requests.languages(svc, chat):
-        chat.patient.language = rest
-        chat.send(render.message(t(rest, "language_set"), render.menu(rest)), "language_set")
-    elif kind == render.PAUSE and rest == "yes":
-        await pause(chat)
-    elif kind == render.PAUSE:
-        chat.send(render.message(t(lang, "stop_cancelled")), "reply")
+    match press:
+        case AnswerChoice(checkin_id, question_id, choice):
+            row = await checkins.open_checkin(chat.session, chat.episode.id)
+            if row is None or row.id != checkin_id:  # an old question, or not theirs
+                await _refused(chat, "patient.answer", "not the open check-in")
+                chat.send(render.message(t(lang, "button_stale")), "stale_button")
+                return
+            reply = "skip" if choice is SKIP else choice
+            await checkins.answer(
+                chat, svc.catalogue, svc.site, row, reply, question_id=question_id
+            )
+        case Consent(episode_id, agreed):
+            if episode_id != chat.episode.id:  # a forged episode id changes nothing
+                await _refused(chat, "patient.consent", "not their episode")
+                return
+            version = await chat.session.get_one(ProtocolVersion, chat.episode.protocol_version_id)
+            await consent(chat, agreed, svc.catalogue.of(version).schedule.time)
+        case SettingsChoice(Setting.LANGUAGE):
+            chat.send(
+                render.choose_language(lang, await requests.languages(svc, chat)),
+                "choose_language",
+            )
+        case SettingsChoice(Setting.TIMEZONE):
+            chat.patient.awaiting = "timezone"
+            chat.send(render.message(t(lang, "timezone_prompt")), "timezone_prompt")
+        case ChooseLanguage(language) if language in await requests.languages(svc, chat):
+            chat.patient.language = language
+            chat.send(
+                render.message(t(language, "language_set"), render.menu(language)), "language_set"
+            )
+        case Pause(confirmed=True):
+            await pause(chat)
+        case Pause(confirmed=False):
+            chat.send(render.message(t(lang, "stop_cancelled")), "reply")
 
 
 async def text(update: Update, context: Context) -> None:
@@ -330,7 +351,7 @@ def add_patient_handlers(application: Application[Any, Any, Any, Any, Any, Any])
             ["help", "checkin", "status", "stop", "language", "timezone"], command, filters=private
         )
     )
-    application.add_handler(CallbackQueryHandler(button, pattern=r"^[acslp]:"))
+    application.add_handler(CallbackQueryHandler(button, pattern=is_patient_press))
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, edited))
     application.add_handler(MessageHandler(filters.TEXT & private & ~filters.COMMAND, text))
     application.add_handler(MessageHandler(filters.PHOTO & private, photo))
