@@ -1,4 +1,5 @@
-"""What staff do with alert cards in their team's chat: acknowledge, resolve."""
+"""What staff do in Telegram: alert cards in their team's chat (acknowledge, resolve), and
+/alerts, /digest and /patient in a direct chat."""
 
 from __future__ import annotations
 
@@ -13,13 +14,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access.refusals import refuse
 from bot.alerts.actions import Answer, acknowledge, choose_outcome, resolve
 from bot.context import Services
-from bot.delivery.outbox import enqueue
 from bot.patients.record import send_patient_record
-from bot.reports.staff_digest import digests_for
-from bot.staff.views import open_alerts_text, staff_member
+from bot.reports.staff_digest import send_digests
+from bot.staff.views import send_open_alerts
 from bot.telegram.callbacks import (
     ALERT_PRESSES,
     Acknowledge,
@@ -29,7 +28,6 @@ from bot.telegram.callbacks import (
     decode,
 )
 from bot.telegram.handlers.unit_of_work import answer_button, unit_of_work
-from bot.telegram.render.patient import message
 
 NOT_VALID = "This button is not valid."
 
@@ -70,16 +68,9 @@ async def alerts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     svc: Services = context.application.bot_data["services"]
     async with unit_of_work(svc, update) as session:
-        if session is None:
-            return
-        now = svc.clock.now()
-        member = await staff_member(session, user.id)
-        if member is None:
-            await refuse(session, telegram_user_id=user.id, action="alerts.view", now=now)
-            text = "This command is for care-team staff."
-        else:
-            text = await open_alerts_text(session, svc.catalogue, member, now)
-        enqueue(session, chat_id=where.id, now=now, purpose="reply", payload=message(text))
+        if session is not None:
+            now = svc.clock.now()
+            await send_open_alerts(session, svc.catalogue, where.id, user.id, now)
 
 
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -89,11 +80,9 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     svc: Services = context.application.bot_data["services"]
     async with unit_of_work(svc, update) as session:
-        if session is None:
-            return
-        now = svc.clock.now()
-        for text in await digests_for(session, svc.catalogue, user.id, now):
-            enqueue(session, chat_id=where.id, now=now, purpose="reply", payload=message(text))
+        if session is not None:
+            now = svc.clock.now()
+            await send_digests(session, svc.catalogue, where.id, user.id, now)
 
 
 async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
