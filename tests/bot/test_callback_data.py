@@ -4,6 +4,7 @@ still work after an upgrade."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import flows.protocols
+from bot.i18n import t
+from bot.sandbox import Person
 from bot.telegram.callbacks import (
     ID_MAX,
     MAX_BYTES,
@@ -32,9 +35,11 @@ from bot.telegram.callbacks import (
     decode,
     encode,
 )
+from db.models import Alert, AlertStatus, Episode, EpisodeStatus
 from flows import parse_protocol
 from flows.checks.items import BUTTON_ID_MAX
 from flows.conversation import NONE_OF_THESE, SOME_OF_THESE
+from tests.fixtures.journey import SURGERY, Journey, buttons, local
 from tests.fuzzing.buttons import any_presses, identifiers, legacy, mangled, words, written
 from tests.fuzzing.texts import texts
 
@@ -170,3 +175,56 @@ def test_a_real_buttons_data_changed_is_refused_or_exactly_another_buttons(data:
 @given(written(any_presses()), st.text(min_size=1, max_size=3))
 def test_more_after_a_buttons_data_is_refused(data: str, more: str) -> None:
     assert decode(data + ":" + more) is None
+
+
+# After an upgrade: buttons the bot wrote before versions, pressed in the running bot.
+
+
+def _press_old_button(journey: Journey, who: Person, message: dict[str, Any], data: str) -> None:
+    """A press of a button as the bot wrote it before versions, on a message it sent."""
+    query = {"id": f"old-{data}", "from": who.as_user(), "chat_instance": "1", "data": data}
+    journey.sandbox.send_raw_update({"callback_query": {**query, "message": message}})
+
+
+async def test_a_consent_question_sent_before_versions_is_still_answered(
+    journey: Journey,
+) -> None:
+    enrolment = await journey.enrol()
+    maria = journey.sandbox.user("Maria")
+    journey.sandbox.open_deep_link(maria, enrolment.token)
+    await journey.settle()
+    _press_old_button(journey, maria, journey.last(maria), f"c:{enrolment.episode_id}:yes")
+    await journey.settle()
+    async with journey.runtime.sessions() as session:
+        episode = await session.get_one(Episode, enrolment.episode_id)
+    assert episode.status is EpisodeStatus.ACTIVE
+
+
+async def test_a_question_sent_before_versions_is_still_answered(journey: Journey) -> None:
+    maria, _ = await journey.enrolled_patient()
+    await journey.at(local(SURGERY + timedelta(days=1), 9, "Europe/Madrid"))
+    question = journey.last(maria)
+    asked = decode(buttons(question)[0][1])
+    assert isinstance(asked, AnswerChoice) and asked.question_id == "red_flags"
+    _press_old_button(journey, maria, question, f"a:{asked.checkin_id}:red_flags:none")
+    await journey.settle()
+    assert journey.question_id(maria) == "bladder"
+
+
+async def test_an_alert_card_posted_before_versions_is_still_acknowledged(
+    journey: Journey,
+) -> None:
+    ana = await journey.staff_member("Ana")
+    maria, _ = await journey.enrolled_patient()
+    await journey.at(local(SURGERY + timedelta(days=1), 9, "Europe/Madrid"))
+    for choice in ("none", "normal", "soaked"):  # red_urgent: a card in the ward
+        await journey.answer(maria, choice)
+    card = journey.card()
+    shown = decode(buttons(card)[0][1])
+    assert isinstance(shown, Acknowledge)
+    _press_old_button(journey, ana, card, f"k:{shown.alert_id}")
+    await journey.settle()
+    async with journey.runtime.sessions() as session:
+        alert = await session.get_one(Alert, shown.alert_id)
+    assert alert.status is AlertStatus.ACKNOWLEDGED
+    assert journey.texts(maria)[-1] == t("en", "nurse_has_seen")
