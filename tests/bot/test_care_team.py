@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.i18n import t
 from bot.sandbox import Person
-from bot.telegram.callbacks import Acknowledge, encode
+from bot.telegram.callbacks import Acknowledge, ResolveGraded, encode
 from db.models import Alert, AlertStatus, AuditEntry, Team
 from tests.fixtures.journey import SURGERY, Journey, buttons, local
 
@@ -174,7 +174,11 @@ async def test_a_forged_outcome_is_refused(journey: Journey) -> None:
     card = journey.last(journey.ward)
     user = {"id": ana.id, "is_bot": False, "first_name": "Ana"}
     alert_id = (await _alert(journey)).id
-    for data in (f"g:{alert_id}:discharged_home:II", f"g:{alert_id}:clinic_visit:VI"):
+    forged = (
+        ResolveGraded(alert_id, "discharged_home", "II"),
+        ResolveGraded(alert_id, "clinic_visit", "VI"),
+    )
+    for data in map(encode, forged):
         query = {"id": f"forged-{data}", "from": user, "chat_instance": "1", "data": data}
         journey.sandbox.send_raw_update({"callback_query": {**query, "message": card}})
         await journey.settle()
