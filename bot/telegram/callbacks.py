@@ -24,7 +24,7 @@ MAX_BYTES = 64  # Telegram's limit for a button's data
 VERSION = "1"
 ID_MAX = 2**31 - 1  # what the id columns hold (a 32-bit integer on PostgreSQL)
 
-_ID = re.compile(r"0|[1-9][0-9]{0,9}")
+_NUMBER = re.compile(r"0|[1-9][0-9]{0,9}")
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")  # a protocol's item, group or option id
 _WORD = re.compile(r"[A-Za-z0-9_]+")  # a choice, an outcome or a grade
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
@@ -183,7 +183,7 @@ class _Field:
 
 
 def _read_id(text: str) -> int:
-    if _ID.fullmatch(text) is None:  # one way to write a number: no sign, space or padding
+    if _NUMBER.fullmatch(text) is None:  # one way to write a number: no sign, space or padding
         raise ValueError(text)
     return int(text)
 
@@ -199,45 +199,45 @@ def _choice(skip: str) -> _Field:
     )
 
 
-ID = _Field(str, _read_id)
-TEXT = _Field(str, str)
-SETTING = _Field(str, Setting)
+_ROW = _Field(str, _read_id)
+_TEXT = _Field(str, str)
+_SETTING = _Field(str, Setting)
 
-Layout = tuple[type[Any], tuple[_Field, ...]]
+_Layout = tuple[type[Any], tuple[_Field, ...]]
 
 # By version, then by kind: the press and how its fields are written, in their order.
-LAYOUTS: dict[str, dict[str, Layout]] = {
+_LAYOUTS: dict[str, dict[str, _Layout]] = {
     VERSION: {
-        "a": (AnswerChoice, (ID, TEXT, _choice("-"))),
-        "c": (Consent, (ID, _flag("y", "n"))),
-        "s": (SettingsChoice, (SETTING,)),
-        "l": (ChooseLanguage, (TEXT,)),
+        "a": (AnswerChoice, (_ROW, _TEXT, _choice("-"))),
+        "c": (Consent, (_ROW, _flag("y", "n"))),
+        "s": (SettingsChoice, (_SETTING,)),
+        "l": (ChooseLanguage, (_TEXT,)),
         "p": (Pause, (_flag("y", "n"),)),
-        "k": (Acknowledge, (ID,)),
-        "r": (Resolve, (ID,)),
-        "o": (ResolveWith, (ID, TEXT)),
-        "g": (ResolveGraded, (ID, TEXT, TEXT)),
+        "k": (Acknowledge, (_ROW,)),
+        "r": (Resolve, (_ROW,)),
+        "o": (ResolveWith, (_ROW, _TEXT)),
+        "g": (ResolveGraded, (_ROW, _TEXT, _TEXT)),
     },
     # Before versions: what buttons sent until then carry.
     "": {
-        "a": (AnswerChoice, (ID, TEXT, _choice("skip"))),
-        "c": (Consent, (ID, _flag("yes", "no"))),
-        "s": (SettingsChoice, (SETTING,)),
-        "l": (ChooseLanguage, (TEXT,)),
+        "a": (AnswerChoice, (_ROW, _TEXT, _choice("skip"))),
+        "c": (Consent, (_ROW, _flag("yes", "no"))),
+        "s": (SettingsChoice, (_SETTING,)),
+        "l": (ChooseLanguage, (_TEXT,)),
         "p": (Pause, (_flag("yes", "no"),)),
-        "k": (Acknowledge, (ID,)),
-        "r": (Resolve, (ID,)),
-        "o": (ResolveWith, (ID, TEXT)),
-        "g": (ResolveGraded, (ID, TEXT, TEXT)),
+        "k": (Acknowledge, (_ROW,)),
+        "r": (Resolve, (_ROW,)),
+        "o": (ResolveWith, (_ROW, _TEXT)),
+        "g": (ResolveGraded, (_ROW, _TEXT, _TEXT)),
     },
 }
-_KINDS = {press: kind for kind, (press, _) in LAYOUTS[VERSION].items()}
+_KINDS = {press: kind for kind, (press, _) in _LAYOUTS[VERSION].items()}
 
 
 def encode(press: Press) -> str:
     """The data of the button that makes ``press``; ButtonDataError if it exceeds 64 bytes."""
     kind = _KINDS[type(press)]
-    _, layout = LAYOUTS[VERSION][kind]
+    _, layout = _LAYOUTS[VERSION][kind]
     values = (getattr(press, field.name) for field in fields(press))
     data = ":".join([VERSION + kind, *(f.write(v) for f, v in zip(layout, values, strict=True))])
     size = len(data.encode())
@@ -254,7 +254,7 @@ def decode(data: str) -> Press | None:
         return None
     head, *values = data.split(":")
     version, kind = (head[:-1], head[-1:]) if head[:1].isdigit() else ("", head)
-    press, layout = LAYOUTS.get(version, {}).get(kind, (None, ()))
+    press, layout = _LAYOUTS.get(version, {}).get(kind, (None, ()))
     if press is None or len(values) != len(layout):
         return None
     try:
