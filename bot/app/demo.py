@@ -23,6 +23,7 @@ from bot.delivery.pacing import Pacer
 from bot.patients.enrolment import enrol
 from bot.sandbox import Person, Sandbox
 from bot.settings import Settings
+from bot.telegram.callbacks import AnswerChoice, Consent, Press, Setting, SettingsChoice, decode
 from db.models import Staff, StaffRole, Team, TeamMember
 from flows import CheckInState, next_question
 from migrations.runner import upgrade_database
@@ -62,6 +63,12 @@ def _buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
     return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
 
 
+def _answers(press: Press | None, question: str, reply: str) -> bool:
+    return (
+        isinstance(press, AnswerChoice) and press.question_id == question and press.choice == reply
+    )
+
+
 class Demo:
     """Plays the patient and prints both chats as they happen."""
 
@@ -98,9 +105,9 @@ class Demo:
     def act(self, patient: Person, what: str) -> None:
         self.echo(f"{patient.first_name:>15} ▸ {what}")
 
-    async def press(self, patient: Person, data: str) -> None:
+    async def press(self, patient: Person, press: Press) -> None:
         message = self.sandbox.messages_to(patient)[-1]
-        label = next(text for text, d in _buttons(message) if d == data)
+        label, data = next((text, d) for text, d in _buttons(message) if decode(d) == press)
         self.act(patient, f"[{label}]")
         self.sandbox.press_button(patient, message, data)
         await self.settle()
@@ -126,10 +133,10 @@ class Demo:
         while (question := await self.current_question(episode_id)) is not None:
             answers = replies[question]
             reply = answers.pop(0) if len(answers) > 1 else answers[0]
-            buttons = _buttons(self.sandbox.messages_to(patient)[-1])
-            data = next((d for _, d in buttons if d.endswith(f":{question}:{reply}")), None)
-            if data is not None:
-                await self.press(patient, data)
+            presses = [decode(d) for _, d in _buttons(self.sandbox.messages_to(patient)[-1])]
+            press = next((p for p in presses if _answers(p, question, reply)), None)
+            if press is not None:
+                await self.press(patient, press)
             else:
                 await self.type(patient, reply)
 
@@ -223,8 +230,8 @@ async def _play(sandbox: Sandbox, url: str, echo: Callable[[str], None]) -> None
         demo.act(patient, "opens the link on her discharge sheet")
         sandbox.open_deep_link(patient, enrolled.token)
         await demo.settle()
-        await demo.press(patient, f"c:{enrolled.episode_id}:yes")
-        await demo.press(patient, "s:ok")
+        await demo.press(patient, Consent(enrolled.episode_id, agreed=True))
+        await demo.press(patient, SettingsChoice(Setting.OK))
         for pod, script in ((1, POD1), (2, POD2)):
             clock.set(_local(SURGERY + timedelta(days=pod), 9))
             moment = clock.now().astimezone(ZoneInfo(ZONE))

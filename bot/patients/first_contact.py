@@ -1,4 +1,4 @@
-"""A patient's first contact and the follow-up's own life: link, consent, pause, resume.
+"""A patient's first contact and the follow-up's own life: link, welcome, consent, pause.
 
 A link that cannot be used gets the same polite answer whatever the reason (unknown,
 expired, used, another account), so that nothing about any patient is revealed.
@@ -16,6 +16,7 @@ from bot.access import tokens
 from bot.alerts.raising import follow_up_alert
 from bot.context import PatientChat
 from bot.i18n import t
+from bot.protocols.catalogue import ProtocolCatalogue
 from bot.telegram.render import patient as render
 from db.audit import UNKNOWN_TELEGRAM_USER, append
 from db.models import (
@@ -25,30 +26,11 @@ from db.models import (
     EpisodeStatus,
     LinkToken,
     Patient,
+    ProtocolVersion,
+    Team,
     TokenPurpose,
 )
-from flows import Protocol
 from flows.schema.protocol import ResponseTarget
-
-FOLLOWED = (EpisodeStatus.INVITED, EpisodeStatus.ACTIVE, EpisodeStatus.PAUSED)
-
-
-async def linked_patient(
-    session: AsyncSession, telegram_user_id: int
-) -> tuple[Patient, Episode] | None:
-    """The patient behind a Telegram account, with their current episode."""
-    patient = await session.scalar(
-        select(Patient).where(Patient.telegram_user_id == telegram_user_id)
-    )
-    if patient is None:
-        return None
-    episode = await session.scalar(
-        select(Episode)
-        .where(Episode.patient_id == patient.id, Episode.status.in_(FOLLOWED))
-        .order_by(Episode.id.desc())
-        .limit(1)
-    )
-    return (patient, episode) if episode is not None else None
 
 
 def today_pod(episode: Episode, patient: Patient, now: datetime) -> int:
@@ -108,8 +90,11 @@ async def _patient_of(session: AsyncSession, token: str) -> int | None:
     return patient_id
 
 
-def welcome(chat: PatientChat, protocol: Protocol, team_name: str, emergency_number: str) -> None:
-    lang = chat.language
+async def welcome(chat: PatientChat, catalogue: ProtocolCatalogue, emergency_number: str) -> None:
+    """Who follows them and how fast the team answers, then the consent question."""
+    version = await chat.session.get_one(ProtocolVersion, chat.episode.protocol_version_id)
+    team = await chat.session.get_one(Team, chat.episode.team_id)
+    protocol, lang = catalogue.of(version), chat.language
     targets = protocol.escalation
     response_times = t(
         lang,
@@ -122,7 +107,7 @@ def welcome(chat: PatientChat, protocol: Protocol, team_name: str, emergency_num
             t(
                 lang,
                 "welcome",
-                team=team_name,
+                team=team.name,
                 procedure=chat.episode.procedure or "",
                 response_times=response_times,
                 emergency_number=emergency_number,

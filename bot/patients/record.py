@@ -22,7 +22,7 @@ from bot.delivery.api_calls import png_photo
 from bot.delivery.outbox import enqueue
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.reports.recovery_chart import pod_on, recovery_chart
-from bot.staff.views import staff_member
+from bot.staff.views import NOT_STAFF, staff_member
 from bot.telegram.render.chart import png
 from bot.telegram.render.patient import message
 from bot.telegram.render.timeline import AlertEntry, CheckInEntry, Timeline, timeline_text
@@ -40,7 +40,6 @@ from db.models import (
 
 ACTION = "patient.view"
 MAX_REF = 64  # the length of a stored reference
-NOT_STAFF = "This command is for care-team staff."
 USAGE = "Usage: /patient REF, with the patient's reference."
 NOT_FOUND = "No patient {ref} among your teams' patients."
 STATUS_WORDS = {

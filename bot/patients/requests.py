@@ -44,6 +44,17 @@ async def languages(svc: Services, chat: PatientChat) -> list[str]:
     return [code for code in words().languages if code in spoken]
 
 
+async def offer_languages(svc: Services, chat: PatientChat) -> None:
+    choices = render.choose_language(chat.language, await languages(svc, chat))
+    chat.send(choices, "choose_language")
+
+
+def ask_timezone(chat: PatientChat) -> None:
+    """The next thing they type is taken as their time zone."""
+    chat.patient.awaiting = "timezone"
+    chat.send(render.message(t(chat.language, "timezone_prompt")), "timezone_prompt")
+
+
 async def menu(svc: Services, chat: PatientChat, key: str) -> None:
     if chat.episode.status is not EpisodeStatus.ACTIVE:
         chat.send(render.message(t(chat.language, "paused")), "reply")

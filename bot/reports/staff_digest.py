@@ -8,15 +8,28 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access.refusals import refuse
+from bot.delivery.outbox import enqueue
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.reports.digest import team_digest
-from bot.staff.views import staff_member
+from bot.staff.views import NOT_STAFF, staff_member
 from bot.telegram.render.digest import digest_text
+from bot.telegram.render.patient import message
 from db.audit import append
 from db.models import Team, TeamMember
 
-NOT_STAFF = "This command is for care-team staff."
 NO_TEAM = "You are not a member of any care team yet."
+
+
+async def send_digests(
+    session: AsyncSession,
+    catalogue: ProtocolCatalogue,
+    chat_id: int,
+    telegram_user_id: int,
+    now: datetime,
+) -> None:
+    """Answer ``/digest`` in ``chat_id``."""
+    for text in await digests_for(session, catalogue, telegram_user_id, now):
+        enqueue(session, chat_id=chat_id, now=now, purpose="reply", payload=message(text))
 
 
 async def digests_for(

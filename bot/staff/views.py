@@ -7,8 +7,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.access.refusals import refuse
 from bot.alerts.age import age_of
+from bot.delivery.outbox import enqueue
 from bot.protocols.catalogue import ProtocolCatalogue
+from bot.telegram.render.patient import message
 from db.audit import append
 from db.models import OPEN_ALERTS, Alert, Episode, Patient, Staff, Team, TeamMember
 
@@ -18,6 +21,27 @@ async def staff_member(session: AsyncSession, telegram_user_id: int) -> Staff | 
         select(Staff).where(Staff.telegram_user_id == telegram_user_id, Staff.active.is_(True))
     )
     return member
+
+
+NOT_STAFF = "This command is for care-team staff."
+
+
+async def send_open_alerts(
+    session: AsyncSession,
+    catalogue: ProtocolCatalogue,
+    chat_id: int,
+    telegram_user_id: int,
+    now: datetime,
+) -> None:
+    """Answer ``/alerts`` in ``chat_id``: the open alerts of the member's teams, or a refusal
+    to anyone else; both audited."""
+    member = await staff_member(session, telegram_user_id)
+    if member is None:
+        await refuse(session, telegram_user_id=telegram_user_id, action="alerts.view", now=now)
+        text = NOT_STAFF
+    else:
+        text = await open_alerts_text(session, catalogue, member, now)
+    enqueue(session, chat_id=chat_id, now=now, purpose="reply", payload=message(text))
 
 
 async def open_alerts_text(

@@ -23,6 +23,10 @@ from flows.schema.protocol import Protocol
 from flows.units import CONVERSIONS
 from flows.yaml_source import Path
 
+# Questions and their options are answered with buttons whose data carries these ids, and a
+# button carries at most 64 bytes: two ids of this length fit beside a check-in's number.
+BUTTON_ID_MAX = 24
+
 
 def duplicates(
     ids: Iterable[str], where: Path, what: str, taken: Iterable[str] = ()
@@ -36,8 +40,20 @@ def duplicates(
         seen.add(ident)
 
 
+def too_long(ids: Iterable[str], where: Path, what: str) -> Iterator[Problem]:
+    """A problem at every entry of the list at ``where`` whose id a button cannot carry."""
+    for index, ident in enumerate(ids):
+        if len(ident) > BUTTON_ID_MAX:
+            yield Problem(
+                (*where, index, "id"),
+                f"{what} id {ident!r} is longer than {BUTTON_ID_MAX} characters "
+                "(it travels on the buttons that answer it)",
+            )
+
+
 def check_items(protocol: Protocol) -> Iterator[Problem]:
     yield from duplicates((item.id for item in protocol.items), ("items",), "item")
+    yield from too_long((item.id for item in protocol.items), ("items",), "item")
     asked_before: set[str] = set()
     for index, item in enumerate(protocol.items):
         path: Path = ("items", index)
@@ -57,6 +73,7 @@ def check_items(protocol: Protocol) -> Iterator[Problem]:
 def _check_scale(item: Item, path: Path) -> Iterator[Problem]:
     if isinstance(item, OptionItem):
         yield from duplicates((o.id for o in item.options), (*path, "options"), "option")
+        yield from too_long((o.id for o in item.options), (*path, "options"), "option")
         ranks = [option.value for option in item.options if option.value is not None]
         if isinstance(item, OrdinalItem):
             if len(ranks) < len(item.options):
@@ -136,6 +153,7 @@ def check_groups(protocol: Protocol) -> Iterator[Problem]:
     yield from duplicates(
         (group.id for group in protocol.groups), ("groups",), "group", protocol.items_by_id
     )
+    yield from too_long((group.id for group in protocol.groups), ("groups",), "group")
     grouped: dict[str, str] = {}
     for index, group in enumerate(protocol.groups):
         for number, member in enumerate(group.items):

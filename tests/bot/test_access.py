@@ -17,6 +17,15 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.sandbox import Group, Person
+from bot.telegram.callbacks import (
+    Acknowledge,
+    AnswerChoice,
+    Consent,
+    Press,
+    ResolveGraded,
+    ResolveWith,
+    encode,
+)
 from db.models import Alert, AuditEntry, Base, CheckIn, CheckInStatus, Team
 from tests.fixtures.journey import SURGERY, Journey, buttons, local
 
@@ -141,10 +150,11 @@ def said(text: str, who: str, chat: str = "private") -> Attempt:
     return attempt
 
 
-def pressed(data: Callable[[World], str], who: str, *, stray: bool = False) -> Attempt:
+def pressed(press: Callable[[World], Press], who: str, *, stray: bool = False) -> Attempt:
     async def attempt(world: World) -> None:
         sender = getattr(world, who)
-        world.forge(sender, data(world), world.in_stray_group(sender) if stray else None)
+        data = encode(press(world))
+        world.forge(sender, data, world.in_stray_group(sender) if stray else None)
 
     attempt.__name__ = f"{who} presses" + (" in a group" if stray else "")
     return attempt
@@ -161,8 +171,8 @@ async def _edit(world: World) -> None:
     world.journey.sandbox.edit_text(world.eve, sent["message"], "pain 9")
 
 
-def _answer(world: World) -> str:
-    return f"a:{world.maria_checkin}:pain_back:3"
+def _answer(world: World) -> Press:
+    return AnswerChoice(world.maria_checkin, "pain_back", "3")
 
 
 # Who tries what, per handler (its callback's name).
@@ -176,20 +186,20 @@ INTRUDERS: dict[str, list[Attempt]] = {
     "button": [
         pressed(_answer, "eve"),
         pressed(_answer, "bob"),  # another patient's check-in
-        pressed(lambda w: f"c:{w.bob_episode}:yes", "maria"),  # another patient's consent
+        pressed(lambda w: Consent(w.bob_episode, agreed=True), "maria"),  # Bob's consent
         pressed(_answer, "maria", stray=True),
     ],
     "text": [said("3", "eve"), said("3", "ana"), said("3", "maria", "stray")],
     "photo": [_photo],
     "edited": [_edit],
     "alert_button": [
-        pressed(lambda w: f"k:{w.alert_id}", "maria"),
-        pressed(lambda w: f"k:{w.alert_id}", "carla"),
-        pressed(lambda w: f"k:{w.alert_id}", "eve"),
-        pressed(lambda w: f"g:{w.alert_id}:readmitted:IVb", "carla"),
-        pressed(lambda _: "k:999999", "ana"),  # an alert that does not exist
-        pressed(lambda w: f"o:{w.alert_id}:discharged", "ana"),  # an outcome that does not
-        pressed(lambda w: f"k:{w.alert_id}", "eve", stray=True),
+        pressed(lambda w: Acknowledge(w.alert_id), "maria"),
+        pressed(lambda w: Acknowledge(w.alert_id), "carla"),
+        pressed(lambda w: Acknowledge(w.alert_id), "eve"),
+        pressed(lambda w: ResolveGraded(w.alert_id, "readmitted", "IVb"), "carla"),
+        pressed(lambda _: Acknowledge(999999), "ana"),  # an alert that does not exist
+        pressed(lambda w: ResolveWith(w.alert_id, "discharged"), "ana"),  # nor this outcome
+        pressed(lambda w: Acknowledge(w.alert_id), "eve", stray=True),
     ],
     "alerts_command": [said("/alerts", "maria"), said("/alerts", "eve")],
     "digest_command": [said("/digest", "maria"), said("/digest", "eve")],

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.i18n import t
 from bot.sandbox import Person
+from bot.telegram.callbacks import Acknowledge, ResolveGraded, encode
 from db.models import Alert, AlertStatus, AuditEntry, Team
 from tests.fixtures.journey import SURGERY, Journey, buttons, local
 
@@ -108,7 +109,8 @@ async def test_anyone_else_is_refused_and_nothing_changes(journey: Journey, who:
     card = journey.last(journey.ward)
     if who == "forged id":  # a modified client sends data no button carries
         user = {"id": ana.id, "is_bot": False, "first_name": "Ana"}
-        query = {"id": "forged-1", "from": user, "chat_instance": "1", "data": "k:999999"}
+        data = encode(Acknowledge(999999))
+        query = {"id": "forged-1", "from": user, "chat_instance": "1", "data": data}
         journey.sandbox.send_raw_update({"callback_query": {**query, "message": card}})
     else:
         journey.sandbox.press_button(presser, card, buttons(card)[0][1], chat=journey.ward)
@@ -172,7 +174,11 @@ async def test_a_forged_outcome_is_refused(journey: Journey) -> None:
     card = journey.last(journey.ward)
     user = {"id": ana.id, "is_bot": False, "first_name": "Ana"}
     alert_id = (await _alert(journey)).id
-    for data in (f"g:{alert_id}:discharged_home:II", f"g:{alert_id}:clinic_visit:VI"):
+    forged = (
+        ResolveGraded(alert_id, "discharged_home", "II"),
+        ResolveGraded(alert_id, "clinic_visit", "VI"),
+    )
+    for data in map(encode, forged):
         query = {"id": f"forged-{data}", "from": user, "chat_instance": "1", "data": data}
         journey.sandbox.send_raw_update({"callback_query": {**query, "message": card}})
         await journey.settle()

@@ -16,6 +16,7 @@ from bot.reports.daily_digest import DailyDigest, digest_day
 from bot.reports.digest import team_digest
 from bot.sandbox import Group, Person
 from bot.staff.registry import add_staff
+from bot.telegram.callbacks import SKIP, Consent, Pause
 from bot.telegram.render.digest import digest_text
 from db.models import (
     Alert,
@@ -48,7 +49,7 @@ ON_TRACK = {
     "pain_leg": "1",
     "pain_control": "controlled",
     "walking": "indoors",
-    "temperature": "skip",
+    "temperature": SKIP,
     "warning_signs": "none",
     "fluids_down": "yes",
 }
@@ -119,7 +120,7 @@ async def consented(
     person = journey.sandbox.user(name or ref)
     journey.sandbox.open_deep_link(person, enrolment.token)
     await journey.settle()
-    await journey.press(person, f"c:{enrolment.episode_id}:yes")
+    await journey.press(person, Consent(enrolment.episode_id, agreed=True))
     return person
 
 
@@ -249,7 +250,7 @@ async def test_the_digests_numbers_match_the_database(journey: Journey) -> None:
         await check_in(journey, person, walking="in_room")
     await journey.at(local(POD1, 20, MADRID))
     await journey.type(paused, "/stop")
-    await journey.press(paused, "p:yes")
+    await journey.press(paused, Pause(confirmed=True))
     journey.sandbox.block_bot(gone)
 
     await journey.at(local(POD1 + DAY, 9, MADRID))

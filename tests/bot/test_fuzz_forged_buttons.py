@@ -4,8 +4,9 @@ Patients and nurses of the running ward (``tests.fuzzing.world``) press buttons 
 they made up: answers for another patient's check-in or for a question not being asked,
 replies the question does not accept, another episode's consent, languages that do not
 exist; nurses acknowledge and resolve other teams' alerts, with outcomes and grades that do
-not exist, ids in other scripts' digits, the wrong number of parts; and garbage. Each goes
-straight to ``Application.process_update``.
+not exist, ids in other scripts' digits, the wrong number of parts; and garbage. Buttons are
+written as the bot writes them now, or as it wrote them before versions
+(``tests.fuzzing.buttons``). Each goes straight to ``Application.process_update``.
 
 None of it records an answer or changes anything clinical; no handler fails. Allowed:
 audit entries of refusals, replies to the person who pressed (or the chat of the message).
@@ -13,31 +14,66 @@ audit entries of refusals, replies to the person who pressed (or the chat of the
 
 from __future__ import annotations
 
-import re
+from collections.abc import Collection
 
 from hypothesis import strategies as st
 
+from bot.telegram.callbacks import (
+    ID_MAX,
+    PATIENT_PRESSES,
+    Acknowledge,
+    AnswerChoice,
+    ChooseLanguage,
+    Consent,
+    Pause,
+    Press,
+    Resolve,
+    ResolveGraded,
+    ResolveWith,
+    Setting,
+    SettingsChoice,
+    decode,
+)
 from bot.telegram.render.team import GRADES, OUTCOMES
 from flows import CheckInState, take_reply
+from tests.fuzzing.buttons import (
+    any_presses,
+    identifiers,
+    languages,
+    mangled,
+    words,
+    written,
+)
 from tests.fuzzing.harness import Fuzzing, batches, ids_in
 from tests.fuzzing.snapshot import Baseline, Snapshot
 from tests.fuzzing.texts import texts
 from tests.fuzzing.updates import JSON, callback_query, private_chat, user
 from tests.fuzzing.world import PARKED_AT, Cast
 
-HANDLED = re.compile(r"^[acslpkrog]:")
 # Ids the way a forged button may write them: other scripts' digits, signs, spaces.
 ODD_IDS = ["", "0", "-1", "+1", " 1", "1 ", "²", "١", "１", "𝟏", "99999999999", "1" * 12, "1.0"]
-REPLIES = ["1", "2", "yes", "no", "none", "some", "skip", "37.5", "soaked", "dry", "0", "10"]
+# Choices a button can carry, whether the question takes them or not.
+REPLIES = ["1", "2", "yes", "no", "none", "some", "skip", "soaked", "dry", "0", "10"]
 
 
 def replies() -> st.SearchStrategy[str]:
-    return st.sampled_from(REPLIES) | texts()
+    return st.sampled_from(REPLIES) | words()
+
+
+def unknown(known: Collection[str]) -> st.SearchStrategy[str]:
+    return words().filter(lambda word: word not in known)
+
+
+def any_alert_but(alert: int) -> st.SearchStrategy[int]:
+    return st.integers(0, ID_MAX).filter(lambda other: other != alert)
 
 
 def garbage() -> st.SearchStrategy[str]:
-    """Data no handler takes."""
-    return texts().filter(lambda data: not HANDLED.match(data))
+    """Data no handler takes: made up, or a real button's with a part replaced, added or
+    missing."""
+    return (texts() | mangled(any_presses(), st.sampled_from(ODD_IDS) | texts())).filter(
+        lambda data: decode(data) is None
+    )
 
 
 def refused_by(cast: Cast, conversation: dict[str, object], reply: str) -> bool:
@@ -48,49 +84,39 @@ def refused_by(cast: Cast, conversation: dict[str, object], reply: str) -> bool:
 
 def answers(
     cast: Cast, checkin: int, asked: str, conversation: dict[str, object]
-) -> st.SearchStrategy[str]:
+) -> st.SearchStrategy[Press]:
     """An answer button of ``checkin`` that cannot be taken: a question not being asked, or
     a reply the question refuses."""
-    questions = st.sampled_from([item.id for item in cast.protocol.items]) | texts()
+    questions = st.sampled_from([item.id for item in cast.protocol.items]) | identifiers()
     other_question = st.builds(
-        lambda q, r: f"a:{checkin}:{q}:{r}",
-        questions.filter(lambda q: q != asked and ":" not in q),
-        replies(),
+        AnswerChoice, st.just(checkin), questions.filter(lambda q: q != asked), replies()
     )
     refused = replies().filter(lambda r: refused_by(cast, conversation, r))
-    return other_question | refused.map(lambda r: f"a:{checkin}:{asked}:{r}")
+    return other_question | st.builds(AnswerChoice, st.just(checkin), st.just(asked), refused)
 
 
-def alert_presses(alert_ids: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+def alert_presses(alert_ids: st.SearchStrategy[int]) -> st.SearchStrategy[Press]:
     """Any alert button, for any alert: to be pressed by someone who may not act on it."""
+    outcomes = st.sampled_from(list(OUTCOMES)) | words()
     return st.one_of(
-        st.builds(lambda k, a: f"{k}:{a}", st.sampled_from("kr"), alert_ids),
-        st.builds(lambda a, o: f"o:{a}:{o}", alert_ids, st.sampled_from(list(OUTCOMES)) | texts()),
-        st.builds(
-            lambda a, o, g: f"g:{a}:{o}:{g}",
-            alert_ids,
-            st.sampled_from(list(OUTCOMES)) | texts(),
-            st.sampled_from(GRADES) | texts(),
-        ),
+        st.builds(Acknowledge, alert_ids),
+        st.builds(Resolve, alert_ids),
+        st.builds(ResolveWith, alert_ids, outcomes),
+        st.builds(ResolveGraded, alert_ids, outcomes, st.sampled_from(GRADES) | words()),
     )
 
 
 def bad_choices(alert: int) -> st.SearchStrategy[str]:
-    """Buttons of an alert the presser may act on, with what no card offers."""
-    outcomes = st.sampled_from(list(OUTCOMES))
+    """Buttons of an alert the presser may act on, with what no card offers, or with one
+    part too many."""
+    this = st.just(alert)
+    outcomes, grades = st.sampled_from(list(OUTCOMES)), st.sampled_from(GRADES)
+    extended = st.builds(Acknowledge, this) | st.builds(Resolve, this)
     return st.one_of(
-        texts().filter(lambda o: o not in OUTCOMES).map(lambda o: f"o:{alert}:{o}"),
-        st.builds(
-            lambda o, g: f"g:{alert}:{o}:{g}",
-            outcomes,
-            texts().filter(lambda g: g not in GRADES),
-        ),
-        st.builds(
-            lambda o, g: f"g:{alert}:{o}:{g}",
-            texts().filter(lambda o: o not in OUTCOMES),
-            st.sampled_from(GRADES),
-        ),
-        st.builds(lambda k, extra: f"{k}:{alert}:{extra}", st.sampled_from("kr"), texts()),
+        written(st.builds(ResolveWith, this, unknown(OUTCOMES))),
+        written(st.builds(ResolveGraded, this, outcomes, unknown(GRADES))),
+        written(st.builds(ResolveGraded, this, unknown(OUTCOMES), grades)),
+        st.builds(lambda data, extra: f"{data}:{extra}", written(extended), texts()),
     )
 
 
@@ -100,15 +126,15 @@ def patient_presses(cast: Cast, mine: int, episode: int) -> st.SearchStrategy[st
     conversation, asked = (
         (cast.parked, PARKED_AT) if mine == cast.maria_checkin else (cast.bob_at, "red_flags")
     )
-    everyone = st.sampled_from([str(a) for a in (cast.spine_alert, cast.ortho_alert)])
+    everyone = st.sampled_from([cast.spine_alert, cast.ortho_alert]) | st.integers(0, ID_MAX)
     return st.one_of(
-        answers(cast, mine, asked, conversation),
-        *(st.builds(lambda q, r, c=c: f"a:{c}:{q}:{r}", texts(), replies()) for c in others),
-        st.builds(lambda e, r: f"c:{e}:{r}", st.sampled_from([episode, episode + 1000]), replies()),
-        texts().filter(lambda x: x not in ("en", "es")).map(lambda x: f"l:{x}"),
-        texts().filter(lambda x: x != "timezone").map(lambda x: f"s:{x}"),
-        texts().filter(lambda x: x != "yes").map(lambda x: f"p:{x}"),
-        alert_presses(everyone | st.sampled_from(ODD_IDS) | texts()),
+        written(answers(cast, mine, asked, conversation)),
+        *(written(st.builds(AnswerChoice, st.just(c), identifiers(), replies())) for c in others),
+        written(st.builds(Consent, st.sampled_from([episode, episode + 1000]), st.booleans())),
+        written(st.builds(ChooseLanguage, languages().filter(lambda x: x not in ("en", "es")))),
+        written(st.builds(SettingsChoice, st.sampled_from([Setting.OK, Setting.LANGUAGE]))),
+        written(st.just(Pause(confirmed=False))),
+        written(alert_presses(everyone)),
         garbage(),
     )
 
@@ -116,9 +142,9 @@ def patient_presses(cast: Cast, mine: int, episode: int) -> st.SearchStrategy[st
 def nurse_presses(own: int, other: int) -> st.SearchStrategy[str]:
     """What a nurse may press and should change nothing (``own``: her team's alert)."""
     return st.one_of(
-        alert_presses(st.sampled_from([str(other), *ODD_IDS]) | texts()),
+        written(alert_presses(st.just(other) | any_alert_but(own))),
         bad_choices(own),
-        st.builds(lambda k, rest: f"{k}:{rest}", st.sampled_from("acslp"), texts()),
+        written(any_presses().filter(lambda press: isinstance(press, PATIENT_PRESSES))),
         garbage(),
     )
 
@@ -137,7 +163,7 @@ def presses(cast: Cast) -> st.SearchStrategy[JSON]:
     return st.one_of(
         by(cast.maria.id, patient_presses(cast, cast.maria_checkin, cast.maria_episode)),
         by(cast.bob.id, patient_presses(cast, cast.bob_checkin, cast.bob_episode)),
-        by(cast.carla.id, patient_presses(cast, -1, -1)),
+        by(cast.carla.id, patient_presses(cast, 0, 0)),  # 0: no check-in, no episode
         by(cast.ana.id, nurse_presses(cast.spine_alert, cast.ortho_alert)),
         by(cast.olga.id, nurse_presses(cast.ortho_alert, cast.spine_alert)),
     )

@@ -22,7 +22,21 @@ from typing import Any
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot.telegram.callbacks import (
+    Acknowledge,
+    AnswerChoice,
+    ChooseLanguage,
+    Consent,
+    Pause,
+    Press,
+    Resolve,
+    ResolveGraded,
+    ResolveWith,
+    Setting,
+    SettingsChoice,
+)
 from db.models import InboxUpdate
+from tests.fuzzing.buttons import mangled, written
 from tests.fuzzing.harness import Fuzzing, batches, ids_in
 from tests.fuzzing.snapshot import Baseline, Snapshot
 from tests.fuzzing.texts import texts
@@ -45,25 +59,23 @@ NOT_PRIVATE = ("group", "supergroup", "channel")
 
 
 def button_data(cast: Cast) -> st.SearchStrategy[str]:
-    """Data of buttons the ward really has, and near misses of it."""
+    """Data of buttons the ward really has (written now, or before versions), and near misses
+    of it."""
     checkins, episodes = (cast.maria_checkin, cast.bob_checkin), (cast.maria_episode,)
-    alerts = (cast.spine_alert, cast.ortho_alert)
-    real = [
-        *(f"a:{c}:{q}:{v}" for c in checkins for q in ("temperature", "red_flags") for v in "12"),
-        *(f"a:{c}:red_flags:none" for c in checkins),
-        *(f"c:{e}:{v}" for e in episodes for v in ("yes", "no")),
-        "s:language",
-        "s:timezone",
-        "s:ok",
-        "l:es",
-        "p:yes",
-        *(f"{k}:{a}" for k in "kr" for a in alerts),
-        *(f"o:{a}:advice" for a in alerts),
-        *(f"g:{a}:advice:II" for a in alerts),
+    alerts, asked = (cast.spine_alert, cast.ortho_alert), ("temperature", "red_flags")
+    real: list[Press] = [
+        *(AnswerChoice(c, q, v) for c in checkins for q in asked for v in "12"),
+        *(AnswerChoice(c, "red_flags", "none") for c in checkins),
+        *(Consent(e, agreed) for e in episodes for agreed in (True, False)),
+        *(SettingsChoice(setting) for setting in Setting),
+        ChooseLanguage("es"),
+        Pause(confirmed=True),
+        *(Acknowledge(a) for a in alerts),
+        *(Resolve(a) for a in alerts),
+        *(ResolveWith(a, "advice") for a in alerts),
+        *(ResolveGraded(a, "advice", "II") for a in alerts),
     ]
-    return st.sampled_from(real) | st.builds(
-        lambda kind, rest: f"{kind}:{rest}", st.sampled_from("acslpkrog"), texts()
-    )
+    return written(st.sampled_from(real)) | mangled(st.sampled_from(real), texts())
 
 
 def outsiders(cast: Cast) -> st.SearchStrategy[JSON]:

@@ -32,6 +32,7 @@ from bot.i18n import t
 from bot.logs import LIBRARIES, WITHHELD, configure_logging
 from bot.patients import requests as patient_requests
 from bot.sandbox import Person, Sandbox
+from bot.telegram.callbacks import Consent, Setting, SettingsChoice
 from db.models import Alert, AlertStatus
 from migrations.runner import upgrade_database
 from tests.fixtures.journey import SURGERY, Journey, buttons, local, open_journey
@@ -107,8 +108,8 @@ async def _patient_journey(journey: Journey) -> tuple[Person, str]:
     maria = journey.sandbox.user(FIRST_NAME, username=USERNAME)
     journey.sandbox.open_deep_link(maria, enrolment.token)
     await journey.settle()
-    await journey.press(maria, f"c:{enrolment.episode_id}:yes")
-    await journey.press(maria, "s:ok")
+    await journey.press(maria, Consent(enrolment.episode_id, agreed=True))
+    await journey.press(maria, SettingsChoice(Setting.OK))
     await journey.type(maria, "/help")  # a concern, described in her words
     await journey.type(maria, WORDS)
     for choice in ("none", "normal", "dry"):

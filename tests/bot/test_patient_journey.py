@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.i18n import t
+from bot.telegram.callbacks import ChooseLanguage, Consent, Pause
 from db.models import Alert, Answer, CheckIn, CheckInStatus, Patient
 from tests.fixtures.journey import SURGERY, Journey, buttons, local
 
@@ -30,7 +31,7 @@ async def test_link_consent_then_the_first_checkin_at_nine(journey: Journey) -> 
     assert "not an emergency service" in welcome["text"]
     assert "(112)" in welcome["text"]
     assert [label for label, _ in buttons(consent)] == ["Yes, I agree", "No, thank you"]
-    await journey.press(maria, f"c:{enrolment.episode_id}:yes")
+    await journey.press(maria, Consent(enrolment.episode_id, agreed=True))
     assert "09:00" in journey.texts(maria)[-2]
     await journey.at(POD1_9AM - timedelta(minutes=1))
     assert "check-in" not in journey.texts(maria)[-1]
@@ -44,7 +45,7 @@ async def test_declining_consent_collects_nothing_more_and_tells_the_team(journe
     maria = journey.sandbox.user("Maria")
     journey.sandbox.open_deep_link(maria, enrolment.token)
     await journey.settle()
-    await journey.press(maria, f"c:{enrolment.episode_id}:no")
+    await journey.press(maria, Consent(enrolment.episode_id, agreed=False))
     assert journey.texts(maria)[-1] == t("en", "consent_declined")
     assert "declined" in journey.texts(journey.ward)[-1]
     await journey.at(POD1_9AM)
@@ -271,7 +272,7 @@ async def test_status_shows_the_patients_progress(journey: Journey) -> None:
 async def test_stop_pauses_after_confirmation_and_start_resumes(journey: Journey) -> None:
     maria, _ = await journey.enrolled_patient()
     await journey.type(maria, "/stop")
-    await journey.press(maria, "p:yes")
+    await journey.press(maria, Pause(confirmed=True))
     assert journey.texts(maria)[-1] == t("en", "paused")
     assert "paused" in journey.texts(journey.ward)[-1]
     await journey.at(POD1_9AM)
@@ -286,7 +287,7 @@ async def test_stop_pauses_after_confirmation_and_start_resumes(journey: Journey
 async def test_language_can_be_changed(journey: Journey) -> None:
     maria, _ = await journey.enrolled_patient()
     await journey.type(maria, "/language")
-    await journey.press(maria, "l:es")
+    await journey.press(maria, ChooseLanguage("es"))
     assert journey.texts(maria)[-1] == t("es", "language_set")
     await journey.at(POD1_9AM)
     assert t("es", "checkin_intro", pod=1) in journey.texts(maria)

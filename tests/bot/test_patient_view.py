@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from bot.reports.recovery_chart import recovery_chart
 from bot.sandbox import Person
 from bot.staff.registry import add_staff
+from bot.telegram.callbacks import SKIP
 from bot.telegram.render.chart import BACK_PAIN_COLOUR
 from db.models import AuditEntry, Episode, Patient, Staff, StaffRole, Team
 from tests.fixtures.journey import SURGERY, Journey, buttons, local
@@ -34,8 +35,8 @@ USUAL = {
     "wound_redness": "none",
     "pain_control": "controlled",
     "fluids_down": "yes",
-    "temperature": "skip",
-    "wound_photo": "skip",
+    "temperature": SKIP,
+    "wound_photo": SKIP,
 }
 
 
@@ -72,10 +73,7 @@ async def check_in(journey: Journey, maria: Person, pod: int, **answers: object)
                 return
             await journey.type(maria, "1")  # days since the last bowel movement
             continue
-        data = next(
-            d for _, d in buttons(journey.last(maria)) if d.endswith(f":{choices[question]}")
-        )
-        await journey.press(maria, data)
+        await journey.answer(maria, choices[question])
     raise AssertionError("the check-in did not end")
 
 

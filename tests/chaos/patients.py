@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.i18n import t
 from bot.sandbox.client import SandboxClient
+from bot.telegram.callbacks import AnswerChoice, Consent, decode, encode
 from tests.chaos.answers import RED_FLAGS, Questionnaire
 from tests.chaos.calls import CallFollower
 
@@ -110,9 +111,8 @@ class ScriptedPatient:
         await self._act(self.client.send_text(self.seat.user_id, f"/start {self.seat.token}"))
         while True:
             message = await self._inbox.get()
-            consent = next(
-                (d for _, d in buttons(message) if d == f"c:{self.seat.episode_id}:yes"), None
-            )
+            agree = Consent(self.seat.episode_id, agreed=True)
+            consent = next((d for _, d in buttons(message) if decode(d) == agree), None)
             if consent is not None:
                 await self._act(
                     self.client.press_button(self.seat.user_id, message["message_id"], consent)
@@ -171,9 +171,9 @@ class ScriptedPatient:
             value = self.questionnaire.typed_value(question_id)
             update = await self._act(self.client.send_text(self.seat.user_id, value))
         else:
-            choices = [d.rsplit(":", 1)[1] for _, d in buttons(message) if d.startswith("a:")]
+            choices = [p.choice for p in answer_presses(message) if isinstance(p.choice, str)]
             choice = self.questionnaire.choose(question_id, choices, self.seat.red_flag)
-            data = f"a:{checkin_id}:{question_id}:{choice}"
+            data = encode(AnswerChoice(checkin_id, question_id, choice))
             update = await self._act(
                 self.client.press_button(self.seat.user_id, message["message_id"], data)
             )
@@ -205,12 +205,16 @@ def buttons(message: JSON) -> list[tuple[str, str]]:
     return [(b.get("text", ""), b.get("callback_data", "")) for row in rows for b in row]
 
 
+def answer_presses(message: JSON) -> list[AnswerChoice]:
+    """What the message's buttons answer, if it asks a question."""
+    presses = [decode(data) for _, data in buttons(message)]
+    return [press for press in presses if isinstance(press, AnswerChoice)]
+
+
 def question_of(message: JSON, questionnaire: Questionnaire) -> tuple[int | None, str] | None:
     """(check-in id, question id) of a question message; the id is None for a typed one."""
-    for _, data in buttons(message):
-        if data.startswith("a:"):
-            _, checkin_id, question_id, _choice = data.split(":", 3)
-            return int(checkin_id), question_id
+    for press in answer_presses(message):
+        return press.checkin_id, press.question_id
     typed = questionnaire.typed_question(message.get("text", ""))
     return (None, typed) if typed is not None else None
 

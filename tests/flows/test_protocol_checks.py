@@ -220,6 +220,30 @@ CASES: list[tuple[str, Callable[[Data], None], str]] = [
         lambda d: d["groups"][1].update(id="calf"),
         "group 'calf': group id 'calf' is used twice",
     ),
+    (
+        "an item id too long for a button",
+        lambda d: add_local_item(d, id="how_was_your_day_after_all", type="text"),
+        "item 'how_was_your_day_after_all': item id 'how_was_your_day_after_all' is longer "
+        "than 24 characters (it travels on the buttons that answer it)",
+    ),
+    (
+        "an option id too long for a button",
+        lambda d: add_local_item(
+            d,
+            id="mood",
+            type="choice",
+            options=[
+                {"id": "fine", "label": {"en": "Fine", "es": "Bien"}},
+                {"id": "not_quite_myself_these_days", "label": {"en": "Low", "es": "Bajo"}},
+            ],
+        ),
+        "item 'mood': option id 'not_quite_myself_these_days' is longer than 24 characters",
+    ),
+    (
+        "a group id too long for a button",
+        lambda d: d["groups"][1].update(id="warning_signs_of_the_wound"),
+        "group 'warning_signs_of_the_wound': group id 'warning_signs_of_the_wound' is longer",
+    ),
     # texts
     (
         "a language listed twice",

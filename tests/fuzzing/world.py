@@ -18,6 +18,7 @@ from sqlalchemy import select
 from bot.checkins.conversation import open_checkin, protocol_of
 from bot.patients.enrolment import enrol
 from bot.sandbox import Group, Person
+from bot.telegram.callbacks import Consent
 from db.models import Alert, CheckIn, CheckInStatus, Patient, Team
 from flows import CheckInKind, Protocol
 from tests.fixtures.journey import SURGERY, Journey, local
@@ -179,5 +180,5 @@ async def _declined_in_ortho(journey: Journey) -> Person:
     carla = journey.sandbox.user("Carla", language_code="es")
     journey.sandbox.open_deep_link(carla, enrolment.token)
     await journey.settle()
-    await journey.press(carla, f"c:{enrolment.episode_id}:no")
+    await journey.press(carla, Consent(enrolment.episode_id, agreed=False))
     return carla

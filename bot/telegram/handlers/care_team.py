@@ -1,8 +1,8 @@
-"""What staff do with alert cards in their team's chat: acknowledge, resolve."""
+"""What staff do in Telegram: alert cards in their team's chat (acknowledge, resolve), and
+/alerts, /digest and /patient in a direct chat."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from telegram import Update
@@ -14,22 +14,27 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access.refusals import refuse
 from bot.alerts.actions import Notice, acknowledge, choose_outcome, resolve
 from bot.context import Services
-from bot.delivery.outbox import enqueue
 from bot.patients.record import send_patient_record
-from bot.reports.staff_digest import digests_for
-from bot.staff.views import open_alerts_text, staff_member
+from bot.reports.staff_digest import send_digests
+from bot.staff.views import send_open_alerts
+from bot.telegram.callbacks import (
+    ALERT_PRESSES,
+    Acknowledge,
+    Resolve,
+    ResolveGraded,
+    ResolveWith,
+    decode,
+)
 from bot.telegram.handlers.unit_of_work import answer_button, unit_of_work
-from bot.telegram.render.patient import message
-from bot.telegram.render.team import ACKNOWLEDGE, GRADE, OUTCOME, RESOLVE
 
 NOT_VALID = "This button is not valid."
-# What an alert id on our own buttons looks like. str.isdigit() is not enough: it also
-# takes "²" (which int() refuses) and other scripts' digits; and ten digits or more may not
-# fit the id column on PostgreSQL.
-ALERT_ID = re.compile(r"[0-9]{1,9}")
+
+
+def is_alert_press(data: object) -> bool:
+    """Data of an alert card's button (anything else is for other handlers, or refused)."""
+    return isinstance(data, str) and isinstance(decode(data), ALERT_PRESSES)
 
 
 async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -37,20 +42,21 @@ async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if query is None or query.data is None or user is None:
         return
     svc: Services = context.application.bot_data["services"]
-    kind, *rest = query.data.split(":")
+    press = decode(query.data)
     text = NOT_VALID
     async with unit_of_work(svc, update) as session:
-        if session is not None and rest and ALERT_ID.fullmatch(rest[0]):
-            alert_id, now = int(rest[0]), svc.clock.now()
+        if session is not None:
+            now = svc.clock.now()
             answer: Notice | None = None
-            if kind == ACKNOWLEDGE and len(rest) == 1:
-                answer = await acknowledge(session, svc.catalogue, alert_id, user.id, now)
-            elif kind == RESOLVE and len(rest) == 1:
-                answer = await choose_outcome(session, alert_id, user.id, now, None)
-            elif kind == OUTCOME and len(rest) == 2:
-                answer = await choose_outcome(session, alert_id, user.id, now, rest[1])
-            elif kind == GRADE and len(rest) == 3:
-                answer = await resolve(session, alert_id, user.id, now, rest[1], rest[2])
+            match press:
+                case Acknowledge(alert_id):
+                    answer = await acknowledge(session, svc.catalogue, alert_id, user.id, now)
+                case Resolve(alert_id):
+                    answer = await choose_outcome(session, alert_id, user.id, now, None)
+                case ResolveWith(alert_id, outcome):
+                    answer = await choose_outcome(session, alert_id, user.id, now, outcome)
+                case ResolveGraded(alert_id, outcome, grade):
+                    answer = await resolve(session, alert_id, user.id, now, outcome, grade)
             text = answer.text if answer is not None else NOT_VALID
     await answer_button(query, text, alert=True)
 
@@ -62,16 +68,9 @@ async def alerts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     svc: Services = context.application.bot_data["services"]
     async with unit_of_work(svc, update) as session:
-        if session is None:
-            return
-        now = svc.clock.now()
-        member = await staff_member(session, user.id)
-        if member is None:
-            await refuse(session, telegram_user_id=user.id, action="alerts.view", now=now)
-            text = "This command is for care-team staff."
-        else:
-            text = await open_alerts_text(session, svc.catalogue, member, now)
-        enqueue(session, chat_id=where.id, now=now, purpose="reply", payload=message(text))
+        if session is not None:
+            now = svc.clock.now()
+            await send_open_alerts(session, svc.catalogue, where.id, user.id, now)
 
 
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -81,11 +80,9 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     svc: Services = context.application.bot_data["services"]
     async with unit_of_work(svc, update) as session:
-        if session is None:
-            return
-        now = svc.clock.now()
-        for text in await digests_for(session, svc.catalogue, user.id, now):
-            enqueue(session, chat_id=where.id, now=now, purpose="reply", payload=message(text))
+        if session is not None:
+            now = svc.clock.now()
+            await send_digests(session, svc.catalogue, where.id, user.id, now)
 
 
 async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -103,8 +100,7 @@ async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 def add_care_team_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    pattern = rf"^({ACKNOWLEDGE}|{RESOLVE}|{OUTCOME}|{GRADE}):"
-    application.add_handler(CallbackQueryHandler(alert_button, pattern=pattern))
+    application.add_handler(CallbackQueryHandler(alert_button, pattern=is_alert_press))
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("alerts", alerts_command, filters=private))
     application.add_handler(CommandHandler("digest", digest_command, filters=private))

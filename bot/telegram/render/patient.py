@@ -1,7 +1,8 @@
 """What the patient sees: Bot API message payloads (text and buttons), in their language.
 
-Button data is short and self-describing so that a stale or forged press can be recognised:
-``a:<check-in>:<question>:<choice>`` answers a question of one check-in, and nothing else.
+Every button carries a typed press (``bot.telegram.callbacks``) naming exactly what it asks
+for, e.g. an answer to one question of one check-in, so that a stale or forged press can be
+recognised.
 """
 
 from __future__ import annotations
@@ -9,21 +10,26 @@ from __future__ import annotations
 from typing import Any
 
 from bot.i18n import t
+from bot.telegram.callbacks import (
+    SKIP,
+    AnswerChoice,
+    ChooseLanguage,
+    Consent,
+    Pause,
+    Press,
+    Setting,
+    SettingsChoice,
+    encode,
+)
 from flows import Question
 
 Payload = dict[str, Any]
 
-ANSWER = "a"
-CONSENT = "c"
-SETTINGS = "s"
-LANGUAGE = "l"
-PAUSE = "p"
-SKIP = "skip"
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
 
-def button(text: str, data: str) -> dict[str, str]:
-    return {"text": text, "callback_data": data}
+def button(text: str, press: Press) -> dict[str, str]:
+    return {"text": text, "callback_data": encode(press)}
 
 
 def keyboard(rows: list[list[dict[str, str]]]) -> dict[str, Any]:
@@ -52,12 +58,14 @@ def menu(language: str) -> dict[str, Any]:
 def question(checkin_id: int, asked: Question) -> Payload:
     """One question per message; a button for every choice (NRS values in rows of six)."""
     lines = [asked.text, *(f"• {statement}" for statement in asked.statements)]
-    prefix = f"{ANSWER}:{checkin_id}:{asked.id}:"
-    buttons = [button(choice.label, prefix + choice.id) for choice in asked.choices]
+    buttons = [
+        button(choice.label, AnswerChoice(checkin_id, asked.id, choice.id))
+        for choice in asked.choices
+    ]
     width = 6 if asked.type == "nrs" else 1
     rows = [buttons[i : i + width] for i in range(0, len(buttons), width)]
     if asked.skip_label:
-        rows.append([button(asked.skip_label, prefix + SKIP)])
+        rows.append([button(asked.skip_label, AnswerChoice(checkin_id, asked.id, SKIP))])
     return message("\n".join(lines), keyboard(rows) if rows else None)
 
 
@@ -66,8 +74,8 @@ def consent(language: str, episode_id: int) -> Payload:
         t(language, "consent_question"),
         keyboard(
             [
-                [button(t(language, "consent_yes"), f"{CONSENT}:{episode_id}:yes")],
-                [button(t(language, "consent_no"), f"{CONSENT}:{episode_id}:no")],
+                [button(t(language, "consent_yes"), Consent(episode_id, agreed=True))],
+                [button(t(language, "consent_no"), Consent(episode_id, agreed=False))],
             ]
         ),
     )
@@ -78,16 +86,16 @@ def confirm_settings(language: str, timezone: str) -> Payload:
         t(language, "confirm_settings", timezone=timezone),
         keyboard(
             [
-                [button(t(language, "settings_ok"), f"{SETTINGS}:ok")],
-                [button(t(language, "settings_change_language"), f"{SETTINGS}:language")],
-                [button(t(language, "settings_change_timezone"), f"{SETTINGS}:timezone")],
+                [button(t(language, "settings_ok"), SettingsChoice(Setting.OK))],
+                [button(t(language, "settings_change_language"), SettingsChoice(Setting.LANGUAGE))],
+                [button(t(language, "settings_change_timezone"), SettingsChoice(Setting.TIMEZONE))],
             ]
         ),
     )
 
 
 def choose_language(language: str, languages: list[str]) -> Payload:
-    rows = [[button(LANGUAGE_NAMES.get(code, code), f"{LANGUAGE}:{code}")] for code in languages]
+    rows = [[button(LANGUAGE_NAMES.get(code, code), ChooseLanguage(code))] for code in languages]
     return message(t(language, "choose_language"), keyboard(rows))
 
 
@@ -96,8 +104,8 @@ def confirm_pause(language: str) -> Payload:
         t(language, "stop_confirm"),
         keyboard(
             [
-                [button(t(language, "stop_yes"), f"{PAUSE}:yes")],
-                [button(t(language, "stop_no"), f"{PAUSE}:no")],
+                [button(t(language, "stop_yes"), Pause(confirmed=True))],
+                [button(t(language, "stop_no"), Pause(confirmed=False))],
             ]
         ),
     )

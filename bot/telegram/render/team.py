@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.telegram.callbacks import Acknowledge, Resolve, ResolveGraded, ResolveWith
 from bot.telegram.render.patient import Payload, button, keyboard, message
 from flows import Finding
-
-ACKNOWLEDGE = "k"
 
 # Answers by item, as (POD, value) oldest first: pain and walking at the last check-ins.
 Trend = dict[str, list[tuple[int, Any]]]
@@ -57,9 +56,9 @@ def alert_card(
         lines.append(footer)
     markup = None
     if can_resolve:
-        actions = [button("Resolve", f"{RESOLVE}:{alert_id}")]
+        actions = [button("Resolve", Resolve(alert_id))]
         if can_acknowledge:
-            actions.insert(0, button("Acknowledge", f"{ACKNOWLEDGE}:{alert_id}"))
+            actions.insert(0, button("Acknowledge", Acknowledge(alert_id)))
         markup = keyboard([actions])
     return message("\n".join(lines), markup)
 
@@ -82,9 +81,6 @@ def _value(value: object) -> str:
     return str(value).replace("_", " ")
 
 
-RESOLVE = "r"
-OUTCOME = "o"
-GRADE = "g"
 OUTCOMES = {
     "false_alarm": "False alarm",
     "advice_given": "Advice given",
@@ -98,13 +94,13 @@ GRADES = ("none", "I", "II", "IIIa", "IIIb", "IVa", "IVb", "V")
 
 def outcome_choices(alert_id: int) -> dict[str, Any]:
     return keyboard(
-        [[button(label, f"{OUTCOME}:{alert_id}:{key}")] for key, label in OUTCOMES.items()]
+        [[button(label, ResolveWith(alert_id, key))] for key, label in OUTCOMES.items()]
     )
 
 
 def grade_choices(alert_id: int, outcome: str) -> dict[str, Any]:
     row = [
-        button(g if g != "none" else "No complication", f"{GRADE}:{alert_id}:{outcome}:{g}")
+        button(g if g != "none" else "No complication", ResolveGraded(alert_id, outcome, g))
         for g in GRADES
     ]
     return keyboard([row[:1], row[1:4], row[4:]])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.checkins.unsent import HEADER as UNSENT_HEADER
+from bot.telegram.callbacks import AnswerChoice, decode
 from tests.chaos.cohort import PlannedCheckIn
 from tests.chaos.patients import Behaviour
 from tests.chaos.reconcile.messages import Matching
@@ -33,11 +34,14 @@ class CheckInFigures:
 
 
 def reached(matching: Matching, planned: PlannedCheckIn) -> bool:
-    prefix = f"a:{planned.checkin_id}:"
     return any(
-        any(data.startswith(prefix) for data in copy.buttons)
+        any(_asks(decode(data), planned.checkin_id) for data in copy.buttons)
         for copy in matching.copies_in(planned.chat_id)
     )
+
+
+def _asks(press: object, checkin_id: int) -> bool:
+    return isinstance(press, AnswerChoice) and press.checkin_id == checkin_id
 
 
 def team_told(matching: Matching, planned: PlannedCheckIn) -> bool:

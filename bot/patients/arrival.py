@@ -1,0 +1,69 @@
+"""/start: someone opens the bot's chat, with a personal link or without.
+
+A patient opens their link (or a new one of theirs) and is welcomed and asked to consent;
+a patient who paused comes back; a patient who has not consented yet is asked again; a staff
+member links their account with their own link. Anyone else, or a link that cannot be used,
+gets an answer that says nothing about any patient, and every wrong link counts against the
+limit on guessing.
+"""
+
+from __future__ import annotations
+
+from bot.access import link_guard
+from bot.access.tokens import purpose_of
+from bot.access.visitors import Visit
+from bot.context import PatientChat
+from bot.i18n import t
+from bot.patients.first_contact import redeem_link, welcome
+from bot.patients.requests import next_checkin
+from bot.staff.registry import link_staff
+from bot.telegram.render import patient as render
+from db.models import EpisodeStatus, TokenPurpose
+
+
+async def start(visit: Visit, token: str) -> None:
+    """``token`` is the deep link's (empty for a plain /start)."""
+    chat, session, now = visit.chat, visit.session, visit.now
+    user_id, chat_id = visit.sender.telegram_user_id, visit.sender.chat_id
+    if chat is not None and chat.episode.status is EpisodeStatus.PAUSED:
+        await resume(chat)
+        return
+    if chat is not None and chat.episode.status is EpisodeStatus.ACTIVE:
+        chat.send(render.message(t(chat.language, "already_enrolled")), "reply")
+        return
+    if chat is not None and not token:  # linked but not consented yet: ask again
+        await welcome(chat, visit.svc.catalogue, visit.svc.site.emergency_number)
+        return
+    if not token or user_id is None or chat_id is None:
+        await visit.refuse("patient.start")
+        return
+    if await link_guard.over_limit(session, user_id, now):
+        await link_guard.refused_unchecked(session, now)
+        visit.tell("start_link_throttled")  # audited as throttled
+        return
+    if chat is None and await purpose_of(session, token) is TokenPurpose.STAFF:
+        member = await link_staff(session, token, user_id, now)
+        if member is not None:
+            visit.tell("staff_linked", name=member.name)
+            return
+    linked = await redeem_link(
+        session, token, user_id, chat_id, now, linked_to=chat.patient if chat else None
+    )
+    if linked is None:
+        link_guard.failed(session, user_id, now)
+        visit.tell("start_link_invalid")  # the link attempt is audited
+        return
+    await welcome(linked, visit.svc.catalogue, visit.svc.site.emergency_number)
+
+
+async def resume(chat: PatientChat) -> None:
+    """Check-ins start again; the next one is named."""
+    chat.episode.status = EpisodeStatus.ACTIVE
+    chat.episode.updated_at = chat.now
+    upcoming = await next_checkin(chat)
+    chat.send(
+        render.message(
+            t(chat.language, "resumed", next_checkin=upcoming), render.menu(chat.language)
+        ),
+        "resumed",
+    )

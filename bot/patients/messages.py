@@ -1,0 +1,76 @@
+"""What a patient writes in their chat: the menu's words and commands, a reply to the open
+question, a photo, an edit. Anyone who is no patient is refused and audited."""
+
+from __future__ import annotations
+
+from bot.access.visitors import Visit
+from bot.checkins import conversation as checkins
+from bot.i18n import catalogue as words
+from bot.i18n import t
+from bot.patients import requests
+from bot.telegram.render import patient as render
+from flows import Photo
+
+MENU_KEYS = ("menu_concern", "menu_checkin", "menu_status")
+# The commands that do what a menu button does.
+COMMAND_KEYS = {"help": "menu_concern", "checkin": "menu_checkin", "status": "menu_status"}
+
+
+async def typed(visit: Visit, text: str, update_id: int) -> None:
+    """A menu button's words (in any language), a time zone asked for, or a reply to the
+    question being asked."""
+    chat, svc = visit.chat, visit.svc
+    if chat is None:
+        await visit.refuse("patient.text")
+        return
+    said = text.strip()
+    menu = {t(lang, key): key for lang in words().languages for key in MENU_KEYS}
+    if said in menu:
+        await requests.menu(svc, chat, menu[said])
+        return
+    if chat.patient.awaiting == "timezone":
+        await requests.set_timezone(svc, chat, said)
+        return
+    row = await checkins.open_checkin(visit.session, chat.episode.id)
+    if row is None:
+        chat.send(render.message(t(chat.language, "not_in_checkin")), "reply")
+        return
+    await checkins.answer(chat, svc.catalogue, svc.site, row, said, update_id=update_id)
+
+
+async def photo(visit: Visit, file_id: str, update_id: int) -> None:
+    """A photo answers the open question (a wound photo); at any other time it is not asked."""
+    chat, svc = visit.chat, visit.svc
+    if chat is None:
+        await visit.refuse("patient.photo")
+        return
+    row = await checkins.open_checkin(visit.session, chat.episode.id)
+    if row is None:
+        chat.send(render.message(t(chat.language, "photo_not_asked")), "reply")
+        return
+    reply = Photo(file_id=file_id)
+    await checkins.answer(chat, svc.catalogue, svc.site, row, reply, update_id=update_id)
+
+
+async def edited(visit: Visit) -> None:
+    """An edit never changes a recorded answer; the patient is told how to report a change."""
+    if visit.chat is None:
+        await visit.refuse("patient.edit", key=None)
+        return
+    visit.chat.send(render.message(t(visit.chat.language, "edited_ignored")), "reply")
+
+
+async def command(visit: Visit, name: str) -> None:
+    """/help, /checkin, /status, /stop, /language, /timezone (``name`` without the slash)."""
+    chat, svc = visit.chat, visit.svc
+    if chat is None:
+        await visit.refuse("patient.command")
+        return
+    if name in COMMAND_KEYS:
+        await requests.menu(svc, chat, COMMAND_KEYS[name])
+    elif name == "stop":
+        chat.send(render.confirm_pause(chat.language), "confirm_pause")
+    elif name == "language":
+        await requests.offer_languages(svc, chat)
+    elif name == "timezone":
+        requests.ask_timezone(chat)
