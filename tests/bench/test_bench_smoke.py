@@ -1,4 +1,4 @@
-"""The benchmarks themselves run, tiny, on both backends: ``eras bench`` is not left to rot.
+"""The benchmarks themselves run, tiny, on both backends: ``make bench`` is not left to rot.
 
 No figure is judged here (a shared CI machine says nothing about speed); only that every
 benchmark runs against the real bot and the sandbox and reports what it should.

@@ -3,7 +3,7 @@ PostgreSQL, killed with SIGKILL at random moments while the sandbox answers with
 loses no check-in, answer, alert or message, counts no answer twice, sends no duplicate
 that an uncertain send does not explain, and waits out every retry_after.
 
-``eras chaos --patients 500 --kills 50`` is the full run (docs/RELIABILITY.md).
+``make chaos`` (500 patients, 50 kills) is the full run (docs/RELIABILITY.md).
 """
 
 from __future__ import annotations
