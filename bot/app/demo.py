@@ -176,7 +176,8 @@ def sandboxed_runtime(sandbox: Sandbox, database_url: str, clock: FakeClock) -> 
     )
     # A scripted patient answers the instant a question arrives, which no person does; at
     # Telegram's pace of one message a second per chat, it would mostly wait.
-    return BotRuntime(settings, clock, poll_timeout=0, pacer=Pacer(private_interval=0.02))
+    pacer = Pacer(private_interval=0.02, monotonic=clock.monotonic)
+    return BotRuntime(settings, clock, poll_timeout=0, pacer=pacer)
 
 
 async def run_demo(echo: Callable[[str], None]) -> None:

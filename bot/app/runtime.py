@@ -32,9 +32,10 @@ from bot.checkins.conversation import Site
 from bot.checkins.dispatcher import Dispatcher, TickReport
 from bot.clock import Clock, SystemClock
 from bot.context import Services
-from bot.delivery.outbox import DeliveryHooks, FatalDeliveryError, OutboxSender
 from bot.delivery.outcomes import Classified, Outcome, classify
 from bot.delivery.pacing import Pacer
+from bot.delivery.sender import FatalDeliveryError, OutboxSender
+from bot.delivery.settling import DeliveryHooks
 from bot.inbox.updates import ALLOWED_UPDATES, InboxProcessor, Poller, PollingStopped
 from bot.inbox.webhook import WebhookReceiver, serve, webhook_path
 from bot.patients.retention import purge
@@ -348,15 +349,20 @@ class BotRuntime:
         attempted: int | None = 0
         while True:
             if (attempted or 0) < self.sender.round_size:  # full: more is waiting, no pause
-                # Until new messages are written, or a chat left out of the round may go.
-                pause = min(1.0, self.sender.next_ready_in or 1.0)
-                try:
-                    async with asyncio.timeout(pause):
-                        await self._wake.wait()
-                except TimeoutError:
-                    pass
+                # Until new messages are written, or a chat left out of the round may go
+                # (in the pacer's time, the clock's).
+                await self._woken_or_after(min(1.0, self.sender.next_ready_in or 1.0))
             self._wake.clear()
             attempted = await self._survive("sending", self.sender.deliver_due)
+
+    async def _woken_or_after(self, seconds: float) -> None:
+        woken = asyncio.ensure_future(self._wake.wait())
+        pause = asyncio.ensure_future(self.clock.sleep(seconds))
+        try:
+            await asyncio.wait([woken, pause], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+            pause.cancel()
 
     @staticmethod
     async def _survive(what: str, step: Callable[[], Awaitable[Done]]) -> Done | None:

@@ -23,18 +23,16 @@ from telegram.request import HTTPXRequest
 from bot.clock import FakeClock
 from bot.delivery.api_calls import png_photo
 from bot.delivery.outbox import (
-    MAX_DOUBTFUL_SENDS,
     PRIORITY_ALERT,
     PRIORITY_CONVERSATION,
     PRIORITY_EMERGENCY,
     PRIORITY_ROUTINE,
-    DeliveryHooks,
-    FatalDeliveryError,
-    OutboxSender,
     enqueue,
 )
 from bot.delivery.outcomes import Classified
 from bot.delivery.pacing import Pacer
+from bot.delivery.sender import FatalDeliveryError, OutboxSender
+from bot.delivery.settling import MAX_DOUBTFUL_SENDS, DeliveryHooks
 from bot.sandbox import (
     Blocked,
     CantParseEntities,
