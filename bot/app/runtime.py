@@ -18,12 +18,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop
+from telegram.request import HTTPXRequest
 
 from bot.alerts.actions import remember_card
 from bot.alerts.escalation import Escalator
@@ -123,7 +125,7 @@ async def _log_handler_error(update: object, context: Any) -> None:
     )
 
 
-async def _until_telegram_answers(call: Callable[[], Awaitable[None]]) -> None:
+async def _until_telegram_answers(call: Callable[[], Awaitable[None]], clock: Clock) -> None:
     """Retry a start-up call while Telegram is briefly unavailable (5xx, timeouts, 429):
     dying on it would leave a supervisor restarting the bot in a loop. A refused token is
     final."""
@@ -140,7 +142,7 @@ async def _until_telegram_answers(call: Callable[[], Awaitable[None]]) -> None:
             log.warning(
                 "Telegram did not answer at start (%s); again in %.0fs", type(error).__name__, wait
             )
-            await asyncio.sleep(wait)
+            await clock.sleep(wait)
             delay = min(delay * 2, STARTUP_MAX_BACKOFF)
 
 
@@ -152,7 +154,10 @@ class BotRuntime:
         *,
         poll_timeout: int = 30,
         pacer: Pacer | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        """``transport``: how requests reach Telegram (default: the network; a test's
+        in-process sandbox otherwise)."""
         self.settings = settings
         self.clock = clock or SystemClock()
         token = settings.require_token()
@@ -161,14 +166,18 @@ class BotRuntime:
         self.catalogue = ProtocolCatalogue(load_protocols(settings.protocols_dir))
         self._wake = asyncio.Event()
         owner = f"{socket.gethostname()}:{os.getpid()}"
-        self.application: Application[Any, Any, Any, Any, Any, Any] = (
+        builder = (
             Application.builder()
             .token(token)
             .base_url(settings.bot_api_base_url)
             .base_file_url(settings.bot_file_base_url)
             .updater(None)
-            .build()
         )
+        if transport is not None:
+            on = {"transport": transport}
+            builder = builder.request(HTTPXRequest(httpx_kwargs=on))
+            builder = builder.get_updates_request(HTTPXRequest(httpx_kwargs=on))
+        self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         add_patient_handlers(self.application)
         add_care_team_handlers(self.application)
         add_fallback_handler(self.application)
@@ -178,7 +187,11 @@ class BotRuntime:
             self.sessions, self.catalogue, site, self.clock, self._wake.set
         )
         self.poller = Poller(
-            self.sessions, f"{settings.bot_api_base_url}{token}", self.clock, poll_timeout
+            self.sessions,
+            f"{settings.bot_api_base_url}{token}",
+            self.clock,
+            poll_timeout,
+            transport,
         )
         self.inbox = InboxProcessor(self.sessions, self.application, self.clock)
 
@@ -207,7 +220,7 @@ class BotRuntime:
         )
 
     async def start(self) -> None:
-        await _until_telegram_answers(self.application.initialize)  # getMe
+        await _until_telegram_answers(self.application.initialize, self.clock)  # getMe
         await self.application.start()
         try:
             await self.application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])

@@ -33,10 +33,10 @@ def sandbox(
     host: str, port: int, token: str, bot_username: str, enforce_limits: bool, as_json: bool
 ) -> None:
     """Run the local Telegram sandbox (a fake Bot API server) until interrupted."""
-    from bot.sandbox import Sandbox
+    from bot.sandbox import SandboxServer
     from bot.sandbox.standalone import serve
 
-    def ready(sb: Sandbox) -> None:
+    def ready(sb: SandboxServer) -> None:
         sb.enforce_limits(enforce_limits)
         if as_json:
             # One line, so a parent process can read it as soon as the server is up.
@@ -51,7 +51,7 @@ def sandbox(
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo("warning: the control API has no authentication; keep it off networks", err=True)
-    sb = Sandbox(host=host, port=port, token=token, bot_username=bot_username)
+    sb = SandboxServer(host=host, port=port, token=token, bot_username=bot_username)
     try:
         asyncio.run(serve(sb, ready))
     except OSError as exc:  # e.g. the port is taken

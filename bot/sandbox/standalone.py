@@ -7,10 +7,10 @@ import contextlib
 import signal
 from collections.abc import Callable
 
-from bot.sandbox.service import Sandbox
+from bot.sandbox.server import SandboxServer
 
 
-async def serve(sandbox: Sandbox, on_ready: Callable[[Sandbox], None]) -> None:
+async def serve(sandbox: SandboxServer, on_ready: Callable[[SandboxServer], None]) -> None:
     """Start ``sandbox``, tell ``on_ready``, and stop on SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
