@@ -12,12 +12,15 @@ import asyncio
 import heapq
 import itertools
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-# Turns of the event loop with nothing else done before a fake clock lets its earliest
-# sleeper wake (see ``FakeClock``).
-IDLE_TURNS = 20
+# Turns of the event loop a fake clock gives the tasks that are not asleep on it before it
+# lets its earliest sleeper wake, and how long (in real time) it gives work it was told of
+# and cannot see (see ``FakeClock``).
+IDLE_TURNS = 50
+BUSY_PAUSE = 0.001
 
 
 class Clock(Protocol):
@@ -49,10 +52,11 @@ class FakeClock:
     """A clock whose wall time stands still until a test moves it.
 
     Its monotonic time moves with the wall time (``advance``, ``set`` forward) and also by
-    itself, but only where real time would have been spent waiting: when every task is
-    asleep on this clock, the earliest sleeper's time comes at once. Work waiting on
-    another thread (a database driver's) does not hold that back, so such work may find
-    that its waits have passed meanwhile, as on a slow machine.
+    itself, but only where real time would have been spent waiting: once the event loop
+    has had nothing else to do for a few turns, the earliest sleeper's time comes at once.
+    Work the loop cannot see, such as a database driver's thread, holds the clock only if
+    the clock is told of it (``hold_while``); otherwise it may find its waits passed
+    meanwhile, as on a slow machine.
     """
 
     def __init__(self, start: datetime) -> None:
@@ -63,12 +67,18 @@ class FakeClock:
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._order = itertools.count()  # sleepers with one wake-up time wake in turn
         self._mover: asyncio.Task[None] | None = None
+        self._busy: list[Callable[[], bool]] = []
 
     def now(self) -> datetime:
         return self._now
 
     def monotonic(self) -> float:
         return self._monotonic
+
+    def hold_while(self, busy: Callable[[], bool]) -> None:
+        """Time does not pass by itself while ``busy()`` (e.g. a database connection is in
+        use: its driver works on a thread the event loop does not see)."""
+        self._busy.append(busy)
 
     def advance(self, delta: timedelta) -> datetime:
         self._now += delta
@@ -102,8 +112,14 @@ class FakeClock:
 
     async def _move_when_idle(self) -> None:
         while self._sleepers:
-            for _ in range(IDLE_TURNS):
-                await asyncio.sleep(0)
+            idle = 0  # turns in a row with no work the clock was told of
+            while idle < IDLE_TURNS:
+                if any(busy() for busy in self._busy):
+                    idle = 0
+                    await asyncio.sleep(BUSY_PAUSE)
+                else:
+                    idle += 1
+                    await asyncio.sleep(0)
             self._sleepers = [s for s in self._sleepers if not s[2].done()]
             heapq.heapify(self._sleepers)
             if self._sleepers:
