@@ -21,10 +21,15 @@ typecheck: $(STAMP)
 	$(BIN)/mypy bot db flows migrations
 
 # The clinic (flows/) must be fully covered by its own tests, without help from the rest.
+# The rest runs on PYTEST_WORKERS processes (pytest-xdist; 0: in this one), the slowest
+# tests first, and ends with how much of bot/ and db/ it covered.
+PYTEST_WORKERS ?= 3
 pytest: $(STAMP)
 	$(BIN)/pytest tests/flows --cov=flows --cov-branch --cov-report=term-missing:skip-covered \
 		--cov-fail-under=100 -q $(PYTEST_ARGS)
-	$(BIN)/pytest --ignore=tests/flows $(PYTEST_ARGS)
+	$(BIN)/pytest --ignore=tests/flows -n $(PYTEST_WORKERS) --cov=bot --cov=db --cov-report= \
+		$(PYTEST_ARGS)
+	@echo "bot/ and db/ covered by the tests: $$($(BIN)/coverage report --format=total)%"
 
 test: lint typecheck pytest
 

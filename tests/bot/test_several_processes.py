@@ -15,6 +15,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from bot.patients.enrolment import enrol
@@ -95,6 +96,7 @@ async def _due_checkins_left(url: str) -> int:
         await engine.dispose()
 
 
+@pytest.mark.slow(seconds=25)
 async def test_two_webhook_processes_send_each_checkin_exactly_once(postgres_url: str) -> None:
     database_url = postgres_url
     async with SandboxServer() as sandbox:
