@@ -33,7 +33,7 @@ from bot.inbox.updates import store_updates
 T = TypeVar("T")
 JSON = dict[str, Any]
 
-EXAMPLES = int(os.environ.get("ERAS_FUZZ_EXAMPLES", "500"))
+EXAMPLES = int(os.environ.get("ERAS_FUZZ_EXAMPLES", "200"))
 # PostgreSQL is slower per update; CI runs a quarter of the examples there (set
 # ERAS_FUZZ_EXAMPLES_POSTGRES to change that).
 EXAMPLES_POSTGRES = int(os.environ.get("ERAS_FUZZ_EXAMPLES_POSTGRES", str(max(EXAMPLES // 4, 1))))
