@@ -23,7 +23,7 @@ typecheck: $(STAMP)
 # The clinic (flows/) must be fully covered by its own tests, without help from the rest.
 # The rest runs on PYTEST_WORKERS processes (pytest-xdist; 0: in this one), the slowest
 # tests first.
-PYTEST_WORKERS ?= 3
+PYTEST_WORKERS ?= 2
 REST := --ignore=tests/flows -n $(PYTEST_WORKERS) --dist worksteal
 pytest: $(STAMP)
 	$(BIN)/pytest tests/flows --cov=flows --cov-branch --cov-report=term-missing:skip-covered \

@@ -38,6 +38,10 @@ class Answer:
     result: Any = None
 
 
+class ClientGaveUp(Exception):
+    """The answer would come later than the client waits (its read timeout)."""
+
+
 def _failure(exc: ApiError) -> Answer:
     return Answer(ledger.ERROR, exc.status, exc.body(), exc.description, exc.parameters)
 
@@ -58,10 +62,16 @@ class BotApi:
         self.webhooks = webhooks
 
     async def call(
-        self, token: str, method: str, read_params: Callable[[], Awaitable[dict[str, Any]]]
+        self,
+        token: str,
+        method: str,
+        read_params: Callable[[], Awaitable[dict[str, Any]]],
+        patience: float | None = None,
     ) -> Answer:
         """Answer one request and record it. Cancelled (the client gave up), the call is
-        recorded as abandoned, with what was done meanwhile."""
+        recorded as abandoned, with what was done meanwhile; so it is when a slow answer
+        would come later than ``patience`` seconds (the client's read timeout, when the
+        caller knows it), which raises ``ClientGaveUp`` once that time has passed."""
         arrived, wall = self.world.monotonic(), self.world.clock()
         params: dict[str, Any] = {}
         fault: Fault | None = None
@@ -91,25 +101,37 @@ class BotApi:
                 answer = _failure(exc)
             else:
                 fault = self.faults.take(token, method, chat_id_of(params))
-                answer = await self._answer(token, method, params, fault)
+                answer = await self._answer(token, method, params, fault, patience)
                 if isinstance(fault, Slow) and fault.delivered:
-                    await self.world.sleep(fault.seconds)  # done; only the answer is late
-        except asyncio.CancelledError:
+                    # Done; only the answer is late.
+                    await self._late(fault.seconds, patience)
+        except (asyncio.CancelledError, ClientGaveUp):
             answer = answer or Answer(ledger.ABANDONED, None)
             record(replace(answer, outcome=ledger.ABANDONED, status=None))
             raise
         record(answer)
         return answer
 
+    async def _late(self, seconds: float, patience: float | None) -> None:
+        if patience is not None and seconds > patience:
+            await self.world.sleep(patience)
+            raise ClientGaveUp
+        await self.world.sleep(seconds)
+
     async def _answer(
-        self, token: str, method: str, params: dict[str, Any], fault: Fault | None
+        self,
+        token: str,
+        method: str,
+        params: dict[str, Any],
+        fault: Fault | None,
+        patience: float | None,
     ) -> Answer:
         try:
             if isinstance(fault, faults.ErrorFault):
                 raise fault.error()
             skip_method = isinstance(fault, DropConnection | MalformedBody) and not fault.delivered
             if isinstance(fault, Slow) and not fault.delivered:
-                await self.world.sleep(fault.seconds)
+                await self._late(fault.seconds, patience)
             result = None if skip_method else await self._call(token, method, params)
         except ApiError as exc:
             return _failure(exc)

@@ -10,14 +10,14 @@ are raised the way httpx raises them.
 
 from __future__ import annotations
 
-import asyncio
+import json
 import re
 from typing import Any
 
 import httpx
 
 from bot.sandbox import ledger
-from bot.sandbox.bot_api import MALFORMED_BODY, BotApi
+from bot.sandbox.bot_api import MALFORMED_BODY, BotApi, ClientGaveUp
 from bot.sandbox.errors import ApiError, not_found
 from bot.sandbox.params import parse_params
 
@@ -45,29 +45,18 @@ async def _call(api: BotApi, request: httpx.Request, token: str, method: str) ->
         content_type = request.headers.get("Content-Type", "")
         return parse_params(request.url.params, content_type, request.content)
 
-    call = asyncio.ensure_future(api.call(token, method, read))
+    # The client's read timeout: only a slow answer (an injected fault) can outlast it;
+    # the sandbox then records the call as abandoned, as its HTTP server does.
     read_timeout = (request.extensions.get("timeout") or {}).get("read")
-    if read_timeout is not None:
-        # The client gives up as it would on a socket; the sandbox records the call as
-        # abandoned, as its HTTP server does.
-        timer = asyncio.ensure_future(api.world.sleep(read_timeout))
-        try:
-            await asyncio.wait([call, timer], return_when=asyncio.FIRST_COMPLETED)
-        except asyncio.CancelledError:
-            call.cancel()
-            raise
-        finally:
-            timer.cancel()
-        if not call.done():
-            call.cancel()
-            await asyncio.gather(call, return_exceptions=True)
-            raise httpx.ReadTimeout("timed out in the sandbox", request=request)
-    answer = await call
+    try:
+        answer = await api.call(token, method, read, patience=read_timeout)
+    except ClientGaveUp:
+        raise httpx.ReadTimeout("timed out in the sandbox", request=request) from None
     if answer.outcome == ledger.DROPPED:
         raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
     if answer.outcome == ledger.MALFORMED:
         return httpx.Response(200, content=MALFORMED_BODY)
-    return httpx.Response(answer.status or 200, json=answer.body)
+    return _json(answer.status or 200, answer.body)
 
 
 def _download(api: BotApi, token: str, path: str) -> httpx.Response:
@@ -79,4 +68,11 @@ def _download(api: BotApi, token: str, path: str) -> httpx.Response:
 
 
 def _error(exc: ApiError) -> httpx.Response:
-    return httpx.Response(exc.status, json=exc.body())
+    return _json(exc.status, exc.body())
+
+
+def _json(status: int, body: Any) -> httpx.Response:
+    # As the HTTP server writes it: non-ASCII escaped, so that text a person may send
+    # (a lone surrogate, say) reaches the bot as Telegram would send it.
+    headers = {"Content-Type": "application/json"}
+    return httpx.Response(status, content=json.dumps(body).encode(), headers=headers)

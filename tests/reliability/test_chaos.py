@@ -5,7 +5,7 @@ that an uncertain send does not explain, and waits out every retry_after.
 
 It runs in real time on purpose (a process is killed, Telegram's limits are Telegram's),
 so its length is the check-ins' schedule, shortened here: 30 patients whose check-ins
-fall due over ten seconds, each open for a minute. Every patient behaviour is still in
+fall due over ten seconds, each open for 90 s. Every patient behaviour is still in
 the cohort (silent, late, after the window, a red flag, a press twice) and every check
 below still applies. ``make chaos`` (``--patients 500 --kills 50``) is the full run
 (docs/RELIABILITY.md).
@@ -34,7 +34,7 @@ async def test_nothing_is_lost_when_the_bot_is_killed_and_telegram_misbehaves(
         fault_rate=0.05,
         seed=2026,
         spread=10.0,
-        window=60.0,
+        window=90.0,
         quiet_timeout=300.0,
         log_dir=tmp_path,
     )
