@@ -1,7 +1,7 @@
 """Performance benchmarks: the real bot against the sandbox, on SQLite and PostgreSQL.
 
-``make bench`` (``python -m benchmarks``, from a checkout) runs them and judges the figures against the goals in
-``docs/BENCHMARKS.md``:
+``make bench`` (``python -m benchmarks``, from a checkout) runs them and judges the figures
+against the goals in ``docs/BENCHMARKS.md``:
 
 - ``dispatch``: check-ins that fall due at the same minute, with and without Telegram's
   limits;

@@ -16,7 +16,7 @@ from benchmarks.databases import Databases
 from benchmarks.dispatch import dispatch
 from benchmarks.scale import one_cohort
 from benchmarks.telegram import Telegram, telegram_process
-from bot.delivery.outbox import IN_FLIGHT
+from bot.delivery.sender import IN_FLIGHT
 
 BENCHMARKS = ("dispatch", "alerts", "scale", "scoring")
 

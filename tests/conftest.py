@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import pytest
+
 pytest_plugins = [
     "tests.fixtures.databases",
     "tests.fixtures.telegram",
     "tests.fixtures.journey",
     "tests.fuzzing.plugin",
 ]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first, the slowest (``slow(seconds=...)``, a rough guess) first of
+    all: on several workers they then run beside the rest, not after it."""
+
+    def slowness(item: pytest.Item) -> float:
+        marker = item.get_closest_marker("slow")
+        return -1.0 if marker is None else float(marker.kwargs.get("seconds", 0))
+
+    items.sort(key=slowness, reverse=True)

@@ -13,9 +13,6 @@ import grimp
 import pytest
 
 ROOTS = ("bot", "db", "flows", "migrations")
-# The sandbox's service and control still import each other. Once they no longer do, the
-# last test fails until this is emptied.
-KNOWN: set[frozenset[str]] = {frozenset({"bot.sandbox.control", "bot.sandbox.service"})}
 
 
 def cycles(imports: Mapping[str, Iterable[str]]) -> list[set[str]]:
@@ -84,7 +81,7 @@ def test_the_cycle_finder_finds_cycles_and_nothing_else() -> None:
 
 
 def test_no_module_imports_itself_through_others(graph: grimp.ImportGraph) -> None:
-    circles = [sorted(group) for group in module_cycles(graph) - KNOWN]
+    circles = [sorted(group) for group in module_cycles(graph)]
     assert circles == [], f"modules importing one another: {circles}"
 
 
@@ -100,7 +97,3 @@ def test_no_two_parts_of_bot_import_each_other(graph: grimp.ImportGraph) -> None
                 imports.setdefault(part, set()).add(other)
     circles = [sorted(group) for group in cycles(imports)]
     assert circles == [], f"parts of bot importing one another: {circles}"
-
-
-def test_the_known_cycles_are_still_there(graph: grimp.ImportGraph) -> None:
-    assert module_cycles(graph) >= KNOWN, "a known cycle is gone: take it out of KNOWN"

@@ -21,7 +21,7 @@ from bot.checkins.conversation import open_checkin, protocol_of
 from bot.clock import FakeClock
 from bot.delivery.pacing import Pacer
 from bot.patients.enrolment import enrol
-from bot.sandbox import Person, Sandbox
+from bot.sandbox import Person, Sandbox, SandboxServer
 from bot.settings import Settings
 from bot.telegram.callbacks import AnswerChoice, Consent, Press, Setting, SettingsChoice, decode
 from db.models import Staff, StaffRole, Team, TeamMember
@@ -171,8 +171,11 @@ def _current(demo: Demo, ward: Any, card: dict[str, Any]) -> dict[str, Any]:
     return next(m for m in demo.sandbox.messages_to(ward) if m["message_id"] == card["message_id"])
 
 
-def sandboxed_runtime(sandbox: Sandbox, database_url: str, clock: FakeClock) -> BotRuntime:
-    """The real bot on the sandbox with a simulated clock (the demo's and the tests')."""
+def sandboxed_runtime(
+    sandbox: Sandbox, database_url: str, clock: FakeClock, *, over_http: bool = False
+) -> BotRuntime:
+    """The real bot on the sandbox with a simulated clock (the demo's and the tests'):
+    in this process through the sandbox's transport, or ``over_http`` to a served one."""
     settings = Settings(
         database_url=database_url,
         telegram_token=sandbox.token,
@@ -182,14 +185,16 @@ def sandboxed_runtime(sandbox: Sandbox, database_url: str, clock: FakeClock) -> 
     )
     # A scripted patient answers the instant a question arrives, which no person does; at
     # Telegram's pace of one message a second per chat, it would mostly wait.
-    return BotRuntime(settings, clock, poll_timeout=0, pacer=Pacer(private_interval=0.02))
+    pacer = Pacer(private_interval=0.02, monotonic=clock.monotonic)
+    transport = None if over_http else sandbox.transport()
+    return BotRuntime(settings, clock, poll_timeout=0, pacer=pacer, transport=transport)
 
 
 async def run_demo(echo: Callable[[str], None]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'demo.sqlite3'}"
         await upgrade_database(url)
-        async with Sandbox() as sandbox:
+        async with SandboxServer() as sandbox:
             await _play(sandbox, url, echo)
 
 
@@ -200,7 +205,7 @@ async def _play(sandbox: Sandbox, url: str, echo: Callable[[str], None]) -> None
         name="Ana", role=StaffRole.NURSE, telegram_user_id=nurse.id, created_at=_local(SURGERY, 15)
     )
     clock = FakeClock(_local(SURGERY, 15))
-    runtime = sandboxed_runtime(sandbox, url, clock)
+    runtime = sandboxed_runtime(sandbox, url, clock, over_http=True)
     await runtime.start()
     try:
         async with runtime.sessions.begin() as session:

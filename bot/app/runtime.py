@@ -18,12 +18,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop
+from telegram.request import HTTPXRequest
 
 from bot.alerts.actions import remember_card
 from bot.alerts.escalation import Escalator
@@ -31,9 +33,10 @@ from bot.alerts.raising import follow_up_alert
 from bot.checkins.dispatcher import Dispatcher, TickReport
 from bot.clock import Clock, SystemClock
 from bot.context import Services, Site
-from bot.delivery.outbox import DeliveryHooks, FatalDeliveryError, OutboxSender
 from bot.delivery.outcomes import Classified, Outcome, classify
 from bot.delivery.pacing import Pacer
+from bot.delivery.sender import FatalDeliveryError, OutboxSender
+from bot.delivery.settling import DeliveryHooks
 from bot.inbox.updates import ALLOWED_UPDATES, InboxProcessor, Poller, PollingStopped
 from bot.inbox.webhook import WebhookReceiver, serve, webhook_path
 from bot.patients.retention import purge
@@ -121,7 +124,7 @@ async def _log_handler_error(update: object, context: Any) -> None:
     )
 
 
-async def _until_telegram_answers(call: Callable[[], Awaitable[None]]) -> None:
+async def _until_telegram_answers(call: Callable[[], Awaitable[None]], clock: Clock) -> None:
     """Retry a start-up call while Telegram is briefly unavailable (5xx, timeouts, 429):
     dying on it would leave a supervisor restarting the bot in a loop. A refused token is
     final."""
@@ -138,7 +141,7 @@ async def _until_telegram_answers(call: Callable[[], Awaitable[None]]) -> None:
             log.warning(
                 "Telegram did not answer at start (%s); again in %.0fs", type(error).__name__, wait
             )
-            await asyncio.sleep(wait)
+            await clock.sleep(wait)
             delay = min(delay * 2, STARTUP_MAX_BACKOFF)
 
 
@@ -150,7 +153,10 @@ class BotRuntime:
         *,
         poll_timeout: int = 30,
         pacer: Pacer | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        """``transport``: how requests reach Telegram (default: the network; a test's
+        in-process sandbox otherwise)."""
         self.settings = settings
         self.clock = clock or SystemClock()
         token = settings.require_token()
@@ -159,15 +165,19 @@ class BotRuntime:
         self.catalogue = ProtocolCatalogue(load_protocols(settings.protocols_dir))
         self._wake = asyncio.Event()
         owner = f"{socket.gethostname()}:{os.getpid()}"
-        self.application: Application[Any, Any, Any, Any, Any, Any] = (
+        builder = (
             Application.builder()
             .token(token)
             .base_url(settings.bot_api_base_url)
             .base_file_url(settings.bot_file_base_url)
             .updater(None)
             .job_queue(None)  # the bot schedules its own rounds (run)
-            .build()
         )
+        if transport is not None:
+            on = {"transport": transport}
+            builder = builder.request(HTTPXRequest(httpx_kwargs=on))
+            builder = builder.get_updates_request(HTTPXRequest(httpx_kwargs=on))
+        self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         add_patient_handlers(self.application)
         add_care_team_handlers(self.application)
         add_fallback_handler(self.application)
@@ -177,7 +187,11 @@ class BotRuntime:
             self.sessions, self.catalogue, site, self.clock, self._wake.set
         )
         self.poller = Poller(
-            self.sessions, f"{settings.bot_api_base_url}{token}", self.clock, poll_timeout
+            self.sessions,
+            f"{settings.bot_api_base_url}{token}",
+            self.clock,
+            poll_timeout,
+            transport,
         )
         self.inbox = InboxProcessor(self.sessions, self.application, self.clock)
 
@@ -206,7 +220,7 @@ class BotRuntime:
         )
 
     async def start(self) -> None:
-        await _until_telegram_answers(self.application.initialize)  # getMe
+        await _until_telegram_answers(self.application.initialize, self.clock)  # getMe
         await self.application.start()
         try:
             await self.application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
@@ -351,15 +365,20 @@ class BotRuntime:
         attempted: int | None = 0
         while True:
             if (attempted or 0) < self.sender.round_size:  # full: more is waiting, no pause
-                # Until new messages are written, or a chat left out of the round may go.
-                pause = min(1.0, self.sender.next_ready_in or 1.0)
-                try:
-                    async with asyncio.timeout(pause):
-                        await self._wake.wait()
-                except TimeoutError:
-                    pass
+                # Until new messages are written, or a chat left out of the round may go
+                # (in the pacer's time, the clock's).
+                await self._woken_or_after(min(1.0, self.sender.next_ready_in or 1.0))
             self._wake.clear()
             attempted = await self._survive("sending", self.sender.deliver_due)
+
+    async def _woken_or_after(self, seconds: float) -> None:
+        woken = asyncio.ensure_future(self._wake.wait())
+        pause = asyncio.ensure_future(self.clock.sleep(seconds))
+        try:
+            await asyncio.wait([woken, pause], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+            pause.cancel()
 
     @staticmethod
     async def _survive(what: str, step: Callable[[], Awaitable[Done]]) -> Done | None:

@@ -1,7 +1,8 @@
 """Telegram's flood limits, kept on our side so that Telegram never has to say 429.
 
 About 30 messages a second overall, one a second to a private chat, twenty a minute to a
-group. Pacing uses the real monotonic clock: these limits are Telegram's, in real time.
+group. Pacing counts in a monotonic clock: real time in production (these limits are
+Telegram's), a test's clock in tests.
 Telegram tolerates a short burst to one chat; the bot does not use it: a patient gets
 no two messages within a second, however the network delays one of them.
 """

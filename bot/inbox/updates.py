@@ -90,13 +90,17 @@ class Poller:
         bot_url: str,
         clock: Clock,
         poll_timeout: int = 30,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        """``transport``: how requests reach Telegram (default: the network)."""
         self._sessions = sessions
         self._url = f"{bot_url}/getUpdates"
         self._clock = clock
         self._poll_timeout = poll_timeout
         self._offset: int | None = None
-        self._http = httpx.AsyncClient(timeout=httpx.Timeout(poll_timeout + 15, connect=10))
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(poll_timeout + 15, connect=10), transport=transport
+        )
 
     async def close(self) -> None:
         await self._http.aclose()

@@ -64,6 +64,7 @@ from bot.sandbox.faults import (
 )
 from bot.sandbox.ledger import Call
 from bot.sandbox.limits import Limits
+from bot.sandbox.server import SandboxServer
 from bot.sandbox.service import Sandbox
 from bot.sandbox.state import DEFAULT_TOKEN, Group, Person
 
@@ -84,6 +85,7 @@ __all__ = [
     "NotModified",
     "Person",
     "Sandbox",
+    "SandboxServer",
     "ServerError",
     "Slow",
     "TooManyRequests",

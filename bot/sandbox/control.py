@@ -13,7 +13,7 @@ import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -21,10 +21,8 @@ from bot.sandbox.errors import ApiError
 from bot.sandbox.faults import Rule, fault_from_json
 from bot.sandbox.ledger import Call
 from bot.sandbox.limits import Limits
+from bot.sandbox.service import Sandbox
 from bot.sandbox.state import JSON, Group, Person
-
-if TYPE_CHECKING:
-    from bot.sandbox.service import Sandbox
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 MAX_WAIT = 60.0  # seconds a GET /sandbox/calls?wait=... may hold the request

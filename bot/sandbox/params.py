@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
+from urllib.parse import parse_qsl
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from bot.sandbox.errors import bad_request
 
@@ -72,39 +76,56 @@ class Upload:
 
 
 async def read_params(request: web.Request) -> dict[str, Any]:
-    """The request's parameters, typed; raises ApiError 400 on what Telegram would refuse."""
-    raw: dict[str, Any] = dict(request.query)
-    if request.method == "POST" and request.can_read_body:
-        if request.content_type == "application/json":
-            raw.update(await _json_body(request))
-        elif request.content_type == "multipart/form-data":
-            raw.update(await _multipart(request))
+    """An HTTP request's parameters, typed; raises ApiError 400 on what Telegram would
+    refuse."""
+    body = await request.read() if request.method == "POST" and request.can_read_body else b""
+    return parse_params(request.query, request.headers.get("Content-Type", ""), body)
+
+
+def parse_params(query: Mapping[str, str], content_type: str, body: bytes) -> dict[str, Any]:
+    """The parameters of a request with this query string and body, typed (whatever
+    carried it: HTTP, or a test's in-process transport)."""
+    raw: dict[str, Any] = dict(query)
+    if body:
+        kind = content_type.split(";")[0].strip().lower()
+        if kind == "application/json":
+            raw.update(_json_body(body))
+        elif kind == "multipart/form-data":
+            raw.update(_multipart(content_type, body))
         else:
-            raw.update(await request.post())
+            raw.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     return {name: typed(name, value) for name, value in raw.items()}
 
 
-async def _json_body(request: web.Request) -> dict[str, Any]:
+def _json_body(body: bytes) -> dict[str, Any]:
     try:
-        body = await request.json()
+        parsed = json.loads(body)
     except ValueError:
         raise bad_request("can't parse JSON object") from None
-    if not isinstance(body, dict):
+    if not isinstance(parsed, dict):
         raise bad_request("the request body must be a JSON object")
-    return body
+    return parsed
 
 
-async def _multipart(request: web.Request) -> dict[str, Any]:
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    reader = await request.multipart()
-    async for part in reader:
-        if not isinstance(part, BodyPartReader) or part.name is None:
+    whole = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    if not whole.is_multipart():
+        raise bad_request("can't parse multipart/form-data")
+    for part in whole.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
             continue
-        if part.filename:
-            content_type = part.headers.get("Content-Type", "application/octet-stream")
-            values[part.name] = Upload(part.filename, content_type, bytes(await part.read()))
+        data = part.get_payload(decode=True)
+        data = data if isinstance(data, bytes) else b""
+        filename = part.get_filename()
+        if filename:
+            content = str(part.get("Content-Type", "application/octet-stream"))
+            values[name] = Upload(filename, content, data)
         else:
-            values[part.name] = await part.text()
+            values[name] = data.decode(part.get_content_charset() or "utf-8", "replace")
     return values
 
 

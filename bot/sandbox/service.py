@@ -1,35 +1,36 @@
-"""The sandbox as tests and the demo use it: start it, play people, inject faults, look.
+"""The sandbox as tests and the demo use it: play people, inject faults, look.
 
     async with Sandbox() as sb:
         alice = sb.user("Alice")
         sb.send_text(alice, "/start abc")
         reply = await sb.wait_for_message(alice)
 
-The server runs on the caller's event loop, so in-process tests need no threads.
+A ``Sandbox`` answers in the caller's own process, through the transport it hands out
+(``transport()``, ``request()``); ``SandboxServer`` (``server.py``) is the same sandbox
+served over HTTP, for another process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Self
 
-from aiohttp import web
+import httpx
+from telegram.request import HTTPXRequest
 
-from bot.sandbox import state
-from bot.sandbox.control import ControlApi
+from bot.sandbox import in_process, state
+from bot.sandbox.bot_api import BotApi
 from bot.sandbox.faults import Fault, FaultPlan, Rule
 from bot.sandbox.ledger import Call, Ledger, Predicate
 from bot.sandbox.limits import SENDING_METHODS, FloodControl, Limits
 from bot.sandbox.people import People
-from bot.sandbox.server import BotApi
 from bot.sandbox.state import JSON, BotAccount, Group, Person, World
 from bot.sandbox.webhook import WebhookCourier
 
 ChatRef = Person | Group | int
 BotRef = str | int | None  # a token, a bot id, or None for the sandbox's own bot
-MAX_UPLOAD = 50 * 1024 * 1024  # Telegram's limit for files a bot sends
 # Calls whose result is the message as it now stands in the chat.
 _MESSAGE_RESULTS = SENDING_METHODS | {"editMessageText", "editMessageReplyMarkup"}
 
@@ -38,42 +39,32 @@ class Sandbox:
     def __init__(
         self,
         *,
-        host: str = "127.0.0.1",
-        port: int = 0,
         token: str = state.DEFAULT_TOKEN,
         bot_username: str = state.DEFAULT_BOT_USERNAME,
         limits: Limits | None = None,
         clock: Callable[[], float] = time.time,
-        limits_clock: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        """``clock`` is the wall time stamped on messages (``date``); ``limits_clock`` the
-        monotonic time flood limits are counted in. Tests may stop or move either."""
-        self.host, self.port = host, port
+        """``clock`` is the wall time stamped on messages (``date``); ``monotonic`` the time
+        flood limits, the ledger and long polls count in, and ``sleep`` waits in it (a slow
+        answer, a read timeout). Tests may stop or move either (``FakeClock`` gives both
+        ``monotonic`` and ``sleep``)."""
         self.token = token
-        self.world = World(bot_username=bot_username, clock=clock)
+        self.world = World(bot_username=bot_username, clock=clock, monotonic=monotonic, sleep=sleep)
         self.ledger = Ledger()
         self.faults = FaultPlan()
-        self.flood = FloodControl(limits, limits_clock)
+        self.flood = FloodControl(limits, monotonic)
         self.people = People(self.world)
         self.webhooks = WebhookCourier(self.world)
-        self.url = ""
-        self._runner: web.AppRunner | None = None
+        self.api = BotApi(self.world, self.ledger, self.faults, self.flood, self.webhooks)
+        self.url = in_process.IN_PROCESS_URL
         self.bot()  # the sandbox's own bot exists from the start, with the configured name
 
     # Running ----------------------------------------------------------------------------
 
     async def start(self) -> Self:
-        app = web.Application(client_max_size=MAX_UPLOAD)
-        api = BotApi(self.world, self.ledger, self.faults, self.flood, self.webhooks)
-        app.add_routes(api.routes() + ControlApi(self).routes())
-        # handler_cancellation: a client that gives up (read timeout) cancels its request,
-        # as it would at Telegram, and a long poll does not outlive its poller.
-        self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
+        self.world.closing = False
         return self
 
     async def stop(self) -> None:
@@ -81,15 +72,22 @@ class Sandbox:
         for bot in self.world.bots.values():
             bot.updates.notify()
         await self.webhooks.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
     async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """An httpx transport to this sandbox in this process: no socket, the same answers."""
+        return in_process.transport(self.api)
+
+    def request(self, **options: Any) -> HTTPXRequest:
+        """python-telegram-bot's request class on ``transport()`` (``options`` as
+        ``HTTPXRequest`` takes them, e.g. ``read_timeout``), for ``Bot(request=...)``."""
+        httpx_kwargs = {"transport": self.transport(), **options.pop("httpx_kwargs", {})}
+        return HTTPXRequest(httpx_kwargs=httpx_kwargs, **options)
 
     def reset(self) -> None:
         """Back to an empty Telegram: no people, chats, faults, limits or recorded calls."""

@@ -10,11 +10,11 @@ from collections.abc import Callable
 
 import click
 
-from bot.sandbox.service import Sandbox
+from bot.sandbox.server import SandboxServer
 from bot.sandbox.state import DEFAULT_BOT_USERNAME, DEFAULT_TOKEN, TOKEN
 
 
-async def serve(sandbox: Sandbox, on_ready: Callable[[Sandbox], None]) -> None:
+async def serve(sandbox: SandboxServer, on_ready: Callable[[SandboxServer], None]) -> None:
     """Start ``sandbox``, tell ``on_ready``, and stop on SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -50,7 +50,7 @@ def sandbox(
     host: str, port: int, token: str, bot_username: str, enforce_limits: bool, as_json: bool
 ) -> None:
     """Run the local Telegram sandbox (a fake Bot API server) until interrupted."""
-    def ready(sb: Sandbox) -> None:
+    def ready(sb: SandboxServer) -> None:
         sb.enforce_limits(enforce_limits)
         if as_json:
             # One line, so a parent process can read it as soon as the server is up.
@@ -65,7 +65,7 @@ def sandbox(
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo("warning: the control API has no authentication; keep it off networks", err=True)
-    sb = Sandbox(host=host, port=port, token=token, bot_username=bot_username)
+    sb = SandboxServer(host=host, port=port, token=token, bot_username=bot_username)
     try:
         asyncio.run(serve(sb, ready))
     except OSError as exc:  # e.g. the port is taken

@@ -7,10 +7,11 @@ are shared, so several bots (tokens) can use one sandbox.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -176,9 +177,15 @@ class World:
         *,
         bot_username: str = DEFAULT_BOT_USERNAME,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        """``clock`` is the wall time stamped on messages; ``monotonic`` the time flood
+        limits, the ledger and long polls count in, and ``sleep`` waits in it."""
         self.bot_username = bot_username
         self.clock = clock
+        self.monotonic = monotonic
+        self.sleep = sleep
         self.bots: dict[int, BotAccount] = {}
         # Ids are never given twice, not even after a reset: a bot that kept running may
         # still have the old ones in its database.

@@ -7,7 +7,7 @@ wait (a new update, a newer poller, a webhook being set) calls ``notify()``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 JSON = dict[str, Any]
@@ -57,11 +57,14 @@ class UpdateQueue:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def changed(self, within: float) -> None:
-        """Return at the next change, or after ``within`` seconds."""
-        event = self._changed
-        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+    async def changed(self, within: float, sleep: Callable[[float], Awaitable[None]]) -> None:
+        """Return at the next change, or after ``within`` seconds (as ``sleep`` counts)."""
+        # asyncio.wait, not wait_for: on Python 3.11 wait_for can swallow a cancellation
         # that comes just as the event is set, and the caller would then never stop.
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(within):
-                await event.wait()
+        change = asyncio.ensure_future(self._changed.wait())
+        timer = asyncio.ensure_future(sleep(within))
+        try:
+            await asyncio.wait([change, timer], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            change.cancel()
+            timer.cancel()

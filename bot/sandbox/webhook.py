@@ -53,7 +53,7 @@ class WebhookCourier:
         while bot.webhook is webhook:
             updates = bot.updates.deliverable(1)
             if not updates:
-                await bot.updates.changed(within=30)
+                await bot.updates.changed(30, self.world.sleep)
                 continue
             error = await self._post(webhook, updates[0])
             if error is None:
@@ -62,7 +62,7 @@ class WebhookCourier:
                 continue
             webhook.last_error_date = self.world.now()
             webhook.last_error_message = error
-            await asyncio.sleep(pause)
+            await self.world.sleep(pause)
             pause = min(pause * 2, LAST_RETRY)
 
     async def _post(self, webhook: Webhook, update: dict[str, object]) -> str | None:

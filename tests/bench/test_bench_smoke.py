@@ -38,7 +38,7 @@ def quick_ticks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("bot.app.runtime.TICK_SECONDS", 0.5)
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=40)
 async def test_every_benchmark_runs_and_reports_its_figures(
     db_backend: str, tmp_path: Path, quick_ticks: None
 ) -> None:

@@ -376,6 +376,7 @@ async def test_a_digest_another_process_queued_meanwhile_is_not_queued_again(
     journey: Journey, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bot.reports import daily_digest
+
     morning = local(date(2026, 3, 6), 8, MADRID, 5)
     journey.clock.set(morning)
     build = team_digest

@@ -15,7 +15,7 @@ from bot.app.demo import sandboxed_runtime
 from bot.clock import FakeClock, SystemClock
 from bot.i18n import t
 from bot.inbox.updates import store_updates
-from bot.sandbox import Sandbox, ServerError
+from bot.sandbox import Sandbox, SandboxServer, ServerError
 from db.engine import create_engine, session_factory
 from migrations.runner import upgrade_database
 
@@ -45,7 +45,7 @@ async def test_eras_run_answers_start_and_stops_cleanly_when_asked(
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'ward.sqlite3'}"
     await upgrade_database(url)
-    async with Sandbox() as sandbox:
+    async with SandboxServer() as sandbox:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -79,7 +79,7 @@ async def test_an_update_stored_by_a_process_that_died_is_handled_after_a_restar
     an answer."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'ward.sqlite3'}"
     await upgrade_database(url)
-    async with Sandbox() as sandbox:
+    async with SandboxServer() as sandbox:
         stranger = sandbox.user("Eve")
         update = sandbox.send_text(stranger, "/start")
         assert update is not None
@@ -104,10 +104,11 @@ async def test_telegram_failing_at_start_up_is_waited_out(tmp_path: Path) -> Non
     """A 502 to getMe, or to setting the menu, is no reason for the bot to die at start."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'ward.sqlite3'}"
     await upgrade_database(url)
-    async with Sandbox() as sandbox:
+    clock = FakeClock(datetime.now(UTC))
+    async with Sandbox(monotonic=clock.monotonic, sleep=clock.sleep) as sandbox:
         sandbox.fail_next("getMe", error=ServerError(status=502))
         sandbox.fail_next("setMyCommands", error=ServerError(status=503))
-        runtime = sandboxed_runtime(sandbox, url, FakeClock(datetime.now(UTC)))
+        runtime = sandboxed_runtime(sandbox, url, clock)
         await runtime.start()
         try:
             assert [c.outcome for c in sandbox.ledger.calls("getMe")] == ["error", "ok"]

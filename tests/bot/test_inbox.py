@@ -45,7 +45,8 @@ async def open_poller(
     pollers: list[Poller] = []
 
     def make() -> Poller:
-        pollers.append(Poller(sessions, bot_url(sandbox), clock, poll_timeout=1))
+        poller = Poller(sessions, bot_url(sandbox), clock, 1, transport=sandbox.transport())
+        pollers.append(poller)
         return pollers[-1]
 
     yield make
@@ -239,6 +240,7 @@ async def application(sandbox: Sandbox) -> AsyncIterator[App]:
         Application.builder()
         .token(sandbox.token)
         .base_url(sandbox_settings(sandbox).bot_api_base_url)
+        .request(sandbox.request())
         .updater(None)
         .build()
     )

@@ -31,7 +31,7 @@ from bot.checkins import conversation as checkins
 from bot.i18n import t
 from bot.logs import LIBRARIES, WITHHELD, configure_logging
 from bot.patients import requests as patient_requests
-from bot.sandbox import Person, Sandbox
+from bot.sandbox import Person, SandboxServer
 from bot.telegram.callbacks import Consent, Setting, SettingsChoice
 from db.models import Alert, AlertStatus
 from migrations.runner import upgrade_database
@@ -189,7 +189,7 @@ async def test_eras_run_at_debug_logs_neither_the_token_nor_who_wrote(tmp_path: 
     """The real program, as an operator runs it with ERAS_LOG_LEVEL=DEBUG."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'ward.sqlite3'}"
     await upgrade_database(url)
-    async with Sandbox(token=BOT_TOKEN) as sandbox:
+    async with SandboxServer(token=BOT_TOKEN) as sandbox:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("ERAS_")},
             "ERAS_DATABASE_URL": url,

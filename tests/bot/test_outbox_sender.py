@@ -1,5 +1,8 @@
-"""The outbox sender against the sandbox: the real python-telegram-bot ``Bot`` over HTTP, on
-SQLite and PostgreSQL. The database's time is a FakeClock; Telegram's limits are in real time.
+"""The outbox sender against the sandbox: the real python-telegram-bot ``Bot`` on the
+sandbox's in-process transport, on SQLite and PostgreSQL. One FakeClock is the database's
+time and the time Telegram's limits are counted in, by the sender and by the sandbox alike:
+the sender's waits for Telegram's limits pass at once, and the ledger's times say whether
+it kept them.
 """
 
 from __future__ import annotations
@@ -16,25 +19,23 @@ from typing import Any, Self
 import httpx
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.clock import FakeClock
 from bot.delivery.api_calls import png_photo
 from bot.delivery.outbox import (
-    MAX_DOUBTFUL_SENDS,
     PRIORITY_ALERT,
     PRIORITY_CONVERSATION,
     PRIORITY_EMERGENCY,
     PRIORITY_ROUTINE,
-    DeliveryHooks,
-    FatalDeliveryError,
-    OutboxSender,
     enqueue,
 )
 from bot.delivery.outcomes import Classified
 from bot.delivery.pacing import Pacer
+from bot.delivery.sender import FatalDeliveryError, OutboxSender
+from bot.delivery.settling import MAX_DOUBTFUL_SENDS, DeliveryHooks
 from bot.sandbox import (
     Blocked,
     CantParseEntities,
@@ -72,8 +73,17 @@ KEYBOARD = {
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
+def clock(engine: AsyncEngine) -> FakeClock:
+    clock = FakeClock(START)
+    clock.hold_while(lambda: engine.pool.checkedout() > 0)  # the database is at work
+    return clock
+
+
+@pytest.fixture
+async def sandbox(clock: FakeClock) -> AsyncIterator[Sandbox]:
+    """In this process, its limits and its ledger on the test's clock."""
+    async with Sandbox(monotonic=clock.monotonic, sleep=clock.sleep) as sb:
+        yield sb
 
 
 @dataclass
@@ -106,11 +116,6 @@ class Heard:
 @pytest.fixture
 def heard() -> Heard:
     return Heard()
-
-
-def brisk_pacer() -> Pacer:
-    """Telegram's overall rate, but no private-chat interval: for tests not about pacing."""
-    return Pacer(private_interval=0.0)
 
 
 def patient(sandbox: Sandbox, name: str = "Alice") -> Person:
@@ -154,6 +159,14 @@ class Queue:
         async with self.sessions() as session:
             return list(await session.scalars(query))
 
+    def pacer(self, **limits: Any) -> Pacer:
+        """A pacer on the test's clock (Telegram's limits unless ``limits`` say otherwise)."""
+        return Pacer(monotonic=self.clock.monotonic, **limits)
+
+    def brisk_pacer(self) -> Pacer:
+        """Telegram's overall rate, but no private-chat interval: for tests not about pacing."""
+        return self.pacer(private_interval=0.0)
+
     def sender(
         self,
         bot: Bot,
@@ -167,7 +180,7 @@ class Queue:
             bot,
             self.clock,
             owner,
-            pacer=pacer or brisk_pacer(),
+            pacer=pacer or self.brisk_pacer(),
             hooks=heard.hooks() if heard else None,
             lease=LEASE,
         )
@@ -263,7 +276,7 @@ async def test_a_chat_gets_its_messages_by_priority_then_in_the_order_they_were_
 async def test_retry_after_holds_the_chat_and_nothing_reaches_it_before_then(
     sandbox: Sandbox, queue: Queue, clock: FakeClock, bot: Bot
 ) -> None:
-    pacer = brisk_pacer()
+    pacer = queue.brisk_pacer()
     sender = queue.sender(bot, pacer=pacer)
     alice, bob = patient(sandbox, "Alice"), patient(sandbox, "Bob")
     first = await queue.put(alice.chat_id, "first")
@@ -286,7 +299,7 @@ async def test_retry_after_holds_the_chat_and_nothing_reaches_it_before_then(
     # The database's clock says it is time; Telegram's real second may not have passed yet:
     # rounds leave Alice out until it has.
     clock.advance(timedelta(seconds=1))
-    assert await rounds_until_sent(sender) == 2
+    assert await rounds_until_sent(sender, clock) == 2
 
     assert texts(sandbox, alice) == ["first", "second"]
     refusal, *after = sandbox.ledger.calls("sendMessage", chat_id=alice.chat_id)
@@ -307,16 +320,16 @@ async def test_a_message_written_while_its_chat_is_held_does_not_overtake(
     assert (await queue.row(later)).status is OutboxStatus.PENDING
 
     clock.advance(timedelta(seconds=1))
-    assert await rounds_until_sent(sender) == 2
+    assert await rounds_until_sent(sender, clock) == 2
     assert texts(sandbox, alice) == ["question 1", "question 2"]
 
 
-async def rounds_until_sent(sender: OutboxSender) -> int:
+async def rounds_until_sent(sender: OutboxSender, clock: FakeClock) -> int:
     """Rounds until nothing is left, waiting out chats left out of one; how many went."""
     sent = 0
     while (tried := await sender.deliver_due()) or sender.next_ready_in is not None:
         sent += tried
-        await asyncio.sleep(sender.next_ready_in or 0)
+        await clock.sleep(sender.next_ready_in or 0)
     return sent
 
 
@@ -352,11 +365,10 @@ async def test_a_private_chat_gets_one_message_a_second(
     for n in range(4):
         await queue.put(alice.chat_id, f"message {n}")
 
-    sender = queue.sender(bot, pacer=Pacer())
+    sender = queue.sender(bot, pacer=queue.pacer())
     assert await sender.deliver_due() == 1  # the others are not waited for in the round
     while len(sandbox.ledger.calls("sendMessage")) < 4:  # later rounds, as time passes
-        await asyncio.sleep(0.2)
-        queue.clock.set(queue.clock.now() + timedelta(seconds=0.2))
+        queue.clock.advance(timedelta(seconds=0.2))
         await sender.deliver_due()
 
     calls = sandbox.ledger.calls("sendMessage")
@@ -370,7 +382,7 @@ async def test_a_round_leaves_out_a_patient_still_in_their_second(
     sandbox: Sandbox, alice: Person, queue: Queue, bot: Bot
 ) -> None:
     await queue.put(alice.chat_id, "question 1")
-    sender = queue.sender(bot, pacer=Pacer())
+    sender = queue.sender(bot, pacer=queue.pacer())
     assert await sender.deliver_due() == 1
     await queue.put(alice.chat_id, "question 2")
     bob = patient(sandbox, "Bob")
@@ -380,7 +392,7 @@ async def test_a_round_leaves_out_a_patient_still_in_their_second(
     assert await sender.deliver_due() == 1
     assert texts(sandbox, bob) == ["to Bob"]
     assert sender.next_ready_in is not None and 0.25 < sender.next_ready_in <= 1.0
-    await asyncio.sleep(sender.next_ready_in)
+    await queue.clock.sleep(sender.next_ready_in)
     assert await sender.deliver_due() == 1
     assert texts(sandbox, alice) == ["question 1", "question 2"]
 
@@ -392,10 +404,10 @@ async def test_a_red_flag_written_during_a_round_goes_in_it_not_after_it(
     for person in patients:
         await queue.put(person.chat_id, "Good morning: today's check-in")
     ward = sandbox.group("Ward 5")
-    sender = queue.sender(bot, pacer=Pacer(overall_per_second=10))  # a round of a second
+    sender = queue.sender(bot, pacer=queue.pacer(overall_per_second=10))  # a round of a second
 
     round_ = asyncio.create_task(sender.deliver_due())
-    await asyncio.sleep(0.2)
+    await queue.clock.sleep(0.2)
     await queue.put(ward.chat_id, "RED FLAG: P-017", priority=PRIORITY_ALERT)
 
     assert await round_ == 11
@@ -412,7 +424,7 @@ async def test_many_chats_at_once_stay_under_the_overall_limit(
     for ward in wards:
         await queue.put(ward.chat_id, "Daily digest")
 
-    pacer = Pacer(overall_per_second=10)
+    pacer = queue.pacer(overall_per_second=10)
     assert await queue.sender(bot, pacer=pacer).deliver_due() == 8
 
     assert [call.status for call in sandbox.ledger.calls("sendMessage")] == [200] * 8
@@ -426,7 +438,7 @@ async def test_a_group_over_its_limit_is_handed_back_for_later_instead_of_waited
     ward = sandbox.group("Ward 5")
     for n in range(7):
         await queue.put(ward.chat_id, f"alert {n}")
-    sender = queue.sender(bot, pacer=Pacer(group_per_minute=5))
+    sender = queue.sender(bot, pacer=queue.pacer(group_per_minute=5))
 
     async with asyncio.timeout(10):  # the next slot is a minute away: not waited for here
         assert await sender.deliver_due() == 5
@@ -597,7 +609,7 @@ async def test_a_connection_never_made_is_retried_with_a_pause(
 @pytest.fixture
 async def impatient_bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
     """A bot that waits a third of a second for an answer."""
-    async with plain_bot(sandbox, request=HTTPXRequest(read_timeout=0.3)) as running:
+    async with plain_bot(sandbox, request=sandbox.request(read_timeout=0.3)) as running:
         yield running
 
 
@@ -738,7 +750,7 @@ class Stalled:
                 self.reached.set()
                 await self.release.wait()
 
-        request = HTTPXRequest(httpx_kwargs={"event_hooks": {"request": [stall]}})
+        request = sandbox.request(httpx_kwargs={"event_hooks": {"request": [stall]}})
         self.bot = plain_bot(sandbox, request=request)
         self.sender = queue.sender(self.bot, owner, heard=heard)
         self.task: asyncio.Task[int] | None = None
@@ -869,7 +881,7 @@ async def test_two_senders_at_once_never_claim_the_same_message(
 ) -> None:
     wards = [sandbox.group(f"Ward {n}") for n in range(6)]
     senders = [
-        queue.sender(bot, owner, pacer=Pacer(overall_per_second=1e4, group_per_minute=10**4))
+        queue.sender(bot, owner, pacer=queue.pacer(overall_per_second=1e4, group_per_minute=10**4))
         for owner in ("sender-a", "sender-b")
     ]
     rounds = 50
@@ -970,14 +982,13 @@ async def test_each_telegram_error_has_its_outcome(
     expected: Expected,
 ) -> None:
     message_id = await queue.put(alice.chat_id, "Check-in")
-    base_url = f"{sandbox.url}/bot"
     if fault is None:  # nothing listens there: the connection is never made
+        request = HTTPXRequest()
         base_url = f"http://127.0.0.1:{closed_port()}/bot"
     else:
         sandbox.fail_next("sendMessage", error=fault)
-    # Only the read timeout's case waits briefly: on a busy machine a short connect
-    # timeout would turn any case into a connection never made.
-    request = HTTPXRequest(read_timeout=0.3 if isinstance(fault, Slow) else 10.0)
+        request = sandbox.request(read_timeout=0.3 if isinstance(fault, Slow) else 10.0)
+        base_url = f"{sandbox.url}/bot"
     sender = queue.sender(Bot(sandbox.token, base_url=base_url, request=request), heard=heard)
     try:
         if expected.fatal:

@@ -476,6 +476,7 @@ async def test_an_answer_whose_handler_failed_once_is_recorded_on_the_next_round
     journey: Journey, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bot.checkins import conversation as checkins
+
     maria, _ = await journey.enrolled_patient()
     await journey.at(POD1_9AM)
     real_answer = checkins.answer

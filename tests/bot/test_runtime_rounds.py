@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 import bot.app.runtime
-from bot.delivery.outbox import FatalDeliveryError
+from bot.delivery.sender import FatalDeliveryError
 from tests.fixtures.journey import Journey
 
 LOCKED = sqlite3.OperationalError("database is locked")

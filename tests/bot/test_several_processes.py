@@ -15,12 +15,13 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from bot.patients.enrolment import enrol
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
-from bot.sandbox import Sandbox
+from bot.sandbox import Sandbox, SandboxServer
 from db.engine import create_engine, session_factory
 from db.models import CheckIn, CheckInStatus, Episode, EpisodeStatus, Patient, Team
 
@@ -95,9 +96,10 @@ async def _due_checkins_left(url: str) -> int:
         await engine.dispose()
 
 
+@pytest.mark.slow(seconds=25)
 async def test_two_webhook_processes_send_each_checkin_exactly_once(postgres_url: str) -> None:
     database_url = postgres_url
-    async with Sandbox() as sandbox:
+    async with SandboxServer() as sandbox:
         chats = await _cohort(database_url, sandbox)
         base = {
             **{k: v for k, v in os.environ.items() if not k.startswith("ERAS_")},

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot.i18n import t
 from bot.inbox.webhook import SECRET_HEADER
-from bot.sandbox import Sandbox
+from bot.sandbox import SandboxServer
 from db.engine import create_engine, session_factory
 from db.models import InboxUpdate
 from migrations.runner import upgrade_database
@@ -56,7 +56,7 @@ async def test_webhook_mode_answers_telegram_and_refuses_anyone_without_the_secr
     await upgrade_database(url)
     port = _free_port()
     hook = f"http://127.0.0.1:{port}/telegram/updates"
-    async with Sandbox() as sandbox:
+    async with SandboxServer() as sandbox:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("ERAS_")},
             "ERAS_DATABASE_URL": url,

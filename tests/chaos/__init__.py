@@ -1,6 +1,7 @@
 """The chaos harness: the real bot, killed and faulted, and proof that nothing was lost.
 
-``make chaos`` (``python -m tests.chaos``) runs the bot as a separate process (``python -m bot.cli run``, polling) on a
+``make chaos`` (``python -m tests.chaos``) runs the bot as a separate process
+(``python -m bot.cli run``, polling) on a
 fresh PostgreSQL database, against the sandbox run as another process (``eras sandbox``)
 and driven only through its HTTP control API. Scripted patients answer their check-ins;
 the bot is killed with SIGKILL at random moments and restarted; the sandbox answers some

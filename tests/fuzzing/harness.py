@@ -7,8 +7,8 @@ where the bot lives, and the thread waits for it. No fixture is handed to hypoth
 example checks what it changed, which is the point of the fuzz tests anyway.
 
 ``ERAS_FUZZ_EXAMPLES`` sets the examples per fuzz test (default below: what CI runs, some
-11,000 updates on SQLite and a quarter of that on PostgreSQL). The long run, some 100,000
-updates on SQLite (docs/FUZZING.md has its timings)::
+5,000 updates on SQLite and a quarter as many examples on PostgreSQL). The long run, some
+100,000 updates on SQLite (docs/FUZZING.md has its timings)::
 
     ERAS_FUZZ_EXAMPLES=4500 python -m pytest tests/bot -k fuzz
 """
@@ -33,7 +33,7 @@ from bot.inbox.updates import store_updates
 T = TypeVar("T")
 JSON = dict[str, Any]
 
-EXAMPLES = int(os.environ.get("ERAS_FUZZ_EXAMPLES", "500"))
+EXAMPLES = int(os.environ.get("ERAS_FUZZ_EXAMPLES", "200"))
 # PostgreSQL is slower per update; CI runs a quarter of the examples there (set
 # ERAS_FUZZ_EXAMPLES_POSTGRES to change that).
 EXAMPLES_POSTGRES = int(os.environ.get("ERAS_FUZZ_EXAMPLES_POSTGRES", str(max(EXAMPLES // 4, 1))))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,25 @@ def fuzzing(request: pytest.FixtureRequest, db_backend: str, failures: Failures)
 @pytest.fixture
 async def cast(journey: Journey) -> Cast:
     return await build_world(journey)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "fuzzing" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow(seconds=30))  # hundreds of examples, one bot
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A worker of pytest-xdist hands its count to the main process, which prints them."""
+    handed = getattr(session.config, "workeroutput", None)
+    if handed is not None:
+        handed["fuzzed_updates"] = dict(TALLY)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    for test, count in getattr(node, "workeroutput", {}).get("fuzzed_updates", {}).items():
+        TALLY[test] = TALLY.get(test, 0) + count
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -11,13 +11,19 @@ import pytest
 from telegram import Bot
 from telegram.ext import Application
 
-from bot.sandbox import Blocked, Limits, Sandbox
+from bot.sandbox import Blocked, Limits, Sandbox, SandboxServer
 from bot.sandbox.client import SandboxClient, SandboxControlError
 from bot.settings import Settings
 from tests.fixtures.minimal_bot import WELCOME, build_application
 from tests.fixtures.telegram import POLL_TIMEOUT
 
 TOKEN = "123456:process-test-token"
+
+
+@pytest.fixture
+def sandbox(served_sandbox: SandboxServer) -> SandboxServer:
+    """The control API is HTTP: what these tests are about."""
+    return served_sandbox
 
 
 @pytest.fixture

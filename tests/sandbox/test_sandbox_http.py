@@ -9,8 +9,14 @@ import httpx
 import pytest
 from telegram import Bot
 
-from bot.sandbox import Sandbox, ServerError, TooManyRequests
+from bot.sandbox import Sandbox, SandboxServer, ServerError, TooManyRequests
 from tests.fixtures.telegram import plain_bot
+
+
+@pytest.fixture
+def sandbox(served_sandbox: SandboxServer) -> SandboxServer:
+    """The Bot API over HTTP is what these tests are about."""
+    return served_sandbox
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ async def test_a_group_gets_twenty_messages_a_minute(sandbox: Sandbox, bot: Bot)
 
 async def test_all_chats_together_get_thirty_messages_a_second() -> None:
     # The limits' clock stands still, so the test does not depend on how fast HTTP is here.
-    async with Sandbox(limits_clock=lambda: 1000.0) as sandbox, plain_bot(sandbox) as bot:
+    async with Sandbox(monotonic=lambda: 1000.0) as sandbox, plain_bot(sandbox) as bot:
         people = [sandbox.user(f"Patient {n}") for n in range(31)]
         for person in people:
             sandbox.send_text(person, "/start")

@@ -9,8 +9,14 @@ import pytest
 from telegram import Bot
 from telegram import error as tg
 
-from bot.sandbox import Sandbox
+from bot.sandbox import Sandbox, SandboxServer
 from tests.fixtures.telegram import plain_bot
+
+
+@pytest.fixture
+def sandbox(served_sandbox: SandboxServer) -> SandboxServer:
+    """Long polls over HTTP: a poller that gives up cancels its request at the server."""
+    return served_sandbox
 
 
 async def test_updates_wait_until_confirmed_by_a_higher_offset(sandbox: Sandbox, bot: Bot) -> None:

@@ -11,10 +11,16 @@ import pytest
 from aiohttp import web
 from telegram import Bot
 
-from bot.sandbox import Sandbox
+from bot.sandbox import Sandbox, SandboxServer
 from bot.sandbox.webhook import SECRET_HEADER
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+@pytest.fixture
+def sandbox(served_sandbox: SandboxServer) -> SandboxServer:
+    """Webhooks and file downloads over HTTP, as the bot in webhook mode meets them."""
+    return served_sandbox
 
 
 def grey_png(width: int, height: int) -> bytes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 from bot.sandbox import errors
 from bot.sandbox.errors import bad_request
@@ -24,7 +23,7 @@ async def get_updates(ctx: Context) -> list[JSON]:
     if params.get("allowed_updates") is not None:
         queue.allowed = frozenset(params["allowed_updates"]) or None
     limit = min(max(int(params.get("limit") or 100), 1), 100)
-    deadline = time.monotonic() + max(int(params.get("timeout") or 0), 0)
+    deadline = ctx.world.monotonic() + max(int(params.get("timeout") or 0), 0)
     # Only one poller at a time: a newer request ends the one still waiting, with 409.
     queue.poll_generation += 1
     generation = queue.poll_generation
@@ -34,12 +33,12 @@ async def get_updates(ctx: Context) -> list[JSON]:
             raise errors.conflict(errors.OTHER_POLLER)
         _refuse_while_webhook(bot)
         updates = queue.deliverable(limit)
-        remaining = deadline - time.monotonic()
+        remaining = deadline - ctx.world.monotonic()
         if updates or remaining <= 0 or ctx.world.closing:
             return [dict(update) for update in updates]
         queue.poll_waiting.set()
         try:
-            await queue.changed(remaining)
+            await queue.changed(remaining, ctx.world.sleep)
         finally:
             queue.poll_waiting.clear()
 

@@ -1,0 +1,152 @@
+"""Which outbox messages a sender may take, and its hold on them while it sends.
+
+Claims are leases, so a process that dies mid-batch does not strand its messages; on
+PostgreSQL several senders share the table through ``FOR UPDATE SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, exists, func, or_, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
+
+from bot.delivery.outbox import PRIORITY_ALERT
+from bot.delivery.settling import MAX_DOUBTFUL_SENDS
+from db.claims import claim
+from db.models import OutboxMessage, OutboxStatus
+
+
+class Leases:
+    """One sender's claims on the outbox table."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], owner: str, lease: timedelta
+    ) -> None:
+        self._sessions = sessions
+        self.owner = owner
+        self.lease = lease
+
+    async def claim(
+        self, now: datetime, limit: int, *, urgent: bool, waiting: Collection[int]
+    ) -> list[OutboxMessage]:
+        """Lease what is due to this sender (``urgent``: red flags only), leaving out the
+        chats ``waiting`` for their own limit."""
+        lease_lapsed = (OutboxMessage.status == OutboxStatus.SENDING) & (
+            OutboxMessage.lease_until < now
+        )
+        due = (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.not_before <= now)
+        if waiting:
+            due &= OutboxMessage.chat_id.not_in(list(waiting))
+        # A round takes one message per patient, the chat's next one: the first unsettled
+        # in order of priority, then of writing. Its next goes in a later round, one that
+        # finds the patient's one-second interval passed: no round waits on a chat's own
+        # limit. (A group has no interval: its due messages all go, in order, in a round.)
+        # While a message waits (retry_after, a backoff) or another sender holds it, those
+        # written after it wait too: nothing overtakes a held message.
+        other = aliased(OutboxMessage)
+        goes_first = (other.priority < OutboxMessage.priority) | (
+            (other.priority == OutboxMessage.priority) & (other.id < OutboxMessage.id)
+        )
+        held = ((other.status == OutboxStatus.PENDING) & (other.not_before > now)) | (
+            (other.status == OutboxStatus.SENDING) & (other.lease_until >= now)
+        )
+        ahead = exists().where(
+            other.chat_id == OutboxMessage.chat_id,
+            other.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            (goes_first & (OutboxMessage.chat_id > 0)) | ((other.id < OutboxMessage.id) & held),
+        )
+        claimable = or_(due, lease_lapsed) & ~ahead
+        if urgent:
+            claimable &= OutboxMessage.priority <= PRIORITY_ALERT
+        async with self._sessions.begin() as session:
+            if not urgent:  # a look for red flags only reads, unless it finds one
+                await _doubt_lapsed(session, lease_lapsed, now)
+            return await claim(
+                session,
+                OutboxMessage,
+                claimable=claimable,
+                order_by=[OutboxMessage.priority, OutboxMessage.id],
+                owner=self.owner,
+                now=now,
+                lease=self.lease,
+                limit=limit,
+                values={"status": OutboxStatus.SENDING, "sent_at": None},
+            )
+
+    async def begin(self, messages: list[OutboxMessage], now: datetime) -> list[bool]:
+        """Write down that the requests are about to leave, before they leave, so that a
+        sender taking a message over after a crash knows whether it may have arrived.
+        False for each whose lease was lost meanwhile."""
+        async with self._sessions.begin() as session:
+            begun = set(
+                await session.scalars(
+                    update(OutboxMessage)
+                    .where(self.still_claimed(messages))
+                    .values(sent_at=now, attempts=OutboxMessage.attempts + 1)
+                    .returning(OutboxMessage.id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+        return [message.id in begun for message in messages]
+
+    async def hand_back(self, messages: list[OutboxMessage], not_before: datetime) -> None:
+        """Claimed messages that were not tried go back to the queue as they were."""
+        if not messages:
+            return
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(self.still_claimed(messages))
+                .values(
+                    status=OutboxStatus.PENDING,
+                    not_before=not_before,
+                    lease_owner=None,
+                    lease_until=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+
+    def still_claimed(self, messages: list[OutboxMessage]) -> ColumnElement[bool]:
+        """Those of ``messages`` this sender still holds, their requests not yet settled."""
+        return (
+            OutboxMessage.id.in_([message.id for message in messages])
+            & (OutboxMessage.lease_owner == self.owner)
+            & (OutboxMessage.status == OutboxStatus.SENDING)
+        )
+
+
+async def _doubt_lapsed(
+    session: AsyncSession, lease_lapsed: ColumnElement[bool], now: datetime
+) -> None:
+    """A lapsed lease means a sender died holding the message. If its request had begun
+    (``sent_at`` says so) the message may have arrived: that send counts as doubtful,
+    like a read timeout. One it never got to try is simply sent."""
+    began = lease_lapsed & OutboxMessage.sent_at.is_not(None)
+    stopped = "sender stopped during the send"
+    last = OutboxMessage.doubtful_sends >= MAX_DOUBTFUL_SENDS - 1
+    await session.execute(
+        update(OutboxMessage)
+        .where(began, last)
+        .values(
+            status=OutboxStatus.UNCERTAIN,
+            doubtful_sends=OutboxMessage.doubtful_sends + 1,
+            last_error=stopped,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    # The doubt is recorded once per request: clearing ``sent_at`` keeps a row that
+    # waits for its resend from being doubted again before a new request begins.
+    await session.execute(
+        update(OutboxMessage)
+        .where(began, ~last)
+        .values(
+            doubtful_sends=OutboxMessage.doubtful_sends + 1,
+            uncertain_at=func.coalesce(OutboxMessage.uncertain_at, now),
+            sent_at=None,
+            last_error=stopped,
+        )
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,215 @@
+"""The sender: claims what is due in the outbox and delivers it under Telegram's limits.
+
+A round claims about a second's worth of messages (``leases.py``), sends each chat's in
+order and the chats in parallel, paced by ``pacing.py``, and records what became of each
+(``settling.py``). Waits go through the clock, so tests need not wait in real time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import math
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, Message
+
+from bot.clock import Clock
+from bot.delivery.api_calls import api_call
+from bot.delivery.group_commit import GroupCommit
+from bot.delivery.leases import Leases
+from bot.delivery.outbox import PRIORITY_ALERT
+from bot.delivery.outcomes import Classified, Outcome, classify
+from bot.delivery.pacing import Pacer
+from bot.delivery.settling import DeliveryHooks, OutcomeWriter, Settled, settle
+from db.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+# The longest one round waits for Telegram's limits; a chat whose turn is further off goes
+# back to the queue until then, so one busy group neither holds up the round (and the
+# emergency message claimed by the next) nor keeps its messages past their lease.
+MAX_ROUND = timedelta(seconds=10)
+SEND_ROUND = 200  # messages claimed at a time
+IN_FLIGHT = 32  # requests to Telegram at once, at most
+# A chat whose own limit (a patient's one message a second, a group's twenty a minute)
+# holds its next message longer than this is left out of a round, for a later one.
+CHAT_WAIT_SECONDS = 0.25
+URGENT_LOOK_SECONDS = 0.1  # how often a round looks for red flags written since it began
+
+
+class FatalDeliveryError(RuntimeError):
+    """The bot cannot send at all (revoked token): stop and tell the operator."""
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        bot: Bot,
+        clock: Clock,
+        owner: str,
+        pacer: Pacer | None = None,
+        hooks: DeliveryHooks | None = None,
+        lease: timedelta = timedelta(seconds=60),
+        concurrency: int = IN_FLIGHT,
+    ) -> None:
+        """``pacer`` counts in ``clock``'s monotonic time (the default one does)."""
+        self._bot = bot
+        self._clock = clock
+        self._pacer = pacer or Pacer(monotonic=clock.monotonic)
+        self._hooks = hooks or DeliveryHooks()
+        self._leases = Leases(sessions, owner, lease)
+        self._slots = asyncio.Semaphore(concurrency)
+        # The writes around each send, shared by the messages in flight (group_commit.py).
+        self._begins: GroupCommit[OutboxMessage, bool] = GroupCommit(self._write_begun)
+        self._outcomes: GroupCommit[Settled, bool] = GroupCommit(OutcomeWriter(sessions, owner))
+        # Seconds until the first chat left out of the last round may go (None: none was).
+        self.next_ready_in: float | None = None
+
+    @property
+    def round_size(self) -> int:
+        """Messages claimed at a time: about a second's sending under Telegram's limits, so
+        that a red flag written meanwhile is claimed by the next round soon after."""
+        return max(1, min(SEND_ROUND, math.ceil(self._pacer.per_second)))
+
+    async def deliver_due(self, limit: int | None = None) -> int:
+        """Claim what is due and send it; returns how many messages were attempted.
+
+        A round lasts about a second under Telegram's limits. Meanwhile, red flags written
+        since it began are looked for every URGENT_LOOK_SECONDS and sent with it, not after."""
+        limit = limit or self.round_size
+        lease = self._leases.lease
+        deadline = self._clock.monotonic() + min(MAX_ROUND, lease / 2).total_seconds()
+        claimed = await self._claim(limit)
+        if not claimed:
+            return 0
+        async with asyncio.TaskGroup() as group:
+            rounds = [group.create_task(self._send_claimed(claimed, deadline))]
+            while not rounds[0].done():
+                look = group.create_task(self._clock.sleep(URGENT_LOOK_SECONDS))
+                await asyncio.wait([rounds[0], look], return_when=asyncio.FIRST_COMPLETED)
+                look.cancel()
+                if rounds[0].done():
+                    break
+                try:
+                    urgent = await self._claim(limit, urgent=True)
+                except Exception as error:  # the round goes on; the next round looks again
+                    log.warning("looking for red flags failed: %s", type(error).__name__)
+                    break
+                if urgent:
+                    rounds.append(group.create_task(self._send_claimed(urgent, deadline)))
+        attempted = 0
+        for result in itertools.chain.from_iterable(task.result() for task in rounds):
+            if isinstance(result, BaseException):
+                raise result
+            attempted += result
+        return attempted
+
+    async def _claim(self, limit: int, *, urgent: bool = False) -> list[OutboxMessage]:
+        # Chats whose own limit holds them a while are left to a later round (see leases).
+        waiting = self._pacer.not_ready(CHAT_WAIT_SECONDS)
+        self.next_ready_in = min(waiting.values(), default=None)
+        return await self._leases.claim(self._clock.now(), limit, urgent=urgent, waiting=waiting)
+
+    async def _send_claimed(
+        self, claimed: list[OutboxMessage], deadline: float
+    ) -> list[int | BaseException]:
+        """Chats in parallel, each chat's messages in order: how many each tried, or its
+        failure, once every chat is done, so that no send is cut off midway."""
+        by_chat: dict[int, list[OutboxMessage]] = {}
+        for message in claimed:
+            by_chat.setdefault(message.chat_id, []).append(message)
+        return await asyncio.gather(
+            *(self._deliver_chat(messages, deadline) for messages in by_chat.values()),
+            return_exceptions=True,
+        )
+
+    async def _deliver_chat(self, messages: list[OutboxMessage], deadline: float) -> int:
+        """Send a chat's messages in order (a patient's one, a group's all that are due);
+        returns how many were tried."""
+        for index, message in enumerate(messages):
+            urgent = message.priority <= PRIORITY_ALERT
+            wait = self._pacer.wait_for(message.chat_id, urgent=urgent)
+            if self._clock.monotonic() + wait > deadline:
+                later = self._clock.now() + timedelta(seconds=wait)
+                await self._leases.hand_back(messages[index:], later)
+                return index
+            # Begun before the turn is taken, not between the turn and the request: a write
+            # held up (SQLite's one writer) would release the requests of all the turns
+            # that came meanwhile at once, faster than Telegram's limit refills.
+            if not await self._begin(message):
+                return index  # another sender took it over: the chat is theirs
+            await self._take_turn(message.chat_id, urgent)
+            # The slot after the turn: a slot is for a request in flight, and a red flag
+            # must not queue for one behind routine messages waiting for their turns.
+            async with self._slots:
+                verdict, message_id = await self._send(message)
+            self._pacer.answered(message.chat_id)
+            again = await self._record(message, verdict, message_id)
+            if again is not None:
+                # A chat's messages keep their order: the ones after a message that must go
+                # again wait with it, back in the queue rather than stranded under the lease.
+                await self._leases.hand_back(messages[index + 1 :], again)
+                if verdict.outcome is Outcome.FATAL:
+                    raise FatalDeliveryError(verdict.reason)
+                return index + 1
+        return len(messages)
+
+    async def _take_turn(self, chat_id: int, urgent: bool) -> None:
+        """Wait until the pacer lets a message go to the chat and count it, in one step.
+        Other chats wait for the same overall slot: each looks again after its sleep, and
+        only the one that finds the slot free takes it."""
+        while (delay := self._pacer.wait_for(chat_id, urgent=urgent)) > 0:
+            await self._clock.sleep(delay)
+        self._pacer.sent(chat_id)
+
+    async def _begin(self, message: OutboxMessage) -> bool:
+        """The request is written down as begun before it leaves (see ``Leases.begin``);
+        False when the lease was lost meanwhile."""
+        if not await self._begins(message):
+            return False
+        message.attempts += 1
+        return True
+
+    async def _write_begun(self, messages: list[OutboxMessage]) -> list[bool]:
+        return await self._leases.begin(messages, self._clock.now())
+
+    async def _send(self, message: OutboxMessage) -> tuple[Classified, int | None]:
+        try:
+            call = api_call(self._bot, message.method, message.chat_id, message.payload)
+        except (KeyError, ValueError) as error:
+            # Nothing left: not a doubt to resend, a message to look at.
+            reason = f"cannot be sent as stored: {type(error).__name__}: {error}"[:200]
+            return Classified(Outcome.PERMANENT, reason), None
+        try:
+            sent = await call
+        except Exception as error:
+            return classify(error), None
+        return Classified(Outcome.DELIVERED, "ok"), (
+            sent.message_id if isinstance(sent, Message) else None
+        )
+
+    async def _record(
+        self, message: OutboxMessage, verdict: Classified, message_id: int | None
+    ) -> datetime | None:
+        """Store what became of the message; returns when it is due again, None if settled."""
+        settled = settle(message, verdict, message_id, self._hooks, self._clock.now())
+        if verdict.outcome is Outcome.RETRY and verdict.retry_after:
+            self._pacer.hold(message.chat_id, verdict.retry_after)
+        if verdict.outcome is not Outcome.DELIVERED:
+            log.warning(
+                "outbox message %s (%s) to chat %s: %s",
+                message.id,
+                message.purpose,
+                "group" if message.chat_id < 0 else "private",
+                verdict.reason,
+            )
+        if not await self._outcomes(settled):
+            # The lease lapsed and another sender took the message over: what happens
+            # to it is theirs to record and announce. The rest of the chat stops here.
+            log.warning("outbox message %s: lease lost before its outcome", message.id)
+            return settled.now
+        return settled.due_again
