@@ -26,7 +26,7 @@ from benchmarks.questions import WAIT, wait_for_questions
 from benchmarks.stats import summary_ms
 from benchmarks.telegram import JSON, Telegram
 from bot.delivery.pacing import Pacer
-from bot.sandbox.limits import Limits
+from bot.sandbox.api.limits import Limits
 from db.engine import create_engine
 
 PROTOCOL = "spine-miss-lumbar"  # its check-ins start: red flags, then bladder

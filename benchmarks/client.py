@@ -16,7 +16,7 @@ from typing import Any
 from telegram.ext import Application
 
 from benchmarks.telegram import Telegram
-from bot.sandbox.limits import Limits
+from bot.sandbox.api.limits import Limits
 
 TEXT = "Good afternoon. Here is today's check-in, day 3 after your operation."
 

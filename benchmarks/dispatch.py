@@ -22,7 +22,7 @@ from benchmarks.stats import percentile
 from benchmarks.telegram import Telegram
 from bot.app.runtime import BotRuntime
 from bot.delivery.pacing import OVERALL_PER_SECOND, Pacer
-from bot.sandbox.limits import Limits
+from bot.sandbox.api.limits import Limits
 from db.engine import create_engine
 from db.models import CheckIn, CheckInStatus, OutboxMessage, OutboxStatus
 

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from bot.sandbox.client import SandboxClient
+from bot.sandbox.serving.client import SandboxClient
 from bot.settings import Settings
 
 JSON = dict[str, Any]

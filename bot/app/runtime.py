@@ -20,8 +20,6 @@ from typing import Any, TypeVar
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop
@@ -29,17 +27,17 @@ from telegram.request import HTTPXRequest
 
 from bot.alerts.actions import remember_card
 from bot.alerts.escalation import Escalator
-from bot.alerts.raising import follow_up_alert
 from bot.checkins.dispatcher import Dispatcher, TickReport
 from bot.clock import Clock, SystemClock
 from bot.context import Services, Site
-from bot.delivery.outcomes import Classified, Outcome, classify
+from bot.delivery.outcomes import Outcome, classify
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import FatalDeliveryError, OutboxSender
 from bot.delivery.settling import DeliveryHooks
 from bot.inbox.updates import ALLOWED_UPDATES, InboxProcessor, Poller, PollingStopped
 from bot.inbox.webhook import WebhookReceiver, serve, webhook_path
-from bot.patients.retention import purge
+from bot.patients.unreachable import mark_unreachable
+from bot.privacy.retention import purge
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
 from bot.reports.daily_digest import DailyDigest
@@ -50,14 +48,6 @@ from bot.telegram.handlers.fallback import add_fallback_handler
 from bot.telegram.handlers.patient import add_patient_handlers
 from db.engine import create_engine, session_factory
 from db.locks import POLLING_LOCK, exclusive
-from db.models import (
-    CheckIn,
-    CheckInStatus,
-    Episode,
-    EpisodeStatus,
-    OutboxMessage,
-    OutboxStatus,
-)
 
 log = logging.getLogger(__name__)
 
@@ -82,31 +72,6 @@ class StepReport:
     updates: int
     tick: TickReport
     sent: int
-
-
-async def mark_unreachable(
-    session: AsyncSession, message: OutboxMessage, verdict: Classified, now: datetime
-) -> None:
-    """Telegram says the patient's chat is gone: stop writing, ask the team to phone."""
-    if message.episode_id is None or message.chat_id < 0:
-        return  # a team chat's troubles are the operator's, not a patient's
-    episode = await session.get_one(Episode, message.episode_id)
-    if episode.status is EpisodeStatus.UNREACHABLE:
-        return
-    episode.status = EpisodeStatus.UNREACHABLE
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.chat_id == message.chat_id, OutboxMessage.status == OutboxStatus.PENDING
-        )
-        .values(status=OutboxStatus.CANCELLED)
-    )
-    await session.execute(
-        update(CheckIn)
-        .where(CheckIn.episode_id == episode.id, CheckIn.status == CheckInStatus.SCHEDULED)
-        .values(status=CheckInStatus.CANCELLED)
-    )
-    await follow_up_alert(session, episode_id=episode.id, now=now, cause="unreachable")
 
 
 async def _log_handler_error(update: object, context: Any) -> None:

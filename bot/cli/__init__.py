@@ -19,7 +19,7 @@ from bot.cli.protocol import protocol
 from bot.cli.run import run
 from bot.cli.staff import staff
 from bot.cli.team import team
-from bot.sandbox.standalone import sandbox
+from bot.sandbox.serving.standalone import sandbox
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

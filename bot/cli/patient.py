@@ -21,9 +21,9 @@ from bot.cli.common import (
 from bot.clock import SystemClock
 from bot.patients import listing
 from bot.patients.enrolment import EnrolmentRefused, enrol
-from bot.patients.erasure import ErasureRefused, erase_patient
 from bot.patients.protocol_change import set_protocol
-from bot.patients.retention import purge
+from bot.privacy.erasure import ErasureRefused, erase_patient
+from bot.privacy.retention import purge
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import UnknownProtocol
 from bot.settings import Settings

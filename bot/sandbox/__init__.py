@@ -19,7 +19,7 @@ In the same process (tests; ``tests/fixtures/telegram.py`` has ready fixtures)::
         sb.photo_data(message)                         # the bytes of a photo the bot sent
 
 From another process, ``eras sandbox`` (or ``python -m bot.sandbox``) serves the same
-things under ``/sandbox``; ``bot.sandbox.client.SandboxClient`` wraps them:
+things under ``/sandbox``; ``bot.sandbox.serving.client.SandboxClient`` wraps them:
 
     GET  /sandbox                          where it listens, its token, last ledger seq,
                                            whether a getUpdates is waiting ("polling")
@@ -46,7 +46,7 @@ things under ``/sandbox``; ``bot.sandbox.client.SandboxClient`` wraps them:
 People-actions take an optional "token" to talk to another bot than the sandbox's own.
 """
 
-from bot.sandbox.faults import (
+from bot.sandbox.api.faults import (
     Blocked,
     CantParseEntities,
     ChatNotFound,
@@ -62,11 +62,11 @@ from bot.sandbox.faults import (
     TooManyRequests,
     Unauthorized,
 )
-from bot.sandbox.ledger import Call
-from bot.sandbox.limits import Limits
-from bot.sandbox.server import SandboxServer
+from bot.sandbox.api.ledger import Call
+from bot.sandbox.api.limits import Limits
 from bot.sandbox.service import Sandbox
-from bot.sandbox.state import DEFAULT_TOKEN, Group, Person
+from bot.sandbox.serving.server import SandboxServer
+from bot.sandbox.world.state import DEFAULT_TOKEN, Group, Person
 
 __all__ = [
     "DEFAULT_TOKEN",

@@ -1,5 +1,5 @@
 """``python -m bot.sandbox``: the same as ``eras sandbox``."""
 
-from bot.sandbox.standalone import sandbox
+from bot.sandbox.serving.standalone import sandbox
 
 sandbox(prog_name="python -m bot.sandbox")

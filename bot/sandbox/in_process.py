@@ -16,10 +16,10 @@ from typing import Any
 
 import httpx
 
-from bot.sandbox import ledger
-from bot.sandbox.bot_api import MALFORMED_BODY, BotApi, ClientGaveUp
+from bot.sandbox.api import ledger
+from bot.sandbox.api.calls import MALFORMED_BODY, BotApi, ClientGaveUp
+from bot.sandbox.api.params import parse_params
 from bot.sandbox.errors import ApiError, not_found
-from bot.sandbox.params import parse_params
 
 # Where an in-process sandbox says it is: the reserved .invalid domain, which nothing can
 # reach by accident (requests only get there through the sandbox's transport).

@@ -20,14 +20,15 @@ from typing import Any, Self
 import httpx
 from telegram.request import HTTPXRequest
 
-from bot.sandbox import in_process, state
-from bot.sandbox.bot_api import BotApi
-from bot.sandbox.faults import Fault, FaultPlan, Rule
-from bot.sandbox.ledger import Call, Ledger, Predicate
-from bot.sandbox.limits import SENDING_METHODS, FloodControl, Limits
-from bot.sandbox.people import People
-from bot.sandbox.state import JSON, BotAccount, Group, Person, World
+from bot.sandbox import in_process
+from bot.sandbox.api.calls import BotApi
+from bot.sandbox.api.faults import Fault, FaultPlan, Rule
+from bot.sandbox.api.ledger import Call, Ledger, Predicate
+from bot.sandbox.api.limits import SENDING_METHODS, FloodControl, Limits
 from bot.sandbox.webhook import WebhookCourier
+from bot.sandbox.world import state
+from bot.sandbox.world.people import People
+from bot.sandbox.world.state import JSON, BotAccount, Group, Person, World
 
 ChatRef = Person | Group | int
 BotRef = str | int | None  # a token, a bot id, or None for the sandbox's own bot

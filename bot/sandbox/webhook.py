@@ -11,7 +11,7 @@ import contextlib
 
 import aiohttp
 
-from bot.sandbox.state import BotAccount, Webhook, World
+from bot.sandbox.world.state import BotAccount, Webhook, World
 
 FIRST_RETRY = 0.2  # seconds
 LAST_RETRY = 10.0

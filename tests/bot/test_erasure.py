@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import t
 from bot.patients.enrolment import enrol
-from bot.patients.erasure import ERASED, Erasure, erase_patient
+from bot.privacy.erasure import ERASED, Erasure, erase_patient
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
 from bot.sandbox import Person

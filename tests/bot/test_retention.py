@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.patients.enrolment import enrol
-from bot.patients.erasure import erase_patient
-from bot.patients.retention import due_for_erasure, purge
+from bot.privacy.erasure import erase_patient
+from bot.privacy.retention import due_for_erasure, purge
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
 from db.models import (

@@ -11,7 +11,7 @@ import asyncio
 import time
 from typing import Any
 
-from bot.sandbox.client import SandboxClient
+from bot.sandbox.serving.client import SandboxClient
 
 JSON = dict[str, Any]
 MESSAGE_METHODS = frozenset({"sendMessage", "sendPhoto"})

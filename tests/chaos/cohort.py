@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from bot.patients.enrolment import enrol
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
-from bot.sandbox.client import SandboxClient
+from bot.sandbox.serving.client import SandboxClient
 from bot.staff.registry import add_staff
 from db.engine import create_engine, session_factory
 from db.models import CheckIn, Episode, EpisodeStatus, StaffRole, Team

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import random
 
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.faults import DropConnection, Fault, ServerError, Slow, TooManyRequests
+from bot.sandbox.api.faults import DropConnection, Fault, ServerError, Slow, TooManyRequests
+from bot.sandbox.serving.client import SandboxClient
 from tests.chaos.calls import CallFollower
 
 # Where faults go, by weight: mostly messages; None is "whatever call comes next" (which

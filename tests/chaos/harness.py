@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.protocols.sources import load_protocols
-from bot.sandbox.client import SandboxClient
+from bot.sandbox.serving.client import SandboxClient
 from tests.chaos.answers import Questionnaire
 from tests.chaos.calls import CallFollower
 from tests.chaos.cohort import (

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.i18n import t
-from bot.sandbox.client import SandboxClient
+from bot.sandbox.serving.client import SandboxClient
 from bot.telegram.callbacks import AnswerChoice, Consent, decode, encode
 from tests.chaos.answers import RED_FLAGS, Questionnaire
 from tests.chaos.calls import CallFollower

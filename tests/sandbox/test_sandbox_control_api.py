@@ -12,7 +12,7 @@ from telegram import Bot
 from telegram.ext import Application
 
 from bot.sandbox import Blocked, Limits, Sandbox, SandboxServer
-from bot.sandbox.client import SandboxClient, SandboxControlError
+from bot.sandbox.serving.client import SandboxClient, SandboxControlError
 from bot.settings import Settings
 from tests.fixtures.minimal_bot import WELCOME, build_application
 from tests.fixtures.telegram import POLL_TIMEOUT

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.sandbox.errors import ApiError
-from bot.sandbox.formatting import command_entities, format_text
+from bot.sandbox.world.formatting import command_entities, format_text
 
 
 def spans(text: str, parse_mode: str) -> tuple[str, list[tuple[str, int, int]]]:

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.patients.erasure import UNFINISHED, erase_patient
-from bot.patients.raw_updates import empty_processed_before
+from bot.privacy.erasure import UNFINISHED, erase_patient
+from bot.privacy.raw_updates import empty_processed_before
 from db.models import OPEN_ALERTS, Alert, CheckIn, CheckInStatus, Episode, EpisodeStatus, Patient
 
 ENDED = (EpisodeStatus.COMPLETED, EpisodeStatus.WITHDRAWN, EpisodeStatus.DECLINED)

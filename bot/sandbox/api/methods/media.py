@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from bot.sandbox.api.methods.messages import MAX_CAPTION, formatted, post
+from bot.sandbox.api.methods.registry import Context, bot_method
+from bot.sandbox.api.params import Upload, chat_id_of, require
 from bot.sandbox.errors import bad_request
-from bot.sandbox.methods.messages import MAX_CAPTION, formatted, post
-from bot.sandbox.methods.registry import Context, bot_method
-from bot.sandbox.params import Upload, chat_id_of, require
-from bot.sandbox.people import photo_size
-from bot.sandbox.state import JSON, StoredFile
+from bot.sandbox.world.people import photo_size
+from bot.sandbox.world.state import JSON, StoredFile
 
 
 def _file(ctx: Context, field: str, folder: str) -> StoredFile:

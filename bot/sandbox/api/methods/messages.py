@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.sandbox import errors
+from bot.sandbox.api.methods.registry import Context, bot_method
+from bot.sandbox.api.params import chat_id_of, require, require_int
 from bot.sandbox.errors import bad_request
-from bot.sandbox.formatting import format_text, utf16_len
-from bot.sandbox.methods.registry import Context, bot_method
-from bot.sandbox.params import chat_id_of, require, require_int
-from bot.sandbox.state import JSON, Chat, Conversation, require_message
+from bot.sandbox.world.formatting import format_text, utf16_len
+from bot.sandbox.world.state import JSON, Chat, Conversation, require_message
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from bot.sandbox import errors
+from bot.sandbox.api.methods.registry import Context, bot_method
 from bot.sandbox.errors import bad_request
-from bot.sandbox.methods.registry import Context, bot_method
-from bot.sandbox.state import JSON, BotAccount, Webhook
+from bot.sandbox.world.state import JSON, BotAccount, Webhook
 
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.sandbox import errors
 from bot.sandbox.errors import ApiError
-from bot.sandbox.update_queue import UpdateQueue
+from bot.sandbox.world.update_queue import UpdateQueue
 
 JSON = dict[str, Any]
 TOKEN = re.compile(r"^(\d+):[A-Za-z0-9_-]+$")

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.card import redraw_card
 from bot.delivery.outbox import enqueue
-from bot.patients.raw_updates import Traces, empty, find_mentions
+from bot.privacy.raw_updates import Traces, empty, find_mentions
 from bot.telegram.render.patient import message
 from db.audit import append
 from db.models import (

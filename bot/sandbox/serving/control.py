@@ -17,12 +17,12 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox.api.faults import Rule, fault_from_json
+from bot.sandbox.api.ledger import Call
+from bot.sandbox.api.limits import Limits
 from bot.sandbox.errors import ApiError
-from bot.sandbox.faults import Rule, fault_from_json
-from bot.sandbox.ledger import Call
-from bot.sandbox.limits import Limits
 from bot.sandbox.service import Sandbox
-from bot.sandbox.state import JSON, Group, Person
+from bot.sandbox.world.state import JSON, Group, Person
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 MAX_WAIT = 60.0  # seconds a GET /sandbox/calls?wait=... may hold the request

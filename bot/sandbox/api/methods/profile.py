@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
+from bot.sandbox.api.methods.registry import Context, bot_method
 from bot.sandbox.errors import bad_request
-from bot.sandbox.methods.registry import Context, bot_method
-from bot.sandbox.state import JSON
+from bot.sandbox.world.state import JSON
 
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 MENU_BUTTON_TYPES = frozenset({"commands", "web_app", "default"})

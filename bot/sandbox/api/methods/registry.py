@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.sandbox.state import BotAccount, World
+from bot.sandbox.world.state import BotAccount, World
 
 
 class Couriers(Protocol):

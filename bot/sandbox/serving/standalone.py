@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import click
 
-from bot.sandbox.server import SandboxServer
-from bot.sandbox.state import DEFAULT_BOT_USERNAME, DEFAULT_TOKEN, TOKEN
+from bot.sandbox.serving.server import SandboxServer
+from bot.sandbox.world.state import DEFAULT_BOT_USERNAME, DEFAULT_TOKEN, TOKEN
 
 
 async def serve(sandbox: SandboxServer, on_ready: Callable[[SandboxServer], None]) -> None:

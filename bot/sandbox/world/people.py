@@ -10,8 +10,8 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from bot.sandbox.formatting import command_entities
-from bot.sandbox.state import JSON, BotAccount, CallbackQuery, Chat, Group, Person, World
+from bot.sandbox.world.formatting import command_entities
+from bot.sandbox.world.state import JSON, BotAccount, CallbackQuery, Chat, Group, Person, World
 
 
 class People:

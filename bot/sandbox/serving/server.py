@@ -11,12 +11,12 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from bot.sandbox import ledger
-from bot.sandbox.bot_api import MALFORMED_BODY, BotApi
-from bot.sandbox.control import ControlApi
+from bot.sandbox.api import ledger
+from bot.sandbox.api.calls import MALFORMED_BODY, BotApi
+from bot.sandbox.api.params import read_params
 from bot.sandbox.errors import ApiError
-from bot.sandbox.params import read_params
 from bot.sandbox.service import Sandbox
+from bot.sandbox.serving.control import ControlApi
 
 MAX_UPLOAD = 50 * 1024 * 1024  # Telegram's limit for files a bot sends
 

@@ -13,15 +13,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.sandbox import errors, faults, ledger
+from bot.sandbox import errors
+from bot.sandbox.api import faults, ledger
+from bot.sandbox.api.faults import DropConnection, Fault, FaultPlan, MalformedBody, Slow
+from bot.sandbox.api.ledger import Ledger
+from bot.sandbox.api.limits import FloodControl
+from bot.sandbox.api.methods import Context, find
+from bot.sandbox.api.methods.registry import Couriers
+from bot.sandbox.api.params import chat_id_of
 from bot.sandbox.errors import ApiError
-from bot.sandbox.faults import DropConnection, Fault, FaultPlan, MalformedBody, Slow
-from bot.sandbox.ledger import Ledger
-from bot.sandbox.limits import FloodControl
-from bot.sandbox.methods import Context, find
-from bot.sandbox.methods.registry import Couriers
-from bot.sandbox.params import chat_id_of
-from bot.sandbox.state import StoredFile, World
+from bot.sandbox.world.state import StoredFile, World
 
 # What a malformed answer's body looks like: JSON cut off in the middle.
 MALFORMED_BODY = b'{"ok": true, "result": {"message_id'

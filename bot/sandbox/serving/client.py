@@ -16,8 +16,8 @@ from typing import Any, Self
 
 import httpx
 
-from bot.sandbox.faults import Fault
-from bot.sandbox.limits import Limits
+from bot.sandbox.api.faults import Fault
+from bot.sandbox.api.limits import Limits
 
 JSON = dict[str, Any]
 

@@ -1,0 +1,1 @@
+"""The Bot API as the sandbox answers it: methods, parameters, flood limits, faults, the ledger."""
