@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -17,6 +20,7 @@ from telegram.ext import (
 from bot.alerts.actions import Notice, acknowledge, choose_outcome, resolve
 from bot.context import Services
 from bot.patients.record import send_patient_record
+from bot.protocols.catalogue import ProtocolCatalogue
 from bot.reports.staff_digest import send_digests
 from bot.staff.views import send_open_alerts
 from bot.telegram.callbacks import (
@@ -30,6 +34,8 @@ from bot.telegram.callbacks import (
 from bot.telegram.handlers.unit_of_work import answer_button, unit_of_work
 
 NOT_VALID = "This button is not valid."
+# A staff view sent to a direct chat: (session, protocols, chat, Telegram user, now).
+Send = Callable[[AsyncSession, ProtocolCatalogue, int, int, datetime], Awaitable[None]]
 
 
 def is_alert_press(data: object) -> bool:
@@ -61,28 +67,26 @@ async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await answer_button(query, text, alert=True)
 
 
-async def alerts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/alerts in a direct chat: the open alerts of my teams (staff only, audited)."""
+async def _in_direct_chat(update: Update, context: ContextTypes.DEFAULT_TYPE, send: Send) -> None:
+    """A staff command in a direct chat, answered there by its use case (which checks who
+    may see what, and audits)."""
     user, where = update.effective_user, update.effective_chat
     if user is None or where is None:
         return
     svc: Services = context.application.bot_data["services"]
     async with unit_of_work(svc, update) as session:
         if session is not None:
-            now = svc.clock.now()
-            await send_open_alerts(session, svc.catalogue, where.id, user.id, now)
+            await send(session, svc.catalogue, where.id, user.id, svc.clock.now())
+
+
+async def alerts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/alerts in a direct chat: the open alerts of my teams (staff only, audited)."""
+    await _in_direct_chat(update, context, send_open_alerts)
 
 
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/digest in a direct chat: the digest of each of my teams (staff only, audited)."""
-    user, where = update.effective_user, update.effective_chat
-    if user is None or where is None:
-        return
-    svc: Services = context.application.bot_data["services"]
-    async with unit_of_work(svc, update) as session:
-        if session is not None:
-            now = svc.clock.now()
-            await send_digests(session, svc.catalogue, where.id, user.id, now)
+    await _in_direct_chat(update, context, send_digests)
 
 
 async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
