@@ -22,7 +22,7 @@ from typing import Any
 from benchmarks import ledger
 from benchmarks.bot import daytime_zone, running_bot, unlimited
 from benchmarks.cohort import Cohort, CohortSpec, add_cohort, add_teams, make_due
-from benchmarks.questions import WAIT, wait_for_questions
+from benchmarks.questions import WAIT, answer, wait_for_questions
 from benchmarks.stats import summary_ms
 from benchmarks.telegram import JSON, Telegram
 from bot.delivery.pacing import Pacer
@@ -128,7 +128,7 @@ async def _to_the_bladder_question(
         asked = await wait_for_questions(telegram, set(people), "red_flags", seq)
         seq = await telegram.last_seq()
         for chat, (message_id, checkin_id) in asked.items():
-            data = f"a:{checkin_id}:red_flags:none"
+            data = answer(checkin_id, "red_flags", "none")
             await telegram.client.press_button(chat, message_id, data)
         for chat, (message_id, checkin_id) in (
             await wait_for_questions(telegram, set(people), "bladder", seq)
@@ -158,8 +158,8 @@ async def _one_run(
 
     async def reply(patient: Patient, at: float) -> None:
         await asyncio.sleep(max(0.0, at - (time.perf_counter() - started)))
-        answer = RED_FLAG if patient.chat in red else CALM
-        data = f"a:{patient.checkin_id}:bladder:{answer}"
+        choice = RED_FLAG if patient.chat in red else CALM
+        data = answer(patient.checkin_id, "bladder", choice)
         update = await telegram.client.press_button(patient.chat, patient.message_id, data)
         updates[update["update_id"]] = patient
 

@@ -6,6 +6,7 @@ import asyncio
 import time
 
 from benchmarks.telegram import JSON, Telegram
+from bot.telegram.callbacks import AnswerChoice, decode, encode
 
 WAIT = 120.0  # seconds to give the bot before calling a message missing
 
@@ -35,7 +36,12 @@ def asked_in(call: JSON, question: str) -> int | None:
     rows = (call["result"].get("reply_markup") or {}).get("inline_keyboard", [])
     for row in rows:
         for button in row:
-            kind, checkin, asked, _choice = (button.get("callback_data", "") + ":::").split(":")[:4]
-            if kind == "a" and asked == question:
-                return int(checkin)
+            press = decode(button.get("callback_data", ""))
+            if isinstance(press, AnswerChoice) and press.question_id == question:
+                return press.checkin_id
     return None
+
+
+def answer(checkin_id: int, question: str, choice: str) -> str:
+    """The data of the button that answers ``question`` with ``choice``."""
+    return encode(AnswerChoice(checkin_id, question, choice))

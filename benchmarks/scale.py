@@ -25,7 +25,7 @@ from typing import Any
 from benchmarks import plans
 from benchmarks.bot import daytime_zone, unlimited
 from benchmarks.cohort import ZONES, CohortSpec, add_cohort, add_teams, make_due
-from benchmarks.questions import wait_for_questions
+from benchmarks.questions import answer, wait_for_questions
 from benchmarks.startup import start_up
 from benchmarks.stats import percentile
 from benchmarks.telegram import Telegram
@@ -166,7 +166,7 @@ async def _red_flags(telegram: Telegram, runtime: BotRuntime, chats: set[int]) -
         seq = await telegram.last_seq()
         for chat, (message_id, checkin_id) in asked.items():
             await telegram.client.press_button(
-                chat, message_id, f"a:{checkin_id}:{question}:{choice}"
+                chat, message_id, answer(checkin_id, question, choice)
             )
         await _settle(runtime)
 
