@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -35,8 +36,16 @@ def parse_protocol_bytes(data: bytes, source: str, *, shipped: bool = False) -> 
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ProtocolInvalid([Issue(source, line, "not UTF-8 text")]) from None
-    protocol = parse_protocol(text, source)
+    protocol = _parsed(text, source)
     return LoadedProtocol(protocol, source, hashlib.sha256(data).hexdigest(), shipped, text)
+
+
+@lru_cache(maxsize=32)
+def _parsed(text: str, source: str) -> Protocol:
+    """The same text parses to the same (frozen) protocol: a process that loads the files
+    again (a second runtime, a command run in-process) does not parse them again. An
+    invalid file raises each time (exceptions are not kept)."""
+    return parse_protocol(text, source)
 
 
 def read_protocol_file(path: Path) -> LoadedProtocol:
