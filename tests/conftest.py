@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.fixtures.databases",
     "tests.fixtures.telegram",
     "tests.fixtures.journey",
+    "tests.fixtures.logs",
     "tests.fuzzing.plugin",
 ]
 

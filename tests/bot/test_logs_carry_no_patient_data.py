@@ -19,7 +19,6 @@ import os
 import secrets
 import signal
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -63,25 +62,6 @@ def _record_text(record: logging.LogRecord) -> str:
     if record.exc_info:
         parts.append(logging.Formatter().formatException(record.exc_info))
     return "\n".join(parts)
-
-
-@pytest.fixture
-def bot_log() -> Iterator[io.StringIO]:
-    """What the bot's own handler writes; logging is put back as it was afterwards."""
-    root = logging.getLogger()
-    handlers, level, factory = list(root.handlers), root.level, logging.getLogRecordFactory()
-    libraries = {name: logging.getLogger(name).level for name in (*LIBRARIES, "sqlalchemy.engine")}
-    written = io.StringIO()
-    try:
-        yield written
-    finally:
-        for handler in root.handlers[:]:
-            if handler not in handlers:
-                root.removeHandler(handler)
-        root.setLevel(level)
-        logging.setLogRecordFactory(factory)
-        for name, was in libraries.items():
-            logging.getLogger(name).setLevel(was)
 
 
 def _log_as_eras_run(written: io.StringIO, caplog: pytest.LogCaptureFixture) -> None:

@@ -8,36 +8,16 @@ import asyncio
 import io
 import logging
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.logs import LIBRARIES, ROUTINE, configure_logging
+from bot.logs import configure_logging
 from tests.fixtures.journey import SURGERY, Journey, local
 
 POD1_9AM = local(SURGERY + timedelta(days=1), 9, "Europe/Madrid")
-
-
-@pytest.fixture
-def bot_log() -> Iterator[io.StringIO]:
-    """What the bot's own handler writes; logging is put back as it was afterwards."""
-    root = logging.getLogger()
-    handlers, level, factory = list(root.handlers), root.level, logging.getLogRecordFactory()
-    libraries = {name: logging.getLogger(name).level for name in (*LIBRARIES, *ROUTINE)}
-    written = io.StringIO()
-    try:
-        yield written
-    finally:
-        for handler in root.handlers[:]:
-            if handler not in handlers:
-                root.removeHandler(handler)
-        root.setLevel(level)
-        logging.setLogRecordFactory(factory)
-        for name, was in libraries.items():
-            logging.getLogger(name).setLevel(was)
 
 
 async def _run_a_scheduled_job() -> None:

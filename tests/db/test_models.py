@@ -83,29 +83,7 @@ async def test_an_episode_links_patient_team_and_protocol_version(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessions.begin() as session:
-        patient = _patient()
-        team = Team(name="Spine ward", chat_id=-100123, timezone="Europe/Madrid", created_at=NOW)
-        version = ProtocolVersion(
-            protocol_id="spine-miss-lumbar",
-            version="1",
-            content_hash="0" * 64,
-            source_name="spine-miss-lumbar.yaml",
-            content="id: spine-miss-lumbar",
-            loaded_at=NOW,
-        )
-        session.add_all([patient, team, version])
-        await session.flush()
-        session.add(
-            Episode(
-                patient_id=patient.id,
-                team_id=team.id,
-                protocol_version_id=version.id,
-                surgery_date=date(2026, 3, 27),
-                status=EpisodeStatus.INVITED,
-                created_at=NOW,
-                updated_at=NOW,
-            )
-        )
+        await _episode(session, EpisodeStatus.INVITED)
     async with sessions() as session:
         episode = await session.scalar(select(Episode))
         assert episode is not None
@@ -113,7 +91,7 @@ async def test_an_episode_links_patient_team_and_protocol_version(
         assert episode.surgery_date == date(2026, 3, 27)
 
 
-async def _episode(session: AsyncSession) -> Episode:
+async def _episode(session: AsyncSession, status: EpisodeStatus = EpisodeStatus.ACTIVE) -> Episode:
     patient = _patient()
     team = Team(name="Spine ward", chat_id=-100123, timezone="Europe/Madrid", created_at=NOW)
     version = ProtocolVersion(
@@ -131,7 +109,7 @@ async def _episode(session: AsyncSession) -> Episode:
         team_id=team.id,
         protocol_version_id=version.id,
         surgery_date=date(2026, 3, 27),
-        status=EpisodeStatus.ACTIVE,
+        status=status,
         created_at=NOW,
         updated_at=NOW,
     )
