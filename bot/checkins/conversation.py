@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.alerts.raising import raise_alert
+from bot.alerts.raising import emergency_open, raise_alert
 from bot.context import PatientChat, Site
 from bot.delivery.outbox import PRIORITY_ALERT, PRIORITY_EMERGENCY
 from bot.i18n import t
@@ -199,10 +199,23 @@ async def answer(
     row.conversation = result.state.to_json()
     if row.status is CheckInStatus.SENT:
         row.status = CheckInStatus.IN_PROGRESS
-    urgent = [f for f in result.new_findings if f.tier in (Tier.RED_URGENT, Tier.RED_EMERGENCY)]
+    if any(f.tier is Tier.RED_EMERGENCY for f in result.new_findings):
+        # Nothing more is asked: the emergency advice is the one message of this outcome.
+        await _close(chat, protocol, row, result.state, result.assessment)
+        chat.send(
+            render.message(
+                advice_text(protocol, Tier.RED_EMERGENCY, chat.language, site.emergency_number)
+                + "\n\n"
+                + t(chat.language, "emergency_checkin_closed")
+            ),
+            "advice_red_emergency",
+            priority=PRIORITY_EMERGENCY,
+            checkin_id=row.id,
+        )
+        return
+    urgent = [f for f in result.new_findings if f.tier is Tier.RED_URGENT]
     if urgent:
-        top = max((f.tier for f in urgent), key=lambda tier: tier.rank)
-        await _advise_now(chat, site, protocol, row, top)
+        await _advise_now(chat, site, protocol, row)
     if result.next_question is None:  # the last answer: its red flags go with all the others
         await _complete(chat, site, protocol, row, result.state, result.assessment)
         return
@@ -224,32 +237,33 @@ def _record(finding: Finding, row: CheckIn) -> Finding:
     return replace(finding, checkin_id=row.id)
 
 
-async def _advise_now(
-    chat: PatientChat, site: Site, protocol: Protocol, row: CheckIn, tier: Tier
-) -> None:
-    """Emergency advice jumps the queue; each tier's advice is sent once per check-in (a
-    second finding of the same tier later in the check-in adds nothing to it)."""
-    key = f"advice:{row.id}:{tier.value}"
+async def outcome_text(chat: PatientChat, site: Site, protocol: Protocol, tier: Tier) -> str:
+    """What the patient is told of an outcome of ``tier``: the protocol's advice, unless an
+    emergency alert is still open, whose advice then stands (never "on track" after it)."""
+    if tier is not Tier.RED_EMERGENCY and await emergency_open(chat.session, chat.episode.id):
+        return t(chat.language, "emergency_stands", number=site.emergency_number)
+    return advice_text(protocol, tier, chat.language, site.emergency_number)
+
+
+async def _advise_now(chat: PatientChat, site: Site, protocol: Protocol, row: CheckIn) -> None:
+    """The urgent advice jumps the queue, once per check-in (a second urgent finding later
+    in the check-in adds nothing to it)."""
+    key = f"advice:{row.id}:{Tier.RED_URGENT.value}"
     if await chat.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
         return
     chat.send(
-        render.message(advice_text(protocol, tier, chat.language, site.emergency_number)),
-        f"advice_{tier.value}",
-        priority=PRIORITY_EMERGENCY if tier is Tier.RED_EMERGENCY else PRIORITY_ALERT,
+        render.message(await outcome_text(chat, site, protocol, Tier.RED_URGENT)),
+        "advice_red_urgent",
+        priority=PRIORITY_ALERT,
         checkin_id=row.id,
         dedupe_key=key,
     )
 
 
-async def _complete(
-    chat: PatientChat,
-    site: Site,
-    protocol: Protocol,
-    row: CheckIn,
-    state: CheckInState,
-    assessment: Assessment,
+async def _close(
+    chat: PatientChat, protocol: Protocol, row: CheckIn, state: CheckInState, assessment: Assessment
 ) -> None:
-    """Close the check-in with the assessment of all its answers, and raise what it found."""
+    """Close the check-in with the assessment of its answers, and raise what it found."""
     row.status = CheckInStatus.COMPLETED
     row.completed_at = chat.now
     row.tier = assessment.tier
@@ -270,12 +284,24 @@ async def _complete(
         photos=photos,
         pod=row.pod,
     )
+
+
+async def _complete(
+    chat: PatientChat,
+    site: Site,
+    protocol: Protocol,
+    row: CheckIn,
+    state: CheckInState,
+    assessment: Assessment,
+) -> None:
+    """Close the check-in after its last answer, and tell the patient what comes of it."""
+    await _close(chat, protocol, row, state, assessment)
     lang = chat.language
     late = chat.now >= row.missed_at
     lines = [t(lang, "checkin_late_answer" if late else "checkin_complete")]
     if assessment.tier is not Tier.GREEN:  # the green advice already says "on track"
         lines.append(t(lang, "checkin_summary_flagged"))
     # Red advice went out the moment the answer came; it is worth repeating at the end.
-    lines.append(advice_text(protocol, assessment.tier, lang, site.emergency_number))
+    lines.append(await outcome_text(chat, site, protocol, assessment.tier))
     lines.extend(education_texts(protocol, row.pod, lang))
     chat.send(render.message("\n\n".join(lines)), "checkin_summary", checkin_id=row.id)
