@@ -119,7 +119,7 @@ class Demo:
 
     async def current_question(self, episode_id: int) -> str | None:
         async with self.runtime.sessions() as session:
-            row = await open_checkin(session, episode_id)
+            row = await open_checkin(session, episode_id, self.runtime.clock.now())
             if row is None:
                 return None
             _version, protocol = await protocol_of(session, self.runtime.catalogue, row)

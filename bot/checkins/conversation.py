@@ -8,9 +8,9 @@ answered: emergency advice goes out first, before the next question.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.raising import emergency_open, raise_alert
@@ -124,8 +124,10 @@ async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row
     chat.send(render.question(row.id, first), "checkin_question", checkin_id=row.id)
 
 
-async def open_checkin(session: AsyncSession, episode_id: int) -> CheckIn | None:
-    """The check-in the patient is answering: the newest one started and not finished.
+async def open_checkin(session: AsyncSession, episode_id: int, now: datetime) -> CheckIn | None:
+    """The check-in the patient's typed replies answer: the newest one started, if it is not
+    finished; else the newest unfinished one still inside its window (a concern screen
+    finished in between does not close today's check-in).
 
     A check-in whose window closed is still answerable until a newer one starts: a late
     answer is kept and scored, marked late.
@@ -137,9 +139,45 @@ async def open_checkin(session: AsyncSession, episode_id: int) -> CheckIn | None
         .limit(1)
         .with_for_update()  # the dispatcher may be closing it this very moment
     )
-    if newest is None or newest.completed_at is not None or newest.conversation is None:
+    if newest is None:
         return None
-    return newest
+    if newest.completed_at is None and newest.conversation is not None:
+        return newest
+    earlier: CheckIn | None = await session.scalar(
+        select(CheckIn)
+        .where(_unfinished_in_window(episode_id, now))
+        .order_by(CheckIn.sent_at.desc(), CheckIn.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    return earlier
+
+
+async def answerable(
+    session: AsyncSession, episode_id: int, checkin_id: int, now: datetime
+) -> CheckIn | None:
+    """The check-in a button names, if its patient may still answer it: the open one, or
+    another unfinished one still inside its window (a reminder's buttons, or an earlier
+    message's, while a concern screen came in between)."""
+    row = await open_checkin(session, episode_id, now)
+    if row is not None and row.id == checkin_id:
+        return row
+    named: CheckIn | None = await session.scalar(
+        select(CheckIn)
+        .where(_unfinished_in_window(episode_id, now), CheckIn.id == checkin_id)
+        .with_for_update()
+    )
+    return named
+
+
+def _unfinished_in_window(episode_id: int, now: datetime) -> ColumnElement[bool]:
+    return and_(
+        CheckIn.episode_id == episode_id,
+        CheckIn.status.in_((CheckInStatus.SENT, CheckInStatus.IN_PROGRESS)),
+        CheckIn.completed_at.is_(None),
+        CheckIn.conversation.is_not(None),
+        CheckIn.missed_at > now,
+    )
 
 
 async def remind(chat: PatientChat, catalogue: ProtocolCatalogue, row: CheckIn) -> None:

@@ -31,7 +31,7 @@ async def typed(visit: Visit, text: str, update_id: int) -> None:
     if chat.patient.awaiting == "timezone":
         await requests.set_timezone(svc, chat, said)
         return
-    row = await checkins.open_checkin(visit.session, chat.episode.id)
+    row = await checkins.open_checkin(visit.session, chat.episode.id, chat.now)
     if row is None:
         chat.send(render.message(t(chat.language, "not_in_checkin")), "reply")
         return
@@ -44,7 +44,7 @@ async def photo(visit: Visit, file_id: str, update_id: int) -> None:
     if chat is None:
         await visit.refuse("patient.photo")
         return
-    row = await checkins.open_checkin(visit.session, chat.episode.id)
+    row = await checkins.open_checkin(visit.session, chat.episode.id, chat.now)
     if row is None:
         chat.send(render.message(t(chat.language, "photo_not_asked")), "reply")
         return

@@ -38,8 +38,8 @@ async def pressed(visit: Visit, where: int | None, press: PatientPress) -> None:
     svc, lang = visit.svc, chat.language
     match press:
         case AnswerChoice(checkin_id, question_id, choice):
-            row = await checkins.open_checkin(chat.session, chat.episode.id)
-            if row is None or row.id != checkin_id:  # an old question, or not theirs
+            row = await checkins.answerable(chat.session, chat.episode.id, checkin_id, chat.now)
+            if row is None:  # a finished or closed check-in, or not theirs
                 await _refused(chat, "patient.answer", "not the open check-in")
                 chat.send(render.message(t(lang, "button_stale")), "stale_button")
                 return
