@@ -225,6 +225,7 @@ async def _play(sandbox: Sandbox, url: str, echo: Callable[[str], None]) -> None
                 discharge_date=SURGERY + timedelta(days=1),
                 time_zone=ZONE,
                 language="en",
+                procedure="MIS lumbar discectomy",
                 now=clock.now(),
                 actor="cli:demo",
             )

@@ -73,6 +73,10 @@ def _write_qr(link: str, path: Path) -> None:
 @click.option("--tz", "time_zone", callback=lambda c, p, v: v and valid_timezone(v))
 @click.option("--lang", "language", help="Language code, e.g. en or es")
 @click.option("--discharge-date", type=click.DateTime(["%Y-%m-%d"]))
+@click.option(
+    "--procedure",
+    help="The operation, e.g. MIS-TLIF (the pathway's are listed by `eras protocol show ID`)",
+)
 @click.option("--qr", "qr_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
 def enroll(
@@ -84,6 +88,7 @@ def enroll(
     time_zone: str | None,
     language: str | None,
     discharge_date: datetime | None,
+    procedure: str | None,
     qr_path: Path | None,
     as_json: bool,
 ) -> None:
@@ -102,6 +107,7 @@ def enroll(
                 ref=ref,
                 surgery_date=surgery_date.date(),
                 discharge_date=discharge_date.date() if discharge_date else None,
+                procedure=procedure,
                 name=name,
                 time_zone=time_zone,
                 language=language,
@@ -146,24 +152,27 @@ def patient() -> None:
 
 
 @patient.command("list")
+@click.option("--pathway", help="Only the episodes on this pathway (ID)")
 @click.option("--json", "as_json", is_flag=True)
-def list_patients(as_json: bool) -> None:
-    """Every episode, one line each."""
+def list_patients(pathway: str | None, as_json: bool) -> None:
+    """Every episode, one line each, with its procedure (to check who belongs on which
+    pathway)."""
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, Any]]:
         async with sessions() as session:
-            return await listing.episodes(session)
+            return await listing.episodes(session, pathway=pathway)
 
     rows = with_database(work)
     if as_json:
         echo_json(rows)
         return
     if not rows:
-        click.echo("no patients enrolled yet")
+        click.echo(f"nobody on {pathway}" if pathway else "no patients enrolled yet")
     for r in rows:
         c = r["check_ins"]
         click.echo(
-            f"{r['ref']:<12} {r['status']:<11} {r['protocol']:<22} surgery {r['surgery_date']}  "
+            f"{r['ref']:<12} {r['status']:<11} {r['protocol']:<22} "
+            f"{r['procedure'] or 'procedure not recorded':<28} surgery {r['surgery_date']}  "
             f"check-ins {c['completed']} done, {c['missed']} missed, {c['scheduled']} ahead"
         )
 
@@ -188,6 +197,7 @@ def show_patient(ref: str, as_json: bool) -> None:
         c = r["check_ins"]
         click.echo(f"{r['ref']}{' (' + r['name'] + ')' if r['name'] else ''}: {r['status']}")
         click.echo(f"  protocol   {r['protocol']}, team {r['team']}")
+        click.echo(f"  procedure  {r['procedure'] or 'not recorded'}")
         click.echo(f"  surgery    {r['surgery_date']}, discharge {r['discharge_date'] or '-'}")
         click.echo(f"  language   {r['language']}, time zone {r['timezone']}")
         click.echo(f"  telegram   {'linked' if r['telegram_linked'] else 'not linked yet'}")

@@ -108,7 +108,7 @@ async def welcome(chat: PatientChat, catalogue: ProtocolCatalogue, emergency_num
                 lang,
                 "welcome",
                 team=team.name,
-                procedure=chat.episode.procedure or "",
+                procedure=f" ({chat.episode.procedure})" if chat.episode.procedure else "",
                 response_times=response_times,
                 emergency_number=emergency_number,
             )

@@ -494,3 +494,15 @@ async def test_an_answer_whose_handler_failed_once_is_recorded_on_the_next_round
     async with journey.runtime.sessions() as session:
         answers = list(await session.scalars(select(Answer.item_id)))
     assert sorted(answers) == ["chest_breath", "leg_weakness", "saddle_numbness"]  # once each
+
+
+async def test_the_welcome_names_the_operation_only_when_it_was_given(journey: Journey) -> None:
+    for ref, procedure, said in (
+        ("P-001", "MIS-TLIF", "after your operation (MIS-TLIF)."),
+        ("P-002", None, "after your operation."),
+    ):
+        enrolment = await journey.enrol(ref, procedure=procedure)
+        person = journey.sandbox.user(ref)
+        journey.sandbox.open_deep_link(person, enrolment.token)
+        await journey.settle()
+        assert said in journey.texts(person)[-2]  # the welcome, then the consent question

@@ -1,5 +1,6 @@
 """A safety fix reaches every patient on a pathway: `eras patient set-protocol --pathway`
-shows what changes and for whom, asks, and moves each patient with their own audit row."""
+shows what changes and for whom, asks, and moves each patient with their own audit row;
+`eras patient list --pathway` shows who had which operation, to move some one by one."""
 
 from __future__ import annotations
 
@@ -27,7 +28,10 @@ def runner(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     return runner
 
 
-def _enrol(runner: CliRunner, ref: str, protocol: str = "spine-miss-lumbar") -> None:
+def _enrol(
+    runner: CliRunner, ref: str, protocol: str = "spine-miss-lumbar", procedure: str = ""
+) -> None:
+    extra = ["--procedure", procedure] if procedure else []
     enrolled = runner.invoke(
         cli,
         [
@@ -42,6 +46,7 @@ def _enrol(runner: CliRunner, ref: str, protocol: str = "spine-miss-lumbar") -> 
             ref,
             "--tz",
             "Europe/Madrid",
+            *extra,
         ],
     )
     assert enrolled.exit_code == 0, enrolled.output
@@ -133,3 +138,17 @@ def test_a_move_that_cannot_be_meant_is_refused(
     assert refused.exit_code != 0
     assert complaint in refused.output
     assert _protocol_of(runner, "P-001") == "spine-miss-lumbar@1"
+
+
+def test_the_list_of_a_pathway_shows_each_patients_procedure_as_given(runner: CliRunner) -> None:
+    _enrol(runner, "P-001")  # no procedure given: none is guessed
+    _enrol(runner, "P-002", procedure="MIS-TLIF")
+    _enrol(runner, "P-003", "spine-open-lumbar", procedure="Open lumbar fusion")
+    listed = runner.invoke(cli, ["patient", "list", "--pathway", "spine-miss-lumbar"])
+    assert listed.exit_code == 0, listed.output
+    first, second = listed.output.splitlines()
+    assert first.startswith("P-001") and "procedure not recorded" in first
+    assert second.startswith("P-002") and "MIS-TLIF" in second
+    as_json = runner.invoke(cli, ["patient", "list", "--pathway", "spine-open-lumbar", "--json"])
+    [open_fusion] = json.loads(as_json.output)
+    assert (open_fusion["ref"], open_fusion["procedure"]) == ("P-003", "Open lumbar fusion")
