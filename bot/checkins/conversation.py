@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.raising import emergency_open, raise_alert
+from bot.checkins import concern
 from bot.context import PatientChat, Site
 from bot.delivery.outbox import PRIORITY_ALERT, PRIORITY_EMERGENCY
 from bot.i18n import t
@@ -108,6 +109,8 @@ async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row
     """Send a check-in's first question (saying so when it comes late)."""
     _version, protocol = await protocol_of(chat.session, catalogue, row)
     state = start(protocol, row.pod, row.kind)
+    if chat.patient.awaiting == concern.AWAITING_WORDS:  # a newer check-in ends that wait
+        chat.patient.awaiting = None
     late = row.kind is CheckInKind.SCHEDULED and chat.now - row.due_at > LATE_AFTER
     intro = "checkin_intro_late" if late else INTRO_KEYS[row.kind]
     row.status = CheckInStatus.SENT
@@ -116,7 +119,9 @@ async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row
     row.conversation = state.to_json()
     first = next_question(protocol, state, chat.language)
     chat.send(
-        render.message(t(chat.language, intro, pod=row.pod)), "checkin_intro", checkin_id=row.id
+        render.message(t(chat.language, intro, pod=row.pod, number=site.emergency_number)),
+        "checkin_intro",
+        checkin_id=row.id,
     )
     if first is None:  # nothing to ask on this day
         await _complete(chat, site, protocol, row, state, score(protocol, row.pod, state.answers))
@@ -333,6 +338,9 @@ async def _complete(
     assessment: Assessment,
 ) -> None:
     """Close the check-in after its last answer, and tell the patient what comes of it."""
+    if row.kind is CheckInKind.CONCERN:
+        await _complete_concern(chat, site, protocol, row, state, assessment)
+        return
     await _close(chat, protocol, row, state, assessment)
     lang = chat.language
     late = chat.now >= row.missed_at
@@ -343,3 +351,26 @@ async def _complete(
     lines.append(await outcome_text(chat, site, protocol, assessment.tier))
     lines.extend(education_texts(protocol, row.pod, lang))
     chat.send(render.message("\n\n".join(lines)), "checkin_summary", checkin_id=row.id)
+
+
+async def _complete_concern(
+    chat: PatientChat,
+    site: Site,
+    protocol: Protocol,
+    row: CheckIn,
+    state: CheckInState,
+    assessment: Assessment,
+) -> None:
+    """A concern is never answered "on track": the team gets its card whatever was found,
+    the patient is told when to expect a reply, then asked for their own words."""
+    assessment = concern.with_concern_finding(assessment, row.pod)
+    await _close(chat, protocol, row, state, assessment)
+    if concern.nothing_fired(assessment) and not await emergency_open(
+        chat.session, chat.episode.id
+    ):
+        within = concern.expected_within(protocol.escalation.amber)
+        text = t(chat.language, "concern_reply", within=within, number=site.emergency_number)
+    else:
+        text = await outcome_text(chat, site, protocol, assessment.tier)
+    chat.send(render.message(text), "checkin_summary", checkin_id=row.id)
+    concern.ask_for_words(chat, row, protocol.wordings[chat.language].skip)

@@ -4,6 +4,7 @@ question, a photo, an edit. Anyone who is no patient is refused and audited."""
 from __future__ import annotations
 
 from bot.access.visitors import Visit
+from bot.checkins import concern
 from bot.checkins import conversation as checkins
 from bot.i18n import catalogue as words
 from bot.i18n import t
@@ -28,6 +29,9 @@ async def typed(visit: Visit, text: str, update_id: int) -> None:
     if said in menu:
         await requests.menu(svc, chat, menu[said])
         return
+    if chat.patient.awaiting == concern.AWAITING_WORDS:
+        await concern.take_words(chat, said)
+        return
     if chat.patient.awaiting == "timezone":
         await requests.set_timezone(svc, chat, said)
         return
@@ -43,6 +47,9 @@ async def photo(visit: Visit, file_id: str, update_id: int) -> None:
     chat, svc = visit.chat, visit.svc
     if chat is None:
         await visit.refuse("patient.photo")
+        return
+    if chat.patient.awaiting == concern.AWAITING_WORDS:
+        await concern.take_words(chat, Photo(file_id=file_id))
         return
     row = await checkins.open_checkin(visit.session, chat.episode.id, chat.now)
     if row is None:

@@ -242,7 +242,7 @@ async def test_after_long_downtime_an_old_checkin_is_missed_not_sent(journey: Jo
 async def test_help_runs_the_red_flag_screen_at_once(journey: Journey) -> None:
     maria, _ = await journey.enrolled_patient()
     await journey.type(maria, "/help")
-    assert t("en", "checkin_intro_concern") in journey.texts(maria)
+    assert t("en", "checkin_intro_concern", number="112") in journey.texts(maria)
     assert journey.question_id(maria) == "red_flags"
 
 
