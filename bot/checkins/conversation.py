@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.alerts.raising import emergency_open, raise_alert
 from bot.checkins import concern
 from bot.context import PatientChat, Site
-from bot.delivery.outbox import PRIORITY_ALERT, PRIORITY_EMERGENCY
+from bot.delivery.outbox import PRIORITY_ALERT, PRIORITY_CONVERSATION, PRIORITY_EMERGENCY
 from bot.i18n import t
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.telegram.render import patient as render
@@ -256,13 +256,12 @@ async def answer(
             checkin_id=row.id,
         )
         return
+    if result.next_question is None:  # the last answer: the summary carries its advice
+        await _complete(chat, site, protocol, row, result.state, result.assessment)
+        return
     urgent = [f for f in result.new_findings if f.tier is Tier.RED_URGENT]
     if urgent:
         await _advise_now(chat, site, protocol, row)
-    if result.next_question is None:  # the last answer: its red flags go with all the others
-        await _complete(chat, site, protocol, row, result.state, result.assessment)
-        return
-    if urgent:
         await raise_alert(
             chat.session,
             episode_id=row.episode_id,
@@ -278,6 +277,11 @@ async def answer(
 def _record(finding: Finding, row: CheckIn) -> Finding:
     """The finding as the alert keeps it: with the check-in it came from."""
     return replace(finding, checkin_id=row.id)
+
+
+def _priority(tier: Tier) -> int:
+    """Red advice jumps the queue, even at the end of a check-in."""
+    return PRIORITY_ALERT if tier.rank >= Tier.RED_URGENT.rank else PRIORITY_CONVERSATION
 
 
 async def outcome_text(chat: PatientChat, site: Site, protocol: Protocol, tier: Tier) -> str:
@@ -350,7 +354,12 @@ async def _complete(
     # Red advice went out the moment the answer came; it is worth repeating at the end.
     lines.append(await outcome_text(chat, site, protocol, assessment.tier))
     lines.extend(education_texts(protocol, row.pod, lang))
-    chat.send(render.message("\n\n".join(lines)), "checkin_summary", checkin_id=row.id)
+    chat.send(
+        render.message("\n\n".join(lines)),
+        "checkin_summary",
+        priority=_priority(assessment.tier),
+        checkin_id=row.id,
+    )
 
 
 async def _complete_concern(
@@ -372,5 +381,10 @@ async def _complete_concern(
         text = t(chat.language, "concern_reply", within=within, number=site.emergency_number)
     else:
         text = await outcome_text(chat, site, protocol, assessment.tier)
-    chat.send(render.message(text), "checkin_summary", checkin_id=row.id)
+    chat.send(
+        render.message(text),
+        "checkin_summary",
+        priority=_priority(assessment.tier),
+        checkin_id=row.id,
+    )
     concern.ask_for_words(chat, row, protocol.wordings[chat.language].skip)

@@ -96,6 +96,21 @@ async def test_an_urgent_finding_while_an_emergency_is_open_keeps_the_emergency_
     assert NURSE_CALLS not in "".join(journey.texts(maria))
 
 
+async def test_a_concern_while_an_emergency_is_open_is_told_the_emergency_advice_stands(
+    journey: Journey,
+) -> None:
+    maria, _ = await journey.enrolled_patient()
+    await journey.at(POD1_9AM)
+    await journey.answer(maria, "none")
+    await journey.answer(maria, "leaking")
+    await journey.type(maria, "/help")
+    await journey.answer(maria, "none")
+    await journey.answer(maria, "normal")
+    await journey.answer(maria, "dry")
+    reply, _words_prompt = journey.texts(maria)[-2:]
+    assert reply == STANDS
+
+
 async def test_once_the_emergency_is_resolved_the_usual_advice_returns(journey: Journey) -> None:
     maria, _ = await journey.enrolled_patient()
     await journey.at(POD1_9AM)
