@@ -2,7 +2,9 @@
 
 The clinic (what to ask next, what an answer means, which rules fire) is ``flows``; this
 module records it and decides what to send. A red flag is acted on the moment it is
-answered: emergency advice goes out first, before the next question.
+answered: an emergency ends the check-in with its advice, the one message of that outcome;
+urgent advice goes out before the next question. While an emergency alert is open, nothing
+the patient is told says otherwise (``outcome_text``).
 """
 
 from __future__ import annotations
@@ -351,7 +353,8 @@ async def _complete(
     lines = [t(lang, "checkin_late_answer" if late else "checkin_complete")]
     if assessment.tier is not Tier.GREEN:  # the green advice already says "on track"
         lines.append(t(lang, "checkin_summary_flagged"))
-    # Red advice went out the moment the answer came; it is worth repeating at the end.
+    # Urgent advice given mid-check-in is worth repeating at the end; after the last answer
+    # this is its only telling.
     lines.append(await outcome_text(chat, site, protocol, assessment.tier))
     lines.extend(education_texts(protocol, row.pod, lang))
     chat.send(

@@ -276,7 +276,9 @@ def load(path: Path) -> None:
 
     async def keep(sessions: async_sessionmaker[AsyncSession]) -> tuple[str, bool]:
         async with sessions.begin() as session:
-            return await stored.load(session, loaded, now=SystemClock().now(), actor=admin_ref())
+            return await stored.load(
+                session, loaded, now=SystemClock().now(), actor=admin_ref()
+            )
 
     version, added = with_database(keep)
     spec = f"{loaded.protocol.id}@{version}"
