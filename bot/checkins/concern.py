@@ -65,10 +65,12 @@ def ask_for_words(chat: PatientChat, row: CheckIn, skip_label: str) -> None:
     )
 
 
-async def take_words(chat: PatientChat, words: str | Photo | None) -> None:
+async def take_words(
+    chat: PatientChat, words: str | Photo | None, update_id: int | None = None
+) -> None:
     """The patient's own words after a concern screen (None: skipped); they go onto the
-    team's card. Only the concern just answered takes them: a newer check-in, or the end of
-    the concern's window, ends the wait."""
+    team's card. Only the concern just answered takes them: a newer check-in, an answer to
+    another one, or the end of the concern's window ends the wait."""
     chat.patient.awaiting = None
     row = await chat.session.scalar(
         select(CheckIn)
@@ -98,6 +100,7 @@ async def take_words(chat: PatientChat, words: str | Photo | None) -> None:
             value=value,
             answered_at=chat.now,
             late=False,
+            update_id=update_id,
         )
     )
     key = "alert_patient_photo" if photo else "alert_patient_words"

@@ -221,6 +221,8 @@ async def answer(
     if question_id is not None and question_id != current.id:
         chat.send(render.message(t(chat.language, "button_stale")), "stale_button")
         return
+    if chat.patient.awaiting == concern.AWAITING_WORDS:  # back to a check-in: words not coming
+        chat.patient.awaiting = None
     past = await history(chat.session, row)
     result = take_reply(protocol, state, reply, chat.language, past)
     if result.reask is not None:

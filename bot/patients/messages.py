@@ -30,7 +30,7 @@ async def typed(visit: Visit, text: str, update_id: int) -> None:
         await requests.menu(svc, chat, menu[said])
         return
     if chat.patient.awaiting == concern.AWAITING_WORDS:
-        await concern.take_words(chat, said)
+        await concern.take_words(chat, said, update_id)
         return
     if chat.patient.awaiting == "timezone":
         await requests.set_timezone(svc, chat, said)
@@ -49,7 +49,7 @@ async def photo(visit: Visit, file_id: str, update_id: int) -> None:
         await visit.refuse("patient.photo")
         return
     if chat.patient.awaiting == concern.AWAITING_WORDS:
-        await concern.take_words(chat, Photo(file_id=file_id))
+        await concern.take_words(chat, Photo(file_id=file_id), update_id)
         return
     row = await checkins.open_checkin(visit.session, chat.episode.id, chat.now)
     if row is None:

@@ -4,6 +4,8 @@ then the patient may tell the team in their own words, typed or as a photo."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from bot.i18n import t
@@ -11,8 +13,9 @@ from bot.sandbox import Person
 from bot.telegram.callbacks import SKIP
 from db.models import Alert, Answer, CheckIn, Patient
 from flows import CheckInKind, Tier
-from tests.fixtures.journey import Journey, buttons
+from tests.fixtures.journey import SURGERY, Journey, buttons, local
 
+POD1_9AM = local(SURGERY + timedelta(days=1), 9, "Europe/Madrid")
 SIGNS = "Chest pain, trouble breathing, fainting, new loss of bladder or bowel control"
 WORDS_PROMPT = t("en", "concern_words_prompt")
 
@@ -112,3 +115,20 @@ async def test_the_words_may_be_a_photo_or_skipped(journey: Journey) -> None:
     skip = next(data for _, data in buttons(prompt))
     await journey.press(bob, skip, prompt)  # a second time: nothing is waiting for it
     assert journey.texts(bob)[-1] == t("en", "button_stale")
+
+
+async def test_going_back_to_an_open_checkin_ends_the_wait_for_the_words(
+    journey: Journey,
+) -> None:
+    maria, _ = await journey.enrolled_patient()
+    await journey.at(POD1_9AM)
+    checkin_question = journey.last(maria)  # today's check-in, left open
+    await _concern(journey, maria)
+    none = next(data for label, data in buttons(checkin_question) if label == "None of these")
+    await journey.press(maria, none, checkin_question)  # back to today's check-in
+    assert journey.question_id(maria) == "bladder"
+    await journey.type(maria, "normal")  # an answer, not the concern's words
+    assert journey.question_id(maria) == "wound_bleeding"
+    async with journey.runtime.sessions() as session:
+        words = await session.scalar(select(Answer.id).where(Answer.item_id == "concern_words"))
+    assert words is None
