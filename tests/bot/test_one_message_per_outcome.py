@@ -122,3 +122,18 @@ async def test_once_the_emergency_is_resolved_the_usual_advice_returns(journey: 
     await journey.at(POD2_9AM)
     await _answer_reassuringly(journey, maria)
     assert STANDS not in journey.texts(maria)[-1]
+
+
+async def test_an_acknowledged_emergency_does_not_ask_the_patient_to_wait(
+    journey: Journey,
+) -> None:
+    maria, _ = await journey.enrolled_patient()
+    await journey.at(POD1_9AM)
+    await journey.answer(maria, "none")
+    await journey.answer(maria, "leaking")
+    ana = await journey.staff_member("Ana")
+    card = journey.card()
+    data = next(d for text, d in buttons(card) if text == "Acknowledge")
+    journey.sandbox.press_button(ana, card, data, chat=journey.ward)
+    await journey.settle()
+    assert journey.texts(maria)[-1] == t("en", "nurse_has_seen_emergency")
