@@ -34,8 +34,12 @@ from db.models import (
     Staff,
     TeamMember,
 )
+from flows import Tier
 
 REFUSED = "Only staff of this patient's care team can do this."
+# What the patient is told when their alert is acknowledged: after an emergency, "we will
+# contact you" must not sound like "wait for us".
+_SEEN = {False: "nurse_has_seen", True: "nurse_has_seen_emergency"}
 
 
 @dataclass(frozen=True)
@@ -147,7 +151,9 @@ async def acknowledge(
             chat_id=press.patient.telegram_chat_id,
             now=now,
             purpose="acknowledged",
-            payload=message(t(press.patient.language, "nurse_has_seen")),
+            payload=message(
+                t(press.patient.language, _SEEN[press.alert.tier is Tier.RED_EMERGENCY])
+            ),
             priority=PRIORITY_ALERT,
             episode_id=press.alert.episode_id,
             alert_id=alert_id,

@@ -97,6 +97,15 @@ async def raise_alert(
     return alert
 
 
+async def emergency_open(session: AsyncSession, episode_id: int) -> bool:
+    """Whether the episode's open alert is an emergency: while it is, nothing the patient is
+    told may say otherwise (no "on track", no "a nurse will call you")."""
+    tier = await session.scalar(
+        select(Alert.tier).where(Alert.episode_id == episode_id, Alert.status.in_(OPEN_ALERTS))
+    )
+    return tier is Tier.RED_EMERGENCY
+
+
 async def follow_up_alert(
     session: AsyncSession, *, episode_id: int, now: datetime, cause: str
 ) -> Alert | None:

@@ -3,7 +3,10 @@
 A patient is enrolled after minimally invasive lumbar surgery, opens the link, consents,
 gets the POD 1 check-in at 09:00 local time, mistypes a temperature (and is asked again),
 reports a dressing soaked with blood, is told what to do, and the care team's chat gets the
-alert, which the nurse acknowledges and, after phoning her, resolves. POD 2 is calm.
+alert, which the nurse acknowledges and, after phoning her, resolves. POD 2 is calm. On the
+evening of POD 2 her wound leaks clear fluid and she feels hot: she reports a concern,
+reads the emergency signs first, answers the warning signs, tells the team in her own words,
+and is told when to expect a reply, while the team's chat gets the card.
 Everything runs on a throw-away SQLite database; both chats are printed as they happen.
 """
 
@@ -52,6 +55,16 @@ POD2 = {
     "walking": ["indoors"],
     "temperature": ["36.9"],
 }
+# A wet wound and a fever: a protocol whose concern screen asks for them scores them; any
+# other question of the screen gets its first, reassuring, button.
+CONCERN = {
+    "red_flags": ["none"],
+    "bladder": ["normal"],
+    "wound_bleeding": ["dry"],
+    "wound_fluid": ["clear_watery"],
+    "temperature": ["38.3"],
+}
+CONCERN_WORDS = "Since this morning clear watery fluid keeps leaking from my wound, and I feel hot."
 
 
 def _local(day: date, hour: int) -> datetime:
@@ -119,7 +132,7 @@ class Demo:
 
     async def current_question(self, episode_id: int) -> str | None:
         async with self.runtime.sessions() as session:
-            row = await open_checkin(session, episode_id)
+            row = await open_checkin(session, episode_id, self.runtime.clock.now())
             if row is None:
                 return None
             _version, protocol = await protocol_of(session, self.runtime.catalogue, row)
@@ -131,9 +144,12 @@ class Demo:
     ) -> None:
         replies = {question: list(answers) for question, answers in script.items()}
         while (question := await self.current_question(episode_id)) is not None:
-            answers = replies[question]
-            reply = answers.pop(0) if len(answers) > 1 else answers[0]
             presses = [decode(d) for _, d in _buttons(self.sandbox.messages_to(patient)[-1])]
+            answers = replies.get(question)
+            if answers is None:  # not in the script: the first button
+                await self.press(patient, next(p for p in presses if p is not None))
+                continue
+            reply = answers.pop(0) if len(answers) > 1 else answers[0]
             press = next((p for p in presses if _answers(p, question, reply)), None)
             if press is not None:
                 await self.press(patient, press)
@@ -225,6 +241,7 @@ async def _play(sandbox: Sandbox, url: str, echo: Callable[[str], None]) -> None
                 discharge_date=SURGERY + timedelta(days=1),
                 time_zone=ZONE,
                 language="en",
+                procedure="MIS lumbar discectomy",
                 now=clock.now(),
                 actor="cli:demo",
             )
@@ -245,5 +262,13 @@ async def _play(sandbox: Sandbox, url: str, echo: Callable[[str], None]) -> None
             await demo.answer_checkin(patient, enrolled.episode_id, script)
             if pod == 1:
                 await _nurse_handles_the_alert(demo, nurse, ward, clock)
+        clock.set(_local(SURGERY + timedelta(days=2), 19))
+        echo("\n— Wednesday 04 March, 19:00 in Madrid: POD 2, the evening —")
+        echo("Maria's dressing is wet with clear fluid and she feels hot: she asks for help.\n")
+        await demo.type(patient, "I have a concern")
+        await demo.answer_checkin(patient, enrolled.episode_id, CONCERN)
+        card = next(m for m in reversed(demo.sandbox.messages_to(ward)) if _buttons(m))
+        await demo.type(patient, CONCERN_WORDS)
+        demo.echo(demo.line("card now", _current(demo, ward, card)))  # her words on it
     finally:
         await runtime.stop()

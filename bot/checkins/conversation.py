@@ -2,20 +2,23 @@
 
 The clinic (what to ask next, what an answer means, which rules fire) is ``flows``; this
 module records it and decides what to send. A red flag is acted on the moment it is
-answered: emergency advice goes out first, before the next question.
+answered: an emergency ends the check-in with its advice, the one message of that outcome;
+urgent advice goes out before the next question. While an emergency alert is open, nothing
+the patient is told says otherwise (``outcome_text``).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.alerts.raising import raise_alert
+from bot.alerts.raising import emergency_open, raise_alert
+from bot.checkins import concern
 from bot.context import PatientChat, Site
-from bot.delivery.outbox import PRIORITY_ALERT, PRIORITY_EMERGENCY
+from bot.delivery.outbox import PRIORITY_ALERT, PRIORITY_CONVERSATION, PRIORITY_EMERGENCY
 from bot.i18n import t
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.telegram.render import patient as render
@@ -108,6 +111,8 @@ async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row
     """Send a check-in's first question (saying so when it comes late)."""
     _version, protocol = await protocol_of(chat.session, catalogue, row)
     state = start(protocol, row.pod, row.kind)
+    if chat.patient.awaiting == concern.AWAITING_WORDS:  # a newer check-in ends that wait
+        chat.patient.awaiting = None
     late = row.kind is CheckInKind.SCHEDULED and chat.now - row.due_at > LATE_AFTER
     intro = "checkin_intro_late" if late else INTRO_KEYS[row.kind]
     row.status = CheckInStatus.SENT
@@ -116,7 +121,9 @@ async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row
     row.conversation = state.to_json()
     first = next_question(protocol, state, chat.language)
     chat.send(
-        render.message(t(chat.language, intro, pod=row.pod)), "checkin_intro", checkin_id=row.id
+        render.message(t(chat.language, intro, pod=row.pod, number=site.emergency_number)),
+        "checkin_intro",
+        checkin_id=row.id,
     )
     if first is None:  # nothing to ask on this day
         await _complete(chat, site, protocol, row, state, score(protocol, row.pod, state.answers))
@@ -124,8 +131,10 @@ async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row
     chat.send(render.question(row.id, first), "checkin_question", checkin_id=row.id)
 
 
-async def open_checkin(session: AsyncSession, episode_id: int) -> CheckIn | None:
-    """The check-in the patient is answering: the newest one started and not finished.
+async def open_checkin(session: AsyncSession, episode_id: int, now: datetime) -> CheckIn | None:
+    """The check-in the patient's typed replies answer: the newest one started, if it is not
+    finished; else the newest unfinished one still inside its window (a concern screen
+    finished in between does not close today's check-in).
 
     A check-in whose window closed is still answerable until a newer one starts: a late
     answer is kept and scored, marked late.
@@ -137,9 +146,45 @@ async def open_checkin(session: AsyncSession, episode_id: int) -> CheckIn | None
         .limit(1)
         .with_for_update()  # the dispatcher may be closing it this very moment
     )
-    if newest is None or newest.completed_at is not None or newest.conversation is None:
+    if newest is None:
         return None
-    return newest
+    if newest.completed_at is None and newest.conversation is not None:
+        return newest
+    earlier: CheckIn | None = await session.scalar(
+        select(CheckIn)
+        .where(_unfinished_in_window(episode_id, now))
+        .order_by(CheckIn.sent_at.desc(), CheckIn.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    return earlier
+
+
+async def answerable(
+    session: AsyncSession, episode_id: int, checkin_id: int, now: datetime
+) -> CheckIn | None:
+    """The check-in a button names, if its patient may still answer it: the open one, or
+    another unfinished one still inside its window (a reminder's buttons, or an earlier
+    message's, while a concern screen came in between)."""
+    row = await open_checkin(session, episode_id, now)
+    if row is not None and row.id == checkin_id:
+        return row
+    named: CheckIn | None = await session.scalar(
+        select(CheckIn)
+        .where(_unfinished_in_window(episode_id, now), CheckIn.id == checkin_id)
+        .with_for_update()
+    )
+    return named
+
+
+def _unfinished_in_window(episode_id: int, now: datetime) -> ColumnElement[bool]:
+    return and_(
+        CheckIn.episode_id == episode_id,
+        CheckIn.status.in_((CheckInStatus.SENT, CheckInStatus.IN_PROGRESS)),
+        CheckIn.completed_at.is_(None),
+        CheckIn.conversation.is_not(None),
+        CheckIn.missed_at > now,
+    )
 
 
 async def remind(chat: PatientChat, catalogue: ProtocolCatalogue, row: CheckIn) -> None:
@@ -176,6 +221,8 @@ async def answer(
     if question_id is not None and question_id != current.id:
         chat.send(render.message(t(chat.language, "button_stale")), "stale_button")
         return
+    if chat.patient.awaiting == concern.AWAITING_WORDS:  # back to a check-in: words not coming
+        chat.patient.awaiting = None
     past = await history(chat.session, row)
     result = take_reply(protocol, state, reply, chat.language, past)
     if result.reask is not None:
@@ -199,14 +246,26 @@ async def answer(
     row.conversation = result.state.to_json()
     if row.status is CheckInStatus.SENT:
         row.status = CheckInStatus.IN_PROGRESS
-    urgent = [f for f in result.new_findings if f.tier in (Tier.RED_URGENT, Tier.RED_EMERGENCY)]
-    if urgent:
-        top = max((f.tier for f in urgent), key=lambda tier: tier.rank)
-        await _advise_now(chat, site, protocol, row, top)
-    if result.next_question is None:  # the last answer: its red flags go with all the others
+    if any(f.tier is Tier.RED_EMERGENCY for f in result.new_findings):
+        # Nothing more is asked: the emergency advice is the one message of this outcome.
+        await _close(chat, protocol, row, result.state, result.assessment)
+        chat.send(
+            render.message(
+                advice_text(protocol, Tier.RED_EMERGENCY, chat.language, site.emergency_number)
+                + "\n\n"
+                + t(chat.language, "emergency_checkin_closed")
+            ),
+            "advice_red_emergency",
+            priority=PRIORITY_EMERGENCY,
+            checkin_id=row.id,
+        )
+        return
+    if result.next_question is None:  # the last answer: the summary carries its advice
         await _complete(chat, site, protocol, row, result.state, result.assessment)
         return
+    urgent = [f for f in result.new_findings if f.tier is Tier.RED_URGENT]
     if urgent:
+        await _advise_now(chat, site, protocol, row)
         await raise_alert(
             chat.session,
             episode_id=row.episode_id,
@@ -224,32 +283,38 @@ def _record(finding: Finding, row: CheckIn) -> Finding:
     return replace(finding, checkin_id=row.id)
 
 
-async def _advise_now(
-    chat: PatientChat, site: Site, protocol: Protocol, row: CheckIn, tier: Tier
-) -> None:
-    """Emergency advice jumps the queue; each tier's advice is sent once per check-in (a
-    second finding of the same tier later in the check-in adds nothing to it)."""
-    key = f"advice:{row.id}:{tier.value}"
+def _priority(tier: Tier) -> int:
+    """Red advice jumps the queue, even at the end of a check-in."""
+    return PRIORITY_ALERT if tier.rank >= Tier.RED_URGENT.rank else PRIORITY_CONVERSATION
+
+
+async def outcome_text(chat: PatientChat, site: Site, protocol: Protocol, tier: Tier) -> str:
+    """What the patient is told of an outcome of ``tier``: the protocol's advice, unless an
+    emergency alert is still open, whose advice then stands (never "on track" after it)."""
+    if tier is not Tier.RED_EMERGENCY and await emergency_open(chat.session, chat.episode.id):
+        return t(chat.language, "emergency_stands", number=site.emergency_number)
+    return advice_text(protocol, tier, chat.language, site.emergency_number)
+
+
+async def _advise_now(chat: PatientChat, site: Site, protocol: Protocol, row: CheckIn) -> None:
+    """The urgent advice jumps the queue, once per check-in (a second urgent finding later
+    in the check-in adds nothing to it)."""
+    key = f"advice:{row.id}:{Tier.RED_URGENT.value}"
     if await chat.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
         return
     chat.send(
-        render.message(advice_text(protocol, tier, chat.language, site.emergency_number)),
-        f"advice_{tier.value}",
-        priority=PRIORITY_EMERGENCY if tier is Tier.RED_EMERGENCY else PRIORITY_ALERT,
+        render.message(await outcome_text(chat, site, protocol, Tier.RED_URGENT)),
+        "advice_red_urgent",
+        priority=PRIORITY_ALERT,
         checkin_id=row.id,
         dedupe_key=key,
     )
 
 
-async def _complete(
-    chat: PatientChat,
-    site: Site,
-    protocol: Protocol,
-    row: CheckIn,
-    state: CheckInState,
-    assessment: Assessment,
+async def _close(
+    chat: PatientChat, protocol: Protocol, row: CheckIn, state: CheckInState, assessment: Assessment
 ) -> None:
-    """Close the check-in with the assessment of all its answers, and raise what it found."""
+    """Close the check-in with the assessment of its answers, and raise what it found."""
     row.status = CheckInStatus.COMPLETED
     row.completed_at = chat.now
     row.tier = assessment.tier
@@ -270,12 +335,61 @@ async def _complete(
         photos=photos,
         pod=row.pod,
     )
+
+
+async def _complete(
+    chat: PatientChat,
+    site: Site,
+    protocol: Protocol,
+    row: CheckIn,
+    state: CheckInState,
+    assessment: Assessment,
+) -> None:
+    """Close the check-in after its last answer, and tell the patient what comes of it."""
+    if row.kind is CheckInKind.CONCERN:
+        await _complete_concern(chat, site, protocol, row, state, assessment)
+        return
+    await _close(chat, protocol, row, state, assessment)
     lang = chat.language
     late = chat.now >= row.missed_at
     lines = [t(lang, "checkin_late_answer" if late else "checkin_complete")]
     if assessment.tier is not Tier.GREEN:  # the green advice already says "on track"
         lines.append(t(lang, "checkin_summary_flagged"))
-    # Red advice went out the moment the answer came; it is worth repeating at the end.
-    lines.append(advice_text(protocol, assessment.tier, lang, site.emergency_number))
+    # Urgent advice given mid-check-in is worth repeating at the end; after the last answer
+    # this is its only telling.
+    lines.append(await outcome_text(chat, site, protocol, assessment.tier))
     lines.extend(education_texts(protocol, row.pod, lang))
-    chat.send(render.message("\n\n".join(lines)), "checkin_summary", checkin_id=row.id)
+    chat.send(
+        render.message("\n\n".join(lines)),
+        "checkin_summary",
+        priority=_priority(assessment.tier),
+        checkin_id=row.id,
+    )
+
+
+async def _complete_concern(
+    chat: PatientChat,
+    site: Site,
+    protocol: Protocol,
+    row: CheckIn,
+    state: CheckInState,
+    assessment: Assessment,
+) -> None:
+    """A concern is never answered "on track": the team gets its card whatever was found,
+    the patient is told when to expect a reply, then asked for their own words."""
+    assessment = concern.with_concern_finding(assessment, row.pod)
+    await _close(chat, protocol, row, state, assessment)
+    if concern.nothing_fired(assessment) and not await emergency_open(
+        chat.session, chat.episode.id
+    ):
+        within = concern.expected_within(protocol.escalation.amber)
+        text = t(chat.language, "concern_reply", within=within, number=site.emergency_number)
+    else:
+        text = await outcome_text(chat, site, protocol, assessment.tier)
+    chat.send(
+        render.message(text),
+        "checkin_summary",
+        priority=_priority(assessment.tier),
+        checkin_id=row.id,
+    )
+    concern.ask_for_words(chat, row, protocol.wordings[chat.language].skip)

@@ -21,7 +21,8 @@ from bot.cli.common import (
 from bot.clock import SystemClock
 from bot.patients import listing
 from bot.patients.enrolment import EnrolmentRefused, enrol
-from bot.patients.protocol_change import set_protocol
+from bot.patients.pathway_move import PathwayMove, move_pathway, plan_pathway_move
+from bot.patients.protocol_change import ProtocolChanged, set_protocol
 from bot.privacy.erasure import ErasureRefused, erase_patient
 from bot.privacy.retention import purge
 from bot.protocols.catalogue import ProtocolCatalogue
@@ -72,6 +73,10 @@ def _write_qr(link: str, path: Path) -> None:
 @click.option("--tz", "time_zone", callback=lambda c, p, v: v and valid_timezone(v))
 @click.option("--lang", "language", help="Language code, e.g. en or es")
 @click.option("--discharge-date", type=click.DateTime(["%Y-%m-%d"]))
+@click.option(
+    "--procedure",
+    help="The operation, e.g. MIS-TLIF (the pathway's are listed by `eras protocol show ID`)",
+)
 @click.option("--qr", "qr_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
 def enroll(
@@ -83,6 +88,7 @@ def enroll(
     time_zone: str | None,
     language: str | None,
     discharge_date: datetime | None,
+    procedure: str | None,
     qr_path: Path | None,
     as_json: bool,
 ) -> None:
@@ -101,6 +107,7 @@ def enroll(
                 ref=ref,
                 surgery_date=surgery_date.date(),
                 discharge_date=discharge_date.date() if discharge_date else None,
+                procedure=procedure,
                 name=name,
                 time_zone=time_zone,
                 language=language,
@@ -145,24 +152,27 @@ def patient() -> None:
 
 
 @patient.command("list")
+@click.option("--pathway", help="Only the episodes on this pathway (ID)")
 @click.option("--json", "as_json", is_flag=True)
-def list_patients(as_json: bool) -> None:
-    """Every episode, one line each."""
+def list_patients(pathway: str | None, as_json: bool) -> None:
+    """Every episode, one line each, with its procedure (to check who belongs on which
+    pathway)."""
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, Any]]:
         async with sessions() as session:
-            return await listing.episodes(session)
+            return await listing.episodes(session, pathway=pathway)
 
     rows = with_database(work)
     if as_json:
         echo_json(rows)
         return
     if not rows:
-        click.echo("no patients enrolled yet")
+        click.echo(f"nobody on {pathway}" if pathway else "no patients enrolled yet")
     for r in rows:
         c = r["check_ins"]
         click.echo(
-            f"{r['ref']:<12} {r['status']:<11} {r['protocol']:<22} surgery {r['surgery_date']}  "
+            f"{r['ref']:<12} {r['status']:<11} {r['protocol']:<22} "
+            f"{r['procedure'] or 'procedure not recorded':<28} surgery {r['surgery_date']}  "
             f"check-ins {c['completed']} done, {c['missed']} missed, {c['scheduled']} ahead"
         )
 
@@ -187,6 +197,7 @@ def show_patient(ref: str, as_json: bool) -> None:
         c = r["check_ins"]
         click.echo(f"{r['ref']}{' (' + r['name'] + ')' if r['name'] else ''}: {r['status']}")
         click.echo(f"  protocol   {r['protocol']}, team {r['team']}")
+        click.echo(f"  procedure  {r['procedure'] or 'not recorded'}")
         click.echo(f"  surgery    {r['surgery_date']}, discharge {r['discharge_date'] or '-'}")
         click.echo(f"  language   {r['language']}, time zone {r['timezone']}")
         click.echo(f"  telegram   {'linked' if r['telegram_linked'] else 'not linked yet'}")
@@ -199,10 +210,45 @@ def show_patient(ref: str, as_json: bool) -> None:
 
 
 @patient.command("set-protocol")
-@click.argument("ref")
-@click.argument("spec", metavar="ID[@VERSION]")
-def set_protocol_command(ref: str, spec: str) -> None:
-    """Move patient REF to another protocol (version) from the next check-in on."""
+@click.argument("ref", required=False)
+@click.argument("spec", metavar="[ID[@VERSION]]", required=False)
+@click.option("--pathway", help="Move every patient followed on this pathway (ID)")
+@click.option("--to", "version", metavar="VERSION", help="With --pathway: default its newest")
+@click.option("--yes", is_flag=True, help="With --pathway: do not ask for confirmation")
+@click.option("--json", "as_json", is_flag=True, help="With --pathway and --yes")
+def set_protocol_command(
+    ref: str | None,
+    spec: str | None,
+    pathway: str | None,
+    version: str | None,
+    yes: bool,
+    as_json: bool,
+) -> None:
+    """Move patient REF to another protocol (version) from the next check-in on; or, with
+    --pathway, every patient followed on that pathway to one version of it (a safety fix).
+
+    \b
+      eras patient set-protocol P-014 spine-miss-fusion
+      eras patient set-protocol --pathway spine-miss-lumbar --to 2
+
+    The whole-pathway move shows what changes (as `eras protocol diff`) and for whom, then
+    asks before it moves anyone. Each patient's move is audited.
+    """
+    if pathway is None:
+        if ref is None or spec is None or version is not None or yes or as_json:
+            raise click.UsageError(
+                "give REF ID[@VERSION], or --pathway ID [--to VERSION] [--yes] [--json]"
+            )
+        _move_one(ref, spec)
+    elif ref is not None or spec is not None:
+        raise click.UsageError("--pathway moves everyone on it: give no REF")
+    elif as_json and not yes:
+        raise click.UsageError("--json needs --yes (there is no one to ask)")
+    else:
+        _move_pathway(pathway, version, yes=yes, as_json=as_json)
+
+
+def _move_one(ref: str, spec: str) -> None:
     catalogue = _catalogue()
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> Any:
@@ -219,6 +265,75 @@ def set_protocol_command(ref: str, spec: str) -> None:
         f"{changed.ref}: {changed.before} → {changed.after}; "
         f"{changed.replanned} check-ins planned by the new version"
     )
+
+
+def _move_pathway(pathway: str, version: str | None, *, yes: bool, as_json: bool) -> None:
+    catalogue = _catalogue()
+
+    async def planning(sessions: async_sessionmaker[AsyncSession]) -> PathwayMove:
+        async with sessions.begin() as session:  # resolving stores today's file, if new
+            return await plan_pathway_move(
+                session, catalogue, pathway=pathway, version=version, now=SystemClock().now()
+            )
+
+    try:
+        plan = with_database(planning)
+    except (EnrolmentRefused, UnknownProtocol) as error:
+        raise CommandFailed(str(error)) from None
+    if not as_json:
+        _show_plan(plan)
+    if not plan.patients:
+        if as_json:
+            echo_json({"pathway": plan.pathway, "to": plan.to, "moved": []})
+        return
+    if not yes:
+        click.confirm(f"Move these {len(plan.patients)} patients to {plan.to}?", abort=True)
+
+    async def moving(sessions: async_sessionmaker[AsyncSession]) -> list[ProtocolChanged]:
+        async with sessions.begin() as session:
+            return await move_pathway(
+                session, catalogue, plan, now=SystemClock().now(), actor=admin_ref()
+            )
+
+    moved = with_database(moving)
+    if as_json:
+        echo_json(
+            {
+                "pathway": plan.pathway,
+                "to": plan.to,
+                "changes": plan.changes,
+                "moved": [
+                    {"ref": m.ref, "from": m.before, "to": m.after, "planned": m.replanned}
+                    for m in moved
+                ],
+            }
+        )
+        return
+    click.echo(f"{len(moved)} patients moved to {plan.to}")
+    if len(moved) < len(plan.patients):
+        click.echo(f"{len(plan.patients) - len(moved)} had moved or ended meanwhile: left alone")
+
+
+def _show_plan(plan: PathwayMove) -> None:
+    if not plan.patients:
+        click.echo(f"nobody followed on {plan.pathway} is on another version than {plan.to}")
+        return
+    for before, changes in plan.changes.items():
+        click.echo(f"What changes from {before} to {plan.to}:")
+        for change in changes or ["no changes"]:
+            click.echo(f"  {change}")
+    changed = [p for p in plan.patients if p.next_before != p.next_after]
+    click.echo(
+        f"{len(plan.patients)} patients move to {plan.to}; "
+        f"next check-in changes for {len(changed)}:"
+    )
+    for p in plan.patients:
+        before, after = str(p.next_before or "none"), str(p.next_after or "none")
+        next_one = f"{before} → {after}" if before != after else f"{before} (unchanged)"
+        click.echo(
+            f"  {p.ref:<12} {p.before:<22} {p.procedure or 'procedure not recorded':<28} "
+            f"next {next_one}; {p.ahead_before} → {p.ahead_after} check-ins ahead"
+        )
 
 
 KEEP_CLINICAL = click.option(

@@ -95,7 +95,9 @@ async def enrol(
         patient_id=patient.id,
         team_id=team.id,
         protocol_version_id=version.id,
-        procedure=procedure or (protocol.procedures[0] if protocol.procedures else None),
+        # As given, never guessed: the pathway's first procedure was a discectomy for
+        # every patient enrolled without one, fusions included.
+        procedure=(procedure or "").strip()[:200] or None,
         surgery_date=surgery_date,
         discharge_date=discharge_date,
         status=EpisodeStatus.INVITED,

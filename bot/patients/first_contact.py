@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access import tokens
 from bot.alerts.raising import follow_up_alert
+from bot.checkins.concern import expected_within
 from bot.context import PatientChat
 from bot.i18n import t
 from bot.protocols.catalogue import ProtocolCatalogue
@@ -30,7 +31,6 @@ from db.models import (
     Team,
     TokenPurpose,
 )
-from flows.schema.protocol import ResponseTarget
 
 
 def today_pod(episode: Episode, patient: Patient, now: datetime) -> int:
@@ -99,8 +99,8 @@ async def welcome(chat: PatientChat, catalogue: ProtocolCatalogue, emergency_num
     response_times = t(
         lang,
         "response_times",
-        urgent=_duration(targets.red_urgent),
-        routine=_duration(targets.amber),
+        urgent=expected_within(targets.red_urgent),
+        routine=expected_within(targets.amber),
     )
     chat.send(
         render.message(
@@ -108,7 +108,7 @@ async def welcome(chat: PatientChat, catalogue: ProtocolCatalogue, emergency_num
                 lang,
                 "welcome",
                 team=team.name,
-                procedure=chat.episode.procedure or "",
+                procedure=f" ({chat.episode.procedure})" if chat.episode.procedure else "",
                 response_times=response_times,
                 emergency_number=emergency_number,
             )
@@ -116,12 +116,6 @@ async def welcome(chat: PatientChat, catalogue: ProtocolCatalogue, emergency_num
         "welcome",
     )
     chat.send(render.consent(lang, chat.episode.id), "consent")
-
-
-def _duration(target: ResponseTarget) -> str:
-    """The time the patient can expect contact in (the acknowledgement target otherwise)."""
-    minutes = target.contact_within_minutes or target.acknowledge_within_minutes
-    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
 
 
 async def consent(chat: PatientChat, agreed: bool, next_checkin_time: str) -> None:

@@ -12,8 +12,11 @@ from db.audit import append
 from db.models import CheckIn, CheckInStatus, Episode, Patient, ProtocolVersion, Team
 
 
-async def episodes(session: AsyncSession, ref: str | None = None) -> list[dict[str, Any]]:
-    """Every episode (or patient ``ref``'s) with where its check-ins stand."""
+async def episodes(
+    session: AsyncSession, ref: str | None = None, pathway: str | None = None
+) -> list[dict[str, Any]]:
+    """Every episode (or patient ``ref``'s, or those on ``pathway``) with where its
+    check-ins stand."""
     done = func.count().filter(CheckIn.status == CheckInStatus.COMPLETED)
     missed = func.count().filter(CheckIn.status == CheckInStatus.MISSED)
     ahead = func.count().filter(CheckIn.status == CheckInStatus.SCHEDULED)
@@ -28,6 +31,8 @@ async def episodes(session: AsyncSession, ref: str | None = None) -> list[dict[s
     )
     if ref is not None:
         query = query.where(Patient.ref == ref)
+    if pathway is not None:
+        query = query.where(ProtocolVersion.protocol_id == pathway)
     rows = (await session.execute(query)).all()
     return [
         {
@@ -37,6 +42,7 @@ async def episodes(session: AsyncSession, ref: str | None = None) -> list[dict[s
             "status": e.status.value,
             "team": team,
             "protocol": f"{v.protocol_id}@{v.version}",
+            "procedure": e.procedure,
             "surgery_date": e.surgery_date.isoformat(),
             "discharge_date": e.discharge_date.isoformat() if e.discharge_date else None,
             "language": p.language,

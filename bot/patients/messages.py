@@ -4,6 +4,7 @@ question, a photo, an edit. Anyone who is no patient is refused and audited."""
 from __future__ import annotations
 
 from bot.access.visitors import Visit
+from bot.checkins import concern
 from bot.checkins import conversation as checkins
 from bot.i18n import catalogue as words
 from bot.i18n import t
@@ -28,10 +29,13 @@ async def typed(visit: Visit, text: str, update_id: int) -> None:
     if said in menu:
         await requests.menu(svc, chat, menu[said])
         return
+    if chat.patient.awaiting == concern.AWAITING_WORDS:
+        await concern.take_words(chat, said, update_id)
+        return
     if chat.patient.awaiting == "timezone":
         await requests.set_timezone(svc, chat, said)
         return
-    row = await checkins.open_checkin(visit.session, chat.episode.id)
+    row = await checkins.open_checkin(visit.session, chat.episode.id, chat.now)
     if row is None:
         chat.send(render.message(t(chat.language, "not_in_checkin")), "reply")
         return
@@ -44,7 +48,10 @@ async def photo(visit: Visit, file_id: str, update_id: int) -> None:
     if chat is None:
         await visit.refuse("patient.photo")
         return
-    row = await checkins.open_checkin(visit.session, chat.episode.id)
+    if chat.patient.awaiting == concern.AWAITING_WORDS:
+        await concern.take_words(chat, Photo(file_id=file_id), update_id)
+        return
+    row = await checkins.open_checkin(visit.session, chat.episode.id, chat.now)
     if row is None:
         chat.send(render.message(t(chat.language, "photo_not_asked")), "reply")
         return

@@ -7,6 +7,7 @@ in their own chat with the bot; anything else changes nothing and is audited.
 from __future__ import annotations
 
 from bot.access.visitors import Visit
+from bot.checkins import concern
 from bot.checkins import conversation as checkins
 from bot.context import PatientChat
 from bot.i18n import t
@@ -37,9 +38,14 @@ async def pressed(visit: Visit, where: int | None, press: PatientPress) -> None:
         return
     svc, lang = visit.svc, chat.language
     match press:
+        case AnswerChoice(_, concern.WORDS_ITEM, _):  # "skip" to the concern's own words
+            if chat.patient.awaiting == concern.AWAITING_WORDS:
+                await concern.take_words(chat, None)
+            else:
+                chat.send(render.message(t(lang, "button_stale")), "stale_button")
         case AnswerChoice(checkin_id, question_id, choice):
-            row = await checkins.open_checkin(chat.session, chat.episode.id)
-            if row is None or row.id != checkin_id:  # an old question, or not theirs
+            row = await checkins.answerable(chat.session, chat.episode.id, checkin_id, chat.now)
+            if row is None:  # a finished or closed check-in, or not theirs
                 await _refused(chat, "patient.answer", "not the open check-in")
                 chat.send(render.message(t(lang, "button_stale")), "stale_button")
                 return

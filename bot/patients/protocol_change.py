@@ -44,11 +44,17 @@ async def set_protocol(
     spec: str,
     now: datetime,
     actor: str,
+    actor_kind: str = "cli",
+    origin: str = "cli",
+    only_from: str | None = None,
 ) -> ProtocolChanged:
     """Check-ins not yet sent are planned again by the new version; what was already asked
-    and answered stays judged by the version it was asked under."""
+    and answered stays judged by the version it was asked under. ``only_from``: refuse
+    unless the patient is on that pathway now (a whole pathway's move)."""
     patient, episode = await open_episode(session, ref)
     old = await session.get_one(ProtocolVersion, episode.protocol_version_id)
+    if only_from is not None and old.protocol_id != only_from:
+        raise EnrolmentRefused(f"patient {ref} is no longer on {only_from}")
     new, protocol = await catalogue.resolve(session, spec, now)
     before, after = f"{old.protocol_id}@{old.version}", f"{new.protocol_id}@{new.version}"
     if new.id == old.id:
@@ -66,11 +72,12 @@ async def set_protocol(
     await append(
         session,
         at=now,
-        actor_kind="cli",
+        actor_kind=actor_kind,
         actor_ref=actor,
         action="patient.set_protocol",
-        origin="cli",
+        origin=origin,
         patient_ref=ref,
-        detail={"from": before, "to": after},
+        detail={"from": before, "to": after}
+        | ({"whole_pathway": only_from} if only_from is not None else {}),
     )
     return ProtocolChanged(ref=ref, before=before, after=after, replanned=replanned)

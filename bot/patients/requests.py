@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
+from bot.alerts.raising import emergency_open
 from bot.checkins import conversation as checkins
 from bot.context import PatientChat, Services
 from bot.i18n import catalogue as words
@@ -119,20 +120,20 @@ async def status(svc: Services, chat: PatientChat) -> None:
         met = sum(1 for m in assessment.milestones if m.due and m.status is Progress.MET)
         if assessment.recovery_score is not None:
             score = f"{assessment.recovery_score}/100"
-    chat.send(
-        render.message(
-            t(
-                chat.language,
-                "status",
-                pod=today_pod(chat.episode, chat.patient, chat.now),
-                met=met,
-                due=due,
-                score=score,
-                next_checkin=await next_checkin(chat),
-            )
-        ),
+    text = t(
+        chat.language,
         "status",
+        pod=today_pod(chat.episode, chat.patient, chat.now),
+        met=met,
+        due=due,
+        score=score,
+        next_checkin=await next_checkin(chat),
     )
+    if await emergency_open(chat.session, chat.episode.id):  # progress comes second to it
+        text = (
+            t(chat.language, "emergency_stands", number=svc.site.emergency_number) + "\n\n" + text
+        )
+    chat.send(render.message(text), "status")
 
 
 async def answers_of(chat: PatientChat, checkin_id: int) -> list[Answer]:

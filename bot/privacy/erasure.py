@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, delete, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.card import redraw_card
+from bot.checkins.concern import WORDS_ITEMS
 from bot.delivery.outbox import enqueue
 from bot.privacy.raw_updates import Traces, empty, find_mentions
 from bot.telegram.render.patient import message
@@ -195,7 +196,8 @@ async def _record(session: AsyncSession, patient: Patient) -> Record:
 
 
 async def _free_form_items(session: AsyncSession, record: Record) -> set[str]:
-    """Items whose answers are the patient's own words or pictures, in any version used."""
+    """Items whose answers are the patient's own words or pictures, in any version used,
+    and the words the bot asks for after a concern."""
     versions = await session.scalars(
         select(ProtocolVersion).where(
             ProtocolVersion.id.in_(
@@ -208,7 +210,7 @@ async def _free_form_items(session: AsyncSession, record: Record) -> set[str]:
         for version in versions
         for item in parse_protocol(version.content, version.source_name).items
         if item.type in FREE_FORM
-    }
+    } | set(WORDS_ITEMS)
 
 
 async def _free_form_answers(session: AsyncSession, record: Record, items: set[str]) -> list[str]:

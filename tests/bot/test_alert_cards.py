@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 import flows.triage
 from bot.checkins import conversation
-from bot.i18n import t
 from bot.sandbox import Person
 from db.models import Alert, AlertEvent, AlertStatus, StaffRole
 from tests.fixtures.journey import SURGERY, Journey, buttons, local
@@ -72,7 +71,8 @@ async def test_the_last_answer_is_scored_once_and_its_red_flag_raises_one_alert_
     scored = _calls(monkeypatch, flows.triage, "_assess")  # score() and score_missed()
     raised = _calls(monkeypatch, conversation, "raise_alert")
     await journey.answer(maria, "soaked")  # wound_bleeding: red_urgent
-    assert t("en", "checkin_complete") in journey.last(maria)["text"]
+    advice, _words_prompt = journey.texts(maria)[-2:]  # the screen's outcome, then "anything else?"
+    assert advice.startswith("A nurse will call you within the hour")
     assert (len(scored), len(raised)) == (1, 1)
     assert (_cards_posted(journey), _card_edits(journey)) == (1, 0)
     alert = await _alert(journey)

@@ -12,6 +12,11 @@ async def test_the_demo_tells_the_whole_story() -> None:
         "✅ Acknowledged by Ana at 09:04",
         "✔ Resolved by Ana at 09:24: Advice given",
         "POD 2",
+        "Maria ▸ I have a concern",
+        "numbness between the legs: call 112 now",  # before the first question
+        "will reply within 24 h",  # a concern is never "on track"
+        "(patient_concern)",
+        "[concern_words = Since this morning clear watery fluid",  # her words, on the card
     ):
         assert moment in transcript
     assert "Forbidden" not in transcript and "failed" not in transcript.lower()

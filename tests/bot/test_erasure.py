@@ -42,6 +42,7 @@ DISPLAY_NAME = "Xylophine Quabbernot"  # the name the team enrols them with
 FIRST, LAST, USERNAME = "Zebulonia", "Frimblewick", "zf_canary_4821"  # from Telegram
 TYPED = "my cat Wobblestein ate the dressing"  # typed where a number is asked
 ZONE_TYPED = "Quorvania/Plimsoll"  # an unknown time zone, which the bot repeats back
+CONCERN_WORDS = "my neighbour Ottoline Brisket saw the wound"  # a concern's own words
 
 
 async def _erase(journey: Journey, *, keep_clinical: bool = True) -> Erasure:
@@ -132,7 +133,12 @@ async def test_no_column_of_any_table_keeps_what_identifies_an_erased_patient(
     journey: Journey,
 ) -> None:
     patient, photo = await _a_patient_who_left_traces_everywhere(journey)
-    canaries = [DISPLAY_NAME, FIRST, LAST, USERNAME, TYPED, ZONE_TYPED, photo, str(patient.id)]
+    await journey.type(patient, "/help")
+    while journey.question_id(patient) not in (None, "concern_words"):
+        await journey.press(patient, buttons(journey.last(patient))[0][1])
+    await journey.type(patient, CONCERN_WORDS)  # onto a card, and kept with the check-in
+    canaries = [DISPLAY_NAME, FIRST, LAST, USERNAME, TYPED, ZONE_TYPED, CONCERN_WORDS, photo]
+    canaries.append(str(patient.id))
     before = await _cells(journey)
     assert [c for c in canaries if not _where(before, c)] == []  # the journey left them all
     assert any(DISPLAY_NAME in text for text in journey.texts(journey.ward))

@@ -156,7 +156,7 @@ async def test_a_temperature_that_cannot_be_read_is_asked_again(
     assert stored is None
 
 
-async def test_new_incontinence_brings_the_emergency_advice_before_the_next_question(
+async def test_new_incontinence_brings_the_emergency_advice_instead_of_the_next_question(
     journey: Journey,
 ) -> None:
     maria, _ = await journey.enrolled_patient()
@@ -164,9 +164,8 @@ async def test_new_incontinence_brings_the_emergency_advice_before_the_next_ques
     await journey.answer(maria, "none")  # red flags group
     assert journey.question_id(maria) == "bladder"
     await journey.answer(maria, "leaking")
-    advice, _next = journey.texts(maria)[-2:]
-    assert advice.startswith("Call emergency services now (112)")
-    assert journey.question_id(maria) == "wound_bleeding"
+    assert journey.texts(maria)[-1].startswith("Call emergency services now (112)")
+    assert journey.question_id(maria) is None  # nothing more is asked
     card = journey.texts(journey.ward)[-1]
     assert "EMERGENCY" in card and "bladder" in card
 
@@ -191,7 +190,7 @@ async def test_each_emergency_item_brings_the_advice_at_once(
     while journey.question_id(maria) != item:
         await journey.answer(maria, "no")
     await journey.answer(maria, "yes")
-    assert journey.texts(maria)[-2].startswith("Call emergency services now (112)")
+    assert journey.texts(maria)[-1].startswith("Call emergency services now (112)")
     assert item in journey.texts(journey.ward)[-1]
 
 
@@ -243,7 +242,7 @@ async def test_after_long_downtime_an_old_checkin_is_missed_not_sent(journey: Jo
 async def test_help_runs_the_red_flag_screen_at_once(journey: Journey) -> None:
     maria, _ = await journey.enrolled_patient()
     await journey.type(maria, "/help")
-    assert t("en", "checkin_intro_concern") in journey.texts(maria)
+    assert t("en", "checkin_intro_concern", number="112") in journey.texts(maria)
     assert journey.question_id(maria) == "red_flags"
 
 
@@ -495,3 +494,15 @@ async def test_an_answer_whose_handler_failed_once_is_recorded_on_the_next_round
     async with journey.runtime.sessions() as session:
         answers = list(await session.scalars(select(Answer.item_id)))
     assert sorted(answers) == ["chest_breath", "leg_weakness", "saddle_numbness"]  # once each
+
+
+async def test_the_welcome_names_the_operation_only_when_it_was_given(journey: Journey) -> None:
+    for ref, procedure, said in (
+        ("P-001", "MIS-TLIF", "after your operation (MIS-TLIF)."),
+        ("P-002", None, "after your operation."),
+    ):
+        enrolment = await journey.enrol(ref, procedure=procedure)
+        person = journey.sandbox.user(ref)
+        journey.sandbox.open_deep_link(person, enrolment.token)
+        await journey.settle()
+        assert said in journey.texts(person)[-2]  # the welcome, then the consent question

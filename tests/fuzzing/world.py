@@ -73,7 +73,7 @@ class Cast:
     async def ask_temperature_again(self) -> None:
         """Maria is asked her temperature again, unless she still is."""
         async with self.journey.runtime.sessions() as session:
-            row = await open_checkin(session, self.maria_episode)
+            row = await open_checkin(session, self.maria_episode, self.journey.clock.now())
             awaiting = await session.scalar(
                 select(Patient.awaiting).where(Patient.telegram_user_id == self.maria.id)
             )
@@ -134,8 +134,8 @@ async def build_world(journey: Journey) -> Cast:
         else:
             await journey.answer(maria, reply)
     async with journey.runtime.sessions() as session:
-        maria_row = await open_checkin(session, maria_enrolment.episode_id)
-        bob_row = await open_checkin(session, bob_enrolment.episode_id)
+        maria_row = await open_checkin(session, maria_enrolment.episode_id, journey.clock.now())
+        bob_row = await open_checkin(session, bob_enrolment.episode_id, journey.clock.now())
         assert maria_row is not None and maria_row.conversation
         assert bob_row is not None and bob_row.conversation
         _version, protocol = await protocol_of(session, journey.runtime.catalogue, maria_row)
