@@ -52,15 +52,21 @@ class Ward:
         assert answer.status_code == 303, answer.text
         return client
 
-    async def red_flag(self, name: str = "Maria", ref: str = "P-001") -> Person:
-        """A patient of the Spine team whose soaked dressing raised a red (urgent) alert."""
+    async def red_flag(self, *names: str, every: timedelta = timedelta(0)) -> list[Person]:
+        """Patients of the Spine team (P-001, P-002… in the order named; Maria alone by
+        default) whose soaked dressing raised a red (urgent) alert on POD 1, from 9:00 on,
+        one answering ``every`` after the one before."""
         journey = self.journey
-        patient, _ = await journey.enrolled_patient(name, ref=ref, display_name=name)
-        await journey.at(POD1_9AM)
-        await journey.answer(patient, "none")
-        await journey.answer(patient, "normal")
-        await journey.answer(patient, "soaked")
-        return patient
+        patients = [
+            (await journey.enrolled_patient(name, ref=f"P-{n:03d}", display_name=name))[0]
+            for n, name in enumerate(names or ("Maria",), start=1)
+        ]
+        for n, patient in enumerate(patients):
+            await journey.at(POD1_9AM + n * every)
+            await journey.answer(patient, "none")
+            await journey.answer(patient, "normal")
+            await journey.answer(patient, "soaked")
+        return patients
 
     async def alert(self) -> Alert:
         async with self.journey.runtime.sessions() as session:
