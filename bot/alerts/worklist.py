@@ -24,7 +24,6 @@ from db.models import (
     AlertStatus,
     Episode,
     Patient,
-    ProtocolVersion,
     Staff,
     Team,
 )
@@ -60,7 +59,8 @@ class WorklistRow:
     patient_ref: str
     patient_name: str | None
     pod: int
-    pathway: str
+    pathway: str  # the protocol's title
+    zone: str  # the team's time zone, for the times shown
     findings: tuple[FindingLine, ...]
     opened_at: datetime
     age_minutes: int
@@ -89,11 +89,10 @@ async def worklist(
     teams = {team_id: name for team_id, name in (await session.execute(names)).all()}
     shown = [filters.team_id] if filters.team_id in teams else list(teams)
     query = (
-        select(Alert, Episode, Patient, Team, ProtocolVersion.protocol_id, Staff.name)
+        select(Alert, Episode, Patient, Team, Staff.name)
         .join(Episode, Episode.id == Alert.episode_id)
         .join(Patient, Patient.id == Episode.patient_id)
         .join(Team, Team.id == Episode.team_id)
-        .join(ProtocolVersion, ProtocolVersion.id == Episode.protocol_version_id)
         .outerjoin(Staff, Staff.id == Alert.acknowledged_by)
         .where(Alert.status.in_(OPEN_ALERTS), Episode.team_id.in_(shown))
     )
@@ -102,7 +101,7 @@ async def worklist(
     if filters.mine:
         query = query.where(Alert.acknowledged_by == staff_id)
     rows = []
-    for alert, episode, patient, team, pathway, acknowledger in (
+    for alert, episode, patient, team, acknowledger in (
         await session.execute(query)
     ).all():
         protocol = await catalogue.of_id(session, episode.protocol_version_id)
@@ -117,7 +116,8 @@ async def worklist(
                 patient_ref=patient.ref,
                 patient_name=patient.display_name,
                 pod=(now.astimezone(ZoneInfo(patient.timezone)).date() - episode.surgery_date).days,
-                pathway=pathway,
+                pathway=protocol.title,
+                zone=team.timezone,
                 findings=tuple(_line(f, protocol) for f in alert.findings),
                 opened_at=alert.opened_at,
                 age_minutes=age.minutes,

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2_fragments.starlette import Jinja2Blocks
 
@@ -16,6 +18,14 @@ from bot.staff.sign_in.attempts import SignInAttempts
 
 TEMPLATES = Jinja2Blocks(directory=Path(__file__).parent / "templates")
 STATIC = Path(__file__).parent / "static"
+
+
+def clock_time(instant: datetime, zone: str) -> str:
+    """A time as the team reads it on the ward's clock."""
+    return f"{instant.astimezone(ZoneInfo(zone)):%H:%M}"
+
+
+TEMPLATES.env.filters["clock_time"] = clock_time
 
 
 @dataclass

@@ -72,7 +72,6 @@ async def _page(visit: Visit, notice: Notice | None = None) -> Response:
         "tier_names": TIER_NAMES,
         "notice": notice,
         "refresh_seconds": REFRESH_SECONDS,
-        "now": visit.now,
     }
     # What the list shows, in short: the page's refresh sends it back, and an unchanged
     # list is not redrawn (a keyboard user keeps their place).
