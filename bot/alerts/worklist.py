@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.age import age_of
 from bot.protocols.catalogue import ProtocolCatalogue
-from bot.telegram.render.team import OUTCOMES
+from db.audit import append
 from db.models import (
     OPEN_ALERTS,
     Alert,
@@ -84,7 +84,11 @@ async def worklist(
     staff_id: int,
     now: datetime,
     filters: Filters = Filters(),
+    *,
+    audited: bool = True,
 ) -> Worklist:
+    """The list as ``staff_id`` (of ``team_ids``) sees it now. A person's look at it is
+    audited, as /alerts in Telegram is (``audited``: not the page refreshing itself)."""
     names = select(Team.id, Team.name).where(Team.id.in_(team_ids)).order_by(Team.name)
     teams = {team_id: name for team_id, name in (await session.execute(names)).all()}
     shown = [filters.team_id] if filters.team_id in teams else list(teams)
@@ -101,9 +105,7 @@ async def worklist(
     if filters.mine:
         query = query.where(Alert.acknowledged_by == staff_id)
     rows = []
-    for alert, episode, patient, team, acknowledger in (
-        await session.execute(query)
-    ).all():
+    for alert, episode, patient, team, acknowledger in (await session.execute(query)).all():
         protocol = await catalogue.of_id(session, episode.protocol_version_id)
         age = age_of(alert, protocol, now, team.timezone)
         overdue = age.minutes - age.target_minutes if age.past_target and age.target_minutes else 0
@@ -129,6 +131,16 @@ async def worklist(
             )
         )
     rows.sort(key=lambda r: (-r.tier.rank, -r.overdue_minutes, r.opened_at, r.alert_id))
+    if audited:
+        await append(
+            session,
+            at=now,
+            actor_kind="staff",
+            actor_ref=f"staff:{staff_id}",
+            action="alerts.view",
+            origin="console",
+            detail={"alerts": [row.alert_id for row in rows]},
+        )
     return Worklist(tuple(rows), teams)
 
 
@@ -140,11 +152,6 @@ async def team_of_alert(session: AsyncSession, alert_id: int) -> int | None:
         .where(Alert.id == alert_id)
     )
     return team_id
-
-
-def outcomes() -> Mapping[str, str]:
-    """The outcomes an alert may be resolved with, as the Telegram buttons offer them."""
-    return OUTCOMES
 
 
 def _line(finding: Finding, protocol: Protocol) -> FindingLine:

@@ -20,16 +20,16 @@ TeamOf = Callable[[AsyncSession, Request], Awaitable[int | None]]
 
 
 class Access(StrEnum):
-    ANYONE = "anyone"  # /health, the sign-in pages, static files
-    TELEGRAM = "telegram"  # the webhook: Telegram's secret header, not a session
+    ANYONE = "anyone"  # /health, the sign-in pages (and, outside the table, the static
+    # files and the webhook, which Telegram's secret header guards)
     STAFF = "staff"  # signed-in staff; a record of another team is a 404
     ADMIN = "admin"  # signed-in admins only
 
 
 @dataclass(frozen=True)
 class Page:
-    """One route. ``endpoint`` takes the request (ANYONE, TELEGRAM) or a ``Visit`` of
-    signed-in staff (STAFF, ADMIN)."""
+    """One route. ``endpoint`` takes the request (ANYONE) or a ``Visit`` of signed-in staff
+    (STAFF, ADMIN)."""
 
     method: str
     path: str

@@ -33,9 +33,9 @@ class ConsoleServer:
             access_log=False,
             log_config=None,  # the program's own logging
             server_header=False,
-            # Behind a reverse proxy on this host: trust its X-Forwarded-For and -Proto.
+            # Behind a reverse proxy: its X-Forwarded-For and -Proto are trusted from the
+            # addresses in FORWARDED_ALLOW_IPS (uvicorn's own variable; default the loopback).
             proxy_headers=True,
-            forwarded_allow_ips="127.0.0.1,::1",
             # Slow clients are the proxy's job; this bounds what reaches the app.
             timeout_keep_alive=5,
         )

@@ -32,6 +32,10 @@ class Visit:
     who: SignedIn
     now: datetime
     form: FormData | None
+    by_person: bool  # not the page refreshing itself
+    # Set by a page that wrote messages to the outbox: the sender is woken once they are
+    # committed (before, it would find nothing yet).
+    wrote_messages: bool = False
 
     @property
     def htmx(self) -> bool:
@@ -66,7 +70,10 @@ def guarded(page: Page) -> Any:
             form = await request.form() if posting else None
             if form is not None and not csrf_matches(who.csrf_token, form.get("csrf")):
                 raise HTTPException(403, "This form has expired: reload the page and try again.")
-            response = await page.endpoint(Visit(request, console, db, who, now, form))
+            visit = Visit(request, console, db, who, now, form, by_person)
+            response = await page.endpoint(visit)
+        if visit.wrote_messages:
+            console.services.wake_sender()
         return response
 
     endpoint.__name__ = page.name

@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.alerts.actions import ConsoleUser, Notice, acknowledge, resolve
-from bot.alerts.worklist import Filters, outcomes, team_of_alert, worklist
-from bot.telegram.render.team import GRADES
+from bot.alerts.worklist import Filters, team_of_alert, worklist
+from bot.telegram.render.team import GRADES, OUTCOMES
 from bot.web.console import TEMPLATES
 from bot.web.visits import Visit
 from flows import Tier
@@ -53,7 +53,13 @@ async def _page(visit: Visit, notice: Notice | None = None) -> Response:
     filters = _filters(visit)
     services = visit.console.services
     found = await worklist(
-        visit.db, services.catalogue, visit.who.team_ids, visit.who.staff_id, visit.now, filters
+        visit.db,
+        services.catalogue,
+        visit.who.team_ids,
+        visit.who.staff_id,
+        visit.now,
+        filters,
+        audited=visit.by_person,
     )
     query = {
         k: v
@@ -95,7 +101,7 @@ async def acknowledge_alert(visit: Visit) -> Response:
     notice = await acknowledge(
         visit.db, services.catalogue, alert_id, ConsoleUser(visit.who.staff_id), visit.now
     )
-    services.wake_sender()  # the card in the team's chat says who, at once
+    visit.wrote_messages = True  # the card in the team's chat says who, at once
     if not visit.htmx:
         return RedirectResponse("/", status_code=303)
     return await _page(visit, notice)
@@ -108,7 +114,7 @@ async def resolve_page(visit: Visit) -> Response:
 async def resolve_alert(visit: Visit) -> Response:
     alert_id = visit.request.path_params["alert_id"]
     outcome, grade, note = visit.field("outcome"), visit.field("grade"), visit.field("note")
-    if outcome not in outcomes() or grade not in GRADES or len(note) > NOTE_LIMIT:
+    if outcome not in OUTCOMES or grade not in GRADES or len(note) > NOTE_LIMIT:
         problem = "Choose an outcome and a grade (and a note of at most 2000 characters)."
         return await _resolve_form(visit, problem, 400)
     if outcome == "false_alarm" and grade != "none":
@@ -123,7 +129,7 @@ async def resolve_alert(visit: Visit) -> Response:
         grade,
         note or None,
     )
-    visit.console.services.wake_sender()
+    visit.wrote_messages = True
     if not notice.granted:
         return await _resolve_form(visit, notice.text, 409)
     return RedirectResponse("/", status_code=303)
@@ -145,7 +151,7 @@ async def _resolve_form(visit: Visit, problem: str | None, status: int = 200) ->
             "alert_id": alert_id,
             "row": row,
             "tier_names": TIER_NAMES,
-            "outcomes": outcomes(),
+            "outcomes": OUTCOMES,
             "grades": GRADE_NAMES,
             "chosen": {k: visit.field(k) for k in ("outcome", "grade", "note")},
             "problem": problem,

@@ -174,3 +174,21 @@ async def test_the_lists_refresh_is_answered_204_while_nothing_changed(ward: War
     changed = await browser.get(f"/?seen={seen.group(1)}", headers=poll)
     assert changed.status_code == 200 and "Ines at" in changed.text
     assert "<html" not in changed.text  # only the list, for htmx to swap in
+
+
+async def test_a_person_looking_at_the_list_is_audited_and_its_refreshes_are_not(
+    ward: Ward,
+) -> None:
+    await ward.red_flag()
+    alert = await ward.alert()
+    browser = await ward.signed_in("Ana")
+    await browser.get("/")
+    for _ in range(3):
+        await browser.get("/", headers={**HTMX, "X-Console-Refresh": "poll"})
+    async with ward.journey.runtime.sessions() as session:
+        views = list(
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "alerts.view"))
+        )
+    assert [(v.origin, v.actor_ref, v.detail["alerts"]) for v in views] == [
+        ("console", f"staff:{await _staff_id(ward, 'Ana')}", [alert.id])
+    ]
