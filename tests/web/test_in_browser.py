@@ -66,6 +66,9 @@ async def test_a_nurse_signs_in_sees_the_alert_and_acknowledges_it(
     served: Ward, browser_page: Any
 ) -> None:
     ward, page, journey = served, browser_page, served.journey
+    complaints: list[str] = []  # the browser's console: a CSP refusal, a script error
+    page.on("console", lambda m: complaints.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: complaints.append(str(error)))
     await ward.red_flag()  # Maria answers in Telegram: her dressing is soaked
     await _sign_in_from_telegram(ward, page)
     row = page.get_by_role("row").filter(has_text="P-001")
@@ -84,6 +87,7 @@ async def test_a_nurse_signs_in_sees_the_alert_and_acknowledges_it(
     await row.get_by_role("link", name="Resolve").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Resolve alert")
     await _no_serious_violations(page, "resolve")
+    assert complaints == []
 
 
 async def test_an_acknowledgement_in_telegram_shows_on_the_open_worklist_within_10_s(
