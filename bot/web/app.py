@@ -41,6 +41,7 @@ PAGES = (
 )
 # The pages in the navigation bar, in order: (title, path, admins only).
 NAVIGATION = (("Worklist", "/", False),)
+TEMPLATES.env.globals["navigation"] = NAVIGATION
 
 
 def console_app(console: Console) -> Starlette:
@@ -62,7 +63,6 @@ def console_app(console: Console) -> Starlette:
         exception_handlers={HTTPException: _problem, Exception: _failure},
     )
     app.state.console = console
-    TEMPLATES.env.globals["navigation"] = NAVIGATION
     return app
 
 

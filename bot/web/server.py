@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import socket
 from collections.abc import Generator
 
 import uvicorn
 from starlette.types import ASGIApp
 
-log = logging.getLogger(__name__)
-STOP_SECONDS = 10.0
+STOP_SECONDS = 10.0  # for requests under way to finish
 
 
 class _Server(uvicorn.Server):
@@ -41,7 +39,6 @@ class ConsoleServer:
         )
         self._server = _Server(config)
         self._task: asyncio.Task[None] | None = None
-
         self.port = 0
 
     async def start(self) -> None:
@@ -62,8 +59,6 @@ class ConsoleServer:
         if self._task is None:
             return
         self._server.should_exit = True
-        try:
+        with contextlib.suppress(TimeoutError):  # then wait_for has cancelled it
             await asyncio.wait_for(self._task, STOP_SECONDS)
-        except (TimeoutError, asyncio.CancelledError):
-            self._task.cancel()
         self._task = None
