@@ -24,13 +24,16 @@ typecheck: $(STAMP)
 
 # The clinic (flows/) must be fully covered by its own tests, without help from the rest.
 # The rest runs on PYTEST_WORKERS processes (pytest-xdist; 0: in this one), the slowest
-# tests first.
+# tests first. The console's browser tests need Debian's chromium; without it they are
+# skipped, and said to be (ERAS_REQUIRE_BROWSER=1 makes that a failure, as in CI).
 PYTEST_WORKERS ?= 2
 REST := --ignore=tests/flows -n $(PYTEST_WORKERS) --dist worksteal
 pytest: $(STAMP)
 	$(BIN)/pytest tests/flows --cov=flows --cov-branch --cov-report=term-missing:skip-covered \
 		--cov-fail-under=100 -q $(PYTEST_ARGS)
 	$(BIN)/pytest $(REST) $(PYTEST_ARGS)
+	@command -v chromium >/dev/null || [ -n "$$ERAS_CHROMIUM" ] || \
+		echo "make test: the console's browser tests were SKIPPED: no chromium (apt-get install chromium)"
 
 # How much of bot/ and db/ the rest covers: a figure, not a gate (measuring doubles the time).
 coverage: $(STAMP)
@@ -59,4 +62,4 @@ chaos: $(STAMP)
 		$(BIN)/python -m tests.chaos $(CHAOS_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis test-artifacts

@@ -26,6 +26,8 @@ class Site:
     """What the services need to know about the site running them."""
 
     emergency_number: str
+    # Where staff open the web console: sign-in links point there.
+    console_url: str | None = None
 
 
 @dataclass

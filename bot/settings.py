@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from db.engine import DEFAULT_DATABASE_URL, normalise_database_url
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+DEFAULT_LISTEN = "127.0.0.1:8080"
+# Where Telegram posts updates, under ERAS_PUBLIC_URL.
+WEBHOOK_PATH = "/telegram/updates"
 
 # Exit code for configuration errors, documented in the README.
 EXIT_CONFIG = 2
@@ -52,15 +56,19 @@ class Settings(BaseSettings):
     emergency_number: str | None = Field(
         None, description="The emergency number patients are told to call, e.g. 112 or 911"
     )
-    webhook_url: str | None = Field(
-        None, description="Webhook mode: the public https URL Telegram posts updates to"
+    public_url: str | None = Field(
+        None,
+        description="The https address people and Telegram reach the console and the webhook at",
+    )
+    http_listen: str | None = Field(
+        None, description=f"The address and port the console listens on (default {DEFAULT_LISTEN})"
     )
     webhook_secret: SecretStr | None = Field(
         None, description="Webhook mode: the secret Telegram sends back in every request"
     )
-    webhook_listen: str = Field(
-        "0.0.0.0:8080", description="Webhook mode: the address and port to listen on"
-    )
+    # The names before ERAS_PUBLIC_URL and ERAS_HTTP_LISTEN: still read, with a warning.
+    webhook_url: str | None = Field(None, description="Deprecated: use ERAS_PUBLIC_URL")
+    webhook_listen: str | None = Field(None, description="Deprecated: use ERAS_HTTP_LISTEN")
     retention_days: int | None = Field(
         None,
         ge=1,
@@ -112,9 +120,9 @@ class Settings(BaseSettings):
             raise ValueError(f"not a phone number: {value!r}")
         return value.strip() if value else None
 
-    @field_validator("webhook_url")
+    @field_validator("public_url", "webhook_url")
     @classmethod
-    def _webhook_url(cls, value: str | None) -> str | None:
+    def _url(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^https?://[^/\s]+/?\S*$", value.strip()):
             raise ValueError(f"not an http(s) URL: {value!r}")
         return value.strip() if value else None
@@ -127,9 +135,11 @@ class Settings(BaseSettings):
             raise ValueError("must be 16 to 256 characters: letters, digits, _ and -")
         return value
 
-    @field_validator("webhook_listen")
+    @field_validator("http_listen", "webhook_listen")
     @classmethod
-    def _webhook_listen(cls, value: str) -> str:
+    def _listen(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         host, _, port = value.strip().rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError(f"not HOST:PORT: {value!r}")
@@ -161,14 +171,44 @@ class Settings(BaseSettings):
             )
         return self.emergency_number
 
+    @property
+    def listen(self) -> str:
+        """HOST:PORT of the one HTTP server: the console, /health and the webhook."""
+        return self.http_listen or self.webhook_listen or DEFAULT_LISTEN
+
+    @property
+    def console_url(self) -> str:
+        """Where people open the console (sign-in links point here), without a final /."""
+        if self.public_url is not None:
+            return self.public_url.rstrip("/")
+        if self.webhook_url is not None:
+            parts = urlsplit(self.webhook_url)
+            return f"{parts.scheme}://{parts.netloc}"
+        return f"http://{self.listen}"
+
+    @property
+    def deprecated(self) -> list[str]:
+        """One line for each setting read under its old name."""
+        old = (("webhook_url", "ERAS_PUBLIC_URL"), ("webhook_listen", "ERAS_HTTP_LISTEN"))
+        return [
+            f"ERAS_{name.upper()} is deprecated and will be removed in the next release: use {new}"
+            for name, new in old
+            if getattr(self, name) is not None
+        ]
+
     def require_webhook(self) -> tuple[str, str]:
-        """The public URL and the secret, both required in webhook mode."""
-        if self.webhook_url is None or self.webhook_secret is None:
+        """The URL Telegram posts to and the secret, both required in webhook mode.
+
+        The URL is ERAS_PUBLIC_URL with WEBHOOK_PATH, or the old ERAS_WEBHOOK_URL as given."""
+        url = self.webhook_url
+        if url is None and self.public_url is not None:
+            url = self.public_url.rstrip("/") + WEBHOOK_PATH
+        if url is None or self.webhook_secret is None:
             raise ConfigError(
-                "ERAS_WEBHOOK_URL and ERAS_WEBHOOK_SECRET: both required in webhook mode "
+                "ERAS_PUBLIC_URL and ERAS_WEBHOOK_SECRET: both required in webhook mode "
                 "(the secret: 16 to 256 letters, digits, _ or -)"
             )
-        return self.webhook_url, self.webhook_secret.get_secret_value()
+        return url, self.webhook_secret.get_secret_value()
 
     def require_token(self) -> str:
         if self.telegram_token is None:

@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.fixtures.telegram",
     "tests.fixtures.journey",
     "tests.fixtures.logs",
+    "tests.fixtures.browser",
     "tests.fuzzing.plugin",
 ]
 

@@ -43,6 +43,18 @@ _SEEN = {False: "nurse_has_seen", True: "nurse_has_seen_emergency"}
 
 
 @dataclass(frozen=True)
+class ConsoleUser:
+    """Staff signed in to the web console: known by their staff id and session, not by a
+    Telegram account (the buttons' presser is a Telegram user id)."""
+
+    staff_id: int
+
+
+# Who pressed: a Telegram user id (a card's button) or a console user (the worklist's).
+Presser = int | ConsoleUser
+
+
+@dataclass(frozen=True)
 class Notice:
     """What the person who pressed is told (a short notice on their screen)."""
 
@@ -56,7 +68,7 @@ class Press:
 
     session: AsyncSession
     alert_id: int
-    telegram_user_id: int
+    presser: Presser
     now: datetime
     alert: Alert | None = None
     episode: Episode | None = None
@@ -69,25 +81,31 @@ class Press:
         if self.alert is not None:
             self.episode = await self.session.get_one(Episode, self.alert.episode_id)
             self.patient = await self.session.get_one(Patient, self.episode.patient_id)
+            who = (
+                Staff.id == self.presser.staff_id
+                if isinstance(self.presser, ConsoleUser)
+                else Staff.telegram_user_id == self.presser
+            )
             self.staff = await self.session.scalar(
                 select(Staff)
                 .join(TeamMember, TeamMember.staff_id == Staff.id)
-                .where(
-                    Staff.telegram_user_id == self.telegram_user_id,
-                    Staff.active.is_(True),
-                    TeamMember.team_id == self.episode.team_id,
-                )
+                .where(who, Staff.active.is_(True), TeamMember.team_id == self.episode.team_id)
             )
         return self.staff is not None
+
+    @property
+    def origin(self) -> str:
+        return "console" if isinstance(self.presser, ConsoleUser) else "telegram"
 
     async def audit(self, action: str, result: str, **detail: Any) -> None:
         # A refused attempt names no patient: the presser may not know who it is.
         staff = self.staff
-        kind, who = (
-            ("staff", f"staff:{staff.id}")
-            if staff is not None
-            else await telegram_actor(self.session, self.telegram_user_id)
-        )
+        if staff is not None:
+            kind, who = "staff", f"staff:{staff.id}"
+        elif isinstance(self.presser, ConsoleUser):
+            kind, who = "staff", f"staff:{self.presser.staff_id}"
+        else:
+            kind, who = await telegram_actor(self.session, self.presser)
         await append(
             self.session,
             at=self.now,
@@ -95,7 +113,7 @@ class Press:
             actor_ref=who,
             action=action,
             outcome=result,
-            origin="telegram",
+            origin=self.origin,
             patient_ref=self.patient.ref if self.patient and staff else None,
             detail={"alert": self.alert_id, **detail},
         )
@@ -113,10 +131,10 @@ async def acknowledge(
     session: AsyncSession,
     catalogue: ProtocolCatalogue,
     alert_id: int,
-    telegram_user_id: int,
+    presser: Presser,
     now: datetime,
 ) -> Notice:
-    press = Press(session, alert_id, telegram_user_id, now)
+    press = Press(session, alert_id, presser, now)
     if not await press.load():
         await press.audit("alert.acknowledge", "refused")
         return Notice(REFUSED, granted=False)
@@ -162,11 +180,11 @@ async def acknowledge(
 
 
 async def choose_outcome(
-    session: AsyncSession, alert_id: int, telegram_user_id: int, now: datetime, outcome: str | None
+    session: AsyncSession, alert_id: int, presser: Presser, now: datetime, outcome: str | None
 ) -> Notice:
     """Resolve, step by step: outcome first, then (for anything but a false alarm) the
     Clavien–Dindo grade, shown as the card's buttons."""
-    press = Press(session, alert_id, telegram_user_id, now)
+    press = Press(session, alert_id, presser, now)
     allowed = await press.load() and (outcome is None or outcome in OUTCOMES)
     if not allowed or press.alert is None or press.alert.status is AlertStatus.RESOLVED:
         await press.audit("alert.resolve", "refused" if not allowed else "already_done")
@@ -175,7 +193,7 @@ async def choose_outcome(
         await press.redraw_card(outcome_choices(alert_id))
         return Notice("Choose the outcome.", granted=True)
     if outcome == "false_alarm":
-        return await resolve(session, alert_id, telegram_user_id, now, outcome, "none")
+        return await resolve(session, alert_id, presser, now, outcome, "none")
     await press.redraw_card(grade_choices(alert_id, outcome))
     return Notice("Was it a complication? Choose its Clavien–Dindo grade.", granted=True)
 
@@ -183,12 +201,15 @@ async def choose_outcome(
 async def resolve(
     session: AsyncSession,
     alert_id: int,
-    telegram_user_id: int,
+    presser: Presser,
     now: datetime,
     outcome: str,
     grade: str,
+    note: str | None = None,
 ) -> Notice:
-    press = Press(session, alert_id, telegram_user_id, now)
+    """Resolve with an outcome and a Clavien–Dindo grade ("none": no complication), and a
+    note for the alert's timeline (the console's form has one; a button has none)."""
+    press = Press(session, alert_id, presser, now)
     if not await press.load() or outcome not in OUTCOMES or grade not in GRADES:
         await press.audit("alert.resolve", "refused")
         return Notice(REFUSED, granted=False)
@@ -214,9 +235,11 @@ async def resolve(
             f"Already resolved by {await press.by_whom(press.alert.resolved_by)}.", granted=False
         )
     detail = {"outcome": outcome, "clavien_dindo": clavien_dindo}
+    # The note stays on the alert's timeline: the audit log is kept longer than the record.
+    noted = {**detail, "note": note} if note else detail
     session.add(
         AlertEvent(
-            alert_id=alert_id, at=now, kind="resolved", staff_id=press.staff.id, detail=detail
+            alert_id=alert_id, at=now, kind="resolved", staff_id=press.staff.id, detail=noted
         )
     )
     await press.audit("alert.resolve", "done", **detail)

@@ -35,7 +35,7 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.sender import FatalDeliveryError, OutboxSender
 from bot.delivery.settling import DeliveryHooks
 from bot.inbox.updates import ALLOWED_UPDATES, InboxProcessor, Poller, PollingStopped
-from bot.inbox.webhook import WebhookReceiver, serve, webhook_path
+from bot.inbox.webhook import WebhookInbox, webhook_path
 from bot.patients.unreachable import mark_unreachable
 from bot.privacy.retention import purge
 from bot.protocols.catalogue import ProtocolCatalogue
@@ -46,6 +46,9 @@ from bot.settings import Settings
 from bot.telegram.handlers.care_team import add_care_team_handlers
 from bot.telegram.handlers.fallback import add_fallback_handler
 from bot.telegram.handlers.patient import add_patient_handlers
+from bot.web.app import console_app
+from bot.web.console import Console
+from bot.web.server import ConsoleServer
 from db.engine import create_engine, session_factory
 from db.locks import POLLING_LOCK, exclusive
 
@@ -147,10 +150,12 @@ class BotRuntime:
         add_care_team_handlers(self.application)
         add_fallback_handler(self.application)
         self.application.add_error_handler(_log_handler_error)
-        site = Site(emergency_number=settings.require_emergency_number())
-        self.application.bot_data["services"] = Services(
-            self.sessions, self.catalogue, site, self.clock, self._wake.set
+        site = Site(
+            emergency_number=settings.require_emergency_number(),
+            console_url=settings.console_url,
         )
+        self.services = Services(self.sessions, self.catalogue, site, self.clock, self._wake.set)
+        self.application.bot_data["services"] = self.services
         self.poller = Poller(
             self.sessions,
             f"{settings.bot_api_base_url}{token}",
@@ -215,7 +220,10 @@ class BotRuntime:
         return StepReport(updates, tick, sent)
 
     async def run(self, *, webhook: bool = False) -> None:
-        """Run until cancelled: long polling, or (``webhook``) receiving Telegram's posts."""
+        """Run until cancelled: long polling, or (``webhook``) receiving Telegram's posts;
+        the console (and in webhook mode the webhook) on ERAS_HTTP_LISTEN either way."""
+        stored = asyncio.Event()  # webhook mode: an update was stored
+        server = await self._serve_console(stored if webhook else None)
         scheduler = AsyncIOScheduler()
         scheduler.add_job(
             self._tick, "interval", seconds=TICK_SECONDS, max_instances=1, coalesce=True
@@ -225,11 +233,38 @@ class BotRuntime:
                 self.purge_expired, "interval", days=1, next_run_time=datetime.now(UTC)
             )
         scheduler.start()
-        receiving = self._receive_forever() if webhook else self._poll_forever()
+        receiving = self._receive_forever(stored) if webhook else self._poll_forever()
         try:
             await asyncio.gather(receiving, self._send_forever())
         finally:
             scheduler.shutdown(wait=False)
+            if server is not None:
+                await server.stop()
+
+    async def _serve_console(self, stored: asyncio.Event | None) -> ConsoleServer | None:
+        """Start the HTTP server: the console, /health and, in webhook mode (``stored``),
+        Telegram's posts. In polling mode a console that cannot listen is logged and the
+        bot goes on without it: patients' check-ins do not wait for a web page."""
+        inbox = path = None
+        if stored is not None:
+            url, secret = self.settings.require_webhook()
+            inbox = WebhookInbox(self.sessions, self.clock, secret, stored.set)
+            path = webhook_path(url)
+        console = Console(self.services, self.settings.console_url, self.health, inbox, path)
+        server = ConsoleServer(console_app(console), self.settings.listen)
+        try:
+            await server.start()
+        except OSError as error:
+            if stored is not None:
+                raise
+            log.error(
+                "the console cannot listen on %s (%s); the bot runs without it",
+                self.settings.listen,
+                error.strerror or type(error).__name__,
+            )
+            return None
+        log.info("console listening on %s", self.settings.listen)
+        return server
 
     async def _tick(self) -> None:
         try:
@@ -291,28 +326,22 @@ class BotRuntime:
     async def health(self) -> dict[str, Any]:
         return await health_report(self.sessions, self.clock.now(), self.owner)
 
-    async def _receive_forever(self) -> None:
+    async def _receive_forever(self, stored: asyncio.Event) -> None:
         """Webhook mode: Telegram is told where to post (with the secret it must send
         back); each stored update wakes the inbox, which also retries what failed."""
         url, secret = self.settings.require_webhook()
         self.mode = "webhook"
-        stored = asyncio.Event()
-        receiver = WebhookReceiver(self.sessions, self.clock, secret, stored.set, self.health)
-        runner = await serve(receiver.app(webhook_path(url)), self.settings.webhook_listen)
-        try:
-            await self.application.bot.set_webhook(
-                url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES)
-            )
-            while True:
-                try:
-                    async with asyncio.timeout(TICK_SECONDS):
-                        await stored.wait()
-                except TimeoutError:
-                    pass
-                stored.clear()
-                await self._survive("processing the inbox", self.inbox.process_pending)
-        finally:
-            await runner.cleanup()
+        await self.application.bot.set_webhook(
+            url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES)
+        )
+        while True:
+            try:
+                async with asyncio.timeout(TICK_SECONDS):
+                    await stored.wait()
+            except TimeoutError:
+                pass
+            stored.clear()
+            await self._survive("processing the inbox", self.inbox.process_pending)
 
     async def _poll_forever(self) -> None:
         def waiting() -> None:

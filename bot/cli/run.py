@@ -16,12 +16,14 @@ from bot.settings import EXIT_CONFIG
 @click.option(
     "--webhook",
     is_flag=True,
-    help="Receive updates on ERAS_WEBHOOK_LISTEN (Telegram posts to ERAS_WEBHOOK_URL with "
-    "ERAS_WEBHOOK_SECRET); several processes may share one PostgreSQL database",
+    help="Receive updates on ERAS_HTTP_LISTEN (Telegram posts to ERAS_PUBLIC_URL"
+    "/telegram/updates with ERAS_WEBHOOK_SECRET); several processes may share one "
+    "PostgreSQL database",
 )
 def run(webhook: bool) -> None:
     """Run the bot with the settings from the environment, until Ctrl-C: long polling, or
-    a webhook with --webhook (which also serves GET /health).
+    a webhook with --webhook. Either way it serves the care-team console and GET /health
+    on ERAS_HTTP_LISTEN.
 
     It refuses to start while a setting it needs is missing or any protocol file is invalid.
     """
@@ -32,6 +34,8 @@ def run(webhook: bool) -> None:
     from flows import ProtocolInvalid
 
     config = settings()
+    for line in config.deprecated:
+        click.echo(f"eras: {line}", err=True)
     token = config.require_token()
     config.require_emergency_number()
     if webhook:

@@ -17,6 +17,7 @@ from bot.staff.registry import (
     remove_staff,
     set_on_call,
 )
+from bot.staff.sign_in.links import LINK_LIFETIME, link_for
 
 
 @click.group()
@@ -111,7 +112,7 @@ def remove(who: str) -> None:
         name, revoked, uncovered = with_database(work)
     except StaffRefused as error:
         raise CommandFailed(str(error)) from None
-    click.echo(f"{name} removed: they can no longer act on alerts")
+    click.echo(f"{name} removed: they can no longer act on alerts or use the console")
     if revoked:
         click.echo("their unused Telegram link no longer works")
     for team in uncovered:
@@ -155,3 +156,32 @@ def on_call(who: str, team_name: str, off: bool, as_json: bool) -> None:
     for r in rows:
         unlinked = "  (not linked: escalations cannot reach them yet)" if not r["linked"] else ""
         click.echo(f"  {r['name']} (id {r['id']}, {r['role']}){unlinked}")
+
+
+@staff.command("login-link")
+@click.argument("who", metavar="NAME_OR_ID")
+@click.option("--json", "as_json", is_flag=True)
+def login_link(who: str, as_json: bool) -> None:
+    """Print a one-time link that signs a staff member in to the console (valid 5 minutes).
+
+    Hand it over in person: whoever opens it first is signed in as them.
+    """
+    console_url = settings().console_url
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> tuple[str, str]:
+        async with sessions.begin() as session:
+            member, url = await link_for(
+                session, who, console_url, SystemClock().now(), admin_ref()
+            )
+            return f"{member.name} (id {member.id})", url
+
+    try:
+        name, url = with_database(work)
+    except StaffRefused as error:
+        raise CommandFailed(str(error)) from None
+    minutes = int(LINK_LIFETIME.total_seconds() // 60)
+    if as_json:
+        echo_json({"staff": name, "url": url, "valid_minutes": minutes})
+        return
+    click.echo(f"sign-in link for {name}, valid for {minutes} minutes and once:")
+    click.echo(url)

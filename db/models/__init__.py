@@ -5,6 +5,7 @@ from db.models.audit import AuditEntry
 from db.models.base import Base
 from db.models.care_team import EscalationStep, Staff, Team, TeamMember
 from db.models.checkins import Answer, CheckIn
+from db.models.console import ConsoleSession, SignInLink
 from db.models.heartbeats import Heartbeat
 from db.models.messaging import InboxUpdate, OutboxMessage
 from db.models.patients import Episode, LinkFailure, LinkToken, Patient
@@ -29,6 +30,7 @@ __all__ = [
     "Base",
     "CheckIn",
     "CheckInStatus",
+    "ConsoleSession",
     "Episode",
     "EpisodeStatus",
     "EscalationStep",
@@ -40,6 +42,7 @@ __all__ = [
     "OutboxStatus",
     "Patient",
     "ProtocolVersion",
+    "SignInLink",
     "Staff",
     "StaffRole",
     "Team",

@@ -209,6 +209,11 @@ INTRUDERS: dict[str, list[Attempt]] = {
         said("/patient P-001", "eve"),
         said("/patient P-001", "ana", "stray"),
     ],
+    "console_command": [  # a sign-in link for the console
+        said("/console", "maria"),
+        said("/console", "eve"),
+        said("/console", "ana", "stray"),  # never in a group, even to staff
+    ],
     "unhandled": [said("hello bot", "eve", "stray"), said("/alerts", "carla", "stray")],
 }
 # Staff of another team may use their own views: they must see nothing of this team's.

@@ -13,7 +13,7 @@ import aiohttp
 from sqlalchemy import func, select
 
 from bot.i18n import t
-from bot.inbox.webhook import SECRET_HEADER
+from bot.inbox.webhook import MAX_BODY, SECRET_HEADER
 from bot.sandbox import SandboxServer
 from db.engine import create_engine, session_factory
 from db.models import InboxUpdate
@@ -55,7 +55,8 @@ async def test_webhook_mode_answers_telegram_and_refuses_anyone_without_the_secr
     url = f"sqlite+aiosqlite:///{tmp_path / 'ward.sqlite3'}"
     await upgrade_database(url)
     port = _free_port()
-    hook = f"http://127.0.0.1:{port}/telegram/updates"
+    public = f"http://127.0.0.1:{port}"
+    hook = f"{public}/telegram/updates"  # derived from the public URL
     async with SandboxServer() as sandbox:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("ERAS_")},
@@ -63,9 +64,9 @@ async def test_webhook_mode_answers_telegram_and_refuses_anyone_without_the_secr
             "ERAS_TELEGRAM_TOKEN": sandbox.token,
             "ERAS_TELEGRAM_API_URL": sandbox.url,
             "ERAS_EMERGENCY_NUMBER": "112",
-            "ERAS_WEBHOOK_URL": hook,
+            "ERAS_PUBLIC_URL": public,
             "ERAS_WEBHOOK_SECRET": SECRET,
-            "ERAS_WEBHOOK_LISTEN": f"127.0.0.1:{port}",
+            "ERAS_HTTP_LISTEN": f"127.0.0.1:{port}",
         }
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -103,6 +104,9 @@ async def test_webhook_mode_answers_telegram_and_refuses_anyone_without_the_secr
                     hook, data=b"{not json", headers={SECRET_HEADER: SECRET}
                 ) as answer:
                     assert answer.status == 400
+                too_big = b"x" * (MAX_BODY + 1)
+                async with http.post(hook, data=too_big, headers={SECRET_HEADER: SECRET}) as answer:
+                    assert answer.status == 413
                 async with http.get(f"http://127.0.0.1:{port}/health") as answer:
                     health = await answer.json()
             assert await _stored_updates(url) == stored  # nothing refused was stored

@@ -108,11 +108,34 @@ def test_webhook_mode_needs_its_url_and_secret() -> None:
     ready = {"ERAS_TELEGRAM_TOKEN": "123:abc", "ERAS_EMERGENCY_NUMBER": "112"}
     result = eras("run", "--webhook", **ready)
     assert result.returncode == 2
-    assert "ERAS_WEBHOOK_URL and ERAS_WEBHOOK_SECRET: both required" in result.stderr
+    assert "ERAS_PUBLIC_URL and ERAS_WEBHOOK_SECRET: both required" in result.stderr
     weak = eras("run", "--webhook", **ready, ERAS_WEBHOOK_SECRET="short!secret")
     assert weak.returncode == 2
     assert "ERAS_WEBHOOK_SECRET: must be 16 to 256 characters" in weak.stderr
     assert "short!secret" not in weak.stderr
+
+
+def test_the_public_url_gives_the_console_and_the_webhook_their_addresses() -> None:
+    settings = Settings(
+        public_url="https://eras.example.org/", webhook_secret="s3cret-for-the-ward-0123"
+    )
+    assert settings.console_url == "https://eras.example.org"
+    assert settings.require_webhook()[0] == "https://eras.example.org/telegram/updates"
+    assert settings.listen == "127.0.0.1:8080" and settings.deprecated == []
+
+
+def test_the_old_webhook_names_still_work_for_a_release_with_a_warning() -> None:
+    settings = Settings(
+        webhook_url="https://eras.example.org/hook",
+        webhook_listen="0.0.0.0:8443",
+        webhook_secret="s3cret-for-the-ward-0123",
+    )
+    assert settings.require_webhook()[0] == "https://eras.example.org/hook"
+    assert settings.console_url == "https://eras.example.org"
+    assert settings.listen == "0.0.0.0:8443"
+    result = eras("run", ERAS_WEBHOOK_URL="https://eras.example.org/hook")
+    assert "ERAS_WEBHOOK_URL is deprecated" in result.stderr
+    assert "use ERAS_PUBLIC_URL" in result.stderr
 
 
 def test_the_bot_refuses_to_start_with_an_invalid_protocol_file(tmp_path: object) -> None:

@@ -122,7 +122,7 @@ def test_staff_who_left_are_removed_keeping_their_record_and_their_link_dies(
     removed = runner.invoke(cli, ["staff", "remove", "ana ruiz"])
     assert removed.exit_code == 0, removed.output
     assert removed.output.splitlines() == [
-        "Ana Ruiz (id 1) removed: they can no longer act on alerts",
+        "Ana Ruiz (id 1) removed: they can no longer act on alerts or use the console",
         "their unused Telegram link no longer works",
         "nobody is on call for Spine now (`eras staff on-call NAME --team 'Spine'`)",
     ]

@@ -1,5 +1,5 @@
 """What staff do in Telegram: alert cards in their team's chat (acknowledge, resolve), and
-/alerts, /digest and /patient in a direct chat."""
+/alerts, /digest, /patient and /console in a direct chat."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from bot.context import Services
 from bot.patients.record import send_patient_record
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.reports.staff_digest import send_digests
+from bot.staff.sign_in.links import send_link
 from bot.staff.views import send_open_alerts
 from bot.telegram.callbacks import (
     ALERT_PRESSES,
@@ -103,9 +104,22 @@ async def patient_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await send_patient_record(session, svc.catalogue, where.id, user.id, ref, now)
 
 
+async def console_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/console in a direct chat: a one-time sign-in link to the web console (staff only)."""
+    user, where = update.effective_user, update.effective_chat
+    if user is None or where is None:
+        return
+    svc: Services = context.application.bot_data["services"]
+    async with unit_of_work(svc, update) as session:
+        if session is not None:
+            now = svc.clock.now()
+            await send_link(session, svc.site.console_url, where.id, user.id, now)
+
+
 def add_care_team_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(alert_button, pattern=is_alert_press))
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("alerts", alerts_command, filters=private))
     application.add_handler(CommandHandler("digest", digest_command, filters=private))
     application.add_handler(CommandHandler("patient", patient_command, filters=private))
+    application.add_handler(CommandHandler("console", console_command, filters=private))

@@ -1,0 +1,175 @@
+"""The console's worklist: the open alerts of a staff member's teams, the most urgent first.
+
+Ordered by tier (emergency first), then by how far past its acknowledgement target each
+alert is (the protocol's target for its tier, as ``/alerts`` and the digest reckon it), then
+by age. A staff member sees their own teams' alerts only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.alerts.age import age_of
+from bot.protocols.catalogue import ProtocolCatalogue
+from db.audit import append
+from db.models import (
+    OPEN_ALERTS,
+    Alert,
+    AlertStatus,
+    Episode,
+    Patient,
+    Staff,
+    Team,
+)
+from flows import Finding, Protocol, Tier
+from flows.schema.items import IntegerItem, NrsItem, NumberItem
+from flows.units import symbol
+
+# Staff read the console in English, as the alert cards.
+STAFF_LANGUAGE = "en"
+
+
+@dataclass(frozen=True)
+class Filters:
+    team_id: int | None = None
+    tier: Tier | None = None
+    mine: bool = False  # acknowledged by me
+
+
+@dataclass(frozen=True)
+class FindingLine:
+    rule: str
+    tier: Tier
+    reason: str
+    answers: tuple[str, ...]  # "temperature 38.4 °C", each with its unit
+
+
+@dataclass(frozen=True)
+class WorklistRow:
+    alert_id: int
+    tier: Tier
+    status: AlertStatus
+    team: str
+    patient_ref: str
+    patient_name: str | None
+    pod: int
+    pathway: str  # the protocol's title
+    zone: str  # the team's time zone, for the times shown
+    findings: tuple[FindingLine, ...]
+    opened_at: datetime
+    age_minutes: int
+    age_unit: str
+    target_minutes: int | None
+    overdue_minutes: int  # past the target; 0 when within it, acknowledged, or no target
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Worklist:
+    rows: tuple[WorklistRow, ...]
+    teams: Mapping[int, str]  # the member's teams, for the filter
+
+
+async def worklist(
+    session: AsyncSession,
+    catalogue: ProtocolCatalogue,
+    team_ids: Collection[int],
+    staff_id: int,
+    now: datetime,
+    filters: Filters = Filters(),
+    *,
+    audited: bool = True,
+) -> Worklist:
+    """The list as ``staff_id`` (of ``team_ids``) sees it now. A person's look at it is
+    audited, as /alerts in Telegram is (``audited``: not the page refreshing itself)."""
+    names = select(Team.id, Team.name).where(Team.id.in_(team_ids)).order_by(Team.name)
+    teams = {team_id: name for team_id, name in (await session.execute(names)).all()}
+    shown = [filters.team_id] if filters.team_id in teams else list(teams)
+    query = (
+        select(Alert, Episode, Patient, Team, Staff.name)
+        .join(Episode, Episode.id == Alert.episode_id)
+        .join(Patient, Patient.id == Episode.patient_id)
+        .join(Team, Team.id == Episode.team_id)
+        .outerjoin(Staff, Staff.id == Alert.acknowledged_by)
+        .where(Alert.status.in_(OPEN_ALERTS), Episode.team_id.in_(shown))
+    )
+    if filters.tier is not None:
+        query = query.where(Alert.tier == filters.tier)
+    if filters.mine:
+        query = query.where(Alert.acknowledged_by == staff_id)
+    rows = []
+    for alert, episode, patient, team, acknowledger in (await session.execute(query)).all():
+        protocol = await catalogue.of_id(session, episode.protocol_version_id)
+        age = age_of(alert, protocol, now, team.timezone)
+        overdue = age.minutes - age.target_minutes if age.past_target and age.target_minutes else 0
+        rows.append(
+            WorklistRow(
+                alert_id=alert.id,
+                tier=alert.tier,
+                status=alert.status,
+                team=team.name,
+                patient_ref=patient.ref,
+                patient_name=patient.display_name,
+                pod=(now.astimezone(ZoneInfo(patient.timezone)).date() - episode.surgery_date).days,
+                pathway=protocol.title,
+                zone=team.timezone,
+                findings=tuple(_line(f, protocol) for f in alert.findings),
+                opened_at=alert.opened_at,
+                age_minutes=age.minutes,
+                age_unit=age.unit,
+                target_minutes=age.target_minutes,
+                overdue_minutes=overdue,
+                acknowledged_by=acknowledger,
+                acknowledged_at=alert.acknowledged_at,
+            )
+        )
+    rows.sort(key=lambda r: (-r.tier.rank, -r.overdue_minutes, r.opened_at, r.alert_id))
+    if audited:
+        await append(
+            session,
+            at=now,
+            actor_kind="staff",
+            actor_ref=f"staff:{staff_id}",
+            action="alerts.view",
+            origin="console",
+            detail={"alerts": [row.alert_id for row in rows]},
+        )
+    return Worklist(tuple(rows), teams)
+
+
+async def team_of_alert(session: AsyncSession, alert_id: int) -> int | None:
+    """The team an alert belongs to (None: no such alert)."""
+    team_id: int | None = await session.scalar(
+        select(Episode.team_id)
+        .join(Alert, Alert.episode_id == Episode.id)
+        .where(Alert.id == alert_id)
+    )
+    return team_id
+
+
+def _line(finding: Finding, protocol: Protocol) -> FindingLine:
+    reason = finding.reason.get(STAFF_LANGUAGE) or next(iter(finding.reason.values()), "")
+    answers = tuple(
+        f"{item} {_with_unit(value, item, protocol)}" for item, value in finding.answers.items()
+    )
+    return FindingLine(finding.rule, finding.tier, reason, answers)
+
+
+def _with_unit(value: object, item_id: str, protocol: Protocol) -> str:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    item = next((i for i in protocol.items if i.id == item_id), None)
+    if isinstance(item, NrsItem):
+        return f"{value}/10"
+    if isinstance(item, NumberItem | IntegerItem) and item.unit:
+        return f"{value} {symbol(item.unit)}"
+    return str(value).replace("_", " ")

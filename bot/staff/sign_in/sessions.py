@@ -1,0 +1,120 @@
+"""Console sessions, kept in the database: a browser's cookie holds a random token, the
+table its hash.
+
+A session ends after 15 minutes without a request the person made (the page refreshing
+itself does not count), 12 hours after it began whatever happens, on sign-out, and the
+moment its staff member is removed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.access.tokens import looks_like_token, new_token, token_hash
+from db.audit import append
+from db.models import ConsoleSession, Staff, StaffRole, TeamMember
+
+IDLE_LIMIT = timedelta(minutes=15)
+LONGEST = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who a request comes from, as the session row and the staff table say now."""
+
+    session_id: int
+    staff_id: int
+    name: str
+    role: StaffRole
+    team_ids: frozenset[int]
+    csrf_token: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is StaffRole.ADMIN
+
+
+async def begin(session: AsyncSession, staff: Staff, now: datetime) -> str:
+    """Open a session for ``staff``; the token for the cookie (only its hash is kept)."""
+    token = new_token()
+    session.add(
+        ConsoleSession(
+            token_hash=token_hash(token),
+            staff_id=staff.id,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + LONGEST,
+        )
+    )
+    await session.flush()
+    return token
+
+
+async def resume(
+    session: AsyncSession, token: str, now: datetime, *, by_person: bool
+) -> SignedIn | None:
+    """The session the cookie's token names, if it is still open; a request the person made
+    (``by_person``) keeps it from going idle."""
+    if not looks_like_token(token):
+        return None
+    row = (
+        await session.execute(
+            select(ConsoleSession, Staff)
+            .join(Staff, Staff.id == ConsoleSession.staff_id)
+            .where(ConsoleSession.token_hash == token_hash(token))
+        )
+    ).first()
+    if row is None:
+        return None
+    held, staff = row
+    if held.ended_at is not None:
+        return None
+    ending = _why_over(held, staff, now)
+    if ending is not None:
+        held.ended_at = now
+        await _audit(session, staff.id, now, "console.session_end", ending)
+        return None
+    if by_person:
+        held.last_seen_at = now
+    teams = await session.scalars(select(TeamMember.team_id).where(TeamMember.staff_id == staff.id))
+    return SignedIn(held.id, staff.id, staff.name, staff.role, frozenset(teams), held.csrf_token)
+
+
+async def end(session: AsyncSession, signed_in: SignedIn, now: datetime) -> None:
+    """Sign out: the session's cookie opens nothing from now on."""
+    await session.execute(
+        update(ConsoleSession)
+        .where(ConsoleSession.id == signed_in.session_id, ConsoleSession.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+    await _audit(session, signed_in.staff_id, now, "console.sign_out", "done")
+
+
+def _why_over(held: ConsoleSession, staff: Staff, now: datetime) -> str | None:
+    if not staff.active:
+        return "staff_removed"
+    if now >= held.expires_at:
+        return "longest"
+    if now - held.last_seen_at >= IDLE_LIMIT:
+        return "idle"
+    return None
+
+
+async def _audit(
+    session: AsyncSession, staff_id: int, now: datetime, action: str, outcome: str
+) -> None:
+    await append(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor_ref=f"staff:{staff_id}",
+        action=action,
+        outcome=outcome,
+        origin="console",
+    )

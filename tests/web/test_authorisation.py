@@ -1,0 +1,57 @@
+"""Every route of the console × anonymous, a nurse of another team, a nurse of the team and
+an admin: the status each gets, built from the route table so that a new page is covered
+the day it is added."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.web.app import PAGES
+from bot.web.routes import Access, Page
+from tests.web.conftest import Ward, csrf_of
+
+PEOPLE = (None, "Olga", "Ana", "Ines")  # anonymous, Cervical's nurse, Spine's nurse and admin
+# Pages anyone may open: what each person gets (a signed-in person leaves /signed-out).
+OPEN_TO_ANYONE = {
+    "get_health": {None: 200, "Olga": 200, "Ana": 200, "Ines": 200},
+    "get_signed_out": {None: 200, "Olga": 303, "Ana": 303, "Ines": 303},
+    "get_sign_in_page": {None: 200, "Olga": 200, "Ana": 200, "Ines": 200},
+    "post_sign_in": {None: 303, "Olga": 303, "Ana": 303, "Ines": 303},
+}
+FORMS = {"post_resolve_alert": {"outcome": "false_alarm", "grade": "none", "note": ""}}
+
+
+def expected(page: Page, who: str | None) -> int:
+    if page.access is Access.ANYONE:
+        return OPEN_TO_ANYONE[page.name][who]
+    if who is None:
+        return 303 if page.method == "GET" else 403  # to the sign-in page; a post refused
+    if page.access is Access.ADMIN and who != "Ines":
+        return 403
+    if page.team_of is not None and who == "Olga":
+        return 404  # another team's record does not exist for her
+    return 200 if page.method == "GET" else 303
+
+
+def test_every_page_anyone_may_open_has_its_expected_statuses() -> None:
+    assert {p.name for p in PAGES if p.access is Access.ANYONE} == set(OPEN_TO_ANYONE)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+@pytest.mark.parametrize("who", PEOPLE, ids=["anonymous", "other-team", "team-nurse", "admin"])
+async def test_route_answers_each_person_as_the_table_says(
+    ward: Ward, page: Page, who: str | None
+) -> None:
+    await ward.red_flag()
+    alert = await ward.alert()
+    browser = await ward.signed_in(who) if who else ward.client()
+    csrf = csrf_of((await browser.get("/")).text) if who else "none"
+    values = {"alert_id": str(alert.id), "token": await ward.link("Ana")}
+    path = re.sub(r"{(\w+)(:\w+)?}", lambda m: values[m.group(1)], page.path)
+    if page.method == "GET":
+        answer = await browser.get(path)
+    else:
+        answer = await browser.post(path, data={"csrf": csrf, **FORMS.get(page.name, {})})
+    assert answer.status_code == expected(page, who), answer.text[:500]

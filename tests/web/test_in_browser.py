@@ -1,0 +1,117 @@
+"""The console in a real browser, as a nurse uses it: signed in with the bot's one-time link,
+the alert a patient raised in Telegram on the worklist, acknowledged with a click, and the
+team chat's card saying who. axe-core finds no serious or critical accessibility problem.
+
+The console is served by uvicorn on a free port of this machine, in the test's own event
+loop beside the bot (which runs on the fake clock); only the page's refresh takes real time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import expect
+
+from bot.telegram.callbacks import Acknowledge, encode
+from bot.web.app import console_app
+from bot.web.server import ConsoleServer
+from tests.fixtures.browser import ARTIFACTS
+from tests.web.conftest import Ward
+
+BAD = ("serious", "critical")
+
+
+@pytest.fixture
+async def served(ward: Ward) -> AsyncIterator[Ward]:
+    """The ward's console on http://127.0.0.1:PORT, as `eras run` serves it."""
+    server = ConsoleServer(console_app(ward.console), "127.0.0.1:0")
+    await server.start()
+    # Sign-in links point at the console's own address, known once it listens.
+    ward.console.console_url = url = f"http://127.0.0.1:{server.port}"
+    services = ward.journey.runtime.services
+    services.site = replace(services.site, console_url=url)
+    try:
+        yield ward
+    finally:
+        await server.stop()
+
+
+async def _no_serious_violations(page: Any, name: str) -> None:
+    results = await Axe().run(page)
+    bad = [v for v in results.response["violations"] if v.get("impact") in BAD]
+    assert not bad, "\n".join(f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in bad)
+    await page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+async def _sign_in_from_telegram(ward: Ward, page: Any) -> None:
+    journey = ward.journey
+    journey.sandbox.send_text(ward.staff["Ana"], "/console")
+    await journey.settle()
+    text = journey.last(ward.staff["Ana"])["text"]
+    link = next(word for word in text.split() if word.startswith(ward.console.console_url))
+    await page.goto(link)
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Sign in to the care-team console"
+    )
+    await _no_serious_violations(page, "sign-in")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Worklist")
+
+
+async def test_a_nurse_signs_in_sees_the_alert_and_acknowledges_it(
+    served: Ward, browser_page: Any
+) -> None:
+    ward, page, journey = served, browser_page, served.journey
+    complaints: list[str] = []  # the browser's console: a CSP refusal, a script error
+    page.on("console", lambda m: complaints.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: complaints.append(str(error)))
+    await ward.red_flag()  # Maria answers in Telegram: her dressing is soaked
+    await _sign_in_from_telegram(ward, page)
+    row = page.get_by_role("row").filter(has_text="P-001")
+    await expect(row).to_contain_text("Maria")
+    await expect(row).to_contain_text("wound_bleeding soaked")
+    await expect(row).to_contain_text("Urgent")
+    await _no_serious_violations(page, "worklist")
+
+    await row.get_by_role("button", name="Acknowledge").click()
+    await expect(page.get_by_role("status")).to_contain_text("Acknowledged: alert #")
+    await expect(row).to_contain_text("Ana at")
+    await journey.settle()  # the bot sends what the console wrote to the outbox
+    assert "✅ Acknowledged by Ana at" in journey.last(journey.ward)["text"]
+    await page.screenshot(path=ARTIFACTS / "worklist-acknowledged.png", full_page=True)
+
+    await row.get_by_role("link", name="Resolve").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Resolve alert")
+    await _no_serious_violations(page, "resolve")
+    assert complaints == []
+
+
+async def test_an_acknowledgement_in_telegram_shows_on_the_open_worklist_within_10_s(
+    served: Ward, browser_page: Any
+) -> None:
+    ward, page, journey = served, browser_page, served.journey
+    await ward.red_flag()
+    await _sign_in_from_telegram(ward, page)
+    row = page.get_by_role("row").filter(has_text="P-001")
+    await expect(row).to_contain_text("Not yet")
+    alert = await ward.alert()
+    journey.sandbox.press_button(
+        ward.staff["Ines"], journey.card(), encode(Acknowledge(alert.id)), chat=journey.ward
+    )
+    await journey.settle()
+    await expect(row).to_contain_text("Ines at", timeout=10_000)  # the page's own refresh
+
+
+async def test_pages_for_someone_not_signed_in_are_accessible(
+    served: Ward, browser_page: Any
+) -> None:
+    page = browser_page
+    await page.goto(served.console.console_url + "/")
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Sign in to the care-team console"
+    )
+    await _no_serious_violations(page, "signed-out")
