@@ -1,6 +1,6 @@
 """The sender: claims what is due in the outbox and delivers it under Telegram's limits.
 
-A round claims about a second's worth of messages (``leases.py``), sends each chat's in
+A round claims a couple of seconds' worth of messages (``leases.py``), sends each chat's in
 order and the chats in parallel, paced by ``pacing.py``, and records what became of each
 (``settling.py``). Waits go through the clock, so tests need not wait in real time.
 """
@@ -32,7 +32,11 @@ log = logging.getLogger(__name__)
 # back to the queue until then, so one busy group neither holds up the round (and the
 # emergency message claimed by the next) nor keeps its messages past their lease.
 MAX_ROUND = timedelta(seconds=10)
-SEND_ROUND = 200  # messages claimed at a time
+SEND_ROUND = 200  # messages claimed at a time, at most
+# A round claims this many seconds' sending. Between two rounds nothing leaves (the last
+# outcomes are written, the next claim made), and that time is lost to the pace: the longer
+# the round, the less is lost. Urgent messages do not wait for the next round (below).
+ROUND_SECONDS = 2
 IN_FLIGHT = 32  # requests to Telegram at once, at most
 # A chat whose own limit (a patient's one message a second, a group's twenty a minute)
 # holds its next message longer than this is left out of a round, for a later one.
@@ -72,14 +76,13 @@ class OutboxSender:
 
     @property
     def round_size(self) -> int:
-        """Messages claimed at a time: about a second's sending under Telegram's limits, so
-        that a red flag written meanwhile is claimed by the next round soon after."""
-        return max(1, min(SEND_ROUND, math.ceil(self._pacer.per_second)))
+        """Messages claimed at a time: ROUND_SECONDS' sending under Telegram's limits."""
+        return max(1, min(SEND_ROUND, math.ceil(ROUND_SECONDS * self._pacer.per_second)))
 
     async def deliver_due(self, limit: int | None = None) -> int:
         """Claim what is due and send it; returns how many messages were attempted.
 
-        A round lasts about a second under Telegram's limits. Meanwhile, urgent messages
+        A round lasts about ROUND_SECONDS under Telegram's limits. Meanwhile, urgent messages
         written since it began (red flags, replies to patients: see ``Leases.claim``) are
         looked for every URGENT_LOOK_SECONDS and sent with it, ahead of what waits."""
         limit = limit or self.round_size
