@@ -31,19 +31,6 @@ def test_thirty_one_sends_never_fall_within_a_second_however_they_are_asked_for(
     assert 299 / (times[-1] - times[0]) == pytest.approx(30 / 1.04)
 
 
-def test_senders_woken_a_little_late_keep_the_pace_and_the_window() -> None:
-    clock = Clock()
-    pacer = Pacer(monotonic=clock)
-    times = []
-    for chat in range(1, 301):
-        clock.now += pacer.wait_for(chat) + 0.005  # a busy event loop: 5 ms late, each time
-        times.append(clock.now)
-        pacer.sent(chat)
-
-    assert min(b - a for a, b in zip(times, times[30:], strict=False)) >= 1.04 - 1e-9
-    assert 299 / (times[-1] - times[0]) >= 0.95 * 30
-
-
 def test_an_overall_429_holds_every_chat_then_the_rate_climbs_back() -> None:
     clock = Clock()
     pacer = Pacer(monotonic=clock, rng=random.Random(1))
