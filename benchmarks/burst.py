@@ -17,6 +17,7 @@ import asyncio
 import bisect
 import itertools
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,8 +74,9 @@ async def burst(database_url: str, telegram: Telegram, patients: int) -> dict[st
 async def _red_flag_mid_burst(
     telegram: Telegram, chats: set[int], seq: int, patients: int
 ) -> dict[str, Any]:
-    """Once a quarter of the burst has gone, the first patient asked says yes to a red
-    flag; the seqs of their two presses (the bot's reply, the card follow them)."""
+    """Once a quarter of the burst has gone, the first patient asked says there is a red
+    flag (the bot replies with the next question) and yes to it (the card follows): the
+    updates of both presses, and the reply."""
     asked: dict[int, tuple[int, int]] = {}
     gone, after = 0, seq
     give_up = time.monotonic() + WAIT
@@ -108,7 +110,10 @@ async def _red_flag_mid_burst(
     }
 
 
-async def _wait_for(telegram: Telegram, chat: int, after: int, found: Any) -> JSON:
+async def _wait_for(
+    telegram: Telegram, chat: int, after: int, found: Callable[[JSON], int | None]
+) -> JSON:
+    """The first message to ``chat`` after ``after`` that ``found`` recognises."""
     give_up = time.monotonic() + WAIT
     while time.monotonic() < give_up:
         for call in ledger.delivered(await telegram.calls("sendMessage", after=after)):
