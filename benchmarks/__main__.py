@@ -14,7 +14,7 @@ from benchmarks.databases import Databases
 from benchmarks.report import render
 from benchmarks.runner import Sizes, run
 
-BENCHMARKS = ("dispatch", "alerts", "scale", "scoring")
+BENCHMARKS = ("dispatch", "burst", "alerts", "scale", "scoring")
 BACKENDS = ("sqlite", "postgresql")
 
 
@@ -39,6 +39,10 @@ def _numbers(text: str) -> tuple[float, ...]:
     "[default: postgres@127.0.0.1:5432]",
 )
 @click.option("--check-ins", default=10_000, show_default=True, help="Dispatch: due at once")
+@click.option(
+    "--burst-patients", default="1000,3000", show_default=True, help="Burst: due at once, per run"
+)
+@click.option("--burst-runs", default=3, show_default=True, help="Burst: runs of each size")
 @click.option("--alert-patients", default=200, show_default=True, help="Alerts: replying per run")
 @click.option("--alert-rates", default="10,50", show_default=True, help="Alerts: replies/s")
 @click.option("--backlog", default=10_000, show_default=True, help="Alerts: due meanwhile")
@@ -53,6 +57,8 @@ def bench(
     backends: tuple[str, ...],
     postgres_url: str | None,
     check_ins: int,
+    burst_patients: str,
+    burst_runs: int,
     alert_patients: int,
     alert_rates: str,
     backlog: int,
@@ -63,7 +69,8 @@ def bench(
     scoring_seconds: float,
     json_path: Path | None,
 ) -> None:
-    """Measure dispatch under Telegram's limits, alert latency, scale and scoring, and judge
+    """Measure dispatch under Telegram's limits (paced, and against its 429s in a burst),
+    alert latency, scale and scoring, and judge
     the figures against the project's goals (docs/BENCHMARKS.md).
 
     The bot runs for real against the sandbox over HTTP; every benchmark gets a new
@@ -72,6 +79,8 @@ def bench(
     """
     sizes = Sizes(
         check_ins=check_ins,
+        burst_patients=tuple(int(n) for n in _numbers(burst_patients)),
+        burst_runs=burst_runs,
         alert_patients=alert_patients,
         alert_rates=_numbers(alert_rates),
         backlog=backlog,

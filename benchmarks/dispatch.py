@@ -57,7 +57,7 @@ async def dispatch(
         due = datetime.now(UTC)
         await make_due(runtime.engine, cohort.episode_ids, due)
         started, cpu, sandbox_cpu = time.perf_counter(), time.process_time(), telegram.cpu_seconds()
-        finished = await _all_sent(runtime, due, _deadline(check_ins, limited))
+        finished = await all_sent(runtime, due, _deadline(check_ins, limited))
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu
         sandbox_cpu = _delta(telegram.cpu_seconds(), sandbox_cpu)
@@ -71,7 +71,7 @@ def _deadline(check_ins: int, limited: bool) -> float:
     return 120 + (3 * messages / OVERALL_PER_SECOND if limited else messages / 50)
 
 
-async def _all_sent(runtime: BotRuntime, due: datetime, deadline: float) -> bool:
+async def all_sent(runtime: BotRuntime, due: datetime, deadline: float) -> bool:
     """Wait until no check-in due then is waiting and nothing is left in the outbox."""
     give_up = time.monotonic() + deadline
     while time.monotonic() < give_up:

@@ -27,6 +27,7 @@ def evaluate(results: dict[str, Any]) -> list[Check]:
     checks: list[Check] = []
     for backend in results.get("backends", []):
         checks += _dispatch(backend, results.get("dispatch", {}).get(backend))
+        checks += _burst(backend, results.get("burst", {}).get(backend))
         checks += _alerts(backend, results.get("alerts", {}).get(backend))
         checks += _scale(backend, results.get("scale", {}).get(backend))
     if "scoring" in results:
@@ -84,6 +85,30 @@ def _dispatch(backend: str, found: dict[str, Any] | None) -> list[Check]:
             _at_least(rate, SENDS_PER_SECOND),
         ),
     ]
+
+
+def _burst(backend: str, found: dict[str, Any] | None) -> list[Check]:
+    checks = []
+    for size, runs in (found or {}).items():
+        s = runs["summary"]
+        lowest = s["share_of_cap_lowest"]
+        checks += [
+            _check(
+                f"burst of {int(size):,}: every check-in sent",
+                backend,
+                "yes",
+                s["all_delivered"],
+                s["all_delivered"],
+            ),
+            _check(
+                f"burst of {int(size):,}: share of the cap, lowest run",
+                backend,
+                f"≥ {SHARE_OF_CAP:.0%}",
+                lowest,
+                _at_least(lowest, SHARE_OF_CAP),
+            ),
+        ]
+    return checks
 
 
 def _alerts(backend: str, found: dict[str, Any] | None) -> list[Check]:

@@ -10,6 +10,8 @@ def render(results: dict[str, Any]) -> str:
     parts = [_machine(results)]
     if "dispatch" in results:
         parts.append(_dispatch(results))
+    if "burst" in results:
+        parts.append(_burst(results))
     if "telegram_client" in results:
         parts.append(
             "python-telegram-bot alone: no database, no outbox, no pacing\n"
@@ -104,6 +106,47 @@ def _dispatch(results: dict[str, Any]) -> str:
         "CPU s/1000",
     ]
     return "Dispatch: check-ins due at the same minute\n" + table(headers, rows)
+
+
+def _burst(results: dict[str, Any]) -> str:
+    rows = []
+    for backend, sizes in results["burst"].items():
+        for size, found in sizes.items():
+            for number, f in enumerate(found["runs"], 1):
+                rows.append(
+                    [
+                        backend,
+                        int(size),
+                        number,
+                        f["finished"],
+                        f["sends_per_second"],
+                        f["share_of_cap"],
+                        f["most_in_one_second"],
+                        f["too_many_requests"],
+                        f["seconds_to_last_check_in"],
+                        f["reply_ms"],
+                        f["card_ms"],
+                        f["messages_left_when_card_arrived"],
+                    ]
+                )
+    headers = [
+        "backend",
+        "patients",
+        "run",
+        "all sent",
+        "sends/s",
+        "of cap",
+        "most in 1 s",
+        "429s",
+        "last check-in (s)",
+        "reply ms",
+        "card ms",
+        "left behind card",
+    ]
+    return (
+        "Burst: due at the same minute, Telegram's 429s in sliding windows; a red flag "
+        "mid-burst\n" + table(headers, rows)
+    )
 
 
 def _alerts(results: dict[str, Any]) -> str:

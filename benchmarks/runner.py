@@ -11,6 +11,7 @@ from typing import Any
 
 from benchmarks import goals, machine, scoring
 from benchmarks.alerts import alert_latency
+from benchmarks.burst import burst, summary
 from benchmarks.client import client_alone
 from benchmarks.databases import Databases
 from benchmarks.dispatch import dispatch
@@ -18,7 +19,7 @@ from benchmarks.scale import one_cohort
 from benchmarks.telegram import Telegram, telegram_process
 from bot.delivery.sender import IN_FLIGHT
 
-BENCHMARKS = ("dispatch", "alerts", "scale", "scoring")
+BENCHMARKS = ("dispatch", "burst", "alerts", "scale", "scoring")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Sizes:
     scoring_seconds: float = 3.0
     client_sends: int = 2_000  # python-telegram-bot alone, per number in flight (dispatch)
     client_in_flight: tuple[int, ...] = (1, 4, IN_FLIGHT)
+    burst_patients: tuple[int, ...] = (1_000, 3_000)  # due at the same minute (burst)
+    burst_runs: int = 3  # of each size
 
 
 Progress = Callable[[str], None]
@@ -71,6 +74,11 @@ async def run(
                         "python-telegram-bot alone",
                         client_alone(telegram, sizes.client_sends, sizes.client_in_flight),
                     )
+            if "burst" in only:
+                results.setdefault("burst", {})[backend] = {
+                    str(size): await _bursts(databases, telegram, backend, size, sizes, progress)
+                    for size in sizes.burst_patients
+                }
             if "alerts" in only:
                 results.setdefault("alerts", {})[backend] = await _timed(
                     progress,
@@ -109,6 +117,28 @@ async def _dispatch(
     await telegram.client.reset()
     async with databases.fresh(backend, "dispatch") as url:
         return await dispatch(url, telegram, check_ins, limited=limits == "telegram_limits")
+
+
+async def _bursts(
+    databases: Databases,
+    telegram: Telegram,
+    backend: str,
+    patients: int,
+    sizes: Sizes,
+    progress: Progress,
+) -> dict[str, Any]:
+    runs = []
+    for number in range(1, sizes.burst_runs + 1):
+        await telegram.client.reset()
+        async with databases.fresh(backend, "burst") as url:
+            runs.append(
+                await _timed(
+                    progress,
+                    f"burst, {backend}, {patients:,} patients, run {number}",
+                    burst(url, telegram, patients),
+                )
+            )
+    return {"summary": summary(runs), "runs": runs}
 
 
 async def _alerts(databases: Databases, telegram: Telegram, backend: str, sizes: Sizes) -> Any:

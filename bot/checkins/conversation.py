@@ -18,7 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.alerts.raising import emergency_open, raise_alert
 from bot.checkins import concern
 from bot.context import PatientChat, Site
-from bot.delivery.outbox import PRIORITY_ALERT, PRIORITY_CONVERSATION, PRIORITY_EMERGENCY
+from bot.delivery.outbox import (
+    PRIORITY_ALERT,
+    PRIORITY_CONVERSATION,
+    PRIORITY_EMERGENCY,
+    PRIORITY_ROUTINE,
+)
 from bot.i18n import t
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.telegram.render import patient as render
@@ -120,15 +125,18 @@ async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row
     row.sent_late = late
     row.conversation = state.to_json()
     first = next_question(protocol, state, chat.language)
-    chat.send(
-        render.message(t(chat.language, intro, pod=row.pod, number=site.emergency_number)),
-        "checkin_intro",
-        checkin_id=row.id,
+    # A check-in the schedule started waits behind replies and red flags when Telegram's
+    # limit binds; one the patient asked for (/help, /checkin) is an answer to them.
+    priority = PRIORITY_ROUTINE if row.kind in PLANNED_KINDS else PRIORITY_CONVERSATION
+    intro_message = render.message(
+        t(chat.language, intro, pod=row.pod, number=site.emergency_number)
     )
+    chat.send(intro_message, "checkin_intro", priority=priority, checkin_id=row.id)
     if first is None:  # nothing to ask on this day
         await _complete(chat, site, protocol, row, state, score(protocol, row.pod, state.answers))
         return
-    chat.send(render.question(row.id, first), "checkin_question", checkin_id=row.id)
+    question = render.question(row.id, first)
+    chat.send(question, "checkin_question", priority=priority, checkin_id=row.id)
 
 
 async def open_checkin(session: AsyncSession, episode_id: int, now: datetime) -> CheckIn | None:
@@ -194,8 +202,10 @@ async def remind(chat: PatientChat, catalogue: ProtocolCatalogue, row: CheckIn) 
     row.reminded_at = chat.now
     if current is None:
         return
-    chat.send(render.message(t(chat.language, "reminder")), "checkin_reminder", checkin_id=row.id)
-    chat.send(render.question(row.id, current), "checkin_question", checkin_id=row.id)
+    reminder = render.message(t(chat.language, "reminder"))
+    chat.send(reminder, "checkin_reminder", priority=PRIORITY_ROUTINE, checkin_id=row.id)
+    question = render.question(row.id, current)
+    chat.send(question, "checkin_question", priority=PRIORITY_ROUTINE, checkin_id=row.id)
 
 
 async def answer(

@@ -105,7 +105,8 @@ class Dispatcher:
         for (condition, job), row_ids in zip(jobs, claimed, strict=True):
             for row_id in row_ids:
                 await self._in_transaction(row_id, condition, now, job, report)
-            if row_ids:
+                # Each committed check-in's messages may go now, not after the whole batch:
+                # a burst of 500 would otherwise reach the sender seconds late.
                 self._on_progress()
         return report
 

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, exists, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from bot.delivery.outbox import PRIORITY_ALERT
+from bot.delivery.outbox import PRIORITY_CONVERSATION
 from bot.delivery.settling import MAX_DOUBTFUL_SENDS
 from db.claims import claim
 from db.models import OutboxMessage, OutboxStatus
@@ -32,8 +32,9 @@ class Leases:
     async def claim(
         self, now: datetime, limit: int, *, urgent: bool, waiting: Collection[int]
     ) -> list[OutboxMessage]:
-        """Lease what is due to this sender (``urgent``: red flags only), leaving out the
-        chats ``waiting`` for their own limit."""
+        """Lease what is due to this sender, most urgent first, leaving out the chats
+        ``waiting`` for their own limit. ``urgent``: only what must not wait behind routine
+        messages (emergency advice, red-flag cards, replies to a patient's own message)."""
         lease_lapsed = (OutboxMessage.status == OutboxStatus.SENDING) & (
             OutboxMessage.lease_until < now
         )
@@ -60,7 +61,7 @@ class Leases:
         )
         claimable = or_(due, lease_lapsed) & ~ahead
         if urgent:
-            claimable &= OutboxMessage.priority <= PRIORITY_ALERT
+            claimable &= OutboxMessage.priority <= PRIORITY_CONVERSATION
         async with self._sessions.begin() as session:
             if not urgent:  # a look for red flags only reads, unless it finds one
                 await _doubt_lapsed(session, lease_lapsed, now)
@@ -93,7 +94,8 @@ class Leases:
         return [message.id in begun for message in messages]
 
     async def hand_back(self, messages: list[OutboxMessage], not_before: datetime) -> None:
-        """Claimed messages that were not tried go back to the queue as they were."""
+        """Claimed messages that were not tried go back to the queue as they were (one
+        written down as begun never left: it is no doubt to a later sender)."""
         if not messages:
             return
         async with self._sessions.begin() as session:
@@ -103,6 +105,7 @@ class Leases:
                 .values(
                     status=OutboxStatus.PENDING,
                     not_before=not_before,
+                    sent_at=None,
                     lease_owner=None,
                     lease_until=None,
                 )

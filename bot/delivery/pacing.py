@@ -3,23 +3,45 @@
 About 30 messages a second overall, one a second to a private chat, twenty a minute to a
 group. Pacing counts in a monotonic clock: real time in production (these limits are
 Telegram's), a test's clock in tests.
+
+Telegram counts the overall limit as requests arrive, in any one second. Requests leave
+here evenly spaced, and never more than 30 in any 1.04 s (not 30 in 1 s, which puts the
+1st and the 31st exactly a second apart): a request may arrive up to 40 ms late relative
+to the 30 before it without the 31st falling in the same second, and the pace is still
+96 % of the cap. Time lost (a stall, the database work between two rounds) stays lost:
+making it up would fill every window to the brim, and then any jitter on the way makes a
+31st request in Telegram's second (measured: a 429 every 20 seconds or so on a busy
+machine, against none without).
+
+If Telegram says 429 all the same, the answer to a group's message is that group's limit:
+the group alone waits. Any other 429 is the bot's overall limit (a 429 to one patient
+during a burst to many says nothing about that patient): every chat waits ``retry_after``
+and a little more, then sending resumes at a lower rate and climbs back to the cap
+(multiplicative decrease, additive increase).
+
 Telegram tolerates a short burst to one chat; the bot does not use it: a patient gets
 no two messages within a second, however the network delays one of them.
 """
 
 from __future__ import annotations
 
+import random
 import time
 from collections import deque
 from collections.abc import Callable
 
 OVERALL_PER_SECOND = 30
+OVERALL_WINDOW = 1.04  # seconds in which OVERALL_PER_SECOND requests leave (see above)
 PRIVATE_INTERVAL = 1.0
 PRIVATE_BURST = 1  # messages to one private chat at once before it is one a second
 GROUP_PER_MINUTE = 20
-# A red flag's messages may run this many sends ahead of the steady overall pace (the rest
-# then slow down to make up for them), so that they need not queue behind routine ones.
-URGENT_AHEAD = 5
+# After an overall 429: the rate is cut to this share of what it was, and climbs back by
+# this many messages a second every second.
+SLOW_DOWN = 0.7
+CLIMB_PER_SECOND = 2.0
+# Added to an overall retry_after, at random: several senders told to wait together do not
+# all come back at the same instant.
+HOLD_JITTER = 0.2
 
 
 def is_group(chat_id: int) -> bool:
@@ -37,25 +59,51 @@ class Pacer:
         private_burst: int = PRIVATE_BURST,
         group_per_minute: int = GROUP_PER_MINUTE,
         monotonic: Callable[[], float] = time.monotonic,
-        urgent_ahead: int = URGENT_AHEAD,
+        overall_window: float = OVERALL_WINDOW,
+        rng: random.Random | None = None,
     ) -> None:
         self.per_second = overall_per_second
-        self._overall_interval = 1.0 / overall_per_second
-        self._urgent_slack = urgent_ahead * self._overall_interval
+        self.top_rate = overall_per_second / overall_window  # the pace at full speed
         self._private_interval = private_interval
         self._private_slack = (private_burst - 1) * private_interval
         self._group_per_minute = group_per_minute
         self._monotonic = monotonic
-        self._next_overall = 0.0
+        self._rng = rng or random.Random()
+        self._next_overall = 0.0  # when the next message may go, by the even pace
+        # The last sends, as many as may leave in one window: the window holds whatever.
+        self._window_sends = max(1, round(overall_per_second))
+        self._sends: deque[float] = deque(maxlen=self._window_sends)
         self._next_private: dict[int, float] = {}
         self._group_sends: dict[int, deque[float]] = {}
         self._blocked_until: dict[int | None, float] = {}
+        # The rate after the last overall 429, and when it starts climbing back.
+        self._slowed_to = self.top_rate
+        self._climb_from = 0.0
+        self._slowed_at = float("-inf")
 
-    def wait_for(self, chat_id: int, *, urgent: bool = False) -> float:
+    def now(self) -> float:
+        """The time the pacer counts in."""
+        return self._monotonic()
+
+    def rate(self) -> float:
+        """Messages a second overall now: the cap, or less while climbing back after a 429."""
+        climbed = CLIMB_PER_SECOND * max(0.0, self._monotonic() - self._climb_from)
+        return min(self.top_rate, self._slowed_to + climbed)
+
+    def wait_for(self, chat_id: int) -> float:
         """Seconds until a message to ``chat_id`` is allowed (0 when it may go now)."""
-        overall = self._next_overall - (self._urgent_slack if urgent else 0.0)
-        ready = max(overall, self._blocked_until.get(None, 0.0), self._chat_ready(chat_id))
+        return max(self.overall_wait(), self.chat_wait(chat_id))
+
+    def overall_wait(self) -> float:
+        """Seconds until the overall limit lets any message go."""
+        ready = max(self._next_overall, self._blocked_until.get(None, 0.0))
+        if len(self._sends) == self._window_sends:
+            ready = max(ready, self._sends[0] + self._window_sends / self.rate())
         return max(0.0, ready - self._monotonic())
+
+    def chat_wait(self, chat_id: int) -> float:
+        """Seconds until the chat's own limit lets its next message go."""
+        return max(0.0, self._chat_ready(chat_id) - self._monotonic())
 
     def not_ready(self, beyond: float) -> dict[int, float]:
         """The chats whose own limit holds their next message more than ``beyond`` seconds,
@@ -87,7 +135,8 @@ class Pacer:
     def sent(self, chat_id: int) -> None:
         """Count a message that went (or may have gone) to ``chat_id`` just now."""
         now = self._monotonic()
-        self._next_overall = max(self._next_overall, now) + self._overall_interval
+        self._next_overall = max(self._next_overall, now) + 1.0 / self.rate()
+        self._sends.append(now)
         if is_group(chat_id):
             sends = self._group_sends.setdefault(chat_id, deque())
             sends.append(now)
@@ -106,8 +155,23 @@ class Pacer:
             after = self._monotonic() + self._private_interval
             self._next_private[chat_id] = max(self._next_private.get(chat_id, 0.0), after)
 
+    def refused(self, chat_id: int, retry_after: float, sent_at: float) -> None:
+        """Telegram answered 429 with ``retry_after`` to a message that left at ``sent_at``.
+        A group's: that group waits. Any other: every chat waits, and the rate comes down,
+        once for all the 429s answering requests that left before the first of them came."""
+        self.hold(chat_id, retry_after)
+        if is_group(chat_id):
+            return
+        self.hold(None, retry_after + self._rng.uniform(0.0, HOLD_JITTER))
+        self._next_overall = max(self._next_overall, self._blocked_until[None])
+        if sent_at > self._slowed_at:
+            now = self._monotonic()
+            self._slowed_to = max(1.0, self.rate() * SLOW_DOWN)
+            self._climb_from = self._blocked_until[None]
+            self._slowed_at = now
+
     def hold(self, chat_id: int | None, seconds: float) -> None:
-        """Telegram said retry_after: nothing to that chat (None: to anyone) before then."""
+        """Nothing to that chat (None: to anyone) for ``seconds``."""
         until = self._monotonic() + seconds
         self._blocked_until[chat_id] = max(self._blocked_until.get(chat_id, 0.0), until)
 

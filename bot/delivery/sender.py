@@ -1,6 +1,6 @@
 """The sender: claims what is due in the outbox and delivers it under Telegram's limits.
 
-A round claims about a second's worth of messages (``leases.py``), sends each chat's in
+A round claims a couple of seconds' worth of messages (``leases.py``), sends each chat's in
 order and the chats in parallel, paced by ``pacing.py``, and records what became of each
 (``settling.py``). Waits go through the clock, so tests need not wait in real time.
 """
@@ -20,10 +20,10 @@ from bot.clock import Clock
 from bot.delivery.api_calls import api_call
 from bot.delivery.group_commit import GroupCommit
 from bot.delivery.leases import Leases
-from bot.delivery.outbox import PRIORITY_ALERT
 from bot.delivery.outcomes import Classified, Outcome, classify
 from bot.delivery.pacing import Pacer
 from bot.delivery.settling import DeliveryHooks, OutcomeWriter, Settled, settle
+from bot.delivery.turns import Turns
 from db.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -32,12 +32,16 @@ log = logging.getLogger(__name__)
 # back to the queue until then, so one busy group neither holds up the round (and the
 # emergency message claimed by the next) nor keeps its messages past their lease.
 MAX_ROUND = timedelta(seconds=10)
-SEND_ROUND = 200  # messages claimed at a time
+SEND_ROUND = 200  # messages claimed at a time, at most
+# A round claims this many seconds' sending. Between two rounds nothing leaves (the last
+# outcomes are written, the next claim made), and that time is lost to the pace: the longer
+# the round, the less is lost. Urgent messages do not wait for the next round (below).
+ROUND_SECONDS = 2
 IN_FLIGHT = 32  # requests to Telegram at once, at most
 # A chat whose own limit (a patient's one message a second, a group's twenty a minute)
 # holds its next message longer than this is left out of a round, for a later one.
 CHAT_WAIT_SECONDS = 0.25
-URGENT_LOOK_SECONDS = 0.1  # how often a round looks for red flags written since it began
+URGENT_LOOK_SECONDS = 0.1  # how often a round looks for urgent messages written meanwhile
 
 
 class FatalDeliveryError(RuntimeError):
@@ -60,6 +64,7 @@ class OutboxSender:
         self._bot = bot
         self._clock = clock
         self._pacer = pacer or Pacer(monotonic=clock.monotonic)
+        self._turns = Turns(self._pacer, clock.sleep)
         self._hooks = hooks or DeliveryHooks()
         self._leases = Leases(sessions, owner, lease)
         self._slots = asyncio.Semaphore(concurrency)
@@ -71,15 +76,15 @@ class OutboxSender:
 
     @property
     def round_size(self) -> int:
-        """Messages claimed at a time: about a second's sending under Telegram's limits, so
-        that a red flag written meanwhile is claimed by the next round soon after."""
-        return max(1, min(SEND_ROUND, math.ceil(self._pacer.per_second)))
+        """Messages claimed at a time: ROUND_SECONDS' sending under Telegram's limits."""
+        return max(1, min(SEND_ROUND, math.ceil(ROUND_SECONDS * self._pacer.per_second)))
 
     async def deliver_due(self, limit: int | None = None) -> int:
         """Claim what is due and send it; returns how many messages were attempted.
 
-        A round lasts about a second under Telegram's limits. Meanwhile, red flags written
-        since it began are looked for every URGENT_LOOK_SECONDS and sent with it, not after."""
+        A round lasts about ROUND_SECONDS under Telegram's limits. Meanwhile, urgent messages
+        written since it began (red flags, replies to patients: see ``Leases.claim``) are
+        looked for every URGENT_LOOK_SECONDS and sent with it, ahead of what waits."""
         limit = limit or self.round_size
         lease = self._leases.lease
         deadline = self._clock.monotonic() + min(MAX_ROUND, lease / 2).total_seconds()
@@ -97,7 +102,7 @@ class OutboxSender:
                 try:
                     urgent = await self._claim(limit, urgent=True)
                 except Exception as error:  # the round goes on; the next round looks again
-                    log.warning("looking for red flags failed: %s", type(error).__name__)
+                    log.warning("looking for urgent messages failed: %s", type(error).__name__)
                     break
                 if urgent:
                     rounds.append(group.create_task(self._send_claimed(urgent, deadline)))
@@ -131,24 +136,24 @@ class OutboxSender:
         """Send a chat's messages in order (a patient's one, a group's all that are due);
         returns how many were tried."""
         for index, message in enumerate(messages):
-            urgent = message.priority <= PRIORITY_ALERT
-            wait = self._pacer.wait_for(message.chat_id, urgent=urgent)
-            if self._clock.monotonic() + wait > deadline:
-                later = self._clock.now() + timedelta(seconds=wait)
-                await self._leases.hand_back(messages[index:], later)
+            if self._clock.monotonic() + self._pacer.wait_for(message.chat_id) > deadline:
+                await self._hand_back(messages[index:])
                 return index
             # Begun before the turn is taken, not between the turn and the request: a write
             # held up (SQLite's one writer) would release the requests of all the turns
             # that came meanwhile at once, faster than Telegram's limit refills.
             if not await self._begin(message):
                 return index  # another sender took it over: the chat is theirs
-            await self._take_turn(message.chat_id, urgent)
+            if not await self._turns.take(message.chat_id, message.priority, deadline):
+                await self._hand_back(messages[index:])  # a pause longer than the round
+                return index
+            left_at = self._clock.monotonic()
             # The slot after the turn: a slot is for a request in flight, and a red flag
             # must not queue for one behind routine messages waiting for their turns.
             async with self._slots:
                 verdict, message_id = await self._send(message)
             self._pacer.answered(message.chat_id)
-            again = await self._record(message, verdict, message_id)
+            again = await self._record(message, verdict, message_id, left_at)
             if again is not None:
                 # A chat's messages keep their order: the ones after a message that must go
                 # again wait with it, back in the queue rather than stranded under the lease.
@@ -158,13 +163,11 @@ class OutboxSender:
                 return index + 1
         return len(messages)
 
-    async def _take_turn(self, chat_id: int, urgent: bool) -> None:
-        """Wait until the pacer lets a message go to the chat and count it, in one step.
-        Other chats wait for the same overall slot: each looks again after its sleep, and
-        only the one that finds the slot free takes it."""
-        while (delay := self._pacer.wait_for(chat_id, urgent=urgent)) > 0:
-            await self._clock.sleep(delay)
-        self._pacer.sent(chat_id)
+    async def _hand_back(self, messages: list[OutboxMessage]) -> None:
+        """A chat's messages that cannot go in this round, back to the queue until the
+        pacer would let the first of them go."""
+        wait = self._pacer.wait_for(messages[0].chat_id)
+        await self._leases.hand_back(messages, self._clock.now() + timedelta(seconds=wait))
 
     async def _begin(self, message: OutboxMessage) -> bool:
         """The request is written down as begun before it leaves (see ``Leases.begin``);
@@ -193,12 +196,13 @@ class OutboxSender:
         )
 
     async def _record(
-        self, message: OutboxMessage, verdict: Classified, message_id: int | None
+        self, message: OutboxMessage, verdict: Classified, message_id: int | None, left_at: float
     ) -> datetime | None:
-        """Store what became of the message; returns when it is due again, None if settled."""
+        """Store what became of the message (its request left at ``left_at``, monotonic);
+        returns when it is due again, None if settled."""
         settled = settle(message, verdict, message_id, self._hooks, self._clock.now())
         if verdict.outcome is Outcome.RETRY and verdict.retry_after:
-            self._pacer.hold(message.chat_id, verdict.retry_after)
+            self._pacer.refused(message.chat_id, verdict.retry_after, left_at)
         if verdict.outcome is not Outcome.DELIVERED:
             log.warning(
                 "outbox message %s (%s) to chat %s: %s",

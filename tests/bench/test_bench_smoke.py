@@ -29,6 +29,8 @@ TINY = Sizes(
     scoring_seconds=0.05,
     client_sends=6,
     client_in_flight=(1, 3),
+    burst_patients=(12,),
+    burst_runs=1,
 )
 
 
@@ -53,6 +55,9 @@ async def test_every_benchmark_runs_and_reports_its_figures(
     client = results["telegram_client"]
     assert [(r["in_flight"], r["sends"]) for r in client] == [(1, 6), (3, 6)]
     assert all(r["sends_per_second"] > 0 and r["cpu_ms_per_send"] > 0 for r in client)
+    [burst] = results["burst"][db_backend]["12"]["runs"]
+    assert burst["finished"] is True and burst["patients_reached"] == 12
+    assert burst["card_ms"] is not None and burst["reply_ms"] is not None
     alerts = results["alerts"][db_backend]
     for name in ("idle_25_per_second", "busy_25_per_second"):
         assert alerts[name]["replies"] == TINY.alert_patients

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from bot.delivery.pacing import Pacer
+from bot.delivery.pacing import CLIMB_PER_SECOND, HOLD_JITTER, SLOW_DOWN, Pacer
 
 
 class Clock:
@@ -15,19 +17,52 @@ class Clock:
         return self.now
 
 
-def test_a_red_flag_may_run_a_few_sends_ahead_of_the_steady_pace() -> None:
+def test_thirty_one_sends_never_fall_within_a_second_however_they_are_asked_for() -> None:
     clock = Clock()
-    pacer = Pacer(overall_per_second=10, urgent_ahead=5, monotonic=clock)
-    for chat in range(1, 4):
+    pacer = Pacer(monotonic=clock)
+    times = []
+    for chat in range(1, 301):
+        clock.now += pacer.wait_for(chat)
+        times.append(clock.now)
         pacer.sent(chat)
 
-    assert pacer.wait_for(99) == pytest.approx(0.3)  # routine: behind the three
-    assert pacer.wait_for(99, urgent=True) == 0.0  # a red flag: at once
+    # 40 ms of margin against jitter on the way to Telegram, and still 96 % of the cap.
+    assert min(b - a for a, b in zip(times, times[30:], strict=False)) >= 1.04 - 1e-9
+    assert 299 / (times[-1] - times[0]) == pytest.approx(30 / 1.04)
 
-    for chat in range(4, 7):
-        pacer.sent(chat)
-    # Six ahead of the pace is more than five: even a red flag waits, briefly.
-    assert pacer.wait_for(99, urgent=True) == pytest.approx(0.1)
+
+def test_an_overall_429_holds_every_chat_then_the_rate_climbs_back() -> None:
+    clock = Clock()
+    pacer = Pacer(monotonic=clock, rng=random.Random(1))
+    pacer.sent(7)
+    pacer.refused(7, 2.0, sent_at=0.0)
+
+    held = pacer.wait_for(8)  # another patient, never refused: waits all the same
+    assert 2.0 <= held <= 2.0 + HOLD_JITTER
+    assert pacer.wait_for(-100) == held
+    slowed = pacer.rate()
+    assert slowed == pytest.approx(pacer.top_rate * SLOW_DOWN)
+
+    # Answers to requests that left before the first 429 came back slow nothing further.
+    clock.now = 0.1
+    pacer.refused(9, 2.0, sent_at=0.0)
+    assert pacer.rate() == pytest.approx(slowed)
+
+    clock.now = held + 1.0  # one second after sending resumed: a little faster
+    assert pacer.rate() == pytest.approx(slowed + CLIMB_PER_SECOND)
+    clock.now = held + 60.0
+    assert pacer.rate() == pytest.approx(pacer.top_rate)  # and back to the cap, no further
+
+
+def test_a_groups_429_holds_that_group_only() -> None:
+    clock = Clock()
+    pacer = Pacer(monotonic=clock)
+    pacer.refused(-100, 3.0, sent_at=0.0)
+
+    assert pacer.wait_for(-100) == pytest.approx(3.0)
+    assert pacer.wait_for(-200) == 0.0
+    assert pacer.wait_for(7) == 0.0
+    assert pacer.rate() == pacer.top_rate
 
 
 def test_the_interval_to_a_patient_counts_from_telegrams_answer() -> None:

@@ -74,3 +74,43 @@ async def test_limits_can_be_tightened_for_a_test(sandbox: Sandbox, bot: Bot) ->
     await bot.send_message(ward.chat_id, "alert")
     with pytest.raises(tg.RetryAfter):
         await bot.send_message(ward.chat_id, "alert")
+
+
+class Seconds:
+    """The limits' clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_sliding_window_refuses_the_31st_request_within_a_second_as_telegram_does() -> None:
+    clock = Seconds()
+    async with Sandbox(monotonic=clock) as sandbox, plain_bot(sandbox) as bot:
+        people = [sandbox.user(f"Patient {n}") for n in range(40)]
+        for person in people:
+            sandbox.send_text(person, "/start")
+        sandbox.enforce_limits(True, Limits(sliding_window=True))
+        start = clock.now
+
+        # 30 evenly spaced a second: the 31st, 5 ms short of a second after the first, is
+        # one too many (a bucket of 30 that refills 30 a second would take it).
+        for n, person in enumerate(people[:30]):
+            clock.now = start + n / 30
+            await bot.send_message(person.chat_id, "Morning check-in")
+        clock.now = start + 0.995
+        with pytest.raises(tg.RetryAfter) as refused:
+            await bot.send_message(people[30].chat_id, "Morning check-in")
+        assert refused.value.retry_after == timedelta(seconds=1)
+
+        # Until retry_after has passed, the whole bot is refused, whatever the chat.
+        clock.now = start + 1.9
+        with pytest.raises(tg.RetryAfter):
+            await bot.send_message(people[31].chat_id, "Morning check-in")
+        clock.now = start + 1.995
+        await bot.send_message(people[32].chat_id, "Morning check-in")
+
+    statuses = [call.status for call in sandbox.ledger.calls("sendMessage")]
+    assert statuses == [200] * 30 + [429, 429, 200]

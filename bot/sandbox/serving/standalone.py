@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import click
 
+from bot.sandbox.api.limits import Limits
 from bot.sandbox.serving.server import SandboxServer
 from bot.sandbox.world.state import DEFAULT_BOT_USERNAME, DEFAULT_TOKEN, TOKEN
 
@@ -45,13 +46,25 @@ def _token(ctx: click.Context, param: click.Parameter, value: str) -> str:
 )
 @click.option("--bot-username", default=DEFAULT_BOT_USERNAME, show_default=True)
 @click.option("--enforce-limits", is_flag=True, help="Answer 429 like Telegram's flood limits")
+@click.option(
+    "--sliding-window",
+    is_flag=True,
+    help="With --enforce-limits: count the limits in sliding windows, as Telegram does",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print where it listens as one JSON line")
 def sandbox(
-    host: str, port: int, token: str, bot_username: str, enforce_limits: bool, as_json: bool
+    host: str,
+    port: int,
+    token: str,
+    bot_username: str,
+    enforce_limits: bool,
+    sliding_window: bool,
+    as_json: bool,
 ) -> None:
     """Run the local Telegram sandbox (a fake Bot API server) until interrupted."""
+
     def ready(sb: SandboxServer) -> None:
-        sb.enforce_limits(enforce_limits)
+        sb.enforce_limits(enforce_limits, Limits(sliding_window=sliding_window))
         if as_json:
             # One line, so a parent process can read it as soon as the server is up.
             click.echo(json.dumps({"url": sb.url, "token": sb.token}))
