@@ -8,13 +8,17 @@ from flows.schema.conditions import (
     AllOf,
     AnyOf,
     ChangeIs,
+    CheckInIs,
     Comparison,
     Condition,
+    Domains,
     ItemIs,
     MilestonesBehind,
     Missed,
     NotThis,
     PodIs,
+    PreviousIs,
+    RiseIs,
 )
 from flows.schema.protocol import Milestone
 
@@ -53,12 +57,28 @@ def describe(condition: Condition) -> str:
                 f"{condition.change} up {SYMBOLS[condition.operator]} {condition.operand} {since}"
             )
         return comparison_words(f"change in {condition.change} {since}", condition)
+    if isinstance(condition, RiseIs):
+        lowest = f"rise of {condition.rise} over its lowest of the previous {condition.days} days"
+        return comparison_words(lowest, condition)
+    if isinstance(condition, PreviousIs):
+        within = "" if condition.within_days is None else f" within {condition.within_days} days"
+        return comparison_words(f"{condition.previous} at the previous answer{within}", condition)
+    if isinstance(condition, CheckInIs):
+        return f"a {condition.check_in} check-in"
+    if isinstance(condition, Domains):
+        counted = condition.domains
+        domains = "; ".join(f"{name}: {', '.join(rules)}" for name, rules in counted.of.items())
+        return f"rules of at least {counted.at_least} different domains hold ({domains})"
     if isinstance(condition, PodIs):
         return comparison_words("POD", condition.pod)
     if isinstance(condition, Missed):
         spec = condition.missed
         if spec.pod_in is not None:
             return f"the check-in of POD {' or '.join(map(str, spec.pod_in))} missed"
+        if spec.first == 1:
+            return "the first planned check-in missed"
+        if spec.first is not None:
+            return f"one of the first {spec.first} planned check-ins missed"
         return f"{spec.in_a_row} check-ins in a row missed"
     if isinstance(condition, MilestonesBehind):
         count = condition.milestones_behind.check_ins

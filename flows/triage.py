@@ -27,11 +27,15 @@ class Assessment:
 
 
 def score(
-    protocol: Protocol, pod: int, answers: Answers, history: Sequence[PastCheckIn] = ()
+    protocol: Protocol,
+    pod: int,
+    answers: Answers,
+    history: Sequence[PastCheckIn] = (),
+    kind: str = "scheduled",
 ) -> Assessment:
-    """Assess a check-in on ``pod`` with ``answers`` (all or some), given the earlier
-    check-ins in ``history``, oldest first."""
-    return _assess(protocol, pod, answers, history, missed=False)
+    """Assess a check-in of ``kind`` on ``pod`` with ``answers`` (all or some), given the
+    earlier check-ins in ``history``, oldest first."""
+    return _assess(protocol, pod, answers, history, missed=False, kind=kind)
 
 
 def score_missed(protocol: Protocol, pod: int, history: Sequence[PastCheckIn] = ()) -> Assessment:
@@ -47,6 +51,7 @@ def _assess(
     history: Sequence[PastCheckIn],
     *,
     missed: bool,
+    kind: str = "scheduled",
 ) -> Assessment:
     compiled = compile_protocol(protocol)
     milestones = compiled.milestones
@@ -56,16 +61,25 @@ def _assess(
             judge(milestones, past.pod, past.answers) for past in history if not past.missed
         ]
         judgements.append(judge(milestones, pod, answers))
-    facts = Facts(answers, pod, history, missed=missed, judged=judgements)
+    facts = Facts(answers, pod, history, missed=missed, judged=judgements, kind=kind)
     rules = compiled.rules
-    holds = [rule.check(facts) is True for rule in rules]
+    # Rules that count other rules' conditions (domains) are decided once those are known.
+    holds = [not rule.counts_rules and rule.check(facts) is True for rule in rules]
+    facts.holding = frozenset(rule.id for rule, held in zip(rules, holds, strict=True) if held)
+    holds = [
+        held or (rule.counts_rules and rule.check(facts) is True)
+        for rule, held in zip(rules, holds, strict=True)
+    ]
+    reported = [
+        rule
+        for rule, fired in zip(rules, holds, strict=True)
+        if fired and not any(holds[other] for other in rule.silenced_by)
+    ]
+    if any(not rule.alone for rule in reported):
+        reported = [rule for rule in reported if not rule.alone]
+    # By tier, then in the protocol's order (the sort is stable).
     findings = sorted(
-        (
-            _finding(rule, answers, pod)
-            for rule, fired in zip(rules, holds, strict=True)
-            if fired and not any(holds[other] for other in rule.silenced_by)
-        ),
-        key=lambda finding: -finding.tier.rank,
+        (_finding(rule, answers, pod) for rule in reported), key=lambda f: -f.tier.rank
     )
     top = max((finding.tier.rank for finding in findings), default=0)
     return Assessment(
