@@ -20,7 +20,9 @@ from flows.schema.conditions import (
     PreviousIs,
     RiseIs,
 )
+from flows.schema.items import IntegerItem, Item, NrsItem, NumberItem
 from flows.schema.protocol import Milestone
+from flows.units import symbol
 
 SYMBOLS = {
     "equals": "=",
@@ -94,6 +96,18 @@ def describe(condition: Condition) -> str:
 def _nested(condition: Condition) -> str:
     words = describe(condition)
     return f"({words})" if isinstance(condition, AllOf | AnyOf) else words
+
+
+def answer_words(item: Item, value: Any) -> str:
+    """An answer as the care team reads it, with its unit: ``38.5 °C``, ``7/10``, ``4 days``,
+    ``yes``, ``leaking``."""
+    if isinstance(item, NrsItem) and isinstance(value, int):
+        return f"{value}/10"
+    if isinstance(item, NumberItem) and isinstance(value, int | float):
+        return f"{value:.{item.decimals}f} {symbol(item.unit)}"
+    if isinstance(item, IntegerItem) and item.unit and isinstance(value, int):
+        return f"{value} {symbol(item.unit)}"
+    return value_words(value)
 
 
 def milestone_words(milestone: Milestone) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flows.answers import Answers, PastCheckIn
 from flows.compiled import CompiledRule, Facts, compile_protocol
+from flows.describe import answer_words
 from flows.findings import Finding
 from flows.milestones import MilestoneStatus, judge, recovery_score, statuses
 from flows.schema.protocol import Protocol
@@ -79,7 +80,8 @@ def _assess(
         reported = [rule for rule in reported if not rule.alone]
     # By tier, then in the protocol's order (the sort is stable).
     findings = sorted(
-        (_finding(rule, answers, pod) for rule in reported), key=lambda f: -f.tier.rank
+        (_finding(protocol, rule, answers, pod) for rule in reported),
+        key=lambda f: -f.tier.rank,
     )
     top = max((finding.tier.rank for finding in findings), default=0)
     return Assessment(
@@ -90,6 +92,7 @@ def _assess(
     )
 
 
-def _finding(rule: CompiledRule, answers: Answers, pod: int) -> Finding:
+def _finding(protocol: Protocol, rule: CompiledRule, answers: Answers, pod: int) -> Finding:
     looked_at = {item: answers[item] for item in rule.items if item in answers}
-    return Finding(rule.id, rule.tier, tuple(looked_at), rule.reason, looked_at, pod)
+    values = {item: answer_words(protocol.item(item), value) for item, value in looked_at.items()}
+    return Finding(rule.id, rule.tier, tuple(looked_at), rule.reason, looked_at, pod, values=values)

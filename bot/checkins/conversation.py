@@ -8,9 +8,10 @@ answered: emergency advice goes out first, before the next question.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.raising import raise_alert
@@ -97,17 +98,36 @@ async def history(session: AsyncSession, row: CheckIn) -> list[PastCheckIn]:
         ):
             answers.setdefault(answer.checkin_id, {})[answer.item_id] = answer.value
     return [
-        PastCheckIn(pod=c.pod, answers=answers[c.id])
+        PastCheckIn(pod=c.pod, answers=answers[c.id], planned=c.kind in PLANNED_KINDS)
         if c.id in answers
-        else PastCheckIn(pod=c.pod, missed=c.status is CheckInStatus.MISSED)
+        else PastCheckIn(
+            pod=c.pod,
+            missed=c.status is CheckInStatus.MISSED,
+            planned=c.kind in PLANNED_KINDS,
+        )
         for c in earlier
     ]
+
+
+async def last_answered_day(session: AsyncSession, row: CheckIn, time_zone: str) -> date | None:
+    """The patient's local day of their latest answered check-in before ``row``; None when
+    there is none (a question then compares with leaving hospital)."""
+    completed = await session.scalar(
+        select(func.max(CheckIn.completed_at)).where(
+            CheckIn.episode_id == row.episode_id,
+            CheckIn.id != row.id,
+            CheckIn.status == CheckInStatus.COMPLETED,
+        )
+    )
+    return None if completed is None else completed.astimezone(ZoneInfo(time_zone)).date()
 
 
 async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row: CheckIn) -> None:
     """Send a check-in's first question (saying so when it comes late)."""
     _version, protocol = await protocol_of(chat.session, catalogue, row)
-    state = start(protocol, row.pod, row.kind)
+    past = await history(chat.session, row)
+    last_day = await last_answered_day(chat.session, row, chat.patient.timezone)
+    state = start(protocol, row.pod, row.kind, past, last_day)
     late = row.kind is CheckInKind.SCHEDULED and chat.now - row.due_at > LATE_AFTER
     intro = "checkin_intro_late" if late else INTRO_KEYS[row.kind]
     row.status = CheckInStatus.SENT
@@ -119,7 +139,8 @@ async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row
         render.message(t(chat.language, intro, pod=row.pod)), "checkin_intro", checkin_id=row.id
     )
     if first is None:  # nothing to ask on this day
-        await _complete(chat, site, protocol, row, state, score(protocol, row.pod, state.answers))
+        assessment = score(protocol, row.pod, state.answers, past, row.kind.value)
+        await _complete(chat, site, protocol, row, state, assessment)
         return
     chat.send(render.question(row.id, first), "checkin_question", checkin_id=row.id)
 
