@@ -40,6 +40,7 @@ What the patient reads
 from flows.advice import advice_text, education_texts, reply_texts
 from flows.agenda import CheckInKind
 from flows.answers import AnswerValue, PastCheckIn, answers_problems, history_from_json
+from flows.checks import protocol_warnings
 from flows.conversation import (
     CheckInState,
     Choice,
@@ -93,6 +94,7 @@ __all__ = [
     "parse_reply",
     "plan_check_ins",
     "protocol_json_schema",
+    "protocol_warnings",
     "reply_texts",
     "score",
     "score_missed",

@@ -60,8 +60,7 @@ def test_an_amber_reply_gives_each_findings_self_care_line_then_the_safety_net(
     assert advice == "Thank you. The team will contact you within a day."
     assert drowsy.startswith("Do not drive, and have someone nearby.")
     assert constipation == (
-        "Drink plenty of fluids, walk a little more, and take the laxative on your discharge "
-        "sheet."
+        "Drink plenty of fluids, walk a little more, and take the laxative on your discharge sheet."
     )
     assert net.startswith("Call 112 now, without waiting for us, if you get chest pain")
     spanish = reply_texts(spine, assessment.tier, rules, "es", "112")

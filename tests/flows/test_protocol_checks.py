@@ -522,3 +522,21 @@ def _english_wording() -> dict[str, Any]:
         key: list(v) if isinstance(v, tuple) else v
         for key, v in BUILT_IN["en"].model_dump().items()
     }
+
+
+def test_a_milestone_that_does_not_say_where_its_value_comes_from_is_a_warning() -> None:
+    from flows.checks import protocol_warnings
+
+    v1 = parse_protocol(yaml.safe_dump(MISS, allow_unicode=True), "p.yaml")
+    warnings = protocol_warnings(v1)
+    assert len(warnings) == len(v1.milestones)
+    assert warnings[0] == (
+        "milestone 'walking_in_room' has neither citation nor basis: say where its value comes "
+        "from (citation: ... or basis: local-default)"
+    )
+    data = yaml.safe_load(yaml.safe_dump(MISS))
+    data["milestones"][0]["citation"] = "a table of a paper"
+    for milestone in data["milestones"][1:]:
+        milestone["basis"] = "local-default"
+    cited = parse_protocol(yaml.safe_dump(data, allow_unicode=True), "p.yaml")
+    assert protocol_warnings(cited) == []

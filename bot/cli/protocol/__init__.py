@@ -32,6 +32,7 @@ from flows import (
     answers_problems,
     diff_protocols,
     history_from_json,
+    protocol_warnings,
     score,
     score_missed,
     to_fhir_questionnaire,
@@ -90,6 +91,8 @@ def validate(paths: tuple[Path, ...]) -> None:
             failed = True
             continue
         click.echo(f"{path}: ok ({loaded.protocol.id} version {loaded.protocol.version})")
+        for warning in protocol_warnings(loaded.protocol):
+            click.echo(f"{path}: warning: {warning}", err=True)
     if failed:
         raise CommandFailed("some protocol files are not valid")
 
@@ -276,9 +279,7 @@ def load(path: Path) -> None:
 
     async def keep(sessions: async_sessionmaker[AsyncSession]) -> tuple[str, bool]:
         async with sessions.begin() as session:
-            return await stored.load(
-                session, loaded, now=SystemClock().now(), actor=admin_ref()
-            )
+            return await stored.load(session, loaded, now=SystemClock().now(), actor=admin_ref())
 
     version, added = with_database(keep)
     spec = f"{loaded.protocol.id}@{version}"

@@ -50,6 +50,7 @@ def sandbox(
     host: str, port: int, token: str, bot_username: str, enforce_limits: bool, as_json: bool
 ) -> None:
     """Run the local Telegram sandbox (a fake Bot API server) until interrupted."""
+
     def ready(sb: SandboxServer) -> None:
         sb.enforce_limits(enforce_limits)
         if as_json:
