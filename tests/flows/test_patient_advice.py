@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from flows.advice import advice_text, education_texts, reply_texts
-from flows.triage import score
 from flows.schema import Protocol
 from flows.tiers import Tier
+from flows.triage import score
 
 
 def test_emergency_advice_says_to_call_the_sites_number_now(spine: Protocol) -> None:
