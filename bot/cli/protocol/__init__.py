@@ -152,6 +152,7 @@ def _read_json(stream: IO[str], what: str) -> Any:
     "--history", type=click.File("r"), help="JSON list of earlier check-ins, oldest first."
 )
 @click.option("--missed", is_flag=True, help="Score the check-in as missed (no answers).")
+@click.option("--concern", is_flag=True, help="Score the answers as a concern screen (/help).")
 @click.option("--lang", help="Language of the reasons (default: the protocol's first).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def score_command(
@@ -160,6 +161,7 @@ def score_command(
     answers: IO[str] | None,
     history: IO[str] | None,
     missed: bool,
+    concern: bool,
     lang: str | None,
     as_json: bool,
 ) -> None:
@@ -179,7 +181,10 @@ def score_command(
         past = history_from_json(protocol, _read_json(history, "history")) if history else ()
     except ValueError as exc:
         raise CommandFailed(str(exc)) from None
-    assessment = score_missed(protocol, pod, past) if missed else score(protocol, pod, given, past)
+    kind = "concern" if concern else "scheduled"
+    assessment = (
+        score_missed(protocol, pod, past) if missed else score(protocol, pod, given, past, kind)
+    )
     report = _report(loaded, pod, assessment, language)
     if as_json:
         echo_json(report)
@@ -195,7 +200,13 @@ def _report(loaded: LoadedProtocol, pod: int, assessment: Assessment, lang: str)
         "pod": pod,
         "tier": assessment.tier.value,
         "findings": [
-            {"rule": f.rule, "tier": f.tier.value, "items": list(f.items), "reason": f.reason[lang]}
+            {
+                "rule": f.rule,
+                "tier": f.tier.value,
+                "items": list(f.items),
+                "values": dict(f.values),
+                "reason": f.reason[lang],
+            }
             for f in assessment.findings
         ],
         "milestones": [
@@ -216,7 +227,7 @@ def _report_text(report: dict[str, Any]) -> str:
     if due:
         lines.append("Milestones due: " + ", ".join(f"{m['id']} {m['status']}" for m in due))
     score_words = report["recovery_score"]
-    lines.append(f"Recovery score: {'–' if score_words is None else score_words}")
+    lines.append(f"Recovery score: {'—' if score_words is None else score_words}")
     return "\n".join(lines)
 
 
