@@ -66,7 +66,8 @@ def describe(condition: Condition) -> str:
         within = "" if condition.within_days is None else f" within {condition.within_days} days"
         return comparison_words(f"{condition.previous} at the previous answer{within}", condition)
     if isinstance(condition, CheckInIs):
-        return f"a {condition.check_in} check-in"
+        kind = condition.check_in
+        return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} check-in"
     if isinstance(condition, Domains):
         counted = condition.domains
         domains = "; ".join(f"{name}: {', '.join(rules)}" for name, rules in counted.of.items())
@@ -77,10 +78,10 @@ def describe(condition: Condition) -> str:
         spec = condition.missed
         if spec.pod_in is not None:
             return f"the check-in of POD {' or '.join(map(str, spec.pod_in))} missed"
-        if spec.first == 1:
-            return "the first planned check-in missed"
         if spec.first is not None:
             return f"one of the first {spec.first} planned check-ins missed"
+        if spec.in_a_row == 1:
+            return "this check-in missed"
         return f"{spec.in_a_row} check-ins in a row missed"
     if isinstance(condition, MilestonesBehind):
         count = condition.milestones_behind.check_ins

@@ -39,10 +39,13 @@ def score(
     return _assess(protocol, pod, answers, history, missed=False, kind=kind)
 
 
-def score_missed(protocol: Protocol, pod: int, history: Sequence[PastCheckIn] = ()) -> Assessment:
-    """Assess the check-in of ``pod`` that just went unanswered: only non-response rules can
-    fire (a run of missed check-ins counts this one and the missed ones just before it)."""
-    return _assess(protocol, pod, {}, history, missed=True)
+def score_missed(
+    protocol: Protocol, pod: int, history: Sequence[PastCheckIn] = (), kind: str = "scheduled"
+) -> Assessment:
+    """Assess the check-in of ``kind`` on ``pod`` that just went unanswered: only
+    non-response rules can fire (a run of missed check-ins counts this one and the missed
+    ones just before it)."""
+    return _assess(protocol, pod, {}, history, missed=True, kind=kind)
 
 
 def _assess(

@@ -37,7 +37,7 @@ def test_the_spine_rules_in_words(miss: Protocol) -> None:
     )
     assert words["no_response_early"] == "one of the first 2 planned check-ins missed"
     assert words["no_response_discharge_evening"] == (
-        "the first planned check-in missed and POD ≤ 1"
+        "an evening check-in and this check-in missed and POD ≤ 1"
     )
     assert words["no_response_repeated"] == "3 check-ins in a row missed"
 

@@ -390,6 +390,7 @@ CASES = [
         RU,
         pod=0,
         missed=True,
+        kind="evening",
     ),
     Case(
         "a missed discharge-evening check after going home on POD 1 is urgent",
@@ -398,6 +399,7 @@ CASES = [
         tier=RU,
         pod=1,
         missed=True,
+        kind="evening",
     ),
     Case(
         "a missed discharge-evening check after going home on POD 2 is amber",
@@ -406,6 +408,16 @@ CASES = [
         ("no_response_discharge_evening",),
         AMBER,
         pod=2,
+        missed=True,
+        kind="evening",
+    ),
+    Case(
+        "a missed first home check-in on POD 1 is amber, not the evening's urgency",
+        {},
+        ("no_response_early",),
+        ("no_response_discharge_evening",),
+        AMBER,
+        pod=1,
         missed=True,
     ),
     Case(
@@ -714,7 +726,7 @@ CASES = [
 def assess(protocol: Protocol, case: Case):  # type: ignore[no-untyped-def]
     if case.missed:
         assert not case.answers
-        return score_missed(protocol, case.pod, case.history)
+        return score_missed(protocol, case.pod, case.history, case.kind)
     return score(protocol, case.pod, case.answers, case.history, case.kind)
 
 
