@@ -34,13 +34,14 @@ Answers = Mapping[str, AnswerValue]
 class PastCheckIn:
     """An earlier check-in: its POD and answers, or ``missed=True`` when it went unanswered.
 
-    ``planned`` is False for a check-in the patient started (a concern screen, an extra
-    check-in): it counts for the answers it gave, not as one of the schedule's check-ins."""
+    ``kind`` is the kind of check-in (``scheduled``, ``evening``, ``concern``, ``extra``):
+    one the patient started (a concern screen, an extra check-in) counts for the answers it
+    gave, not as one of the schedule's daily check-ins."""
 
     pod: int
     answers: Answers = field(default_factory=dict)
     missed: bool = False
-    planned: bool = True
+    kind: str = "scheduled"
 
 
 History = Sequence[PastCheckIn]
@@ -113,4 +114,4 @@ def _past_check_in(protocol: Protocol, entry: Any, number: int) -> PastCheckIn:
     problems = answers_problems(protocol, answers)
     if problems:
         raise ValueError(f"{where}: {'; '.join(problems)}")
-    return PastCheckIn(pod, answers, missed, planned=not concern)
+    return PastCheckIn(pod, answers, missed, kind="concern" if concern else "scheduled")

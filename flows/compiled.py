@@ -114,9 +114,9 @@ class Facts:
         return min(found, default=None)
 
     @property
-    def planned_before(self) -> int:
-        """How many of the schedule's check-ins came before this one."""
-        return sum(past.planned for past in self.history)
+    def daily_before(self) -> int:
+        """How many of the schedule's daily check-ins came before this one."""
+        return sum(past.kind == "scheduled" for past in self.history)
 
 
 Check = Callable[[Facts], Verdict]
@@ -272,7 +272,7 @@ def _missed(condition: Missed) -> Check:
         return lambda facts: any(pod in pods for pod in facts.missed_run)
     if spec.first is not None:
         first = spec.first
-        return lambda facts: bool(facts.missed_run) and facts.planned_before < first
+        return lambda facts: bool(facts.missed_run) and facts.daily_before < first
     in_a_row = spec.in_a_row
     assert in_a_row is not None  # the file format requires one of the two
     return lambda facts: len(facts.missed_run) >= in_a_row

@@ -79,7 +79,8 @@ def describe(condition: Condition) -> str:
         if spec.pod_in is not None:
             return f"the check-in of POD {' or '.join(map(str, spec.pod_in))} missed"
         if spec.first is not None:
-            return f"one of the first {spec.first} planned check-ins missed"
+            first = "the first" if spec.first == 1 else f"one of the first {spec.first}"
+            return f"{first} daily check-in{'s' * (spec.first > 1)} missed"
         if spec.in_a_row == 1:
             return "this check-in missed"
         return f"{spec.in_a_row} check-ins in a row missed"

@@ -98,13 +98,9 @@ async def history(session: AsyncSession, row: CheckIn) -> list[PastCheckIn]:
         ):
             answers.setdefault(answer.checkin_id, {})[answer.item_id] = answer.value
     return [
-        PastCheckIn(pod=c.pod, answers=answers[c.id], planned=c.kind in PLANNED_KINDS)
+        PastCheckIn(pod=c.pod, answers=answers[c.id], kind=c.kind.value)
         if c.id in answers
-        else PastCheckIn(
-            pod=c.pod,
-            missed=c.status is CheckInStatus.MISSED,
-            planned=c.kind in PLANNED_KINDS,
-        )
+        else PastCheckIn(pod=c.pod, missed=c.status is CheckInStatus.MISSED, kind=c.kind.value)
         for c in earlier
     ]
 

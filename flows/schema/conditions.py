@@ -16,7 +16,8 @@ A condition is one of
 - ``{pod: {at_least: 4}}`` — the post-operative day of the check-in;
 - ``{all: [...]}``, ``{any: [...]}``, ``{not: {...}}``;
 - ``{missed: {pod_in: [0, 1]}}``, ``{missed: {in_a_row: 3}}`` or ``{missed: {first: 2}}`` —
-  non-response (``first``: the check-in missed is one of the patient's first N planned ones);
+  non-response (``first``: the check-in missed is one of the patient's first N daily
+  check-ins: evening checks, concern screens and extra check-ins before it do not count);
 - ``{milestones_behind: {check_ins: 2}}`` — behind on a recovery milestone at each of the
   last N check-ins that judged one.
 
@@ -145,7 +146,7 @@ class MissedSpec(Strict):
     pod_in: PodList | None = None
     in_a_row: Annotated[int, Field(ge=1)] | None = None
     first: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="The check-in missed is one of the first N planned check-ins"
+        None, description="The check-in missed is one of the first N daily check-ins"
     )
 
     @model_validator(mode="after")

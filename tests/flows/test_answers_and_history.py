@@ -52,7 +52,7 @@ def test_history_is_read_oldest_first_with_missed_check_ins(miss: Protocol) -> N
     assert history_from_json(miss, data) == (
         PastCheckIn(1, {"pain_back": 4}),
         PastCheckIn(2, missed=True),
-        PastCheckIn(2, {"calf": False}, planned=False),
+        PastCheckIn(2, {"calf": False}, kind="concern"),
         PastCheckIn(3, {}),
     )
 

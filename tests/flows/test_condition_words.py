@@ -35,11 +35,21 @@ def test_the_spine_rules_in_words(miss: Protocol) -> None:
         words["off_track"]
         == "behind on a milestone at each of the last 2 check-ins that judged one"
     )
-    assert words["no_response_early"] == "one of the first 2 planned check-ins missed"
+    assert words["no_response_early"] == (
+        "(an evening check-in and this check-in missed) or the first daily check-in missed"
+    )
     assert words["no_response_discharge_evening"] == (
         "an evening check-in and this check-in missed and POD ≤ 1"
     )
     assert words["no_response_repeated"] == "3 check-ins in a row missed"
+
+
+def test_missed_among_the_first_daily_check_ins_in_words() -> None:
+    from flows.schema.conditions import Missed
+
+    assert describe(Missed.model_validate({"missed": {"first": 3}})) == (
+        "one of the first 3 daily check-ins missed"
+    )
 
 
 def test_the_v1_rules_in_words(miss_v1: Protocol) -> None:

@@ -40,7 +40,7 @@ def missed(pod: int) -> PastCheckIn:
 
 
 def concern(pod: int, **answers: object) -> PastCheckIn:
-    return PastCheckIn(pod, answers, planned=False)
+    return PastCheckIn(pod, answers, kind="concern")
 
 
 CASES = [
@@ -427,7 +427,7 @@ CASES = [
         ("no_response_discharge_evening",),
         AMBER,
         pod=4,
-        history=(answered(3, pain_back=3),),
+        history=(PastCheckIn(3, {"pain_back": 3}, kind="evening"),),
         missed=True,
     ),
     Case(
@@ -436,16 +436,16 @@ CASES = [
         ("no_response_early",),
         tier=AMBER,
         pod=4,
-        history=(answered(3, pain_back=3), concern(3, calf=False)),
+        history=(PastCheckIn(3, missed=True, kind="evening"), concern(3, calf=False)),
         missed=True,
     ),
     Case(
-        "a missed third check-in alone is not",
+        "a missed second daily check-in alone is not",
         {},
         spares=("no_response_early", "no_response_repeated", "no_response_discharge_evening"),
         tier=GREEN,
         pod=2,
-        history=(answered(0, pain_back=3), answered(1, pain_back=3)),
+        history=(answered(1, pain_back=3),),
         missed=True,
     ),
     Case(
