@@ -23,7 +23,7 @@ messages, where the check-in stands)
 
 Scoring (for recording answers and raising alerts)
     score(protocol, pod, answers, history, kind) -> Assessment
-    score_missed(protocol, pod, history) -> Assessment   (when a check-in goes unanswered)
+    score_missed(protocol, pod, history, kind) -> Assessment   (when a check-in goes unanswered)
         Assessment: tier, findings, milestones, recovery_score
         Finding: rule, tier, items, reason, answers, pod (checkin_id once an alert keeps it),
             values (the answers with their units: "38.5 °C", "7/10", "4 days");
