@@ -38,9 +38,11 @@ def plan_check_ins(
 ) -> tuple[PlannedCheckIn, ...]:
     """Every check-in of the protocol for one patient, in time order.
 
-    With a ``discharge_evening`` the patient is asked on the evening of the discharge day
-    (the day of surgery when no discharge date is given), whatever the POD; with
-    ``home_days_only`` the day's check-ins start the day after it. A v1
+    With a ``discharge_evening`` the patient is asked on the evening of the discharge day,
+    whatever the POD; with ``home_days_only`` the day's check-ins start the day after it.
+    Without a discharge date the check-ins start the day after surgery and there is no
+    evening check: nobody knows which evening is the first at home, and asking a patient
+    still in hospital would raise a non-response alert for nothing. A v1
     ``same_day_discharge_evening`` is planned only when the patient went home on the day of
     surgery.
     """
@@ -49,7 +51,7 @@ def plan_check_ins(
     home_from = 0 if discharge_date is None else max(0, (discharge_date - surgery_date).days)
     slots: list[tuple[int, CheckInKind, str, float, float]] = []
     same_day = schedule.same_day_discharge_evening
-    if schedule.discharge_evening is not None:
+    if schedule.discharge_evening is not None and discharge_date is not None:
         evening = schedule.discharge_evening
         slots.append(
             (

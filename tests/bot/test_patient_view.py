@@ -183,7 +183,7 @@ async def test_the_chart_shows_what_was_answered_against_the_pathways_goals(
     assert chart.back_pain_behind == []  # at most 5 from POD 3: 4 on POD 4 is on track
     assert chart.back_pain_goal == [(3, 5), (7, 4), (14, 3), (30, 2)]
     assert chart.walking_goal == [(1, 1), (2, 2), (7, 3), (14, 4)]
-    assert chart.missed == [0, 3]  # the discharge-day evening check (no date: POD 0), POD 3
+    assert chart.missed == [3]
     assert (chart.today, chart.last_pod) == (4, 5)
 
 

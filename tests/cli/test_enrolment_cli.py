@@ -60,12 +60,12 @@ def test_enrolment_prints_a_one_time_deep_link(runner: CliRunner) -> None:
     assert enrolled["link"] == f"https://t.me/eras_ward_bot?start={token}"
     assert len(token) >= 32  # 24 random bytes, URL-safe: 192 bits
     assert enrolled["protocol"] == "spine-miss-lumbar"
-    assert enrolled["check_ins"] == 12  # the discharge-day evening, POD 1-7, 10, 14, 21, 30
+    assert enrolled["check_ins"] == 11  # POD 1-7, 10, 14, 21, 30 (no discharge date: no evening)
     shown = _show(runner)
     assert shown["status"] == "invited"
     assert shown["timezone"] == "America/New_York"
     assert shown["language"] == "es"
-    assert shown["check_ins"] == {"completed": 0, "missed": 0, "scheduled": 12}
+    assert shown["check_ins"] == {"completed": 0, "missed": 0, "scheduled": 11}
 
 
 def test_the_link_token_is_stored_only_as_a_hash(runner: CliRunner, database_url: str) -> None:
@@ -139,7 +139,7 @@ def test_moving_a_patient_to_another_pathway_replans_the_check_ins(runner: CliRu
     assert "spine-miss-lumbar@2 → spine-open-lumbar@2" in moved.output
     shown = _show(runner)
     assert shown["protocol"] == "spine-open-lumbar@2"
-    assert shown["check_ins"] == {"completed": 0, "missed": 0, "scheduled": 13}  # + POD 42
+    assert shown["check_ins"] == {"completed": 0, "missed": 0, "scheduled": 12}  # + POD 42
     same = runner.invoke(cli, ["patient", "set-protocol", "P-001", "spine-open-lumbar@2"])
     assert same.exit_code == 1
     assert "already on" in same.output
