@@ -9,8 +9,8 @@ async def test_the_demo_tells_the_whole_story() -> None:
     transcript = "\n".join(lines)
     for moment in (
         "Ana ▸ [Acknowledge] on the card in the ward's chat",
-        "✅ Acknowledged by Ana at 09:04",
-        "✔ Resolved by Ana at 09:24: Advice given",
+        "✅ Acknowledged by Ana at 18:04",  # the discharge-day evening check
+        "✔ Resolved by Ana at 18:24: Advice given",
         "POD 2",
     ):
         assert moment in transcript
