@@ -41,7 +41,7 @@ def spine(request: pytest.FixtureRequest) -> Protocol:
 @pytest.fixture(scope="session")
 def miss_v1() -> Protocol:
     """The MIS pathway as shipped in v1 (stored for the patients enrolled on it)."""
-    return load(FIXTURES_DIR / "spine-miss-lumbar-v1.yaml")
+    return load(FIXTURES_DIR / "v1" / "spine-miss-lumbar.yaml")
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +57,7 @@ EditMiss = Callable[..., Protocol]
 def edit_miss() -> EditMiss:
     """The v1 MIS protocol with some of its text replaced: ``edit_miss((old, new), ...)``
     (the file format's checks, tried on a file whose text the tests know)."""
-    text = (FIXTURES_DIR / "spine-miss-lumbar-v1.yaml").read_text(encoding="utf-8")
+    text = (FIXTURES_DIR / "v1" / "spine-miss-lumbar.yaml").read_text(encoding="utf-8")
 
     def edit(*replacements: tuple[str, str]) -> Protocol:
         edited = text

@@ -15,7 +15,7 @@ from flows.loading import parse_protocol
 
 # A file whose data the tests know: the MIS pathway as shipped in v1.
 MISS = yaml.safe_load(
-    (Path(__file__).parent / "fixtures" / "spine-miss-lumbar-v1.yaml").read_text("utf-8")
+    (Path(__file__).parent / "fixtures" / "v1" / "spine-miss-lumbar.yaml").read_text("utf-8")
 )
 Data = dict[str, Any]
 

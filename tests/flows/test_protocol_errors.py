@@ -15,7 +15,7 @@ from flows.issues import Issue, ProtocolInvalid
 from flows.loading import parse_protocol
 
 # A file whose text the tests know: the MIS pathway as shipped in v1.
-MISS = (Path(__file__).parent / "fixtures" / "spine-miss-lumbar-v1.yaml").read_text("utf-8")
+MISS = (Path(__file__).parent / "fixtures" / "v1" / "spine-miss-lumbar.yaml").read_text("utf-8")
 BLEEDING = MISS[MISS.index("  - id: wound_bleeding\n") : MISS.index("      - id: swelling\n")]
 
 
