@@ -275,23 +275,20 @@ def test_score_with_history_and_reasons_in_spanish(tmp_path: Path) -> None:
 
 
 def test_score_a_missed_check_in(tmp_path: Path) -> None:
-    result = eras("score", "spine-miss-lumbar", "--pod", "1", "--missed")
+    result = eras("score", "spine-miss-lumbar", "--pod", "1", "--missed", "--kind", "evening")
     assert result.exit_code == 0
     assert "red_urgent     no_response_discharge_evening  The discharge-day evening check was" in (
         result.stdout
     )
-    history = json.dumps([{"pod": 1, "answers": {"pain_back": 2}}])
-    first_home = eras(
-        "score", "spine-open-fusion", "--pod", "2", "--missed", "--history", "-", stdin=history
-    )
+    daily = eras("score", "spine-miss-lumbar", "--pod", "1", "--missed")
     assert "amber          no_response_early  The discharge-evening check or the first" in (
-        first_home.stdout
+        daily.stdout
     )
 
 
 def test_score_a_concern_screen_with_the_patients_words() -> None:
     words = {"calf": False, "concern_words": "my wound itches"}
-    result = score("spine-miss-fusion", "--pod", "20", "--concern", "--json", answers=words)
+    result = score("spine-miss-fusion", "--pod", "20", "--kind", "concern", "--json", answers=words)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["tier"] == "amber"

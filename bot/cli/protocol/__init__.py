@@ -152,7 +152,13 @@ def _read_json(stream: IO[str], what: str) -> Any:
     "--history", type=click.File("r"), help="JSON list of earlier check-ins, oldest first."
 )
 @click.option("--missed", is_flag=True, help="Score the check-in as missed (no answers).")
-@click.option("--concern", is_flag=True, help="Score the answers as a concern screen (/help).")
+@click.option(
+    "--kind",
+    type=click.Choice(["scheduled", "evening", "concern", "extra"]),
+    default="scheduled",
+    show_default=True,
+    help="The kind of check-in: evening is the discharge-day check, concern a /help screen.",
+)
 @click.option("--lang", help="Language of the reasons (default: the protocol's first).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def score_command(
@@ -161,7 +167,7 @@ def score_command(
     answers: IO[str] | None,
     history: IO[str] | None,
     missed: bool,
-    concern: bool,
+    kind: str,
     lang: str | None,
     as_json: bool,
 ) -> None:
@@ -181,9 +187,10 @@ def score_command(
         past = history_from_json(protocol, _read_json(history, "history")) if history else ()
     except ValueError as exc:
         raise CommandFailed(str(exc)) from None
-    kind = "concern" if concern else "scheduled"
     assessment = (
-        score_missed(protocol, pod, past) if missed else score(protocol, pod, given, past, kind)
+        score_missed(protocol, pod, past, kind)
+        if missed
+        else score(protocol, pod, given, past, kind)
     )
     report = _report(loaded, pod, assessment, language)
     if as_json:
