@@ -92,7 +92,7 @@ async def test_new_findings_of_the_same_tier_redraw_the_card(journey: Journey) -
     assert _card_edits(journey) >= 1
     card = journey.card()
     assert "Dressing soaked with blood" in card["text"]
-    assert "Temperature 38.5 °C or higher [temperature = 38.7] (fever_high)" in card["text"]
+    assert "Temperature 38.5 °C or higher [temperature = 38.7 °C] (fever_high)" in card["text"]
     assert "Recent trend:" in card["text"]
     assert "back pain 6 (POD 1)" in card["text"] and "leg pain 3 (POD 1)" in card["text"]
     assert "walking in room (POD 1)" in card["text"]
