@@ -14,28 +14,33 @@ Planning a patient's check-ins (for the scheduler that materialises rows)
 
 The check-in conversation (for the bot; ``CheckInState`` is plain data to store between
 messages, where the check-in stands)
-    start(protocol, pod, kind) -> CheckInState   (with the rules that fire before any answer)
+    start(protocol, pod, kind, history, last_check_in) -> CheckInState   (with the rules that
+        fire before any answer, the day a question's {since} names, the items history leaves out)
     next_question(protocol, state, language) -> Question | None   (None: complete)
     take_reply(protocol, state, reply, language, history) -> ReplyResult
         ReplyResult: new state, reask hint, assessment so far, new_findings, next_question
     parse_reply(item, raw, language, wording=None) -> Accepted | Skipped | ReAsk
 
 Scoring (for recording answers and raising alerts)
-    score(protocol, pod, answers, history) -> Assessment
-    score_missed(protocol, pod, history) -> Assessment   (when a check-in goes unanswered)
+    score(protocol, pod, answers, history, kind) -> Assessment
+    score_missed(protocol, pod, history, kind) -> Assessment   (when a check-in goes unanswered)
         Assessment: tier, findings, milestones, recovery_score
-        Finding: rule, tier, items, reason, answers, pod (checkin_id once an alert keeps it);
+        Finding: rule, tier, items, reason, answers, pod (checkin_id once an alert keeps it),
+            values (the answers with their units: "38.5 °C", "7/10", "4 days");
             to_json() / Finding.from_json(data)
     answers_problems(protocol, answers) -> list[str];  history_from_json(protocol, data)
 
 What the patient reads
     advice_text(protocol, tier, language, emergency_number) -> str
+    reply_texts(protocol, tier, rules, language, emergency_number) -> tuple[str, ...]
+        (the tier's advice, each finding's self-care line, the safety net for amber/red_urgent)
     education_texts(protocol, pod, language) -> tuple[str, ...]
 """
 
-from flows.advice import advice_text, education_texts
+from flows.advice import advice_text, education_texts, reply_texts
 from flows.agenda import CheckInKind
 from flows.answers import AnswerValue, PastCheckIn, answers_problems, history_from_json
+from flows.checks import protocol_warnings
 from flows.conversation import (
     CheckInState,
     Choice,
@@ -89,6 +94,8 @@ __all__ = [
     "parse_reply",
     "plan_check_ins",
     "protocol_json_schema",
+    "protocol_warnings",
+    "reply_texts",
     "score",
     "score_missed",
     "start",

@@ -12,7 +12,7 @@ class CheckInKind(StrEnum):
     """Why a check-in happens, which decides what it asks (stored with every check-in)."""
 
     SCHEDULED = "scheduled"  # the day's check-in at the schedule's time
-    EVENING = "evening"  # POD 0 evening safety check after same-day discharge
+    EVENING = "evening"  # the discharge-day evening safety check (v1: POD 0, same-day only)
     CONCERN = "concern"  # the patient reported a concern (/help): the red-flag screen
     EXTRA = "extra"  # started early or again by the patient (/checkin): asks what SCHEDULED asks
 
@@ -34,6 +34,8 @@ def agenda(protocol: Protocol, pod: int, kind: CheckInKind) -> tuple[str, ...]:
     schedule = protocol.schedule
     if kind is CheckInKind.CONCERN:
         wanted = members(protocol, schedule.concern)
+    elif kind is CheckInKind.EVENING and schedule.discharge_evening is not None:
+        wanted = members(protocol, schedule.discharge_evening.ask)
     elif kind is CheckInKind.EVENING:
         evening = schedule.same_day_discharge_evening
         wanted = members(protocol, evening.ask) if evening is not None and pod == 0 else set()

@@ -32,11 +32,16 @@ Answers = Mapping[str, AnswerValue]
 
 @dataclass(frozen=True, slots=True)
 class PastCheckIn:
-    """An earlier check-in: its POD and answers, or ``missed=True`` when it went unanswered."""
+    """An earlier check-in: its POD and answers, or ``missed=True`` when it went unanswered.
+
+    ``kind`` is the kind of check-in (``scheduled``, ``evening``, ``concern``, ``extra``):
+    one the patient started (a concern screen, an extra check-in) counts for the answers it
+    gave, not as one of the schedule's daily check-ins."""
 
     pod: int
     answers: Answers = field(default_factory=dict)
     missed: bool = False
+    kind: str = "scheduled"
 
 
 History = Sequence[PastCheckIn]
@@ -78,7 +83,8 @@ def answers_problems(protocol: Protocol, answers: Mapping[str, object]) -> list[
 
 def history_from_json(protocol: Protocol, data: Any) -> tuple[PastCheckIn, ...]:
     """Past check-ins from JSON-like data: oldest first, ``{"pod": N, "answers": {...}}`` or
-    ``{"pod": N, "missed": true}``. Raises ValueError saying which entry is wrong and why."""
+    ``{"pod": N, "missed": true}``, with ``"concern": true`` for a concern screen. Raises
+    ValueError saying which entry is wrong and why."""
     if not isinstance(data, list):
         raise ValueError("history must be a list of check-ins, oldest first")
     history = tuple(_past_check_in(protocol, entry, number) for number, entry in enumerate(data, 1))
@@ -93,7 +99,7 @@ def history_from_json(protocol: Protocol, data: Any) -> tuple[PastCheckIn, ...]:
 
 def _past_check_in(protocol: Protocol, entry: Any, number: int) -> PastCheckIn:
     where = f"history entry {number}"
-    if not isinstance(entry, dict) or set(entry) - {"pod", "answers", "missed"}:
+    if not isinstance(entry, dict) or set(entry) - {"pod", "answers", "missed", "concern"}:
         raise ValueError(f'{where}: give {{"pod": N, "answers": {{...}}}} or "missed": true')
     pod = entry.get("pod")
     if isinstance(pod, bool) or not isinstance(pod, int) or pod < 0:
@@ -102,7 +108,10 @@ def _past_check_in(protocol: Protocol, entry: Any, number: int) -> PastCheckIn:
     answers = entry.get("answers", {})
     if not isinstance(missed, bool) or not isinstance(answers, dict) or (missed and answers):
         raise ValueError(f"{where}: a check-in has answers or is missed, not both")
+    concern = entry.get("concern", False)
+    if not isinstance(concern, bool) or (concern and missed):
+        raise ValueError(f"{where}: concern is true or false, and a concern is never missed")
     problems = answers_problems(protocol, answers)
     if problems:
         raise ValueError(f"{where}: {'; '.join(problems)}")
-    return PastCheckIn(pod, answers, missed)
+    return PastCheckIn(pod, answers, missed, kind="concern" if concern else "scheduled")

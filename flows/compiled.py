@@ -18,13 +18,17 @@ from flows.schema.conditions import (
     AllOf,
     AnyOf,
     ChangeIs,
+    CheckInIs,
     Comparison,
     Condition,
+    Domains,
     ItemIs,
     MilestonesBehind,
     Missed,
     NotThis,
     PodIs,
+    PreviousIs,
+    RiseIs,
     subconditions,
 )
 from flows.schema.items import ChoiceItem, Item, OrdinalItem, YesNoItem
@@ -51,9 +55,13 @@ class Facts:
 
     ``judged`` is, per answered check-in (history, then this one), the milestones judged
     there (id → met); scoring fills it in when the protocol has milestones.
+
+    ``kind`` is the kind of check-in (``scheduled``, ``evening``, ``concern``, ``extra``);
+    ``holding`` the rules whose condition holds, which scoring fills in before it decides the
+    rules that count domains.
     """
 
-    __slots__ = ("answers", "history", "judged", "missed_run", "pod")
+    __slots__ = ("answers", "history", "holding", "judged", "kind", "missed_run", "pod")
 
     def __init__(
         self,
@@ -63,11 +71,14 @@ class Facts:
         *,
         missed: bool = False,
         judged: Sequence[Mapping[str, bool]] = (),
+        kind: str = "scheduled",
     ) -> None:
         self.answers = answers
         self.pod = pod
         self.history = history
         self.judged = judged
+        self.kind = kind
+        self.holding: frozenset[str] = frozenset()
         # The unbroken run of missed check-ins ending with this one; empty when the patient
         # answered, as non-response is over once they do.
         run = []
@@ -79,13 +90,33 @@ class Facts:
                 run.append(past.pod)
         self.missed_run = tuple(run)
 
-    def previous(self, read: Reader) -> Any:
-        """An item's answer at the latest earlier check-in that has one, else None."""
+    def previous(self, read: Reader, within_days: int | None = None) -> Any:
+        """An item's answer at the latest earlier check-in that has one (no older than
+        ``within_days`` days when given), else None."""
         for past in reversed(self.history):
+            if within_days is not None and self.pod - past.pod > within_days:
+                return None
             found = None if past.missed else read(past.answers)
             if found is not None:
                 return found
         return None
+
+    def lowest(self, read: Reader, days: int) -> Any:
+        """An item's lowest answer at the check-ins from POD − ``days`` up to the day before
+        this one, both included; None when none of them answered it."""
+        found = [
+            value
+            for past in self.history
+            if self.pod - days <= past.pod < self.pod
+            and not past.missed
+            and (value := read(past.answers)) is not None
+        ]
+        return min(found, default=None)
+
+    @property
+    def daily_before(self) -> int:
+        """How many of the schedule's daily check-ins came before this one."""
+        return sum(past.kind == "scheduled" for past in self.history)
 
 
 Check = Callable[[Facts], Verdict]
@@ -134,6 +165,15 @@ def compile_condition(protocol: Protocol, condition: Condition) -> Check:
         return lambda facts: on_answers(facts.answers)
     if isinstance(condition, ChangeIs):
         return _change(protocol.item(condition.change), condition)
+    if isinstance(condition, RiseIs):
+        return _rise(protocol.item(condition.rise), condition)
+    if isinstance(condition, PreviousIs):
+        return _previous(protocol.item(condition.previous), condition)
+    if isinstance(condition, CheckInIs):
+        kind = condition.check_in
+        return lambda facts: facts.kind == kind
+    if isinstance(condition, Domains):
+        return _domains(condition)
     if isinstance(condition, PodIs):
         test, operand = _TESTS[condition.pod.operator], _operand(None, condition.pod)
         return lambda facts: test(facts.pod, operand)
@@ -184,11 +224,55 @@ def _change(item: Item, comparison: ChangeIs) -> Check:
     return check
 
 
+def _rise(item: Item, comparison: RiseIs) -> Check:
+    read, test, operand = reader(item), _TESTS[comparison.operator], _operand(None, comparison)
+    days = comparison.days
+
+    def check(facts: Facts) -> Verdict:
+        now = read(facts.answers)
+        lowest = None if now is None else facts.lowest(read, days)
+        return None if lowest is None else test(now - lowest, operand)
+
+    return check
+
+
+def _previous(item: Item, comparison: PreviousIs) -> Check:
+    read, test = reader(item), _TESTS[comparison.operator]
+    operand, within = _operand(item, comparison), comparison.within_days
+
+    def check(facts: Facts) -> Verdict:
+        before = facts.previous(read, within)
+        return None if before is None else test(before, operand)
+
+    return check
+
+
+def _domains(condition: Domains) -> Check:
+    spec = condition.domains
+    domains = tuple(frozenset(rules) for rules in spec.of.values())
+    needed = spec.at_least
+    return lambda facts: sum(not rules.isdisjoint(facts.holding) for rules in domains) >= needed
+
+
+def rules_counted(condition: Condition) -> frozenset[str]:
+    """The rules whose conditions a condition counts (``domains``), anywhere inside it."""
+    found: set[str] = set()
+    if isinstance(condition, Domains):
+        for rules in condition.domains.of.values():
+            found.update(rules)
+    for inner in subconditions(condition):
+        found |= rules_counted(inner)
+    return frozenset(found)
+
+
 def _missed(condition: Missed) -> Check:
     spec = condition.missed
     if spec.pod_in is not None:
         pods = frozenset(spec.pod_in)
         return lambda facts: any(pod in pods for pod in facts.missed_run)
+    if spec.first is not None:
+        first = spec.first
+        return lambda facts: bool(facts.missed_run) and facts.daily_before < first
     in_a_row = spec.in_a_row
     assert in_a_row is not None  # the file format requires one of the two
     return lambda facts: len(facts.missed_run) >= in_a_row
@@ -210,6 +294,10 @@ def items_named(condition: Condition) -> Iterator[str]:
         yield condition.item
     elif isinstance(condition, ChangeIs):
         yield condition.change
+    elif isinstance(condition, RiseIs):
+        yield condition.rise
+    elif isinstance(condition, PreviousIs):
+        yield condition.previous
     for inner in subconditions(condition):
         yield from items_named(inner)
 
@@ -222,6 +310,8 @@ class CompiledRule:
     silenced_by: tuple[int, ...]  # positions of the rules in ``unless_fired``
     items: tuple[str, ...]
     reason: Mapping[str, str]
+    counts_rules: bool  # decided after the others: it counts their conditions (domains)
+    alone: bool  # reported only when no other rule is
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,8 +342,10 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
             tier=rule.tier,
             check=compile_condition(protocol, rule.when),
             silenced_by=tuple(position[other] for other in rule.unless_fired),
-            items=tuple(dict.fromkeys(items_named(rule.when))),
+            items=tuple(dict.fromkeys((*items_named(rule.when), *rule.shows))),
             reason=rule.reason,
+            counts_rules=bool(rules_counted(rule.when)),
+            alone=rule.alone,
         )
         for rule in protocol.rules
     )

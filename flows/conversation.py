@@ -10,20 +10,29 @@ rules its answers fired, which is what the next reply's findings are new against
 Questions follow the protocol's item order, limited to the day's agenda and to items whose
 ``ask_if`` is not known to be false. Items of a group come as one question listing them, with
 "none of these" (each gets its reassuring answer) or "yes, one or more" (each is then asked).
+
+Two things come from before the check-in and are kept in the state when it starts: the day of
+the patient's last answered check-in (a question's ``{since}``), and the items left out because
+of earlier answers (an ``ask_if`` about ``previous`` answers, e.g. bowels asked until answered
+≤ 2). A number item with ``confirm`` asks once more when a reading holds it (temperature ≤ 35.0:
+"please measure again"): the state records it, the next question is the confirm text, and the
+second reading is the answer that is scored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from flows.agenda import CheckInKind, agenda
 from flows.answers import AnswerValue, PastCheckIn
-from flows.compiled import Facts, compile_protocol
+from flows.checks.texts import SINCE
+from flows.compiled import Facts, answer_test, compile_protocol
 from flows.findings import Finding
 from flows.replies import Accepted, Photo, ReAsk, Skipped, parse_reply, plain, read_yes_no
-from flows.schema.items import Group, Item, NrsItem, OptionItem, YesNoItem
+from flows.schema.items import Group, Item, NrsItem, NumberItem, OptionItem, YesNoItem
 from flows.schema.protocol import Protocol
 from flows.schema.wording import Wording
 from flows.triage import Assessment, score
@@ -43,6 +52,9 @@ class CheckInState:
     opened: frozenset[str] = frozenset()  # groups answered "yes, one or more"
     # The rules the answers so far fire; None in a state stored before it kept them.
     fired: frozenset[str] | None = None
+    since: str | None = None  # ISO day of the last answered check-in; None: the first one
+    left_out: frozenset[str] = frozenset()  # not asked because of earlier check-ins
+    confirming: frozenset[str] = frozenset()  # readings asked once more before they count
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -54,6 +66,12 @@ class CheckInState:
         }
         if self.fired is not None:
             data["fired"] = sorted(self.fired)
+        if self.since is not None:
+            data["since"] = self.since
+        if self.left_out:
+            data["left_out"] = sorted(self.left_out)
+        if self.confirming:
+            data["confirming"] = sorted(self.confirming)
         return data
 
     @classmethod
@@ -66,6 +84,9 @@ class CheckInState:
             skipped=frozenset(data.get("skipped", ())),
             opened=frozenset(data.get("opened", ())),
             fired=frozenset(fired) if fired is not None else None,
+            since=data.get("since"),
+            left_out=frozenset(data.get("left_out", ())),
+            confirming=frozenset(data.get("confirming", ())),
         )
 
 
@@ -99,10 +120,33 @@ class ReplyResult:
     next_question: Question | None  # None: the check-in is complete
 
 
-def start(protocol: Protocol, pod: int, kind: CheckInKind) -> CheckInState:
+def start(
+    protocol: Protocol,
+    pod: int,
+    kind: CheckInKind,
+    history: Sequence[PastCheckIn] = (),
+    last_check_in: date | None = None,
+) -> CheckInState:
     """A check-in with nothing answered yet, and the rules that fire on that (only the POD
-    can fire one then: with no answer, no history counts, so none is needed)."""
-    return CheckInState(pod, kind, fired=_fired(score(protocol, pod, {})))
+    and the kind can fire one then: with no answer, no history counts).
+
+    ``history`` decides the items an ``ask_if`` about earlier answers leaves out;
+    ``last_check_in`` is the day of the last answered check-in (None at the first), which a
+    question's ``{since}`` names."""
+    conditions = compile_protocol(protocol).ask_if
+    facts = Facts({}, pod, history, kind=kind.value)
+    left_out = frozenset(
+        item_id
+        for item_id in agenda(protocol, pod, kind)
+        if item_id in conditions and conditions[item_id](facts) is False
+    )
+    return CheckInState(
+        pod,
+        kind,
+        fired=_fired(score(protocol, pod, {}, kind=kind.value)),
+        since=None if last_check_in is None else last_check_in.isoformat(),
+        left_out=left_out,
+    )
 
 
 def _fired(assessment: Assessment) -> frozenset[str]:
@@ -110,9 +154,9 @@ def _fired(assessment: Assessment) -> frozenset[str]:
 
 
 def _pending(protocol: Protocol, state: CheckInState) -> list[Item]:
-    done = state.answers.keys() | state.skipped
+    done = state.answers.keys() | state.skipped | state.left_out
     conditions = compile_protocol(protocol).ask_if
-    facts = Facts(state.answers, state.pod)
+    facts = Facts(state.answers, state.pod, kind=state.kind.value)
     return [
         protocol.item(item_id)
         for item_id in agenda(protocol, state.pod, state.kind)
@@ -149,7 +193,7 @@ def next_question(protocol: Protocol, state: CheckInState, language: str) -> Que
         for item_id in together:
             grouped = protocol.item(item_id)
             assert isinstance(grouped, YesNoItem) and grouped.statement is not None
-            statements.append(grouped.statement[language])
+            statements.append(_filled(grouped.statement[language], state, wording))
         return Question(
             id=group.id,
             type="group",
@@ -161,13 +205,27 @@ def next_question(protocol: Protocol, state: CheckInState, language: str) -> Que
             statements=tuple(statements),
             items=tuple(together),
         )
+    text = item.question[language]
+    if isinstance(item, NumberItem) and item.confirm is not None and item.id in state.confirming:
+        text = item.confirm.ask[language]
+    else:
+        text = _filled(text, state, wording)
     return Question(
         id=item.id,
         type=item.type,
-        text=item.question[language],
+        text=text,
         choices=_choices(item, language, wording),
         skip_label=wording.skip if item.skippable else None,
     )
+
+
+def _filled(text: str, state: CheckInState, wording: Wording) -> str:
+    """``{since}``, the one placeholder a question or statement may have (checked when the
+    protocol is loaded), as the last check-in's day or leaving hospital."""
+    if "{" + SINCE + "}" not in text:
+        return text
+    since = None if state.since is None else date.fromisoformat(state.since)
+    return text.replace("{" + SINCE + "}", wording.since(since))
 
 
 def _choices(item: Item, language: str, wording: Wording) -> tuple[Choice, ...]:
@@ -189,9 +247,10 @@ def take_reply(
 ) -> ReplyResult:
     """Apply the patient's reply to the current question, and score the answers it leaves
     (once). ``history`` is used to score."""
+    kind = state.kind.value
     fired = state.fired
     if fired is None:  # stored before the state kept its rules: as they stood then
-        fired = _fired(score(protocol, state.pod, state.answers, history))
+        fired = _fired(score(protocol, state.pod, state.answers, history, kind))
     step = _step(protocol, state)
     reask = None
     if step is not None:
@@ -201,7 +260,7 @@ def take_reply(
         else:
             updated, reask = _item_reply(protocol, state, item, reply, language)
         state = updated
-    after = score(protocol, state.pod, state.answers, history)
+    after = score(protocol, state.pod, state.answers, history, kind)
     if reask is None:
         state = replace(state, fired=_fired(after))
     return ReplyResult(
@@ -222,6 +281,14 @@ def _item_reply(
     if isinstance(parsed, Skipped):
         return replace(state, skipped=state.skipped | {item.id}), None
     assert isinstance(parsed, Accepted)
+    confirm = item.confirm if isinstance(item, NumberItem) else None
+    if (
+        confirm is not None
+        and item.id not in state.confirming
+        and answer_test(item, confirm)({item.id: parsed.value})
+    ):
+        # Not a re-ask: the state moves on, and the next question is this one's ``confirm``.
+        return replace(state, confirming=state.confirming | {item.id}), None
     return replace(state, answers={**state.answers, item.id: parsed.value}), None
 
 

@@ -1,4 +1,4 @@
-"""The clinical core item dictionary (spine follow-up v1) as data.
+"""The clinical core item dictionary (spine follow-up v2) as data.
 
 An item that means one of these things uses the id below in every protocol, so that scores,
 exports and clinical test cases mean the same everywhere. The validator checks that a protocol
@@ -23,6 +23,9 @@ class CoreItem:
     options: tuple[str, ...] = ()  # normal to worst (ordinal: in rank order)
     ranks: tuple[int, ...] = ()  # ordinal items only
     range: tuple[float, float] | None = None
+    # Ranges of earlier versions of the dictionary, still accepted so that a protocol stored
+    # then keeps loading for the patients enrolled on it.
+    earlier_ranges: tuple[tuple[float, float], ...] = ()
     unit: str | None = None
     skippable: bool = False  # must be skippable (a patient may have no thermometer)
     concerning: bool | None = None  # yes/no items: the worrying answer
@@ -66,7 +69,8 @@ CORE_ITEMS: dict[str, CoreItem] = {
         CoreItem(
             "temperature",
             "number",
-            range=(34.0, 43.0),
+            range=(30.0, 43.0),
+            earlier_ranges=((34.0, 43.0),),  # v1: a real low reading must reach the ≤ 35 rule
             unit="Cel",
             skippable=True,
             worse="higher",
@@ -80,5 +84,9 @@ CORE_ITEMS: dict[str, CoreItem] = {
         _yes_no("fell"),
         _yes_no("confusion"),
         CoreItem("wound_photo", "photo", skippable=True),
+        _yes_no("bowel_control"),
+        _yes_no("near_faint"),
+        CoreItem("sleepy", "choice", ("awake", "drowsy", "hard_to_wake")),
+        CoreItem("opioid_use", "choice", ("none", "less", "same", "more")),
     )
 }

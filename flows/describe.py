@@ -8,15 +8,21 @@ from flows.schema.conditions import (
     AllOf,
     AnyOf,
     ChangeIs,
+    CheckInIs,
     Comparison,
     Condition,
+    Domains,
     ItemIs,
     MilestonesBehind,
     Missed,
     NotThis,
     PodIs,
+    PreviousIs,
+    RiseIs,
 )
+from flows.schema.items import IntegerItem, Item, NrsItem, NumberItem
 from flows.schema.protocol import Milestone
+from flows.units import symbol
 
 SYMBOLS = {
     "equals": "=",
@@ -53,12 +59,30 @@ def describe(condition: Condition) -> str:
                 f"{condition.change} up {SYMBOLS[condition.operator]} {condition.operand} {since}"
             )
         return comparison_words(f"change in {condition.change} {since}", condition)
+    if isinstance(condition, RiseIs):
+        lowest = f"rise of {condition.rise} over its lowest of the previous {condition.days} days"
+        return comparison_words(lowest, condition)
+    if isinstance(condition, PreviousIs):
+        within = "" if condition.within_days is None else f" within {condition.within_days} days"
+        return comparison_words(f"{condition.previous} at the previous answer{within}", condition)
+    if isinstance(condition, CheckInIs):
+        kind = condition.check_in
+        return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} check-in"
+    if isinstance(condition, Domains):
+        counted = condition.domains
+        domains = "; ".join(f"{name}: {', '.join(rules)}" for name, rules in counted.of.items())
+        return f"rules of at least {counted.at_least} different domains hold ({domains})"
     if isinstance(condition, PodIs):
         return comparison_words("POD", condition.pod)
     if isinstance(condition, Missed):
         spec = condition.missed
         if spec.pod_in is not None:
             return f"the check-in of POD {' or '.join(map(str, spec.pod_in))} missed"
+        if spec.first is not None:
+            first = "the first" if spec.first == 1 else f"one of the first {spec.first}"
+            return f"{first} daily check-in{'s' * (spec.first > 1)} missed"
+        if spec.in_a_row == 1:
+            return "this check-in missed"
         return f"{spec.in_a_row} check-ins in a row missed"
     if isinstance(condition, MilestonesBehind):
         count = condition.milestones_behind.check_ins
@@ -74,6 +98,18 @@ def describe(condition: Condition) -> str:
 def _nested(condition: Condition) -> str:
     words = describe(condition)
     return f"({words})" if isinstance(condition, AllOf | AnyOf) else words
+
+
+def answer_words(item: Item, value: Any) -> str:
+    """An answer as the care team reads it, with its unit: ``38.5 °C``, ``7/10``, ``4 days``,
+    ``yes``, ``leaking``."""
+    if isinstance(item, NrsItem) and isinstance(value, int):
+        return f"{value}/10"
+    if isinstance(item, NumberItem) and isinstance(value, int | float):
+        return f"{value:.{item.decimals}f} {symbol(item.unit)}"
+    if isinstance(item, IntegerItem) and item.unit and isinstance(value, int):
+        return f"{value} {symbol(item.unit)}"
+    return value_words(value)
 
 
 def milestone_words(milestone: Milestone) -> str:

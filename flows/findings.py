@@ -27,6 +27,8 @@ class Finding:
     answers: Mapping[str, AnswerValue] = field(default_factory=dict)  # those items' answers
     pod: int | None = None  # of the check-in judged
     checkin_id: int | None = None  # the recorded check-in, once an alert keeps the finding
+    # The answers as the team reads them, with their units: "38.5 °C", "7/10", "4 days".
+    values: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -35,6 +37,7 @@ class Finding:
             "items": list(self.items),
             "reason": dict(self.reason),
             "answers": dict(self.answers),
+            "values": dict(self.values),
             "pod": self.pod,
             "checkin_id": self.checkin_id,
         }
@@ -47,6 +50,7 @@ class Finding:
             items=tuple(data.get("items", ())),
             reason=dict(data.get("reason", {})),
             answers=dict(data.get("answers", {})),
+            values=dict(data.get("values", {})),
             pod=data.get("pod"),
             checkin_id=data.get("checkin_id"),
         )

@@ -1,9 +1,10 @@
 """Recovery milestones: met, behind or not judged at a check-in, and the recovery score.
 
 A milestone is judged at a check-in on or after its POD that answered its item: *met* when
-the answer satisfies it, *behind* when not. The recovery score is the share of the milestones
-due so far that were met at their latest judged check-in, 0–100, rounded half up (None while
-no milestone is due yet).
+the answer satisfies it, *behind* when not; unanswered, it is not judged there. The recovery
+score is the share of the milestones due so far and judged at least once that were met at
+their latest judged check-in, 0–100, rounded half up; None ("—") while none is judged: an
+unanswered milestone counts neither as met nor as behind.
 """
 
 from __future__ import annotations
@@ -76,14 +77,14 @@ def recovery_score(
     milestones: Sequence[CompiledMilestone], pod: int, judgements: Sequence[Judged]
 ) -> int | None:
     """``judgements`` are the check-ins' judgements up to this one, oldest first."""
-    due = [m.id for m in milestones if m.from_pod <= pod]
-    if not due:
+    latest: dict[str, bool] = {}
+    for judged in judgements:
+        latest.update(judged)
+    verdicts = [latest[m.id] for m in milestones if m.from_pod <= pod and m.id in latest]
+    if not verdicts:
         return None
-    met = 0
-    for milestone_id in due:
-        latest = next((j[milestone_id] for j in reversed(judgements) if milestone_id in j), False)
-        met += latest
-    return (200 * met + len(due)) // (2 * len(due))
+    met = sum(verdicts)
+    return (200 * met + len(verdicts)) // (2 * len(verdicts))
 
 
 Bound = Literal["at_least", "at_most"]

@@ -38,29 +38,66 @@ def plan_check_ins(
 ) -> tuple[PlannedCheckIn, ...]:
     """Every check-in of the protocol for one patient, in time order.
 
-    The POD 0 evening check is planned only when the patient went home on the day of surgery.
+    With a ``discharge_evening`` the patient is asked on the evening of the discharge day,
+    whatever the POD; with ``home_days_only`` the day's check-ins start the day after it.
+    Without a discharge date the check-ins start the day after surgery and there is no
+    evening check: nobody knows which evening is the first at home, and asking a patient
+    still in hospital would raise a non-response alert for nothing. A v1
+    ``same_day_discharge_evening`` is planned only when the patient went home on the day of
+    surgery.
     """
     zone = time_zone if isinstance(time_zone, ZoneInfo) else ZoneInfo(time_zone)
     schedule = protocol.schedule
-    slots: list[tuple[int, CheckInKind, str]] = []
-    evening = schedule.same_day_discharge_evening
-    if evening is not None and discharge_date == surgery_date:
-        slots.append((0, CheckInKind.EVENING, evening.time))
-    slots += [(pod, CheckInKind.SCHEDULED, schedule.time) for pod in schedule.check_ins]
+    home_from = 0 if discharge_date is None else max(0, (discharge_date - surgery_date).days)
+    slots: list[tuple[int, CheckInKind, str, float, float]] = []
+    same_day = schedule.same_day_discharge_evening
+    if schedule.discharge_evening is not None and discharge_date is not None:
+        evening = schedule.discharge_evening
+        slots.append(
+            (
+                home_from,
+                CheckInKind.EVENING,
+                evening.time,
+                evening.reminder_after_hours,
+                evening.missed_after_hours,
+            )
+        )
+    elif same_day is not None and discharge_date == surgery_date:
+        hours = (schedule.reminder_after_hours, schedule.missed_after_hours)
+        slots.append((0, CheckInKind.EVENING, same_day.time, *hours))
+    first = home_from + 1 if schedule.home_days_only else 0
+    slots += [
+        (
+            pod,
+            CheckInKind.SCHEDULED,
+            schedule.time,
+            schedule.reminder_after_hours,
+            schedule.missed_after_hours,
+        )
+        for pod in schedule.check_ins
+        if pod >= first
+    ]
     return tuple(
-        _plan(protocol, pod, kind, surgery_date + timedelta(days=pod), clock(hhmm), zone)
-        for pod, kind, hhmm in slots
+        _plan(protocol, pod, kind, surgery_date + timedelta(days=pod), clock(hhmm), zone, hours)
+        for pod, kind, hhmm, *hours in slots
     )
 
 
 def _plan(
-    protocol: Protocol, pod: int, kind: CheckInKind, day: date, at: time, zone: ZoneInfo
+    protocol: Protocol,
+    pod: int,
+    kind: CheckInKind,
+    day: date,
+    at: time,
+    zone: ZoneInfo,
+    hours: list[float],
 ) -> PlannedCheckIn:
     schedule = protocol.schedule
+    reminder_after, missed_after = hours
     due_at, shifted = to_utc(day, at, zone)
     notes = [f"{at:%H:%M} does not exist on {day} in {zone.key}: moved on"] if shifted else []
-    missed_at = due_at + timedelta(hours=schedule.missed_after_hours)
-    reminder = due_at + timedelta(hours=schedule.reminder_after_hours)
+    missed_at = due_at + timedelta(hours=missed_after)
+    reminder = due_at + timedelta(hours=reminder_after)
     remind_at: datetime | None = reminder
     local = reminder.astimezone(zone)
     quiet = schedule.quiet_hours

@@ -21,6 +21,7 @@ UNITS: dict[str, Unit] = {
     "[degF]": Unit("°F", ("°f", "ºf", "f", "fahrenheit")),
     "kg": Unit("kg", ("kg", "kgs", "kilo", "kilos")),
     "[lb_av]": Unit("lb", ("lb", "lbs", "pound", "pounds", "libras")),
+    "d": Unit("days", ("d", "day", "days", "día", "días", "dia", "dias")),
 }
 
 

@@ -43,9 +43,13 @@ POD1 = {
     "pain_control": ["partly"],
     "walking": ["in_room"],
     "temperature": ["thirty seven", "37,4"],
+    "wound_fluid": ["none"],
+    "wound_redness": ["none"],
+    "sleepy": ["awake"],
     "warning_signs": ["none"],
     "fluids_down": ["yes"],
     "bowels_days": ["1"],
+    "opioid_use": ["less"],
 }
 POD2 = {
     **POD1,
@@ -254,8 +258,9 @@ async def _play(sandbox: Sandbox, url: str, echo: Callable[[str], None]) -> None
         await demo.settle()
         await demo.press(patient, Consent(enrolled.episode_id, agreed=True))
         await demo.press(patient, SettingsChoice(Setting.OK))
-        for pod, script in ((1, POD1), (2, POD2)):
-            clock.set(_local(SURGERY + timedelta(days=pod), 9))
+        # Home on POD 1: that evening's check at 18:00, then the daily check-in of POD 2.
+        for pod, hour, script in ((1, 18, POD1), (2, 9, POD2)):
+            clock.set(_local(SURGERY + timedelta(days=pod), hour))
             moment = clock.now().astimezone(ZoneInfo(ZONE))
             echo(f"\n— {moment:%A %d %B, %H:%M} in Madrid: POD {pod} —")
             await demo.settle()

@@ -9,10 +9,12 @@ the patient is told says otherwise (``outcome_text``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.raising import emergency_open, raise_alert
@@ -47,6 +49,7 @@ from flows import (
     advice_text,
     education_texts,
     next_question,
+    reply_texts,
     score,
     start,
     take_reply,
@@ -105,17 +108,32 @@ async def history(session: AsyncSession, row: CheckIn) -> list[PastCheckIn]:
         ):
             answers.setdefault(answer.checkin_id, {})[answer.item_id] = answer.value
     return [
-        PastCheckIn(pod=c.pod, answers=answers[c.id])
+        PastCheckIn(pod=c.pod, answers=answers[c.id], kind=c.kind.value)
         if c.id in answers
-        else PastCheckIn(pod=c.pod, missed=c.status is CheckInStatus.MISSED)
+        else PastCheckIn(pod=c.pod, missed=c.status is CheckInStatus.MISSED, kind=c.kind.value)
         for c in earlier
     ]
+
+
+async def last_answered_day(session: AsyncSession, row: CheckIn, time_zone: str) -> date | None:
+    """The patient's local day of their latest answered check-in before ``row``; None when
+    there is none (a question then compares with leaving hospital)."""
+    completed = await session.scalar(
+        select(func.max(CheckIn.completed_at)).where(
+            CheckIn.episode_id == row.episode_id,
+            CheckIn.id != row.id,
+            CheckIn.status == CheckInStatus.COMPLETED,
+        )
+    )
+    return None if completed is None else completed.astimezone(ZoneInfo(time_zone)).date()
 
 
 async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row: CheckIn) -> None:
     """Send a check-in's first question (saying so when it comes late)."""
     _version, protocol = await protocol_of(chat.session, catalogue, row)
-    state = start(protocol, row.pod, row.kind)
+    past = await history(chat.session, row)
+    last_day = await last_answered_day(chat.session, row, chat.patient.timezone)
+    state = start(protocol, row.pod, row.kind, past, last_day)
     if chat.patient.awaiting == concern.AWAITING_WORDS:  # a newer check-in ends that wait
         chat.patient.awaiting = None
     late = row.kind is CheckInKind.SCHEDULED and chat.now - row.due_at > LATE_AFTER
@@ -133,7 +151,8 @@ async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row
     )
     chat.send(intro_message, "checkin_intro", priority=priority, checkin_id=row.id)
     if first is None:  # nothing to ask on this day
-        await _complete(chat, site, protocol, row, state, score(protocol, row.pod, state.answers))
+        assessment = score(protocol, row.pod, state.answers, past, row.kind.value)
+        await _complete(chat, site, protocol, row, state, assessment)
         return
     question = render.question(row.id, first)
     chat.send(question, "checkin_question", priority=priority, checkin_id=row.id)
@@ -275,7 +294,7 @@ async def answer(
         return
     urgent = [f for f in result.new_findings if f.tier is Tier.RED_URGENT]
     if urgent:
-        await _advise_now(chat, site, protocol, row)
+        await _advise_now(chat, site, protocol, row, [f.rule for f in urgent])
         await raise_alert(
             chat.session,
             episode_id=row.episode_id,
@@ -298,22 +317,51 @@ def _priority(tier: Tier) -> int:
     return PRIORITY_ALERT if tier.rank >= Tier.RED_URGENT.rank else PRIORITY_CONVERSATION
 
 
-async def outcome_text(chat: PatientChat, site: Site, protocol: Protocol, tier: Tier) -> str:
-    """What the patient is told of an outcome of ``tier``: the protocol's advice, unless an
-    emergency alert is still open, whose advice then stands (never "on track" after it)."""
+async def outcome_text(
+    chat: PatientChat,
+    site: Site,
+    protocol: Protocol,
+    tier: Tier,
+    rules: Sequence[str] = (),
+    *,
+    advised: bool = False,
+) -> str:
+    """What the patient is told of an outcome of ``tier`` whose findings are ``rules``: the
+    protocol's advice, each rule's self-care line and, for amber and red_urgent, the safety
+    net; unless an emergency alert is still open, whose advice then stands (never "on track"
+    after it). ``advised``: the tier's advice was given earlier in this check-in (not twice)."""
     if tier is not Tier.RED_EMERGENCY and await emergency_open(chat.session, chat.episode.id):
         return t(chat.language, "emergency_stands", number=site.emergency_number)
-    return advice_text(protocol, tier, chat.language, site.emergency_number)
+    lines = reply_texts(protocol, tier, rules, chat.language, site.emergency_number)
+    if advised:  # the advice and its safety net were told mid-check-in: only self-care is new
+        told = set(reply_texts(protocol, tier, (), chat.language, site.emergency_number))
+        lines = tuple(line for line in lines if line not in told)
+    return "\n\n".join(lines)
 
 
-async def _advise_now(chat: PatientChat, site: Site, protocol: Protocol, row: CheckIn) -> None:
+def _advice_key(row: CheckIn) -> str:
+    return f"advice:{row.id}:{Tier.RED_URGENT.value}"
+
+
+async def _advised(chat: PatientChat, row: CheckIn) -> bool:
+    """Urgent advice was already given in this check-in."""
+    key = _advice_key(row)
+    found = await chat.session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)
+    )
+    return found is not None
+
+
+async def _advise_now(
+    chat: PatientChat, site: Site, protocol: Protocol, row: CheckIn, rules: Sequence[str]
+) -> None:
     """The urgent advice jumps the queue, once per check-in (a second urgent finding later
     in the check-in adds nothing to it)."""
-    key = f"advice:{row.id}:{Tier.RED_URGENT.value}"
-    if await chat.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
+    if await _advised(chat, row):
         return
+    key = _advice_key(row)
     chat.send(
-        render.message(await outcome_text(chat, site, protocol, Tier.RED_URGENT)),
+        render.message(await outcome_text(chat, site, protocol, Tier.RED_URGENT, rules)),
         "advice_red_urgent",
         priority=PRIORITY_ALERT,
         checkin_id=row.id,
@@ -365,9 +413,12 @@ async def _complete(
     lines = [t(lang, "checkin_late_answer" if late else "checkin_complete")]
     if assessment.tier is not Tier.GREEN:  # the green advice already says "on track"
         lines.append(t(lang, "checkin_summary_flagged"))
-    # Urgent advice given mid-check-in is worth repeating at the end; after the last answer
-    # this is its only telling.
-    lines.append(await outcome_text(chat, site, protocol, assessment.tier))
+    # Urgent advice given mid-check-in is not told twice: the summary adds the self-care
+    # lines and the safety net.
+    rules = [f.rule for f in assessment.findings]
+    advised = assessment.tier is Tier.RED_URGENT and await _advised(chat, row)
+    told = await outcome_text(chat, site, protocol, assessment.tier, rules, advised=advised)
+    lines.extend([told] if told else [])
     lines.extend(education_texts(protocol, row.pod, lang))
     chat.send(
         render.message("\n\n".join(lines)),
@@ -395,11 +446,14 @@ async def _complete_concern(
         within = concern.expected_within(protocol.escalation.amber)
         text = t(chat.language, "concern_reply", within=within, number=site.emergency_number)
     else:
-        text = await outcome_text(chat, site, protocol, assessment.tier)
-    chat.send(
-        render.message(text),
-        "checkin_summary",
-        priority=_priority(assessment.tier),
-        checkin_id=row.id,
-    )
+        rules = [f.rule for f in assessment.findings]
+        advised = assessment.tier is Tier.RED_URGENT and await _advised(chat, row)
+        text = await outcome_text(chat, site, protocol, assessment.tier, rules, advised=advised)
+    if text:  # nothing new when the urgent advice was told during the screen
+        chat.send(
+            render.message(text),
+            "checkin_summary",
+            priority=_priority(assessment.tier),
+            checkin_id=row.id,
+        )
     concern.ask_for_words(chat, row, protocol.wordings[chat.language].skip)

@@ -195,7 +195,7 @@ class Dispatcher:
             return False
         version, protocol = await checkins.protocol_of(chat.session, self._catalogue, row)
         past = await checkins.history(chat.session, row)
-        assessment = score_missed(protocol, row.pod, past)
+        assessment = score_missed(protocol, row.pod, past, row.kind.value)
         row.tier = assessment.tier
         report.missed += 1
         await raise_alert(

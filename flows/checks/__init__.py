@@ -32,3 +32,14 @@ _CHECKS = (
 def check_protocol(protocol: Protocol) -> list[Problem]:
     """Every problem found; an empty list means the protocol can be used."""
     return [problem for check in _CHECKS for problem in check(protocol)]
+
+
+def protocol_warnings(protocol: Protocol) -> list[str]:
+    """What a reviewer should look at although the protocol can be used: today, milestones
+    that do not say where their value comes from."""
+    return [
+        f"milestone {milestone.id!r} has neither citation nor basis: say where its value "
+        "comes from (citation: ... or basis: local-default)"
+        for milestone in protocol.milestones
+        if milestone.citation is None and milestone.basis is None
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from flows.compiled import rules_counted
 from flows.issues import Problem, did_you_mean, unknown
 from flows.schema.common import Range
 from flows.schema.conditions import (
@@ -11,9 +12,12 @@ from flows.schema.conditions import (
     ChangeIs,
     Comparison,
     Condition,
+    Domains,
     ItemIs,
     MilestonesBehind,
     PodIs,
+    PreviousIs,
+    RiseIs,
     condition_kind,
     subconditions,
 )
@@ -29,8 +33,8 @@ from flows.schema.items import (
 from flows.schema.protocol import Protocol
 from flows.yaml_source import Path
 
-# What ``ask_if`` may look at: the answers before the question, and the day.
-ASK_IF_KINDS = frozenset({"item", "pod", "all", "any", "not"})
+# What ``ask_if`` may look at: the answers before the question, the day, and earlier answers.
+ASK_IF_KINDS = frozenset({"item", "previous", "pod", "all", "any", "not"})
 
 
 def check_condition(
@@ -53,7 +57,13 @@ def check_condition(
     if isinstance(condition, ItemIs):
         yield from _check_item_comparison(protocol, condition, condition.item, path, known_items)
     elif isinstance(condition, ChangeIs):
-        yield from _check_change(protocol, condition, path)
+        yield from _check_change(protocol, condition, condition.change, path)
+    elif isinstance(condition, RiseIs):
+        yield from _check_change(protocol, condition, condition.rise, path)
+    elif isinstance(condition, PreviousIs):
+        yield from _check_item_comparison(protocol, condition, condition.previous, path, None)
+    elif isinstance(condition, Domains):
+        yield from _check_domains(protocol, condition, path)
     elif isinstance(condition, PodIs):
         yield from _check_numbers(condition.pod, (*path, "pod"), "POD")
     elif isinstance(condition, MilestonesBehind) and not protocol.milestones:
@@ -124,14 +134,36 @@ def _check_options(
             )
 
 
-def _check_change(protocol: Protocol, change: ChangeIs, path: Path) -> Iterator[Problem]:
-    item, problem = _find_item(protocol, change.change, path, None)
+def _check_change(
+    protocol: Protocol, change: Comparison, item_id: str, path: Path
+) -> Iterator[Problem]:
+    item, problem = _find_item(protocol, item_id, path, None)
     if problem is not None:
         yield problem
     elif isinstance(item, ChoiceItem | YesNoItem | PhotoItem | TextItem):
-        yield Problem(path, f"item {change.change!r} is a {item.type}: it has no size to change")
+        yield Problem(path, f"item {item_id!r} is a {item.type}: it has no size to change")
     else:
         yield from _check_numbers(change, path, "a change")
+
+
+def _check_domains(protocol: Protocol, condition: Domains, path: Path) -> Iterator[Problem]:
+    spec = condition.domains
+    rule_ids = [rule.id for rule in protocol.rules]
+    if spec.at_least > len(spec.of):
+        yield Problem(
+            (*path, "domains", "at_least"),
+            f"at least {spec.at_least} of {len(spec.of)} domains can never hold",
+        )
+    counting = {rule.id for rule in protocol.rules if rules_counted(rule.when)}
+    for domain, rules in spec.of.items():
+        for number, rule_id in enumerate(rules):
+            where = (*path, "domains", "of", domain, number)
+            if rule_id not in rule_ids:
+                yield Problem(where, unknown("rule", rule_id, rule_ids))
+            elif rule_id in counting:
+                yield Problem(
+                    where, f"rule {rule_id!r} counts domains itself: it cannot be counted"
+                )
 
 
 def _check_numbers(

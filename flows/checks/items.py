@@ -141,7 +141,10 @@ def _core_differences(item: Item, core: CoreItem) -> Iterator[str]:
 
 def _scale_differences(item: ScaleItem, core: CoreItem) -> Iterator[str]:
     accepted = accepted_range(item)
-    if core.range is not None and (accepted.min, accepted.max) != core.range:
+    if core.range is not None and (accepted.min, accepted.max) not in (
+        core.range,
+        *core.earlier_ranges,
+    ):
         yield f"its range must be {core.range[0]:g}–{core.range[1]:g}"
     if isinstance(item, NumberItem) and item.unit != core.unit:
         yield f"its unit must be {core.unit}"

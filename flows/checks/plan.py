@@ -58,11 +58,47 @@ def check_schedule(protocol: Protocol) -> Iterator[Problem]:
                 ("schedule", "same_day_discharge_evening", "time"),
                 "schedule: the evening check would fall in quiet hours",
             )
+    yield from _check_discharge_evening(protocol)
     if schedule.reminder_after_hours >= schedule.missed_after_hours:
         yield Problem(
             ("schedule", "reminder_after_hours"),
             "schedule: the reminder must come before the check-in counts as missed",
         )
+
+
+def _check_discharge_evening(protocol: Protocol) -> Iterator[Problem]:
+    schedule = protocol.schedule
+    evening = schedule.discharge_evening
+    if evening is None:
+        return
+    path: Path = ("schedule", "discharge_evening")
+    if schedule.same_day_discharge_evening is not None:
+        yield Problem(
+            ("schedule", "same_day_discharge_evening"),
+            "schedule: give discharge_evening or same_day_discharge_evening, not both",
+        )
+    yield from _check_asks(protocol, evening.ask, (*path, "ask"))
+    if evening.reminder_after_hours >= evening.missed_after_hours:
+        yield Problem(
+            (*path, "reminder_after_hours"),
+            "schedule: the reminder must come before the evening check counts as missed",
+        )
+    start = clock(evening.time)
+    begins = start.hour * 60 + start.minute
+    ends = begins + round(evening.missed_after_hours * 60)
+    quiet = schedule.quiet_hours
+    quiet_from = _minutes(quiet.start) + (24 * 60 if _minutes(quiet.start) < begins else 0)
+    if quiet.covers(start) or ends > quiet_from:
+        yield Problem(
+            (*path, "time"),
+            "schedule: the evening check, its reminder and its missed time must all fall "
+            f"before quiet hours ({quiet.start})",
+        )
+
+
+def _minutes(hhmm: str) -> int:
+    moment = clock(hhmm)
+    return moment.hour * 60 + moment.minute
 
 
 def check_rules(protocol: Protocol) -> Iterator[Problem]:
@@ -77,6 +113,11 @@ def check_rules(protocol: Protocol) -> Iterator[Problem]:
                 + ", ".join(tier.value for tier in ALERT_TIERS),
             )
         yield from check_condition(protocol, rule.when, (*path, "when"))
+        for number, item_id in enumerate(rule.shows):
+            if item_id not in protocol.items_by_id:
+                yield Problem(
+                    (*path, "shows", number), unknown("item", item_id, list(protocol.items_by_id))
+                )
         for number, other in enumerate(rule.unless_fired):
             where = (*path, "unless_fired", number)
             if other == rule.id:
@@ -112,6 +153,8 @@ def check_education(protocol: Protocol) -> Iterator[Problem]:
     days = set(protocol.schedule.check_ins)
     if protocol.schedule.same_day_discharge_evening is not None:
         days.add(0)
+    if protocol.schedule.discharge_evening is not None:
+        days.update(range(max(days, default=0) + 1))  # the discharge day may be any day
     for index, note in enumerate(protocol.education):
         stray = [pod for pod in note.pods if pod not in days]
         if stray:

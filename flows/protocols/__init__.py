@@ -2,7 +2,7 @@
 ``bot.protocols.sources``)."""
 
 # Protocol ids; each is the file ``<id>.yaml`` in this folder (a test keeps the list true).
-SHIPPED = ("spine-miss-lumbar", "spine-open-lumbar")
+SHIPPED = ("spine-miss-lumbar", "spine-open-lumbar", "spine-miss-fusion", "spine-open-fusion")
 
 
 def shipped_file_names() -> tuple[str, ...]:

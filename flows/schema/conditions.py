@@ -5,9 +5,19 @@ A condition is one of
 - ``{item: temperature, at_least: 38.0}`` — compares today's answer;
 - ``{change: pain_back, at_least: 2}`` — today's answer minus the answer at the previous
   check-in that asked the item;
+- ``{rise: pain_back, days: 7, at_least: 2}`` — today's answer minus the lowest answer to the
+  item at the check-ins of the previous ``days`` days (POD − days up to the day before);
+- ``{previous: temperature, within_days: 3, at_least: 38.0}`` — the answer at the latest
+  earlier check-in that answered the item (concern screens included), if that check-in was at
+  most ``within_days`` days before this one (without ``within_days``: however long ago);
+- ``{check_in: concern}`` — the kind of check-in (scheduled, evening, concern, extra);
+- ``{domains: {at_least: 3, of: {pain: [pain_high, …], …}}}`` — the conditions of rules of at
+  least this many of the named domains hold (a rule's condition, whether or not it is reported);
 - ``{pod: {at_least: 4}}`` — the post-operative day of the check-in;
 - ``{all: [...]}``, ``{any: [...]}``, ``{not: {...}}``;
-- ``{missed: {pod_in: [0, 1]}}`` or ``{missed: {in_a_row: 3}}`` — non-response;
+- ``{missed: {pod_in: [0, 1]}}``, ``{missed: {in_a_row: 3}}`` or ``{missed: {first: 2}}`` —
+  non-response (``first``: the check-in missed is one of the patient's first N daily
+  check-ins: evening checks, concern screens and extra check-ins before it do not count);
 - ``{milestones_behind: {check_ins: 2}}`` — behind on a recovery milestone at each of the
   last N check-ins that judged one.
 
@@ -17,7 +27,7 @@ Comparisons: ``equals``, ``not_equals``, ``in``, ``not_in``, ``at_least``, ``at_
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     Discriminator,
@@ -85,6 +95,37 @@ class ChangeIs(Comparison):
     change: Identifier = Field(description="Item whose rise (positive) or fall is compared")
 
 
+class RiseIs(Comparison):
+    rise: Identifier = Field(description="Item whose rise over its recent lowest is compared")
+    days: Annotated[int, Field(ge=1, description="How many days back the lowest is looked for")]
+
+
+class PreviousIs(Comparison):
+    previous: Identifier = Field(description="Item whose answer at an earlier check-in is compared")
+    within_days: Annotated[int, Field(ge=0)] | None = Field(
+        None, description="Only an answer at most this many days old counts"
+    )
+
+
+CheckInKindName = Literal["scheduled", "evening", "concern", "extra"]
+
+
+class CheckInIs(Strict):
+    check_in: CheckInKindName
+
+
+class DomainsSpec(Strict):
+    at_least: Annotated[int, Field(ge=1)]
+    of: Annotated[
+        dict[Identifier, Annotated[tuple[Identifier, ...], Field(min_length=1)]],
+        Field(min_length=1, description="Domain name → the rules whose condition counts for it"),
+    ]
+
+
+class Domains(Strict):
+    domains: DomainsSpec
+
+
 class PodIs(Strict):
     pod: Comparison
 
@@ -104,11 +145,15 @@ class NotThis(Strict):
 class MissedSpec(Strict):
     pod_in: PodList | None = None
     in_a_row: Annotated[int, Field(ge=1)] | None = None
+    first: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="The check-in missed is one of the first N daily check-ins"
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> MissedSpec:
-        if (self.pod_in is None) == (self.in_a_row is None):
-            raise ValueError("give exactly one of pod_in or in_a_row")
+        given = [value for value in (self.pod_in, self.in_a_row, self.first) if value is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of pod_in, in_a_row or first")
         return self
 
 
@@ -128,6 +173,10 @@ class MilestonesBehind(Strict):
 CONDITION_KINDS: dict[str, type[Strict]] = {
     "item": ItemIs,
     "change": ChangeIs,
+    "rise": RiseIs,
+    "previous": PreviousIs,
+    "check_in": CheckInIs,
+    "domains": Domains,
     "pod": PodIs,
     "all": AllOf,
     "any": AnyOf,
@@ -148,6 +197,10 @@ def condition_kind(value: Any) -> str | None:
 Condition = Annotated[
     Annotated[ItemIs, Tag("item")]
     | Annotated[ChangeIs, Tag("change")]
+    | Annotated[RiseIs, Tag("rise")]
+    | Annotated[PreviousIs, Tag("previous")]
+    | Annotated[CheckInIs, Tag("check_in")]
+    | Annotated[Domains, Tag("domains")]
     | Annotated[PodIs, Tag("pod")]
     | Annotated[AllOf, Tag("all")]
     | Annotated[AnyOf, Tag("any")]

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool
 
 from flows.schema.common import Identifier, Range, SourceField, Strict, Text
-from flows.schema.conditions import Condition
+from flows.schema.conditions import Comparison, Condition
 
 
 class Worse(StrEnum):
@@ -80,6 +80,13 @@ class Conversion(Strict):
     read_between: Range
 
 
+class Confirm(Comparison):
+    """A reading that holds this comparison is asked once more (``ask``) before it counts;
+    the second reading is the answer."""
+
+    ask: Text
+
+
 class NumberItem(BaseItem):
     type: Literal["number"]
     unit: str = Field(description="UCUM code, e.g. Cel")
@@ -87,6 +94,7 @@ class NumberItem(BaseItem):
     decimals: Annotated[int, Field(ge=0, le=3)] = 1
     conversions: tuple[Conversion, ...] = ()
     worse: Worse
+    confirm: Confirm | None = None
 
 
 class IntegerItem(BaseItem):

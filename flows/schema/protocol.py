@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any, Self, TypeVar
 
@@ -26,6 +27,18 @@ from flows.tiers import Tier
 T = TypeVar("T")
 
 
+class Basis(StrEnum):
+    LOCAL_DEFAULT = "local-default"  # a starting value for the hospital to review
+
+
+class RuleAdvice(Strict):
+    """What the patient can do meanwhile; ``citation`` or ``basis`` says where it comes from."""
+
+    text: Text
+    citation: Annotated[str, StringConstraints(min_length=1)] | None = None
+    basis: Basis | None = None
+
+
 class Rule(Strict):
     id: Identifier
     source: SourceField
@@ -35,15 +48,26 @@ class Rule(Strict):
     unless_fired: tuple[Identifier, ...] = Field(
         (), description="Not reported when the condition of any of these rules holds"
     )
+    alone: bool = Field(False, description="Reported only when no other rule is reported")
+    shows: tuple[Identifier, ...] = Field(
+        (), description="Items whose answers the finding carries (e.g. the patient's words)"
+    )
+    advice: RuleAdvice | None = Field(
+        None, description="A short self-care line for the patient when this rule fires"
+    )
 
 
 class Milestone(Strict):
-    """What a patient on this pathway is expected to have reached from a given POD."""
+    """What a patient on this pathway is expected to have reached from a given POD.
+
+    ``source`` says who owns it; ``citation`` or ``basis`` where its value comes from."""
 
     id: Identifier
     source: SourceField
     from_pod: Annotated[int, Field(ge=0)]
     expect: ItemIs
+    citation: Annotated[str, StringConstraints(min_length=1)] | None = None
+    basis: Basis | None = None
 
 
 class Advice(Strict):
@@ -55,6 +79,11 @@ class Advice(Strict):
     amber: Text
     red_urgent: Text
     red_emergency: Text
+    safety_net: Text | None = Field(
+        None,
+        description="Ends every amber and red_urgent reply: the signs that mean calling "
+        "{emergency_number} now",
+    )
 
     def text(self, tier: Tier) -> Text:
         return {

@@ -32,6 +32,16 @@ class EveningCheck(Strict):
     source: SourceField
 
 
+class DischargeEvening(Strict):
+    """A safety check on the evening of the day the patient goes home, whatever the POD."""
+
+    time: LocalTime
+    ask: Asks
+    reminder_after_hours: Hours
+    missed_after_hours: Hours
+    source: SourceField
+
+
 class QuietHours(Strict):
     """Nothing is sent between start and end (local time), except replies and emergencies."""
 
@@ -52,6 +62,12 @@ class Schedule(Strict):
     check_ins: PodList
     questions: Annotated[tuple[QuestionBlock, ...], Field(min_length=1)]
     same_day_discharge_evening: EveningCheck | None = None
+    discharge_evening: DischargeEvening | None = None
+    home_days_only: bool = Field(
+        False,
+        description="Check-ins start the day after discharge (the day after surgery when "
+        "no discharge date is given); days in hospital are not asked",
+    )
     reminder_after_hours: Hours
     missed_after_hours: Hours
     quiet_hours: QuietHours

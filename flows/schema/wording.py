@@ -3,11 +3,18 @@
 English and Spanish are built in. A protocol may change any of them, or add a language, under
 ``wording: {<language>: {<key>: <text>}}``; a language that is not built in must give them all.
 Hints may use ``{min}``, ``{max}``, ``{unit}`` and ``{units}``.
+
+A question may say ``{since}`` (``leg_weakness``: "weaker than {since}?"): it reads
+``since_last_check_in`` with the day of the patient's last answered check-in written by
+``date_format`` (``{weekday}``, ``{day}``, ``{month}``), or ``since_leaving_hospital`` at the
+first check-in. These keys are optional for a language that is not built in, unless one of
+its questions uses ``{since}``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
@@ -36,6 +43,33 @@ class Wording(Strict):
     or_skip: NonEmpty
     also_accepted: NonEmpty
     decimal_mark: NonEmpty
+    since_last_check_in: NonEmpty | None = None
+    since_leaving_hospital: NonEmpty | None = None
+    date_format: NonEmpty | None = None
+    weekdays: Annotated[tuple[NonEmpty, ...], Field(min_length=7, max_length=7)] | None = None
+    months: Annotated[tuple[NonEmpty, ...], Field(min_length=12, max_length=12)] | None = None
+
+    @property
+    def dates(self) -> bool:
+        """Whether this wording can fill ``{since}``."""
+        return None not in (
+            self.since_last_check_in,
+            self.since_leaving_hospital,
+            self.date_format,
+            self.weekdays,
+            self.months,
+        )
+
+    def since(self, day: date | None) -> str:
+        """``{since}``: the last check-in's day, or leaving hospital when there was none."""
+        assert self.dates, "checked when the protocol is loaded"
+        if day is None:
+            return str(self.since_leaving_hospital)
+        assert self.weekdays is not None and self.months is not None
+        named = str(self.date_format).format(
+            weekday=self.weekdays[day.weekday()], day=day.day, month=self.months[day.month - 1]
+        )
+        return str(self.since_last_check_in).format(date=named)
 
 
 BUILT_IN: Mapping[str, Wording] = {
@@ -57,6 +91,24 @@ BUILT_IN: Mapping[str, Wording] = {
         or_skip="You can also send “skip”.",
         also_accepted="{units} also accepted.",
         decimal_mark=".",
+        since_last_check_in="at your last check-in ({date})",
+        since_leaving_hospital="when you left hospital",
+        date_format="{weekday} {day} {month}",
+        weekdays=("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        months=(
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ),
     ),
     "es": Wording(
         yes="Sí",
@@ -76,6 +128,24 @@ BUILT_IN: Mapping[str, Wording] = {
         or_skip="También puede enviar «omitir».",
         also_accepted="También se acepta en {units}.",
         decimal_mark=",",
+        since_last_check_in="en su último control ({date})",
+        since_leaving_hospital="cuando salió del hospital",
+        date_format="{weekday} {day} de {month}",
+        weekdays=("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+        months=(
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+        ),
     ),
 }
 

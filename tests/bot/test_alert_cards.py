@@ -64,13 +64,16 @@ async def test_the_last_answer_is_scored_once_and_its_red_flag_raises_one_alert_
     journey: Journey, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     maria, _ = await journey.enrolled_patient()
-    await journey.type(maria, "/help")  # the red-flag screen: the wound comes last
-    for choice in ("none", "normal"):
+    await journey.type(maria, "/help")  # the red-flag screen: a fall comes last
+    for choice in ("none", "normal", "dry", "7", "1"):  # back pain 7: amber, raised at the end
+        await journey.answer(maria, choice)
+    await journey.type(maria, "skip")  # temperature
+    for choice in ("none", "none", "awake", "some", "no", "no"):
         await journey.answer(maria, choice)
     assert _cards_posted(journey) == 0
     scored = _calls(monkeypatch, flows.triage, "_assess")  # score() and score_missed()
     raised = _calls(monkeypatch, conversation, "raise_alert")
-    await journey.answer(maria, "soaked")  # wound_bleeding: red_urgent
+    await journey.answer(maria, "yes")  # a fall with pain 7: red_urgent
     advice, _words_prompt = journey.texts(maria)[-2:]  # the screen's outcome, then "anything else?"
     assert advice.startswith("A nurse will call you within the hour")
     assert (len(scored), len(raised)) == (1, 1)
@@ -79,7 +82,7 @@ async def test_the_last_answer_is_scored_once_and_its_red_flag_raises_one_alert_
     async with journey.runtime.sessions() as session:
         events = list(await session.scalars(select(AlertEvent.kind)))
     assert events == ["opened"]
-    assert [f.rule for f in alert.findings] == ["wound_bleeding"]
+    assert [f.rule for f in alert.findings] == ["fall_with_signs", "pain_high", "fell"]
 
 
 async def test_new_findings_of_the_same_tier_redraw_the_card(journey: Journey) -> None:
@@ -89,7 +92,7 @@ async def test_new_findings_of_the_same_tier_redraw_the_card(journey: Journey) -
     assert _card_edits(journey) >= 1
     card = journey.card()
     assert "Dressing soaked with blood" in card["text"]
-    assert "Temperature 38.5 °C or higher [temperature = 38.7] (fever_high)" in card["text"]
+    assert "Temperature 38.5 °C or higher [temperature = 38.7 °C] (fever_high)" in card["text"]
     assert "Recent trend:" in card["text"]
     assert "back pain 6 (POD 1)" in card["text"] and "leg pain 3 (POD 1)" in card["text"]
     assert "walking in room (POD 1)" in card["text"]

@@ -52,6 +52,10 @@ ON_TRACK = {
     "temperature": SKIP,
     "warning_signs": "none",
     "fluids_down": "yes",
+    "sleepy": "awake",
+    "opioid_use": "less",
+    "wound_fluid": "none",
+    "wound_redness": "none",
 }
 LABELS = {
     "🔴 RED — EMERGENCY": "red_emergency",
@@ -68,8 +72,9 @@ async def check_in(journey: Journey, person: Person, **answers: str) -> None:
     chosen = {**ON_TRACK, **answers}
     while (question := journey.question_id(person)) is not None:
         await journey.answer(person, chosen[question])
-    await journey.type(person, answers.get("bowels_days", "1"))  # typed, and asked last
-    assert journey.question_id(person) is None
+    await journey.type(person, answers.get("bowels_days", "1"))  # typed
+    while (question := journey.question_id(person)) is not None:  # opioid use comes after
+        await journey.answer(person, chosen[question])
 
 
 def daily_digests(journey: Journey, chat: Group | Person) -> list[str]:

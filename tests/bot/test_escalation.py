@@ -93,7 +93,10 @@ async def test_amber_in_the_evening_reaches_the_on_call_nurse_after_4_daytime_ho
     evening = local(SURGERY + timedelta(days=1), 20, "Europe/Madrid")
     await journey.at(evening)
     await journey.type(maria, "/help")  # a concern, reported in the evening
-    for answer in ("none", "difficult", "dry"):  # passing urine is difficult: amber
+    for answer in ("none", "difficult", "dry", "2", "1"):  # urine is difficult: amber
+        await journey.answer(maria, answer)
+    await journey.type(maria, "skip")  # temperature
+    for answer in ("none", "none", "awake", "none"):  # the rest of the screen
         await journey.answer(maria, answer)
     assert "AMBER" in journey.texts(journey.ward)[-1]
     await journey.at(evening + timedelta(hours=4))  # midnight: 4 h by the clock, 2 h of day

@@ -51,6 +51,7 @@ POD1 = {
     "pain_control": "partly",
     "walking": "in_room",
     "fluids_down": "yes",
+    "sleepy": "awake",
 }
 POD1_9AM = local(SURGERY + timedelta(days=1), 9, "Europe/Madrid")
 

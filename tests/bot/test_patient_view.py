@@ -37,6 +37,8 @@ USUAL = {
     "fluids_down": "yes",
     "temperature": SKIP,
     "wound_photo": SKIP,
+    "sleepy": "awake",
+    "opioid_use": "less",
 }
 
 

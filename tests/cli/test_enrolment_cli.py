@@ -60,7 +60,7 @@ def test_enrolment_prints_a_one_time_deep_link(runner: CliRunner) -> None:
     assert enrolled["link"] == f"https://t.me/eras_ward_bot?start={token}"
     assert len(token) >= 32  # 24 random bytes, URL-safe: 192 bits
     assert enrolled["protocol"] == "spine-miss-lumbar"
-    assert enrolled["check_ins"] == 11  # POD 1-7, 10, 14, 21, 30
+    assert enrolled["check_ins"] == 11  # POD 1-7, 10, 14, 21, 30 (no discharge date: no evening)
     shown = _show(runner)
     assert shown["status"] == "invited"
     assert shown["timezone"] == "America/New_York"
@@ -136,11 +136,11 @@ def test_moving_a_patient_to_another_pathway_replans_the_check_ins(runner: CliRu
     _enrol(runner)
     moved = runner.invoke(cli, ["patient", "set-protocol", "P-001", "spine-open-lumbar"])
     assert moved.exit_code == 0, moved.output
-    assert "spine-miss-lumbar@1 → spine-open-lumbar@1" in moved.output
+    assert "spine-miss-lumbar@2 → spine-open-lumbar@2" in moved.output
     shown = _show(runner)
-    assert shown["protocol"] == "spine-open-lumbar@1"
+    assert shown["protocol"] == "spine-open-lumbar@2"
     assert shown["check_ins"] == {"completed": 0, "missed": 0, "scheduled": 12}  # + POD 42
-    same = runner.invoke(cli, ["patient", "set-protocol", "P-001", "spine-open-lumbar@1"])
+    same = runner.invoke(cli, ["patient", "set-protocol", "P-001", "spine-open-lumbar@2"])
     assert same.exit_code == 1
     assert "already on" in same.output
 
@@ -152,25 +152,25 @@ def test_a_changed_file_is_a_new_version_that_diff_explains(
     changed = tmp_path / "spine-miss-lumbar.yaml"
     changed.write_text(original.replace("at_least: 38.5", "at_least: 38.6", 1))
     assert changed.read_text() != original
-    _enrol(runner)  # stores the shipped version 1
+    _enrol(runner)  # stores the shipped version 2
     loaded = runner.invoke(cli, ["protocol", "load", str(changed)])
     assert loaded.exit_code == 0, loaded.output
-    assert "still says version '1'" in loaded.output
+    assert "still says version '2'" in loaded.output
     listed = json.loads(
         runner.invoke(cli, ["protocol", "versions", "spine-miss-lumbar", "--json"]).output
     )
-    assert listed[0]["version"] == "1"
+    assert listed[0]["version"] == "2"
     new_label = listed[1]["version"]
-    assert new_label.startswith("1+")
+    assert new_label.startswith("2+")
     diff = runner.invoke(
-        cli, ["protocol", "diff", "spine-miss-lumbar@1", f"spine-miss-lumbar@{new_label}"]
+        cli, ["protocol", "diff", "spine-miss-lumbar@2", f"spine-miss-lumbar@{new_label}"]
     )
     assert diff.exit_code == 0, diff.output
     assert "38.5" in diff.output and "38.6" in diff.output
     again = runner.invoke(cli, ["protocol", "load", str(changed)])
     assert "already loaded" in again.output
     # The patient stays on the version they were enrolled with until moved.
-    assert _show(runner)["protocol"] == "spine-miss-lumbar@1"
+    assert _show(runner)["protocol"] == "spine-miss-lumbar@2"
     moved = runner.invoke(
         cli, ["patient", "set-protocol", "P-001", f"spine-miss-lumbar@{new_label}"]
     )

@@ -9,12 +9,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from bot.cli import cli
 from flows.protocols import __file__ as shipped_folder
 
 SHIPPED = Path(shipped_folder).parent
+# The version a patient enrolled today is on: the shipped file's.
+NOW = yaml.safe_load((SHIPPED / "spine-miss-lumbar.yaml").read_text())["version"]
 TOMORROW = (date.today() + timedelta(days=1)).isoformat()
 MOVE = ["patient", "set-protocol", "--pathway", "spine-miss-lumbar"]
 
@@ -83,19 +86,19 @@ def test_the_plan_is_shown_and_nobody_moves_until_it_is_confirmed(
     declined = runner.invoke(cli, [*MOVE, "--to", fixed], input="n\n")
     assert declined.exit_code == 1  # aborted
     shown = declined.output
-    assert f"What changes from spine-miss-lumbar@1 to spine-miss-lumbar@{fixed}:" in shown
+    assert f"What changes from spine-miss-lumbar@{NOW} to spine-miss-lumbar@{fixed}:" in shown
     assert "38.5" in shown and "38.4" in shown  # the rule's change, as `protocol diff` says
     assert "2 patients move" in shown and "next check-in changes for 2" in shown
     assert f"POD 1 {TOMORROW[:8]}" in shown and "09:00 → POD 1" in shown and "10:00" in shown
     assert "P-001" in shown and "P-002" in shown and "P-003" not in shown
-    assert _protocol_of(runner, "P-001") == "spine-miss-lumbar@1"
+    assert _protocol_of(runner, "P-001") == f"spine-miss-lumbar@{NOW}"
 
     confirmed = runner.invoke(cli, [*MOVE, "--to", fixed], input="y\n")
     assert confirmed.exit_code == 0, confirmed.output
     assert f"2 patients moved to spine-miss-lumbar@{fixed}" in confirmed.output
     assert _protocol_of(runner, "P-001") == _protocol_of(runner, "P-002")
     assert _protocol_of(runner, "P-002") == f"spine-miss-lumbar@{fixed}"
-    assert _protocol_of(runner, "P-003") == "spine-open-lumbar@1"
+    assert _protocol_of(runner, "P-003") == f"spine-open-lumbar@{NOW}"
 
     audit = runner.invoke(cli, ["audit", "list", "--action", "patient.set_protocol", "--json"])
     entries = json.loads(audit.output)
@@ -117,13 +120,13 @@ def test_yes_moves_at_once_to_the_newest_version_and_json_says_who(
     done = json.loads(moved.output)
     assert done["to"] == f"spine-miss-lumbar@{fixed}"
     assert [m["ref"] for m in done["moved"]] == ["P-001"]
-    assert done["changes"]["spine-miss-lumbar@1"]
+    assert done["changes"][f"spine-miss-lumbar@{NOW}"]
 
 
 @pytest.mark.parametrize(
     ("args", "complaint"),
     [
-        ([*MOVE, "--to", "spine-open-lumbar@1", "--yes"], "one by one"),
+        ([*MOVE, "--to", f"spine-open-lumbar@{NOW}", "--yes"], "one by one"),
         ([*MOVE, "--to", "99", "--yes"], "has no version '99'"),
         ([*MOVE, "--json"], "--json needs --yes"),
         (["patient", "set-protocol", "P-001"], "give REF ID[@VERSION]"),
@@ -137,7 +140,7 @@ def test_a_move_that_cannot_be_meant_is_refused(
     refused = runner.invoke(cli, args)
     assert refused.exit_code != 0
     assert complaint in refused.output
-    assert _protocol_of(runner, "P-001") == "spine-miss-lumbar@1"
+    assert _protocol_of(runner, "P-001") == f"spine-miss-lumbar@{NOW}"
 
 
 def test_the_list_of_a_pathway_shows_each_patients_procedure_as_given(runner: CliRunner) -> None:

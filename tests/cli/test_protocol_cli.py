@@ -49,8 +49,9 @@ def write(folder: Path, name: str, text: str) -> Path:
 def test_valid_files_pass(tmp_path: Path) -> None:
     result = eras("validate", str(MISS), str(SHIPPED))
     assert result.exit_code == 0, result.output
-    assert f"{MISS}: ok (spine-miss-lumbar version 1)" in result.stdout
-    assert result.stdout.count(": ok (") == 3
+    assert f"{MISS}: ok (spine-miss-lumbar version 2)" in result.stdout
+    assert result.stdout.count(": ok (") == 5
+    assert "warning" not in result.stderr  # every shipped milestone says where it comes from
 
 
 def test_each_problem_goes_to_stderr_as_file_line_message(tmp_path: Path) -> None:
@@ -61,7 +62,7 @@ def test_each_problem_goes_to_stderr_as_file_line_message(tmp_path: Path) -> Non
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         f"{broken}:{line}: rule 'fever_high': threshold 385 is outside the accepted range of "
-        "item 'temperature' (34–43)"
+        "item 'temperature' (30–43)"
     )
     assert f"{HERNIA}: ok" in result.stdout
 
@@ -78,7 +79,8 @@ def test_a_folder_without_protocols(tmp_path: Path) -> None:
 def test_list_shows_the_shipped_protocols() -> None:
     result = eras("list")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0].startswith("spine-miss-lumbar  v1")
+    assert result.stdout.splitlines()[0].startswith("spine-miss-lumbar  v2")
+    assert "spine-miss-fusion" in result.stdout and "spine-open-fusion" in result.stdout
     assert "spine-open-lumbar" in result.stdout
 
 
@@ -86,7 +88,13 @@ def test_list_json_includes_the_hospitals_folder(hospital_folder: Path) -> None:
     result = eras("list", "--json")
     assert result.exit_code == 0, result.output
     listed = {entry["id"]: entry for entry in json.loads(result.stdout)}
-    assert set(listed) == {"spine-miss-lumbar", "spine-open-lumbar", "test-inguinal-hernia"}
+    assert set(listed) == {
+        "spine-miss-lumbar",
+        "spine-open-lumbar",
+        "spine-miss-fusion",
+        "spine-open-fusion",
+        "test-inguinal-hernia",
+    }
     hernia = listed["test-inguinal-hernia"]
     assert hernia["shipped"] is False
     assert hernia["sha256"] == hashlib.sha256(HERNIA.read_bytes()).hexdigest()
@@ -128,10 +136,10 @@ def test_show_renders_schedule_grid_questions_rules_and_milestones() -> None:
     result = eras("show", "spine-miss-lumbar")
     assert result.exit_code == 0
     out = result.stdout
-    for heading in ("SCHEDULE", "QUESTIONS BY DAY", "QUESTIONS (21)", "RULES (30)", "MILESTONES"):
+    for heading in ("SCHEDULE", "QUESTIONS BY DAY", "QUESTIONS (26)", "RULES (42)", "MILESTONES"):
         assert f"\n{heading}" in out
     assert "  Check-ins at 09:00 (patient's local time) on POD 1–7, 10, 14, 21, 30\n" in out
-    assert "fever_late                 temperature ≥ 38.0 and POD ≥ 4\n" in out
+    assert "fever_late                     temperature ≥ 38.0 and POD ≥ 4\n" in out
     assert "acknowledge within 4 h (daytime), contact within 24 h" in out
 
 
@@ -143,17 +151,27 @@ def test_show_a_day_lists_its_questions_in_order() -> None:
         "POD 3 CHECK-IN at 09:00 (es)\n  1. [red_flags] ¿Tiene ahora alguno de estos problemas?"
         in out
     )
-    assert "  14. bowels_days (integer)" in out
+    assert "  15. bowels_days (integer)" in out
+    assert "Check-ins start the day after discharge (days in hospital are not asked)" in out
     assert "El objetivo de su plan de recuperación para hoy: caminar por la casa.  [local]" in out
     assert "  ✓ walking_indoors" in out and "    walking_outside_short" in out
 
 
 def test_show_the_evening_check_and_a_day_without_check_in() -> None:
     assert (
-        "POD 0 EVENING CHECK at 18:00 (en)"
-        in eras("show", "spine-miss-lumbar", "--pod", "0").stdout
+        "DISCHARGE-DAY EVENING CHECK at 18:00, if the patient goes home on POD 3 (en)"
+        in eras("show", "spine-miss-lumbar", "--pod", "3").stdout
     )
-    assert "No check-in on POD 8" in eras("show", "spine-miss-lumbar", "--pod", "8").stdout
+    day_8 = eras("show", "spine-miss-lumbar", "--pod", "8").stdout
+    assert "POD 8 CHECK-IN" not in day_8  # only the evening check, if discharged that day
+    assert (
+        "DISCHARGE-DAY EVENING CHECK at 18:00, if the patient goes home on POD 8" in day_8
+    )  # only the evening check, if discharged that day
+    assert (
+        "No check-in on POD 8"
+        in eras("show", "spine-miss-lumbar", "--pod", "8").stdout.replace("", "")
+        or "DISCHARGE-DAY EVENING CHECK at 18:00, if the patient goes home on POD 8" in day_8
+    )
 
 
 @pytest.mark.usefixtures("hospital_folder")
@@ -206,7 +224,7 @@ def test_score_json_reports_tier_findings_milestones_and_recovery_score() -> Non
     report = json.loads(result.stdout)
     assert {k: report[k] for k in ("protocol", "version", "pod", "tier")} == {
         "protocol": "spine-miss-lumbar",
-        "version": "1",
+        "version": "2",
         "pod": 4,
         "tier": "red_urgent",
     }
@@ -215,6 +233,7 @@ def test_score_json_reports_tier_findings_milestones_and_recovery_score() -> Non
             "rule": "fever_late",
             "tier": "red_urgent",
             "items": ["temperature"],
+            "values": {"temperature": "38.0 °C"},
             "reason": "Temperature 38.0 °C or higher on POD 4 or later: late-onset fever is the "
             "one that predicts infection",
         }
@@ -222,7 +241,7 @@ def test_score_json_reports_tier_findings_milestones_and_recovery_score() -> Non
     statuses = {m["id"]: (m["pod"], m["status"]) for m in report["milestones"]}
     assert statuses["walking_indoors"] == (2, "met")
     assert statuses["back_pain_5"] == (3, "not_judged")
-    assert report["recovery_score"] == 50
+    assert report["recovery_score"] == 100  # of the judged ones; back pain was not answered
 
 
 def test_score_one_degree_less_is_a_near_miss() -> None:
@@ -250,29 +269,45 @@ def test_score_with_history_and_reasons_in_spanish(tmp_path: Path) -> None:
         answers={"pain_back": 6},
     )
     assert result.exit_code == 0, result.output
-    assert "spine-miss-lumbar v1, POD 3: amber" in result.stdout
+    assert "spine-miss-lumbar v2, POD 3: amber" in result.stdout
     assert "pain_rising" in result.stdout and "Dolor de 5/10 o más" in result.stdout
     assert "Recovery score: 0" in result.stdout
 
 
 def test_score_a_missed_check_in(tmp_path: Path) -> None:
-    result = eras("score", "spine-miss-lumbar", "--pod", "1", "--missed")
+    result = eras("score", "spine-miss-lumbar", "--pod", "1", "--missed", "--kind", "evening")
     assert result.exit_code == 0
-    assert (
-        "amber          no_response_early  The POD 0 or POD 1 check-in was missed" in result.stdout
+    assert "red_urgent     no_response_discharge_evening  The discharge-day evening check was" in (
+        result.stdout
     )
+    daily = eras("score", "spine-miss-lumbar", "--pod", "1", "--missed")
+    assert "amber          no_response_early  The discharge-evening check or the first" in (
+        daily.stdout
+    )
+
+
+def test_score_a_concern_screen_with_the_patients_words() -> None:
+    words = {"calf": False, "concern_words": "my wound itches"}
+    result = score("spine-miss-fusion", "--pod", "20", "--kind", "concern", "--json", answers=words)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["tier"] == "amber"
+    [finding] = report["findings"]
+    assert finding["rule"] == "patient_concern"
+    assert finding["values"] == {"concern_words": "my wound itches"}
+    assert report["recovery_score"] is None
 
 
 def test_score_text_output_without_findings_or_due_milestones() -> None:
     result = score("spine-miss-lumbar", "--pod", "0", answers={"pain_back": 2})
-    assert result.stdout == "spine-miss-lumbar v1, POD 0: green\nRecovery score: –\n"
+    assert result.stdout == "spine-miss-lumbar v2, POD 0: green\nRecovery score: —\n"
 
 
 @pytest.mark.parametrize(
     ("answers", "message"),
     [
         ({"temprature": 38}, "answers: unknown item 'temprature'; did you mean 'temperature'?"),
-        ({"temperature": 451}, "answers: temperature: 451 is outside 34–43"),
+        ({"temperature": 451}, "answers: temperature: 451 is outside 30–43"),
         (
             {"bladder": "leaky"},
             "answers: bladder: must be one of normal, difficult, cannot_pass, leaking",
@@ -319,11 +354,11 @@ def test_diff_lists_changes_for_sign_off(tmp_path: Path) -> None:
     changed = write(
         tmp_path,
         "v2.yaml",
-        text.replace('version: "1"', 'version: "2"').replace("at_least: 38.5}", "at_least: 39.0}"),
+        text.replace('version: "2"', 'version: "3"').replace("at_least: 38.5}", "at_least: 39.0}"),
     )
     result = eras("diff", str(MISS), str(changed))
     assert result.exit_code == 0
-    assert result.stdout == "version: 1 → 2\nrule 'fever_high': threshold 38.5 → 39.0\n"
+    assert result.stdout == "version: 2 → 3\nrule 'fever_high': threshold 38.5 → 39.0\n"
     assert eras("diff", str(MISS), str(MISS)).stdout == "no changes\n"
 
 

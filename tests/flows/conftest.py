@@ -1,4 +1,5 @@
-"""Protocols for the clinical tests: the two shipped spine pathways and a non-spine fixture."""
+"""Protocols for the clinical tests: the shipped spine pathways, their v1 files (as stored for
+patients enrolled before v2, which must keep loading) and a non-spine fixture."""
 
 from __future__ import annotations
 
@@ -28,10 +29,19 @@ def open_lumbar() -> Protocol:
     return load(PROTOCOLS_DIR / "spine-open-lumbar.yaml")
 
 
-@pytest.fixture(scope="session", params=["spine-miss-lumbar", "spine-open-lumbar"])
+SPINE = ("spine-miss-lumbar", "spine-open-lumbar", "spine-miss-fusion", "spine-open-fusion")
+
+
+@pytest.fixture(scope="session", params=SPINE)
 def spine(request: pytest.FixtureRequest) -> Protocol:
-    """Each spine pathway in turn: the rules are the same in both."""
+    """Each spine pathway in turn: the rules are the same in all four."""
     return load(PROTOCOLS_DIR / f"{request.param}.yaml")
+
+
+@pytest.fixture(scope="session")
+def miss_v1() -> Protocol:
+    """The MIS pathway as shipped in v1 (stored for the patients enrolled on it)."""
+    return load(FIXTURES_DIR / "v1" / "spine-miss-lumbar.yaml")
 
 
 @pytest.fixture(scope="session")
@@ -45,8 +55,9 @@ EditMiss = Callable[..., Protocol]
 
 @pytest.fixture(scope="session")
 def edit_miss() -> EditMiss:
-    """The MIS protocol with some of its text replaced: ``edit_miss((old, new), ...)``."""
-    text = (PROTOCOLS_DIR / "spine-miss-lumbar.yaml").read_text(encoding="utf-8")
+    """The v1 MIS protocol with some of its text replaced: ``edit_miss((old, new), ...)``
+    (the file format's checks, tried on a file whose text the tests know)."""
+    text = (FIXTURES_DIR / "v1" / "spine-miss-lumbar.yaml").read_text(encoding="utf-8")
 
     def edit(*replacements: tuple[str, str]) -> Protocol:
         edited = text

@@ -26,7 +26,7 @@ def test_valid_answers_have_no_problems(miss: Protocol) -> None:
     ("answers", "problem"),
     [
         ({"temprature": 38}, "unknown item 'temprature'; did you mean 'temperature'?"),
-        ({"temperature": 451}, "temperature: 451 is outside 34–43"),
+        ({"temperature": 451}, "temperature: 451 is outside 30–43"),
         ({"temperature": "38"}, "temperature: must be a number"),
         ({"pain_back": 7.5}, "pain_back: must be a whole number"),
         ({"pain_back": True}, "pain_back: must be a whole number"),
@@ -43,10 +43,16 @@ def test_an_answer_that_does_not_fit_its_question(
 
 
 def test_history_is_read_oldest_first_with_missed_check_ins(miss: Protocol) -> None:
-    data = [{"pod": 1, "answers": {"pain_back": 4}}, {"pod": 2, "missed": True}, {"pod": 3}]
+    data = [
+        {"pod": 1, "answers": {"pain_back": 4}},
+        {"pod": 2, "missed": True},
+        {"pod": 2, "concern": True, "answers": {"calf": False}},
+        {"pod": 3},
+    ]
     assert history_from_json(miss, data) == (
         PastCheckIn(1, {"pain_back": 4}),
         PastCheckIn(2, missed=True),
+        PastCheckIn(2, {"calf": False}, kind="concern"),
         PastCheckIn(3, {}),
     )
 
@@ -73,6 +79,14 @@ def test_history_is_read_oldest_first_with_missed_check_ins(miss: Protocol) -> N
         (
             [{"pod": 1, "answers": []}],
             "history entry 1: a check-in has answers or is missed, not both",
+        ),
+        (
+            [{"pod": 1, "missed": True, "concern": True}],
+            "history entry 1: concern is true or false, and a concern is never missed",
+        ),
+        (
+            [{"pod": 1, "concern": "yes"}],
+            "history entry 1: concern is true or false, and a concern is never missed",
         ),
         (
             [{"pod": 1, "answers": {"pain_back": 12}}],

@@ -1,4 +1,5 @@
-"""Planning a patient's check-ins: local wall-clock times, daylight saving, quiet hours."""
+"""Planning a patient's check-ins: home days only, the discharge-day evening check, local
+wall-clock times, daylight saving, quiet hours."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from flows.agenda import CheckInKind
-from flows.planner import plan_check_ins
+from flows.planner import PlannedCheckIn, plan_check_ins
 from flows.schema import Protocol
 
 # Quiet hours moved out of the night, to plan check-ins at times the clocks skip or repeat.
@@ -37,7 +38,9 @@ def utc(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime
 def test_check_ins_stay_at_nine_local_across_daylight_saving(
     miss: Protocol, zone: str, surgery: date, expected_utc_hours: list[tuple[int, int, int]]
 ) -> None:
-    plan = plan_check_ins(miss, surgery, surgery + timedelta(days=1), zone)
+    plan = [
+        c for c in plan_check_ins(miss, surgery, surgery, zone) if c.kind is CheckInKind.SCHEDULED
+    ]
     first_three = [(c.due_at.month, c.due_at.day, c.due_at.hour) for c in plan[:3]]
     assert first_three == expected_utc_hours
     local = [c.due_at.astimezone(ZoneInfo(zone)) for c in plan]
@@ -57,22 +60,65 @@ def test_reminders_come_four_hours_later_and_missed_twelve(miss: Protocol) -> No
     assert first.note is None
 
 
-def test_the_evening_check_is_only_for_going_home_on_the_day_of_surgery(miss: Protocol) -> None:
+def local_days(plan: tuple[PlannedCheckIn, ...], zone: str) -> list[tuple[int, str, str]]:
+    return [(c.pod, c.kind.value, f"{c.due_at.astimezone(ZoneInfo(zone)):%H:%M}") for c in plan]
+
+
+def test_discharged_on_pod_0_the_evening_check_is_that_evening_and_check_ins_start_on_pod_1(
+    spine: Protocol,
+) -> None:
     surgery = date(2025, 6, 1)
-    same_day = plan_check_ins(miss, surgery, surgery, ZoneInfo("Asia/Kolkata"))
+    plan = plan_check_ins(spine, surgery, surgery, "Asia/Kolkata")
+    assert local_days(plan, "Asia/Kolkata")[:3] == [
+        (0, "evening", "18:00"),
+        (1, "scheduled", "09:00"),
+        (2, "scheduled", "09:00"),
+    ]
+    evening = plan[0]
+    assert evening.due_at == utc(2025, 6, 1, 12, 30)  # 18:00 IST
+    assert evening.remind_at == evening.due_at + timedelta(hours=1)
+    assert evening.missed_at == evening.due_at + timedelta(hours=3)  # 21:00, before quiet hours
+    assert evening.note is None
+    assert [c.pod for c in plan[1:]] == list(spine.schedule.check_ins)
+
+
+def test_discharged_on_pod_3_days_in_hospital_are_not_asked(spine: Protocol) -> None:
+    surgery = date(2025, 6, 1)
+    plan = plan_check_ins(spine, surgery, surgery + timedelta(days=3), "Europe/Madrid")
+    assert local_days(plan, "Europe/Madrid")[:2] == [
+        (3, "evening", "18:00"),
+        (4, "scheduled", "09:00"),
+    ]
+    assert [c.pod for c in plan[1:]] == [p for p in spine.schedule.check_ins if p >= 4]
+    assert plan[0].due_at == utc(2025, 6, 4, 16)  # 18:00 in Madrid on POD 3
+
+
+def test_with_no_discharge_date_check_ins_start_the_day_after_surgery(spine: Protocol) -> None:
+    surgery = date(2025, 6, 1)
+    plan = plan_check_ins(spine, surgery, None, "Europe/Madrid")
+    assert local_days(plan, "Europe/Madrid")[0] == (1, "scheduled", "09:00")
+    assert all(c.kind is CheckInKind.SCHEDULED for c in plan)  # no evening: which one?
+    assert [c.pod for c in plan] == list(spine.schedule.check_ins)
+
+
+def test_a_v1_protocol_keeps_its_pod_0_evening_check_for_same_day_discharge_only(
+    miss_v1: Protocol,
+) -> None:
+    surgery = date(2025, 6, 1)
+    same_day = plan_check_ins(miss_v1, surgery, surgery, ZoneInfo("Asia/Kolkata"))
     assert (same_day[0].pod, same_day[0].kind) == (0, CheckInKind.EVENING)
     assert same_day[0].due_at == utc(2025, 6, 1, 12, 30)  # 18:00 IST
-    for discharge in (surgery + timedelta(days=1), None):
-        assert all(
-            c.kind is CheckInKind.SCHEDULED
-            for c in plan_check_ins(miss, surgery, discharge, "Asia/Kolkata")
-        )
+    assert same_day[0].missed_at == same_day[0].due_at + timedelta(hours=12)
+    for discharge in (surgery + timedelta(days=3), None):
+        plan = plan_check_ins(miss_v1, surgery, discharge, "Asia/Kolkata")
+        assert all(c.kind is CheckInKind.SCHEDULED for c in plan)
+        assert plan[0].pod == 1  # v1 asks the days in hospital too
 
 
 def test_a_reminder_that_would_fall_in_quiet_hours_is_dropped_when_the_check_in_is_missed_first(
-    miss: Protocol,
+    miss_v1: Protocol,
 ) -> None:
-    evening = plan_check_ins(miss, date(2025, 6, 1), date(2025, 6, 1), "Europe/Madrid")[0]
+    evening = plan_check_ins(miss_v1, date(2025, 6, 1), date(2025, 6, 1), "Europe/Madrid")[0]
     assert evening.remind_at is None  # 22:00 is quiet; by 08:00 it was missed (06:00)
     assert evening.note == (
         "reminder at 22:00 falls in quiet hours, and by 08:00 the check-in counts as missed: "

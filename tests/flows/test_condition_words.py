@@ -19,16 +19,43 @@ def test_the_spine_rules_in_words(miss: Protocol) -> None:
         "temperature ≥ 38.0 and (wound_redness ≠ none or wound_fluid ≠ none)"
     )
     assert words["pain_rising"] == (
-        "(pain_back ≥ 5 and pain_back up ≥ 2 since its last answer) or "
-        "(pain_leg ≥ 5 and pain_leg up ≥ 2 since its last answer)"
+        "(pain_back ≥ 5 and rise of pain_back over its lowest of the previous 7 days ≥ 2) or "
+        "(pain_leg ≥ 5 and rise of pain_leg over its lowest of the previous 7 days ≥ 2)"
+    )
+    assert words["fever_sustained"] == (
+        "temperature ≥ 38.0 and temperature at the previous answer within 3 days ≥ 38.0"
+    )
+    assert words["patient_concern"] == "a concern check-in"
+    assert words["amber_domains"].startswith(
+        "rules of at least 3 different domains hold (pain: pain_high, pain_not_controlled, "
+        "pain_rising; temperature: fever; "
     )
     assert words["fluids_not_kept_down"] == "fluids_down = no"
     assert (
         words["off_track"]
         == "behind on a milestone at each of the last 2 check-ins that judged one"
     )
-    assert words["no_response_early"] == "the check-in of POD 0 or 1 missed"
+    assert words["no_response_early"] == (
+        "(an evening check-in and this check-in missed) or the first daily check-in missed"
+    )
+    assert words["no_response_discharge_evening"] == (
+        "an evening check-in and this check-in missed and POD ≤ 1"
+    )
     assert words["no_response_repeated"] == "3 check-ins in a row missed"
+
+
+def test_missed_among_the_first_daily_check_ins_in_words() -> None:
+    from flows.schema.conditions import Missed
+
+    assert describe(Missed.model_validate({"missed": {"first": 3}})) == (
+        "one of the first 3 daily check-ins missed"
+    )
+
+
+def test_the_v1_rules_in_words(miss_v1: Protocol) -> None:
+    words = rule_words(miss_v1)
+    assert words["pain_rising"].startswith("(pain_back ≥ 5 and pain_back up ≥ 2 since its last")
+    assert words["no_response_early"] == "the check-in of POD 0 or 1 missed"
 
 
 def test_not_and_strict_comparisons_in_words(hernia: Protocol) -> None:

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 import yaml
 
-import flows.protocols
 from flows.issues import ProtocolInvalid
 from flows.loading import parse_protocol
 
+# A file whose data the tests know: the MIS pathway as shipped in v1.
 MISS = yaml.safe_load(
-    (Path(flows.protocols.__file__).parent / "spine-miss-lumbar.yaml").read_text("utf-8")
+    (Path(__file__).parent / "fixtures" / "v1" / "spine-miss-lumbar.yaml").read_text("utf-8")
 )
 Data = dict[str, Any]
 
@@ -48,6 +48,13 @@ def add_local_item(data: Data, **fields: Any) -> None:
     data["items"].append({"source": "local", "question": {"en": "?", "es": "?"}, **fields})
 
 
+EVENING = {
+    "time": "18:00",
+    "ask": ["red_flags"],
+    "reminder_after_hours": 1,
+    "missed_after_hours": 3,
+    "source": "core",
+}
 CASES: list[tuple[str, Callable[[Data], None], str]] = [
     # conditions
     (
@@ -182,7 +189,7 @@ CASES: list[tuple[str, Callable[[Data], None], str]] = [
     (
         "a core scale keeps its range",
         lambda d: item(d, "temperature").update(range={"min": 35, "max": 42}),
-        "item 'temperature': as a core item, its range must be 34–43",
+        "item 'temperature': as a core item, its range must be 30–43",
     ),
     (
         "a core number keeps its unit",
@@ -359,9 +366,78 @@ CASES: list[tuple[str, Callable[[Data], None], str]] = [
         "item 'calf': missing key 'type'",
     ),
     (
-        "missed needs one of its two forms",
+        "missed needs one of its three forms",
         when("no_response_repeated", {"missed": {"in_a_row": 3, "pod_in": [1]}}),
-        "rule 'no_response_repeated': when.missed: give exactly one of pod_in or in_a_row",
+        "rule 'no_response_repeated': when.missed: give exactly one of pod_in, in_a_row or first",
+    ),
+    # v2
+    (
+        "domains counting more domains than it names",
+        when("fell", {"domains": {"at_least": 3, "of": {"a": ["fever"], "b": ["dizzy_standing"]}}}),
+        "rule 'fell': at least 3 of 2 domains can never hold",
+    ),
+    (
+        "domains naming an unknown rule",
+        when("fell", {"domains": {"at_least": 1, "of": {"pain": ["pain_hihg"]}}}),
+        "rule 'fell': unknown rule 'pain_hihg'; did you mean 'pain_high'?",
+    ),
+    (
+        "domains counting a rule that counts domains",
+        lambda d: (
+            rule(d, "fell").update(when={"domains": {"at_least": 1, "of": {"x": ["fever"]}}}),
+            rule(d, "fever").update(
+                when={"domains": {"at_least": 1, "of": {"y": ["dizzy_standing"]}}},
+                unless_fired=[],
+            ),
+        ),
+        "rule 'fell': rule 'fever' counts domains itself: it cannot be counted",
+    ),
+    (
+        "a rule showing an unknown item",
+        lambda d: rule(d, "fell").update(shows=["concern_wrods"]),
+        "rule 'fell': unknown item 'concern_wrods'",
+    ),
+    (
+        "both kinds of evening check",
+        lambda d: d["schedule"].update(discharge_evening=EVENING),
+        "schedule: give discharge_evening or same_day_discharge_evening, not both",
+    ),
+    (
+        "an evening reminder after its missed time",
+        lambda d: (
+            d["schedule"].pop("same_day_discharge_evening"),
+            d["schedule"].update(discharge_evening={**EVENING, "reminder_after_hours": 3}),
+        ),
+        "schedule: the reminder must come before the evening check counts as missed",
+    ),
+    (
+        "an evening check missed only in quiet hours",
+        lambda d: (
+            d["schedule"].pop("same_day_discharge_evening"),
+            d["schedule"].update(discharge_evening={**EVENING, "missed_after_hours": 5}),
+        ),
+        "schedule: the evening check, its reminder and its missed time must all fall before "
+        "quiet hours (22:00)",
+    ),
+    (
+        "an evening check naming an unknown item",
+        lambda d: (
+            d["schedule"].pop("same_day_discharge_evening"),
+            d["schedule"].update(discharge_evening={**EVENING, "ask": ["red_flag"]}),
+        ),
+        "schedule: unknown item or group 'red_flag'; did you mean 'red_flags'?",
+    ),
+    (
+        "a question placeholder other than since",
+        lambda d: item(d, "fell").update(question={"en": "Since {last}?", "es": "¿{since}?"}),
+        "item 'fell': unknown placeholder {last}; the only one is {since}",
+    ),
+    (
+        "a safety net without the number",
+        lambda d: d["advice"].update(
+            safety_net={"en": "Call now.", "es": "Llame {emergency_number}."}
+        ),
+        "advice: safety_net advice must give the number: include {emergency_number}",
     ),
 ]
 
@@ -409,6 +485,36 @@ def test_a_new_language_with_all_its_wording_is_accepted() -> None:
     assert protocol.wordings["pt"].yes == "Yes"
 
 
+def test_since_needs_a_way_to_name_days_in_every_language() -> None:
+    data = yaml.safe_load(yaml.safe_dump(MISS))
+    data["languages"] = ["en", "es", "pt"]
+    for text in texts(data):
+        text["pt"] = text["en"]
+    wording = _english_wording()
+    for key in (
+        "since_last_check_in",
+        "since_leaving_hospital",
+        "date_format",
+        "weekdays",
+        "months",
+    ):
+        del wording[key]
+    data["wording"] = {"pt": wording}
+    assert parse_protocol(yaml.safe_dump(data, allow_unicode=True), "p.yaml").wordings["pt"]
+    item(data, "leg_weakness")["question"]["pt"] = "Weaker than {since}?"
+    with pytest.raises(ProtocolInvalid) as caught:
+        parse_protocol(yaml.safe_dump(data, allow_unicode=True), "p.yaml")
+    assert [issue.message for issue in caught.value.issues] == [
+        "item 'leg_weakness': {since} needs the wording keys since_last_check_in, "
+        "since_leaving_hospital, date_format, weekdays and months in 'pt'"
+    ]
+    # A broken wording is reported on its own, not as a missing way to name days.
+    data["wording"]["pt"]["yes"] = ""
+    with pytest.raises(ProtocolInvalid) as caught:
+        parse_protocol(yaml.safe_dump(data, allow_unicode=True), "p.yaml")
+    assert all("{since}" not in issue.message for issue in caught.value.issues)
+
+
 def _english_wording() -> dict[str, Any]:
     from flows.schema.wording import BUILT_IN
 
@@ -416,3 +522,21 @@ def _english_wording() -> dict[str, Any]:
         key: list(v) if isinstance(v, tuple) else v
         for key, v in BUILT_IN["en"].model_dump().items()
     }
+
+
+def test_a_milestone_that_does_not_say_where_its_value_comes_from_is_a_warning() -> None:
+    from flows.checks import protocol_warnings
+
+    v1 = parse_protocol(yaml.safe_dump(MISS, allow_unicode=True), "p.yaml")
+    warnings = protocol_warnings(v1)
+    assert len(warnings) == len(v1.milestones)
+    assert warnings[0] == (
+        "milestone 'walking_in_room' has neither citation nor basis: say where its value comes "
+        "from (citation: ... or basis: local-default)"
+    )
+    data = yaml.safe_load(yaml.safe_dump(MISS))
+    data["milestones"][0]["citation"] = "a table of a paper"
+    for milestone in data["milestones"][1:]:
+        milestone["basis"] = "local-default"
+    cited = parse_protocol(yaml.safe_dump(data, allow_unicode=True), "p.yaml")
+    assert protocol_warnings(cited) == []

@@ -116,12 +116,12 @@ def test_the_open_pathway_differs_from_the_mis_one_in_days_and_milestones(
     ],
 )
 def test_a_change_is_described(
-    miss: Protocol,
+    miss_v1: Protocol,
     edit_miss: Callable[..., Protocol],
     replacements: list[tuple[str, str]],
     expected: list[str],
 ) -> None:
-    assert diff_protocols(miss, edit_miss(*replacements)) == expected
+    assert diff_protocols(miss_v1, edit_miss(*replacements)) == expected
 
 
 def test_a_condition_removed_from_a_question_is_described(hernia: Protocol) -> None:
@@ -142,11 +142,11 @@ def test_options_put_in_another_order_are_noticed(miss: Protocol) -> None:
     ]
 
 
-def test_dropping_the_evening_check_and_a_check_in_day(miss: Protocol) -> None:
-    schedule = miss.schedule.model_copy(
-        update={"same_day_discharge_evening": None, "check_ins": miss.schedule.check_ins[:-1]}
+def test_dropping_the_evening_check_and_a_check_in_day(miss_v1: Protocol) -> None:
+    schedule = miss_v1.schedule.model_copy(
+        update={"same_day_discharge_evening": None, "check_ins": miss_v1.schedule.check_ins[:-1]}
     )
-    assert diff_protocols(miss, miss.model_copy(update={"schedule": schedule})) == [
+    assert diff_protocols(miss_v1, miss_v1.model_copy(update={"schedule": schedule})) == [
         "schedule: POD 30 check-in removed",
         "schedule: the POD 0 evening check no longer asks "
         "'saddle_numbness', 'leg_weakness', 'chest_breath', 'bladder', 'wound_bleeding', "

@@ -1,4 +1,4 @@
-"""Recovery milestones of both pathways, and the recovery score (clinical file's table)."""
+"""Recovery milestones of the four pathways, and the recovery score (clinical file's tables)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from flows.milestones import Progress, behind, expected_levels, judge
 from flows.schema import Protocol
 from flows.schema.protocol import Milestone
 from flows.triage import score
+from tests.flows.conftest import PROTOCOLS_DIR, load
 
-# milestone id: (item, comparison, threshold, a meeting answer, a behind answer, MISS POD, open POD)
+# milestone id: (item, comparison, threshold, a meeting answer, a behind answer,
+#                PODs on MIS decompression, open decompression, MIS fusion, open fusion)
 TABLE = {
-    "walking_in_room": ("walking", "at_least", "in_room", "in_room", "none", 1, 1),
-    "walking_indoors": ("walking", "at_least", "indoors", "indoors", "in_room", 2, 3),
+    "walking_in_room": ("walking", "at_least", "in_room", "in_room", "none", 1, 1, 1, 1),
+    "walking_indoors": ("walking", "at_least", "indoors", "indoors", "in_room", 2, 3, 2, 3),
     "walking_outside_short": (
         "walking",
         "at_least",
@@ -23,6 +25,8 @@ TABLE = {
         "indoors",
         7,
         10,
+        10,
+        14,
     ),
     "walking_outside_long": (
         "walking",
@@ -32,14 +36,21 @@ TABLE = {
         "outside_short",
         14,
         21,
+        21,
+        30,
     ),
-    "back_pain_5": ("pain_back", "at_most", 5, 5, 6, 3, 5),
-    "back_pain_4": ("pain_back", "at_most", 4, 4, 5, 7, 10),
-    "back_pain_3": ("pain_back", "at_most", 3, 3, 4, 14, 21),
-    "back_pain_2": ("pain_back", "at_most", 2, 2, 3, 30, 42),
-    "bowels_3_days": ("bowels_days", "at_most", 3, 3, 4, 4, 5),
+    "back_pain_5": ("pain_back", "at_most", 5, 5, 6, 3, 5, 5, 7),
+    "back_pain_4": ("pain_back", "at_most", 4, 4, 5, 7, 10, 10, 14),
+    "back_pain_3": ("pain_back", "at_most", 3, 3, 4, 14, 21, 21, 30),
+    "back_pain_2": ("pain_back", "at_most", 2, 2, 3, 30, 42, 42, 60),
+    "bowels_3_days": ("bowels_days", "at_most", 3, 3, 4, 4, 5, 5, 5),
 }
-PATHWAY_COLUMN = {"spine-miss-lumbar": 5, "spine-open-lumbar": 6}
+PATHWAY_COLUMN = {
+    "spine-miss-lumbar": 5,
+    "spine-open-lumbar": 6,
+    "spine-miss-fusion": 7,
+    "spine-open-fusion": 8,
+}
 CASES = [(pathway, milestone) for pathway in PATHWAY_COLUMN for milestone in TABLE]
 
 
@@ -62,10 +73,8 @@ def test_each_pathway_has_exactly_the_milestones_of_the_clinical_table(spine: Pr
 
 
 @pytest.mark.parametrize(("pathway", "milestone_id"), CASES)
-def test_a_milestone_is_met_behind_or_not_judged(
-    pathway: str, milestone_id: str, miss: Protocol, open_lumbar: Protocol
-) -> None:
-    protocol = miss if pathway == "spine-miss-lumbar" else open_lumbar
+def test_a_milestone_is_met_behind_or_not_judged(pathway: str, milestone_id: str) -> None:
+    protocol = load(PROTOCOLS_DIR / f"{pathway}.yaml")
     item, _, _, good, poor, *_ = TABLE[milestone_id]
     pod = due_pod(protocol, milestone_id)
     assert status(protocol, milestone_id, pod, {item: good}) is Progress.MET
@@ -92,11 +101,20 @@ def test_the_recovery_score_counts_each_due_milestone_at_its_latest_judged_check
         PastCheckIn(3, {"walking": "indoors", "pain_back": 6}),
     ]
     # POD 4: due are walking_in_room, walking_indoors, back_pain_5, bowels_3_days.
-    # walking met at POD 3 and 4; back pain behind today; bowels never answered: 2 of 4.
+    # walking met at POD 3 and 4; back pain behind today; bowels never answered, so not
+    # judged (v2): 2 of 3.
     assessment = score(miss, 4, {"walking": "indoors", "pain_back": 6}, history)
-    assert assessment.recovery_score == 50
-    # Back pain met today: 3 of 4.
-    assert score(miss, 4, {"pain_back": 5}, history).recovery_score == 75
+    assert assessment.recovery_score == 67
+    # Back pain met today: 3 of 3.
+    assert score(miss, 4, {"pain_back": 5}, history).recovery_score == 100
+    # Bowels answered and behind: 3 of 4.
+    assert score(miss, 4, {"pain_back": 5, "bowels_days": 4}, history).recovery_score == 75
+
+
+def test_with_no_milestone_judged_there_is_no_score_not_zero(miss: Protocol) -> None:
+    assessment = score(miss, 14, {"saddle_numbness": False})
+    assert any(m.due for m in assessment.milestones)
+    assert assessment.recovery_score is None
 
 
 def test_the_recovery_score_uses_the_latest_answer_not_the_best(miss: Protocol) -> None:
@@ -106,8 +124,13 @@ def test_the_recovery_score_uses_the_latest_answer_not_the_best(miss: Protocol) 
 
 
 def test_the_recovery_score_rounds_half_up(miss: Protocol) -> None:
-    # POD 14 (MISS): 8 milestones due; 1 met of 8 = 12.5 → 13.
-    assert score(miss, 14, {"walking": "in_room"}).recovery_score == 13
+    # POD 14 (MISS): 8 milestones due, the 4 of walking judged; 1 met, 3 behind of those
+    # and back pain 4 met, back_pain_5 and 3 met, bowels behind: 4 of 8 judged…
+    answers = {"walking": "in_room", "pain_back": 3, "bowels_days": 4}
+    assert score(miss, 14, answers).recovery_score == 50
+    # …and 1 of 8 judged = 12.5 → 13.
+    answers = {"walking": "in_room", "pain_back": 9, "bowels_days": 4}
+    assert score(miss, 14, answers).recovery_score == 13
 
 
 def test_there_is_no_recovery_score_before_any_milestone_is_due(miss: Protocol) -> None:
@@ -120,7 +143,7 @@ def test_a_missed_check_in_judges_nothing(miss: Protocol) -> None:
     history = [PastCheckIn(1, {"walking": "in_room"}), PastCheckIn(2, missed=True)]
     assessment = score(miss, 3, {}, history)
     assert {m.status for m in assessment.milestones} == {Progress.NOT_JUDGED}
-    assert assessment.recovery_score == 33  # in_room met at POD 1; indoors, back pain unjudged
+    assert assessment.recovery_score == 100  # in_room met at POD 1; the others never judged
 
 
 def test_behind_is_the_milestones_not_met_at_their_latest_judged_check_in(miss: Protocol) -> None:

@@ -47,7 +47,7 @@ REASKED = [
     ("temperature", "abc"),
     ("temperature", "451"),
     ("temperature", "45"),
-    ("temperature", "33.9"),
+    ("temperature", "29.9"),
     ("temperature", "38 degrees"),
     ("temperature", "38 kg"),
     ("temperature", "120 F"),
@@ -91,10 +91,10 @@ def test_the_temperature_hint_gives_the_range_and_the_units_in_the_patients_lang
     english = parse_reply(miss.item("temperature"), "451", "en")
     spanish = parse_reply(miss.item("temperature"), "451", "es")
     assert english == ReAsk(
-        "Please send a number from 34.0 to 43.0 °C. °F also accepted. You can also send “skip”."
+        "Please send a number from 30.0 to 43.0 °C. °F also accepted. You can also send “skip”."
     )
     assert spanish == ReAsk(
-        "Por favor, envíe un número del 34,0 al 43,0 °C. También se acepta en °F. "
+        "Por favor, envíe un número del 30,0 al 43,0 °C. También se acepta en °F. "
         "También puede enviar «omitir»."
     )
 

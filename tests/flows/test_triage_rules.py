@@ -1,4 +1,4 @@
-"""The clinical file's default rules, case by case, on both spine pathways.
+"""The clinical file's default rules (v2), case by case, on the four spine pathways.
 
 Each rule has at least one case that fires it and one near miss that does not; a last test
 checks that the table covers every rule of the shipped protocols.
@@ -28,6 +28,7 @@ class Case:
     pod: int = 2
     history: tuple[PastCheckIn, ...] = ()
     missed: bool = False  # score the check-in as missed (answers must be empty)
+    kind: str = "scheduled"
 
 
 def answered(pod: int, **answers: object) -> PastCheckIn:
@@ -36,6 +37,10 @@ def answered(pod: int, **answers: object) -> PastCheckIn:
 
 def missed(pod: int) -> PastCheckIn:
     return PastCheckIn(pod, missed=True)
+
+
+def concern(pod: int, **answers: object) -> PastCheckIn:
+    return PastCheckIn(pod, answers, kind="concern")
 
 
 CASES = [
@@ -292,6 +297,43 @@ CASES = [
         history=(answered(2, pain_back=2),),
     ),
     Case("a first pain score has no trend", {"pain_back": 6}, spares=("pain_rising",), pod=1),
+    # the trend window (v2): against the lowest of POD − 7 up to the day before
+    Case(
+        "a slow climb 3 → 4 → 5 is rising (one step at a time never is)",
+        {"pain_back": 5},
+        ("pain_rising",),
+        tier=AMBER,
+        pod=3,
+        history=(answered(1, pain_back=3), answered(2, pain_back=4)),
+    ),
+    Case(
+        "a low exactly 7 days earlier counts",
+        {"pain_back": 5},
+        ("pain_rising",),
+        pod=10,
+        history=(answered(3, pain_back=3), answered(7, pain_back=4)),
+    ),
+    Case(
+        "a low 8 days earlier does not",
+        {"pain_back": 5},
+        spares=("pain_rising",),
+        pod=10,
+        history=(answered(2, pain_back=3), answered(7, pain_back=4)),
+    ),
+    Case(
+        "a concern screen's pain counts as a low",
+        {"pain_leg": 6},
+        ("pain_rising",),
+        pod=5,
+        history=(answered(3, pain_leg=5), concern(4, pain_leg=4)),
+    ),
+    Case(
+        "an answer the same day is not the days before",
+        {"pain_back": 5},
+        spares=("pain_rising",),
+        pod=5,
+        history=(concern(5, pain_back=3),),
+    ),
     # other amber rules
     Case(
         "four days without a bowel movement is amber",
@@ -338,20 +380,69 @@ CASES = [
         spares=("off_track",),
         history=(answered(1, walking="none"), answered(2, walking="none")),
     ),
-    # non-response
+    # non-response (v2): the first two planned check-ins are the discharge-evening check and
+    # the first home check-in, whatever their POD
     Case(
-        "a missed POD 1 check-in is amber",
+        "a missed discharge-evening check after going home on POD 0 is urgent",
+        {},
+        ("no_response_discharge_evening",),
+        ("no_response_early",),
+        RU,
+        pod=0,
+        missed=True,
+        kind="evening",
+    ),
+    Case(
+        "a missed discharge-evening check after going home on POD 1 is urgent",
+        {},
+        ("no_response_discharge_evening",),
+        tier=RU,
+        pod=1,
+        missed=True,
+        kind="evening",
+    ),
+    Case(
+        "a missed discharge-evening check after going home on POD 2 is amber",
         {},
         ("no_response_early",),
-        tier=AMBER,
+        ("no_response_discharge_evening",),
+        AMBER,
+        pod=2,
+        missed=True,
+        kind="evening",
+    ),
+    Case(
+        "a missed first home check-in on POD 1 is amber, not the evening's urgency",
+        {},
+        ("no_response_early",),
+        ("no_response_discharge_evening",),
+        AMBER,
         pod=1,
         missed=True,
     ),
-    Case("a missed POD 0 evening check is amber", {}, ("no_response_early",), pod=0, missed=True),
     Case(
-        "a missed POD 2 check-in alone is not",
+        "a missed first home check-in is amber, whatever its POD",
         {},
-        spares=("no_response_early", "no_response_repeated"),
+        ("no_response_early",),
+        ("no_response_discharge_evening",),
+        AMBER,
+        pod=4,
+        history=(PastCheckIn(3, {"pain_back": 3}, kind="evening"),),
+        missed=True,
+    ),
+    Case(
+        "a concern screen before it does not make the first home check-in a later one",
+        {},
+        ("no_response_early",),
+        tier=AMBER,
+        pod=4,
+        history=(PastCheckIn(3, missed=True, kind="evening"), concern(3, calf=False)),
+        missed=True,
+    ),
+    Case(
+        "a missed second daily check-in alone is not",
+        {},
+        spares=("no_response_early", "no_response_repeated", "no_response_discharge_evening"),
         tier=GREEN,
         pod=2,
         history=(answered(1, pain_back=3),),
@@ -360,7 +451,7 @@ CASES = [
     Case(
         "answering again ends the non-response",
         {"pain_back": 3},
-        spares=("no_response_early",),
+        spares=("no_response_early", "no_response_discharge_evening"),
         pod=2,
         history=(missed(1),),
     ),
@@ -382,14 +473,261 @@ CASES = [
         missed=True,
     ),
     Case("no answers at all is green", {}, tier=GREEN),
+    # v2 items
+    Case(
+        "new loss of bowel control is an emergency",
+        {"bowel_control": True},
+        ("cauda_equina_bowel",),
+        tier=RE,
+    ),
+    Case(
+        "bowel control kept is fine",
+        {"bowel_control": False},
+        spares=("cauda_equina_bowel",),
+        tier=GREEN,
+    ),
+    Case("hard to wake is an emergency", {"sleepy": "hard_to_wake"}, ("over_sedation",), tier=RE),
+    Case(
+        "drowsy but easy to wake is amber, not an emergency",
+        {"sleepy": "drowsy"},
+        ("drowsy",),
+        ("over_sedation",),
+        AMBER,
+    ),
+    Case("awake is fine", {"sleepy": "awake"}, spares=("drowsy", "over_sedation"), tier=GREEN),
+    Case("nearly fainting is urgent", {"near_faint": True}, ("near_faint",), ("fainted",), RU),
+    Case("not nearly fainting is fine", {"near_faint": False}, spares=("near_faint",), tier=GREEN),
+    Case(
+        "opioid use is recorded, never judged",
+        {"opioid_use": "more"},
+        tier=GREEN,
+    ),
+    Case(
+        "35.0 °C (confirmed) is urgent: a sign of sepsis",
+        {"temperature": 35.0},
+        ("temperature_low",),
+        tier=RU,
+    ),
+    Case("35.1 °C is not", {"temperature": 35.1}, spares=("temperature_low",), tier=GREEN),
+    # combinations (v2)
+    Case(
+        "fever 38.0 with back pain 7 is urgent",
+        {"temperature": 38.0, "pain_back": 7},
+        ("fever_severe_pain", "pain_high"),
+        ("fever",),
+        RU,
+    ),
+    Case(
+        "fever with leg pain 7 is urgent too",
+        {"temperature": 38.0, "pain_leg": 7},
+        ("fever_severe_pain",),
+        tier=RU,
+    ),
+    Case(
+        "fever with pain 6 is not",
+        {"temperature": 38.0, "pain_back": 6, "pain_leg": 6},
+        ("fever",),
+        ("fever_severe_pain",),
+        AMBER,
+    ),
+    Case(
+        "37.9 °C with pain 7 is not",
+        {"temperature": 37.9, "pain_back": 7},
+        spares=("fever_severe_pain",),
+        tier=AMBER,
+    ),
+    Case(
+        "pain 7 with no temperature taken is not",
+        {"pain_back": 7},
+        spares=("fever_severe_pain",),
+        tier=AMBER,
+    ),
+    Case(
+        "fever at this check-in and the previous one that measured it is sustained",
+        {"temperature": 38.0},
+        ("fever_sustained",),
+        ("fever",),
+        RU,
+        pod=3,
+        history=(answered(1, temperature=38.2), answered(2, pain_back=3)),
+    ),
+    Case(
+        "a concern screen's fever counts for sustained fever",
+        {"temperature": 38.1},
+        ("fever_sustained",),
+        tier=RU,
+        pod=3,
+        history=(concern(2, temperature=38.0),),
+    ),
+    Case(
+        "a fever exactly three days (72 h) earlier counts",
+        {"temperature": 38.0},
+        ("fever_sustained",),
+        pod=3,
+        history=(answered(0, temperature=38.0),),
+    ),
+    Case(
+        "a fever four days earlier does not",
+        {"temperature": 38.0},
+        ("fever_late",),
+        ("fever_sustained",),
+        RU,
+        pod=5,
+        history=(answered(1, temperature=38.0),),
+    ),
+    Case(
+        "a normal temperature in between ends the run",
+        {"temperature": 38.3},
+        ("fever",),
+        ("fever_sustained",),
+        AMBER,
+        pod=3,
+        history=(answered(1, temperature=38.4), answered(2, temperature=37.2)),
+    ),
+    Case(
+        "a fall with pain 7 is urgent",
+        {"fell": True, "pain_back": 7},
+        ("fall_with_signs", "fell", "pain_high"),
+        tier=RU,
+    ),
+    Case(
+        "a fall with a weaker leg is urgent (and an emergency for the leg)",
+        {"fell": True, "leg_weakness": True},
+        ("fall_with_signs", "leg_weakness"),
+        tier=RE,
+    ),
+    Case(
+        "a fall with saddle numbness",
+        {"fell": True, "saddle_numbness": True},
+        ("fall_with_signs",),
+    ),
+    Case(
+        "a fall with difficult urine",
+        {"fell": True, "bladder": "difficult"},
+        ("fall_with_signs",),
+        tier=RU,
+    ),
+    Case(
+        "a fall with rising pain",
+        {"fell": True, "pain_leg": 5},
+        ("fall_with_signs", "pain_rising"),
+        pod=4,
+        history=(answered(1, pain_leg=3),),
+    ),
+    Case(
+        "a fall with pain 6, normal urine and no nerve signs is amber",
+        {
+            "fell": True,
+            "pain_back": 6,
+            "pain_leg": 6,
+            "bladder": "normal",
+            "leg_weakness": False,
+            "saddle_numbness": False,
+        },
+        ("fell",),
+        ("fall_with_signs",),
+        AMBER,
+    ),
+    Case(
+        "pain 7 without a fall is not a fall with signs",
+        {"fell": False, "pain_back": 7},
+        spares=("fall_with_signs",),
+        tier=AMBER,
+    ),
+    Case(
+        "vomiting with no bowel movement for 3 days is urgent",
+        {"fluids_down": False, "bowels_days": 3},
+        ("vomiting_no_bowels", "fluids_not_kept_down"),
+        tier=RU,
+    ),
+    Case(
+        "vomiting with a bowel movement 2 days ago is amber",
+        {"fluids_down": False, "bowels_days": 2},
+        ("fluids_not_kept_down",),
+        ("vomiting_no_bowels",),
+        AMBER,
+    ),
+    Case(
+        "3 days without a bowel movement while eating is fine",
+        {"fluids_down": True, "bowels_days": 3},
+        spares=("vomiting_no_bowels",),
+        tier=GREEN,
+    ),
+    Case(
+        "amber findings in three domains are urgent",
+        {"pain_back": 7, "dizzy": True, "fell": True, "pain_leg": 2},
+        ("amber_domains", "pain_high", "dizzy_standing", "fell"),
+        tier=RU,
+    ),
+    Case(
+        "a fever reported by a red rule still counts as the temperature domain",
+        {"temperature": 38.6, "dizzy": True, "sleepy": "drowsy"},
+        ("amber_domains", "fever_high", "dizzy_standing", "drowsy"),
+        ("fever",),
+        RU,
+    ),
+    Case(
+        "three pain findings are one domain",
+        {"pain_back": 7, "pain_control": "not_controlled", "wound_redness": "mild"},
+        ("pain_high", "pain_not_controlled", "wound_redness_mild"),
+        ("amber_domains",),
+        AMBER,
+        pod=3,
+        history=(answered(1, pain_back=3),),
+    ),
+    Case(
+        "constipation and vomiting are one domain",
+        {"bowels_days": 4, "fluids_down": False, "bladder": "difficult"},
+        ("constipation", "fluids_not_kept_down", "bladder_difficult", "vomiting_no_bowels"),
+        ("amber_domains",),
+        RU,
+    ),
+    Case(
+        "off track does not count as a domain",
+        {"walking": "none", "dizzy": True, "fell": True},
+        ("off_track", "dizzy_standing", "fell"),
+        ("amber_domains",),
+        AMBER,
+        history=(answered(1, walking="none"),),
+    ),
+    # the patient's concern
+    Case(
+        "a concern with nothing else is amber, with the patient's words",
+        {"calf": False, "concern_words": "I feel unwell"},
+        ("patient_concern",),
+        tier=AMBER,
+        kind="concern",
+    ),
+    Case(
+        "a concern with a red rule reports that rule only",
+        {"calf": True},
+        ("dvt_calf",),
+        ("patient_concern",),
+        RU,
+        kind="concern",
+    ),
+    Case(
+        "a concern with an amber rule reports that rule only",
+        {"dizzy": True},
+        ("dizzy_standing",),
+        ("patient_concern",),
+        AMBER,
+        kind="concern",
+    ),
+    Case(
+        "a scheduled check-in with nothing is no concern",
+        {"calf": False},
+        spares=("patient_concern",),
+        tier=GREEN,
+    ),
 ]
 
 
 def assess(protocol: Protocol, case: Case):  # type: ignore[no-untyped-def]
     if case.missed:
         assert not case.answers
-        return score_missed(protocol, case.pod, case.history)
-    return score(protocol, case.pod, case.answers, case.history)
+        return score_missed(protocol, case.pod, case.history, case.kind)
+    return score(protocol, case.pod, case.answers, case.history, case.kind)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.says)
@@ -415,10 +753,12 @@ def test_the_tier_is_the_highest_of_all_findings_and_every_finding_is_reported(
         spine, 5, {"leg_weakness": True, "calf": True, "fell": True, "temperature": 38.1}
     )
     assert assessment.tier is RE
+    # By tier, then in the protocol's order.
     assert [f.rule for f in assessment.findings] == [
         "leg_weakness",
         "dvt_calf",
         "fever_late",
+        "fall_with_signs",
         "fell",
     ]
 

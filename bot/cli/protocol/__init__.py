@@ -32,6 +32,7 @@ from flows import (
     answers_problems,
     diff_protocols,
     history_from_json,
+    protocol_warnings,
     score,
     score_missed,
     to_fhir_questionnaire,
@@ -90,6 +91,8 @@ def validate(paths: tuple[Path, ...]) -> None:
             failed = True
             continue
         click.echo(f"{path}: ok ({loaded.protocol.id} version {loaded.protocol.version})")
+        for warning in protocol_warnings(loaded.protocol):
+            click.echo(f"{path}: warning: {warning}", err=True)
     if failed:
         raise CommandFailed("some protocol files are not valid")
 
@@ -149,6 +152,13 @@ def _read_json(stream: IO[str], what: str) -> Any:
     "--history", type=click.File("r"), help="JSON list of earlier check-ins, oldest first."
 )
 @click.option("--missed", is_flag=True, help="Score the check-in as missed (no answers).")
+@click.option(
+    "--kind",
+    type=click.Choice(["scheduled", "evening", "concern", "extra"]),
+    default="scheduled",
+    show_default=True,
+    help="The kind of check-in: evening is the discharge-day check, concern a /help screen.",
+)
 @click.option("--lang", help="Language of the reasons (default: the protocol's first).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def score_command(
@@ -157,6 +167,7 @@ def score_command(
     answers: IO[str] | None,
     history: IO[str] | None,
     missed: bool,
+    kind: str,
     lang: str | None,
     as_json: bool,
 ) -> None:
@@ -176,7 +187,11 @@ def score_command(
         past = history_from_json(protocol, _read_json(history, "history")) if history else ()
     except ValueError as exc:
         raise CommandFailed(str(exc)) from None
-    assessment = score_missed(protocol, pod, past) if missed else score(protocol, pod, given, past)
+    assessment = (
+        score_missed(protocol, pod, past, kind)
+        if missed
+        else score(protocol, pod, given, past, kind)
+    )
     report = _report(loaded, pod, assessment, language)
     if as_json:
         echo_json(report)
@@ -192,7 +207,13 @@ def _report(loaded: LoadedProtocol, pod: int, assessment: Assessment, lang: str)
         "pod": pod,
         "tier": assessment.tier.value,
         "findings": [
-            {"rule": f.rule, "tier": f.tier.value, "items": list(f.items), "reason": f.reason[lang]}
+            {
+                "rule": f.rule,
+                "tier": f.tier.value,
+                "items": list(f.items),
+                "values": dict(f.values),
+                "reason": f.reason[lang],
+            }
             for f in assessment.findings
         ],
         "milestones": [
@@ -213,7 +234,7 @@ def _report_text(report: dict[str, Any]) -> str:
     if due:
         lines.append("Milestones due: " + ", ".join(f"{m['id']} {m['status']}" for m in due))
     score_words = report["recovery_score"]
-    lines.append(f"Recovery score: {'–' if score_words is None else score_words}")
+    lines.append(f"Recovery score: {'—' if score_words is None else score_words}")
     return "\n".join(lines)
 
 
@@ -276,9 +297,7 @@ def load(path: Path) -> None:
 
     async def keep(sessions: async_sessionmaker[AsyncSession]) -> tuple[str, bool]:
         async with sessions.begin() as session:
-            return await stored.load(
-                session, loaded, now=SystemClock().now(), actor=admin_ref()
-            )
+            return await stored.load(session, loaded, now=SystemClock().now(), actor=admin_ref())
 
     version, added = with_database(keep)
     spec = f"{loaded.protocol.id}@{version}"

@@ -89,6 +89,15 @@ def _schedule(protocol: Protocol) -> list[str]:
             f"  POD 0 evening check at {evening.time} when the patient goes home on the day "
             f"of surgery{_local(evening.source)}"
         )
+    home = schedule.discharge_evening
+    if home is not None:
+        lines.append(
+            f"  Discharge-day evening check at {home.time} (reminder "
+            f"{home.reminder_after_hours:g} h after, missed {home.missed_after_hours:g} h "
+            f"after){_local(home.source)}"
+        )
+    if schedule.home_days_only:
+        lines.append("  Check-ins start the day after discharge (days in hospital are not asked)")
     lines.append(f"  A concern (/help) asks: {', '.join(schedule.concern)}")
     return lines
 
@@ -98,12 +107,15 @@ def _grid(protocol: Protocol) -> list[str]:
     columns = [(str(p), p, CheckInKind.SCHEDULED) for p in protocol.schedule.check_ins]
     if protocol.schedule.same_day_discharge_evening is not None:
         columns.insert(0, ("0e", 0, CheckInKind.EVENING))
+    elif protocol.schedule.discharge_evening is not None:
+        columns.insert(0, ("eve", 0, CheckInKind.EVENING))
     columns.append(("help", 0, CheckInKind.CONCERN))
     asked = [set(agenda(protocol, pod, kind)) for _, pod, kind in columns]
     width = max(len(item.id) for item in protocol.items)
     header = " ".join(f"{label:>4}" for label, _, _ in columns)
     lines = [
-        "QUESTIONS BY DAY  (0e: POD 0 evening check; help: a concern)",
+        "QUESTIONS BY DAY  (0e: POD 0 evening check; eve: discharge-day evening check; "
+        "help: a concern)",
         f"  {'':{width}} {header}",
     ]
     for item in protocol.items:
@@ -161,6 +173,10 @@ def _day(protocol: Protocol, pod: int, lang: str) -> list[str]:
     evening = schedule.same_day_discharge_evening
     if pod == 0 and evening is not None:
         kinds.insert(0, (CheckInKind.EVENING, f"POD 0 EVENING CHECK at {evening.time}"))
+    home = schedule.discharge_evening
+    if home is not None:
+        title = f"DISCHARGE-DAY EVENING CHECK at {home.time}, if the patient goes home on POD {pod}"
+        kinds.insert(0, (CheckInKind.EVENING, title))
     lines: list[str] = []
     for kind, title in kinds:
         items = agenda(protocol, pod, kind)

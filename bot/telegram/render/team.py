@@ -47,7 +47,10 @@ def alert_card(
         )
     for finding in findings:
         reason = finding.reason.get(language) or next(iter(finding.reason.values()), "")
-        answers = ", ".join(f"{k} = {_value(v)}" for k, v in finding.answers.items())
+        # With their units (38.7 °C, 7/10, 4 days) when scoring gave them.
+        answers = ", ".join(
+            f"{k} = {finding.values.get(k) or _value(v)}" for k, v in finding.answers.items()
+        )
         lines.append(f"• {reason}" + (f" [{answers}]" if answers else "") + f" ({finding.rule})")
     lines.extend(_trend_lines(trend or {}))
     if photos:
