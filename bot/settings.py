@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     webhook_listen: str = Field(
         "0.0.0.0:8080", description="Webhook mode: the address and port to listen on"
     )
+    audit_key: SecretStr | None = Field(
+        None,
+        description="A secret of at least 32 characters: seals the audit log's checkpoints "
+        "and keys the hourly tally of unknown Telegram accounts",
+    )
     retention_days: int | None = Field(
         None,
         ge=1,
@@ -127,6 +132,13 @@ class Settings(BaseSettings):
             raise ValueError("must be 16 to 256 characters: letters, digits, _ and -")
         return value
 
+    @field_validator("audit_key")
+    @classmethod
+    def _audit_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 32:
+            raise ValueError("must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+        return value
+
     @field_validator("webhook_listen")
     @classmethod
     def _webhook_listen(cls, value: str) -> str:
@@ -169,6 +181,20 @@ class Settings(BaseSettings):
                 "(the secret: 16 to 256 letters, digits, _ or -)"
             )
         return self.webhook_url, self.webhook_secret.get_secret_value()
+
+    def audit_key_bytes(self) -> bytes | None:
+        if self.audit_key is None:
+            return None
+        return self.audit_key.get_secret_value().strip().encode()
+
+    def require_audit_key(self) -> bytes:
+        # Without it, a log cut short on SQLite and a stranger's tally could not be keyed.
+        if (key := self.audit_key_bytes()) is None:
+            raise ConfigError(
+                "ERAS_AUDIT_KEY: required, a secret of at least 32 characters that never "
+                "changes (e.g. `openssl rand -hex 32`); keep it apart from the database"
+            )
+        return key
 
     def require_token(self) -> str:
         if self.telegram_token is None:

@@ -40,6 +40,7 @@ from bot.patients.unreachable import mark_unreachable
 from bot.privacy.retention import purge
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
+from bot.reports import audit_log
 from bot.reports.daily_digest import DailyDigest
 from bot.reports.health import beat, health_report
 from bot.settings import Settings
@@ -56,6 +57,7 @@ Done = TypeVar("Done")  # what a loop's round returns
 # After a round of polling or sending failed on the database, before the next one.
 ROUND_AGAIN_SECONDS = 1.0
 WATCH_EVERY = timedelta(minutes=1)
+CHECKPOINT_EVERY = timedelta(minutes=1)
 STARTUP_MAX_BACKOFF = 30.0
 COMMANDS = [
     ("help", "I have a concern"),
@@ -148,6 +150,7 @@ class BotRuntime:
         add_fallback_handler(self.application)
         self.application.add_error_handler(_log_handler_error)
         site = Site(emergency_number=settings.require_emergency_number())
+        self.audit_key = settings.require_audit_key()
         self.application.bot_data["services"] = Services(
             self.sessions, self.catalogue, site, self.clock, self._wake.set
         )
@@ -175,6 +178,7 @@ class BotRuntime:
         self.daily_digest = DailyDigest(self.sessions, self.catalogue, self.clock)
         self.owner, self.mode, self.started_at = owner, "polling", self.clock.now()
         self._watched_at: datetime | None = None
+        self._checkpointed_at: datetime | None = None
         self.sender = OutboxSender(
             self.sessions,
             self.application.bot,
@@ -209,6 +213,7 @@ class BotRuntime:
         tick.escalated = await self.escalator.tick()
         await self.daily_digest.tick()
         await self._beat()
+        await self._checkpoint_audit()
         sent = 0
         while batch := await self.sender.deliver_due():
             sent += batch
@@ -238,6 +243,7 @@ class BotRuntime:
             digests = await self.daily_digest.tick()
             await self._beat()
             await self._watch()
+            await self._checkpoint_audit()
             if report.escalated or digests:  # the dispatcher wakes the sender itself
                 self._wake.set()
             if done := _what_was_done(report, digests):
@@ -284,6 +290,14 @@ class BotRuntime:
                 report["oldest_unsent_seconds"],
                 report["stuck_escalations"],
             )
+
+    async def _checkpoint_audit(self) -> None:
+        """Once a minute, the audit chain's head, so that rows cut from its end are found."""
+        now = self.clock.now()
+        if self._checkpointed_at is not None and now - self._checkpointed_at < CHECKPOINT_EVERY:
+            return
+        self._checkpointed_at = now
+        await audit_log.checkpoint(self.sessions, now, self.audit_key)
 
     async def _beat(self) -> None:
         await beat(self.sessions, self.owner, self.mode, self.started_at, self.clock.now())

@@ -1,7 +1,7 @@
 """All models, imported here so that ``Base.metadata`` knows every table."""
 
 from db.models.alerts import Alert, AlertEvent
-from db.models.audit import AuditEntry
+from db.models.audit import AuditCheckpoint, AuditEntry
 from db.models.base import Base
 from db.models.care_team import EscalationStep, Staff, Team, TeamMember
 from db.models.checkins import Answer, CheckIn
@@ -25,6 +25,7 @@ __all__ = [
     "AlertEvent",
     "AlertStatus",
     "Answer",
+    "AuditCheckpoint",
     "AuditEntry",
     "Base",
     "CheckIn",
