@@ -66,6 +66,12 @@ class Settings(BaseSettings):
         description="A secret of at least 32 characters: seals the audit log's checkpoints "
         "and keys the hourly tally of unknown Telegram accounts",
     )
+    stranger_updates_days: int = Field(
+        7,
+        ge=1,
+        description="Days the raw updates of accounts that are neither staff nor patients "
+        "are kept before they are deleted",
+    )
     retention_days: int | None = Field(
         None,
         ge=1,

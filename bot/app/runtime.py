@@ -25,6 +25,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop
 from telegram.request import HTTPXRequest
 
+from bot.access.strangers import close_hours
 from bot.alerts.actions import remember_card
 from bot.alerts.escalation import Escalator
 from bot.checkins.dispatcher import Dispatcher, TickReport
@@ -37,6 +38,7 @@ from bot.delivery.settling import DeliveryHooks
 from bot.inbox.updates import ALLOWED_UPDATES, InboxProcessor, Poller, PollingStopped
 from bot.inbox.webhook import WebhookReceiver, serve, webhook_path
 from bot.patients.unreachable import mark_unreachable
+from bot.privacy.raw_updates import delete_strangers_before
 from bot.privacy.retention import purge
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
@@ -47,6 +49,7 @@ from bot.settings import Settings
 from bot.telegram.handlers.care_team import add_care_team_handlers
 from bot.telegram.handlers.fallback import add_fallback_handler
 from bot.telegram.handlers.patient import add_patient_handlers
+from bot.telegram.handlers.strangers import add_stranger_gate
 from db.engine import create_engine, session_factory
 from db.locks import POLLING_LOCK, exclusive
 
@@ -58,6 +61,7 @@ Done = TypeVar("Done")  # what a loop's round returns
 ROUND_AGAIN_SECONDS = 1.0
 WATCH_EVERY = timedelta(minutes=1)
 CHECKPOINT_EVERY = timedelta(minutes=1)
+STRANGERS_EVERY = timedelta(minutes=5)
 STARTUP_MAX_BACKOFF = 30.0
 COMMANDS = [
     ("help", "I have a concern"),
@@ -145,6 +149,7 @@ class BotRuntime:
             builder = builder.request(HTTPXRequest(httpx_kwargs=on))
             builder = builder.get_updates_request(HTTPXRequest(httpx_kwargs=on))
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
+        add_stranger_gate(self.application)
         add_patient_handlers(self.application)
         add_care_team_handlers(self.application)
         add_fallback_handler(self.application)
@@ -152,7 +157,7 @@ class BotRuntime:
         site = Site(emergency_number=settings.require_emergency_number())
         self.audit_key = settings.require_audit_key()
         self.application.bot_data["services"] = Services(
-            self.sessions, self.catalogue, site, self.clock, self._wake.set
+            self.sessions, self.catalogue, site, self.clock, self._wake.set, self.audit_key
         )
         self.poller = Poller(
             self.sessions,
@@ -179,6 +184,7 @@ class BotRuntime:
         self.owner, self.mode, self.started_at = owner, "polling", self.clock.now()
         self._watched_at: datetime | None = None
         self._checkpointed_at: datetime | None = None
+        self._strangers_at: datetime | None = None
         self.sender = OutboxSender(
             self.sessions,
             self.application.bot,
@@ -214,6 +220,7 @@ class BotRuntime:
         await self.daily_digest.tick()
         await self._beat()
         await self._checkpoint_audit()
+        await self._forget_strangers()
         sent = 0
         while batch := await self.sender.deliver_due():
             sent += batch
@@ -244,6 +251,7 @@ class BotRuntime:
             await self._beat()
             await self._watch()
             await self._checkpoint_audit()
+            await self._forget_strangers()
             if report.escalated or digests:  # the dispatcher wakes the sender itself
                 self._wake.set()
             if done := _what_was_done(report, digests):
@@ -298,6 +306,20 @@ class BotRuntime:
             return
         self._checkpointed_at = now
         await audit_log.checkpoint(self.sessions, now, self.audit_key)
+
+    async def _forget_strangers(self) -> None:
+        """Every few minutes: the unknown accounts' counts of closed hours become audit rows,
+        and their raw updates older than ERAS_STRANGER_UPDATES_DAYS are deleted."""
+        now = self.clock.now()
+        if self._strangers_at is not None and now - self._strangers_at < STRANGERS_EVERY:
+            return
+        self._strangers_at = now
+        keep = timedelta(days=self.settings.stranger_updates_days)
+        async with self.sessions.begin() as session:
+            await close_hours(session, now)
+            deleted = await delete_strangers_before(session, now - keep)
+        if deleted:
+            log.info("%s raw updates of unknown accounts deleted", deleted)
 
     async def _beat(self) -> None:
         await beat(self.sessions, self.owner, self.mode, self.started_at, self.clock.now())

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import InboxUpdate
@@ -68,6 +68,17 @@ async def empty_processed_before(session: AsyncSession, cutoff: datetime) -> int
         update(InboxUpdate)
         .where(InboxUpdate.processed_at < cutoff, InboxUpdate.payload != {})
         .values(payload={})
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def delete_strangers_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Delete the updates received before ``cutoff`` from accounts that were neither staff
+    nor patients: nothing of theirs is kept beyond that, processed or not."""
+    result = await session.execute(
+        delete(InboxUpdate).where(
+            InboxUpdate.from_stranger.is_(True), InboxUpdate.received_at < cutoff
+        )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -6,7 +6,7 @@ from db.models.base import Base
 from db.models.care_team import EscalationStep, Staff, Team, TeamMember
 from db.models.checkins import Answer, CheckIn
 from db.models.heartbeats import Heartbeat
-from db.models.messaging import InboxUpdate, OutboxMessage
+from db.models.messaging import InboxUpdate, OutboxMessage, StrangerTally
 from db.models.patients import Episode, LinkFailure, LinkToken, Patient
 from db.models.protocols import ProtocolVersion
 from db.models.states import (
@@ -43,6 +43,7 @@ __all__ = [
     "ProtocolVersion",
     "Staff",
     "StaffRole",
+    "StrangerTally",
     "Team",
     "TeamMember",
     "TokenPurpose",

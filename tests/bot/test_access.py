@@ -31,7 +31,15 @@ from tests.fixtures.journey import SURGERY, Journey, buttons, local
 
 POD1_9AM = local(SURGERY + timedelta(days=1), 9, "Europe/Madrid")
 # Rows that an attempt may add: the record of the attempt itself, and what is said back.
-RECORDS = {"audit_log", "inbox_updates", "outbox_messages", "heartbeats", "link_failures"}
+RECORDS = {
+    "audit_log",
+    "audit_checkpoints",
+    "inbox_updates",
+    "outbox_messages",
+    "heartbeats",
+    "link_failures",
+    "stranger_tallies",
+}
 
 
 @dataclass
@@ -210,6 +218,8 @@ INTRUDERS: dict[str, list[Attempt]] = {
         said("/patient P-001", "ana", "stray"),
     ],
     "unhandled": [said("hello bot", "eve", "stray"), said("/alerts", "carla", "stray")],
+    # Unknown accounts pass it (within the hour's allowance) to be refused further on.
+    "gate": [said("hello bot", "eve")],
 }
 # Staff of another team may use their own views: they must see nothing of this team's.
 OWN_TEAM_VIEWS: dict[str, list[Attempt]] = {
