@@ -14,15 +14,14 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.access.refusals import telegram_actor
 from bot.inbox.processed import take_update
 from db.audit import UNKNOWN_TELEGRAM_USER, append
-from db.models import InboxUpdate, StrangerTally
+from db.models import InboxUpdate, Patient, Staff, StrangerTally
 
 ANSWERED_PER_HOUR = 20
 HOUR = timedelta(hours=1)
@@ -45,8 +44,11 @@ async def admit(
 ) -> bool:
     """Whether the update may be handled. An unknown account's update is counted and its
     raw update marked; past the hour's allowance it is marked done here, unhandled."""
-    kind, _ = await telegram_actor(session, telegram_user_id)
-    if kind != "telegram_user":
+    known = or_(
+        exists().where(Staff.telegram_user_id == telegram_user_id),
+        exists().where(Patient.telegram_user_id == telegram_user_id),
+    )
+    if await session.scalar(select(known)):
         return True
     await session.execute(
         update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(from_stranger=True)

@@ -8,6 +8,7 @@ a sender that wakes as soon as a handler commits a message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -356,11 +357,27 @@ class BotRuntime:
 
         async with exclusive(self.engine, POLLING_LOCK, waiting):
             log.info("polling for updates")
-            while True:
+            stored = asyncio.Event()
+
+            async def fetch() -> None:
+                # Storing is all that confirming needs: fetching goes on while updates are
+                # handled, so a patient's update is not left at Telegram behind a flood.
+                while True:
+                    if await self._survive("polling", self.poller.poll_once):
+                        stored.set()
+
+            async def handle() -> None:
                 # First what a process before this one stored and never handled (it died,
-                # and Telegram will not send those updates again), then each new batch.
-                await self._survive("processing the inbox", self.inbox.process_pending)
-                await self._survive("polling", self.poller.poll_once)
+                # and Telegram will not send those updates again), then what comes in.
+                while True:
+                    if await self._survive("processing the inbox", self.inbox.process_batch):
+                        continue
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(TICK_SECONDS):
+                            await stored.wait()
+                    stored.clear()
+
+            await _until_one_fails(fetch(), handle())
 
     async def _send_forever(self) -> None:
         attempted: int | None = 0
@@ -398,6 +415,19 @@ class BotRuntime:
             log.warning("%s failed, trying again: %s", what, type(error).__name__)
             await asyncio.sleep(ROUND_AGAIN_SECONDS)
             return None
+
+
+async def _until_one_fails(*loops: Awaitable[None]) -> None:
+    """Run loops that end only by failing; the first failure stops the others."""
+    tasks = [asyncio.ensure_future(loop) for loop in loops]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _what_was_done(report: TickReport, digests: int) -> str:
