@@ -58,7 +58,9 @@ async def empty(session: AsyncSession, update_ids: list[int], now: datetime) -> 
             .values(processed_at=now, error="erased before it was processed")
         )
         await session.execute(
-            update(InboxUpdate).where(InboxUpdate.update_id.in_(chunk)).values(payload={})
+            update(InboxUpdate)
+            .where(InboxUpdate.update_id.in_(chunk))
+            .values(payload={}, chat_id=None)
         )
 
 
@@ -67,7 +69,7 @@ async def empty_processed_before(session: AsyncSession, cutoff: datetime) -> int
     result = await session.execute(
         update(InboxUpdate)
         .where(InboxUpdate.processed_at < cutoff, InboxUpdate.payload != {})
-        .values(payload={})
+        .values(payload={}, chat_id=None)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
