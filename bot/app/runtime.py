@@ -47,6 +47,7 @@ from bot.reports import audit_log
 from bot.reports.daily_digest import DailyDigest
 from bot.reports.health import beat, health_report
 from bot.settings import Settings
+from bot.staff.group_membership import report_removed_members
 from bot.telegram.handlers.care_team import add_care_team_handlers
 from bot.telegram.handlers.fallback import add_fallback_handler
 from bot.telegram.handlers.patient import add_patient_handlers
@@ -57,6 +58,8 @@ from db.locks import POLLING_LOCK, exclusive
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5
+# Who reads a group: its members, its administrators and its owner.
+STILL_MEMBER = frozenset({"member", "administrator", "creator"})
 Done = TypeVar("Done")  # what a loop's round returns
 # After a round of polling or sending failed on the database, before the next one.
 ROUND_AGAIN_SECONDS = 1.0
@@ -233,6 +236,9 @@ class BotRuntime:
         scheduler.add_job(
             self._tick, "interval", seconds=TICK_SECONDS, max_instances=1, coalesce=True
         )
+        scheduler.add_job(
+            self.check_group_members, "interval", days=1, next_run_time=datetime.now(UTC)
+        )
         if self.settings.retention_days is not None:
             scheduler.add_job(
                 self.purge_expired, "interval", days=1, next_run_time=datetime.now(UTC)
@@ -282,6 +288,23 @@ class BotRuntime:
             return
         level = logging.INFO if done.erased else logging.DEBUG
         log.log(level, "retention: %s patients erased", len(done.erased))
+
+    async def check_group_members(self) -> int:
+        """Daily: removed staff still in a team's group are reported to its admins."""
+
+        async def is_member(chat_id: int, user_id: int) -> bool | None:
+            try:
+                member = await self.application.bot.get_chat_member(chat_id, user_id)
+            except TelegramError as error:
+                log.info("group membership not known: %s", type(error).__name__)
+                return None
+            return member.status in STILL_MEMBER or getattr(member, "is_member", False)
+
+        try:
+            return await report_removed_members(self.sessions, self.clock.now(), is_member)
+        except Exception:
+            log.exception("the check of the teams' groups failed")
+            return 0
 
     async def _watch(self) -> None:
         """Once a minute, say out loud what ``eras health`` would: the claims and leases
