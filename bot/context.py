@@ -35,8 +35,6 @@ class Services:
     site: Site
     clock: Clock
     wake_sender: Callable[[], None]
-    # ERAS_AUDIT_KEY: keys what is counted of unknown accounts (bot/access/strangers.py).
-    audit_key: bytes
 
 
 @dataclass

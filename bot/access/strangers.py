@@ -1,30 +1,33 @@
 """Accounts that are neither staff nor patients: answered a few times an hour, then not.
 
 One account sending thousands of messages must cost the bot little: past
-``ANSWERED_PER_HOUR`` in an hour, its updates are marked done without being handled (no
-answer, no audit row each). Every update of such an account is counted, per hour, under a
-keyed hash of the account (an HMAC under ERAS_AUDIT_KEY: never its id, which an append-only
-log could not erase); when the hour closes the count becomes one audit row. The raw updates
-of such accounts are deleted after a few days (``bot/privacy/raw_updates.py``).
+``ANSWERED_PER_HOUR`` in an hour, its updates are marked done before they are handled (no
+answer, no audit row each), a chat's batch in one transaction. Every update of such an
+account is counted, per hour, under a keyed hash of the account (an HMAC under
+ERAS_AUDIT_KEY: never its id, which an append-only log could not erase); when the hour
+closes the count becomes one audit row. The raw updates of such accounts are deleted after
+a few days (``bot/privacy/raw_updates.py``). Opening a link is not counted here: links have
+their own limits (``bot/access/link_guard.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timedelta
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.inbox.processed import take_update
 from db.audit import UNKNOWN_TELEGRAM_USER, append
 from db.models import InboxUpdate, Patient, Staff, StrangerTally
 
 ANSWERED_PER_HOUR = 20
-HOUR = timedelta(hours=1)
+_KINDS = ("message", "edited_message", "callback_query", "my_chat_member")
 
 
 def sender_key(key: bytes, telegram_user_id: int) -> str:
@@ -39,34 +42,66 @@ def hour_of(now: datetime) -> datetime:
     return now.replace(minute=0, second=0, microsecond=0)
 
 
-async def admit(
-    session: AsyncSession, telegram_user_id: int, update_id: int, now: datetime, key: bytes
-) -> bool:
-    """Whether the update may be handled. An unknown account's update is counted and its
-    raw update marked; past the hour's allowance it is marked done here, unhandled."""
+def sender_of(payload: dict[str, Any]) -> int | None:
+    """Who sent a raw update, unless it opens a link (or says nobody)."""
+    for kind in _KINDS:
+        body = payload.get(kind)
+        if not isinstance(body, dict):
+            continue
+        text = body.get("text")
+        if isinstance(text, str) and text.startswith("/start ") and len(text.split()) == 2:
+            return None
+        sender = (body.get("from") or {}).get("id") if isinstance(body.get("from"), dict) else None
+        return sender if type(sender) is int else None
+    return None
+
+
+async def screen(
+    session: AsyncSession, updates: list[tuple[int, dict[str, Any]]], now: datetime, key: bytes
+) -> set[int]:
+    """Count the updates of unknown accounts and mark done, unhandled, those past the
+    hour's allowance; their ids."""
+    by_sender: dict[int, list[int]] = defaultdict(list)
+    for update_id, payload in updates:
+        if (sender := sender_of(payload)) is not None:
+            by_sender[sender].append(update_id)
+    done: set[int] = set()
+    for sender, update_ids in by_sender.items():
+        done |= await _count(session, sender, update_ids, now, key)
+    return done
+
+
+async def _count(
+    session: AsyncSession, sender: int, update_ids: list[int], now: datetime, key: bytes
+) -> set[int]:
     known = or_(
-        exists().where(Staff.telegram_user_id == telegram_user_id),
-        exists().where(Patient.telegram_user_id == telegram_user_id),
+        exists().where(Staff.telegram_user_id == sender),
+        exists().where(Patient.telegram_user_id == sender),
     )
     if await session.scalar(select(known)):
-        return True
-    await session.execute(
-        update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(from_stranger=True)
-    )
+        return set()
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     tally = insert(StrangerTally).values(
-        hour=hour_of(now), sender=sender_key(key, telegram_user_id), updates=1
+        hour=hour_of(now), sender=sender_key(key, sender), updates=len(update_ids)
     )
     counted = await session.scalar(
         tally.on_conflict_do_update(
             index_elements=["hour", "sender"],
-            set_={"updates": StrangerTally.updates + 1},
+            set_={"updates": StrangerTally.updates + len(update_ids)},
         ).returning(StrangerTally.updates)
     )
-    if (counted or 0) <= ANSWERED_PER_HOUR:
-        return True
-    await take_update(session, update_id, now)
-    return False
+    allowed = max(0, ANSWERED_PER_HOUR - ((counted or 0) - len(update_ids)))
+    silenced = update_ids[allowed:]
+    await session.execute(
+        update(InboxUpdate).where(InboxUpdate.update_id.in_(update_ids)).values(from_stranger=True)
+    )
+    if silenced:
+        await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.update_id.in_(silenced), InboxUpdate.processed_at.is_(None))
+            .values(processed_at=now, attempts=InboxUpdate.attempts + 1)
+        )
+    return set(silenced)
 
 
 async def close_hours(session: AsyncSession, now: datetime) -> int:

@@ -26,6 +26,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop
 from telegram.request import HTTPXRequest
 
+from bot.access import strangers
 from bot.access.strangers import close_hours
 from bot.alerts.actions import remember_card
 from bot.alerts.escalation import Escalator
@@ -51,7 +52,6 @@ from bot.staff.group_membership import report_removed_members
 from bot.telegram.handlers.care_team import add_care_team_handlers
 from bot.telegram.handlers.fallback import add_fallback_handler
 from bot.telegram.handlers.patient import add_patient_handlers
-from bot.telegram.handlers.strangers import add_stranger_gate
 from db.engine import create_engine, session_factory
 from db.locks import POLLING_LOCK, exclusive
 
@@ -153,7 +153,6 @@ class BotRuntime:
             builder = builder.request(HTTPXRequest(httpx_kwargs=on))
             builder = builder.get_updates_request(HTTPXRequest(httpx_kwargs=on))
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
-        add_stranger_gate(self.application)
         add_patient_handlers(self.application)
         add_care_team_handlers(self.application)
         add_fallback_handler(self.application)
@@ -161,7 +160,7 @@ class BotRuntime:
         site = Site(emergency_number=settings.require_emergency_number())
         self.audit_key = settings.require_audit_key()
         self.application.bot_data["services"] = Services(
-            self.sessions, self.catalogue, site, self.clock, self._wake.set, self.audit_key
+            self.sessions, self.catalogue, site, self.clock, self._wake.set
         )
         self.poller = Poller(
             self.sessions,
@@ -170,7 +169,9 @@ class BotRuntime:
             poll_timeout,
             transport,
         )
-        self.inbox = InboxProcessor(self.sessions, self.application, self.clock)
+        self.inbox = InboxProcessor(
+            self.sessions, self.application, self.clock, screen=self._screen_strangers
+        )
 
         async def retry_later(update: object, _context: Any) -> None:
             if isinstance(update, Update):
@@ -288,6 +289,10 @@ class BotRuntime:
             return
         level = logging.INFO if done.erased else logging.DEBUG
         log.log(level, "retention: %s patients erased", len(done.erased))
+
+    async def _screen_strangers(self, updates: list[tuple[int, dict[str, Any]]]) -> set[int]:
+        async with self.sessions.begin() as session:
+            return await strangers.screen(session, updates, self.clock.now(), self.audit_key)
 
     async def check_group_members(self) -> int:
         """Daily: removed staff still in a team's group are reported to its admins."""

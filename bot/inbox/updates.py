@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -71,6 +71,10 @@ def update_id_of(update: dict[str, Any]) -> int | None:
     update without one can be neither stored nor confirmed."""
     value = update.get("update_id")
     return value if type(value) is int and 0 <= value < 2**63 else None
+
+
+# Given a chat's batch (update id, payload), marks done those not to be handled: their ids.
+Screen = Callable[[list[tuple[int, dict[str, Any]]]], Awaitable[set[int]]]
 
 
 class PollingStopped(RuntimeError):
@@ -198,6 +202,9 @@ class InboxProcessor:
     Runs of ``process_pending`` take turns: one that started while another was still going
     would read the same unprocessed rows and hand them over a second time. Across processes
     the handlers' own ``take_update`` mark (bot.inbox.processed) keeps the effect to one.
+
+    ``screen`` sees each chat's batch first and may mark updates done that are not worth
+    handling (a stranger's flood): their ids, which are then passed over.
     """
 
     def __init__(
@@ -205,10 +212,12 @@ class InboxProcessor:
         sessions: async_sessionmaker[AsyncSession],
         application: Application[Any, Any, Any, Any, Any, Any],
         clock: Clock,
+        screen: Screen | None = None,
     ) -> None:
         self._sessions = sessions
         self._application = application
         self._clock = clock
+        self._screen = screen
         self._turn = asyncio.Lock()
         self._failed: set[int] = set()
         self._retry_later: set[int] = set()
@@ -270,7 +279,12 @@ class InboxProcessor:
 
         async def one_chat(updates: list[tuple[int, dict[str, Any], int]]) -> None:
             async with turns:
+                done = set()
+                if self._screen is not None:
+                    done = await self._screen([(u, payload) for u, payload, _ in updates])
                 for update_id, payload, attempts in updates:
+                    if update_id in done:
+                        continue
                     if await self._process_one(update_id, payload, attempts):
                         retried.add(update_id)
 

@@ -218,8 +218,6 @@ INTRUDERS: dict[str, list[Attempt]] = {
         said("/patient P-001", "ana", "stray"),
     ],
     "unhandled": [said("hello bot", "eve", "stray"), said("/alerts", "carla", "stray")],
-    # Unknown accounts pass it (within the hour's allowance) to be refused further on.
-    "gate": [said("hello bot", "eve")],
 }
 # Staff of another team may use their own views: they must see nothing of this team's.
 OWN_TEAM_VIEWS: dict[str, list[Attempt]] = {
