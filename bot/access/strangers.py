@@ -6,8 +6,8 @@ answer, no audit row each), a chat's batch in one transaction. Every update of s
 account is counted, per hour, under a keyed hash of the account (an HMAC under
 ERAS_AUDIT_KEY: never its id, which an append-only log could not erase); when the hour
 closes the count becomes one audit row. The raw updates of such accounts are deleted after
-a few days (``bot/privacy/raw_updates.py``). Opening a link is not counted here: links have
-their own limits (``bot/access/link_guard.py``).
+a few days (``bot/privacy/raw_updates.py``). A link opened by an account that has not
+failed one is always handled, whatever the count: a patient's valid link must work.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.audit import UNKNOWN_TELEGRAM_USER, append
-from db.models import InboxUpdate, Patient, Staff, StrangerTally
+from db.models import InboxUpdate, LinkFailure, Patient, Staff, StrangerTally
 
 ANSWERED_PER_HOUR = 20
 _KINDS = ("message", "edited_message", "callback_query", "my_chat_member")
@@ -43,17 +43,19 @@ def hour_of(now: datetime) -> datetime:
 
 
 def sender_of(payload: dict[str, Any]) -> int | None:
-    """Who sent a raw update, unless it opens a link (or says nobody)."""
+    """Who sent a raw update, if it says."""
     for kind in _KINDS:
         body = payload.get(kind)
-        if not isinstance(body, dict):
-            continue
-        text = body.get("text")
-        if isinstance(text, str) and text.startswith("/start ") and len(text.split()) == 2:
-            return None
-        sender = (body.get("from") or {}).get("id") if isinstance(body.get("from"), dict) else None
-        return sender if type(sender) is int else None
+        if isinstance(body, dict) and isinstance(body.get("from"), dict):
+            sender = body["from"].get("id")
+            return sender if type(sender) is int else None
     return None
+
+
+def opens_a_link(payload: dict[str, Any]) -> bool:
+    message = payload.get("message")
+    text = message.get("text") if isinstance(message, dict) else None
+    return isinstance(text, str) and text.startswith("/start ") and len(text.split()) == 2
 
 
 async def screen(
@@ -62,17 +64,25 @@ async def screen(
     """Count the updates of unknown accounts and mark done, unhandled, those past the
     hour's allowance; their ids."""
     by_sender: dict[int, list[int]] = defaultdict(list)
+    links: set[int] = set()
     for update_id, payload in updates:
         if (sender := sender_of(payload)) is not None:
             by_sender[sender].append(update_id)
+            if opens_a_link(payload):
+                links.add(update_id)
     done: set[int] = set()
     for sender, update_ids in by_sender.items():
-        done |= await _count(session, sender, update_ids, now, key)
+        done |= await _count(session, sender, update_ids, links, now, key)
     return done
 
 
 async def _count(
-    session: AsyncSession, sender: int, update_ids: list[int], now: datetime, key: bytes
+    session: AsyncSession,
+    sender: int,
+    update_ids: list[int],
+    links: set[int],
+    now: datetime,
+    key: bytes,
 ) -> set[int]:
     known = or_(
         exists().where(Staff.telegram_user_id == sender),
@@ -92,6 +102,10 @@ async def _count(
     )
     allowed = max(0, ANSWERED_PER_HOUR - ((counted or 0) - len(update_ids)))
     silenced = update_ids[allowed:]
+    if links & set(silenced) and not await session.scalar(
+        select(exists().where(LinkFailure.telegram_user_id == sender))
+    ):
+        silenced = [u for u in silenced if u not in links]  # never failed a link: look at it
     await session.execute(
         update(InboxUpdate).where(InboxUpdate.update_id.in_(update_ids)).values(from_stranger=True)
     )

@@ -247,8 +247,9 @@ class InboxProcessor:
             return False
 
     async def _process_pending(self, limit: int, retried: set[int]) -> int:
-        # An update without a chat is a chat of its own.
-        chat = func.coalesce(InboxUpdate.chat_id, -InboxUpdate.update_id - 2**62)
+        # An update without a chat is a chat of its own (should its id be some chat's too,
+        # the two only take turns).
+        chat = func.coalesce(InboxUpdate.chat_id, InboxUpdate.update_id)
         place = (
             func.row_number().over(partition_by=chat, order_by=InboxUpdate.update_id).label("place")
         )

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.access.strangers import ANSWERED_PER_HOUR
 from bot.i18n import t
-from db.models import AuditEntry, InboxUpdate
+from db.models import AuditEntry, InboxUpdate, Patient
 from tests.fixtures.journey import Journey
 
 FLOOD = 3 * ANSWERED_PER_HOUR
@@ -90,3 +90,28 @@ async def test_a_stranger_s_raw_updates_are_deleted_after_seven_days(journey: Jo
     await journey.settle()
     kept = await senders()
     assert eve.id not in kept and maria.id in kept
+
+
+async def test_past_the_allowance_a_link_still_opens_for_an_account_that_never_failed_one(
+    journey: Journey,
+) -> None:
+    enrolment = await journey.enrol()
+    maria = journey.sandbox.user("Maria")
+    for n in range(FLOOD):
+        journey.sandbox.send_text(maria, f"is anyone there? {n}")
+    journey.sandbox.open_deep_link(maria, enrolment.token)
+    await journey.settle()
+    assert t("en", "consent_question") in journey.texts(maria)
+    async with journey.runtime.sessions() as session:
+        assert await session.scalar(select(Patient.telegram_user_id)) == maria.id
+
+
+async def test_a_stranger_s_flood_of_wrong_links_is_silenced_past_the_allowance(
+    journey: Journey,
+) -> None:
+    eve = journey.sandbox.user("Eve")
+    for n in range(FLOOD):
+        journey.sandbox.open_deep_link(eve, f"aWrongTokenOfTheRightShape_{n:03d}")
+    await journey.settle()
+    assert len(journey.texts(eve)) == ANSWERED_PER_HOUR
+    assert len(await _audit(journey)) <= 2 * ANSWERED_PER_HOUR  # each answered: link, refusal
