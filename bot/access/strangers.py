@@ -48,7 +48,8 @@ def sender_of(payload: dict[str, Any]) -> int | None:
         body = payload.get(kind)
         if isinstance(body, dict) and isinstance(body.get("from"), dict):
             sender = body["from"].get("id")
-            return sender if type(sender) is int else None
+            # Anything else is no Telegram id: the update is set aside as malformed later.
+            return sender if type(sender) is int and 0 < sender < 2**63 else None
     return None
 
 
