@@ -27,7 +27,6 @@ from telegram.ext import Application, ApplicationHandlerStop
 from telegram.request import HTTPXRequest
 
 from bot.access import strangers
-from bot.access.strangers import close_hours
 from bot.alerts.actions import remember_card
 from bot.alerts.escalation import Escalator
 from bot.checkins.dispatcher import Dispatcher, TickReport
@@ -345,7 +344,7 @@ class BotRuntime:
         self._strangers_at = now
         keep = timedelta(days=self.settings.stranger_updates_days)
         async with self.sessions.begin() as session:
-            await close_hours(session, now)
+            await strangers.close_hours(session, now)
             deleted = await delete_strangers_before(session, now - keep)
         if deleted:
             log.info("%s raw updates of unknown accounts deleted", deleted)
