@@ -14,7 +14,7 @@ from benchmarks.databases import Databases
 from benchmarks.report import render
 from benchmarks.runner import Sizes, run
 
-BENCHMARKS = ("dispatch", "burst", "alerts", "scale", "scoring")
+BENCHMARKS = ("dispatch", "burst", "alerts", "flood", "scale", "scoring")
 BACKENDS = ("sqlite", "postgresql")
 
 
@@ -50,6 +50,8 @@ def _numbers(text: str) -> tuple[float, ...]:
 @click.option("--due", default=1_000, show_default=True, help="Scale: check-ins due at one tick")
 @click.option("--enrolments", default=200, show_default=True, help="Scale: enrolled, timed")
 @click.option("--ticks", default=50, show_default=True, help="Scale: idle ticks timed")
+@click.option("--flood-patients", default=100, show_default=True, help="Flood: writing, per run")
+@click.option("--flood-messages", default=2_000, show_default=True, help="Flood: one stranger's")
 @click.option("--scoring-seconds", default=3.0, show_default=True)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
 def bench(
@@ -66,11 +68,13 @@ def bench(
     due: int,
     enrolments: int,
     ticks: int,
+    flood_patients: int,
+    flood_messages: int,
     scoring_seconds: float,
     json_path: Path | None,
 ) -> None:
     """Measure dispatch under Telegram's limits (paced, and against its 429s in a burst),
-    alert latency, scale and scoring, and judge
+    alert latency, a stranger's flood, scale and scoring, and judge
     the figures against the project's goals (docs/BENCHMARKS.md).
 
     The bot runs for real against the sandbox over HTTP; every benchmark gets a new
@@ -88,6 +92,8 @@ def bench(
         due=due,
         enrolments=enrolments,
         ticks=ticks,
+        flood_patients=flood_patients,
+        flood_messages=flood_messages,
         scoring_seconds=scoring_seconds,
     )
     # The bot's own warnings (e.g. an alert with nobody on call) would drown the progress.

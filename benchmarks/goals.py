@@ -15,6 +15,7 @@ SHARE_OF_CAP = 0.95
 SENDS_PER_SECOND = 1_000
 ALERT_P99_MS = 250
 ALERT_P99_BUSY_MS = 1_000
+FLOOD_P99_MS = 1_000  # a patient's reply answered while a stranger floods
 IDLE_TICK_MS = 10
 GROWTH = 1.5  # from 10,000 to 100,000 patients
 RESIDENT_MB = 200
@@ -29,6 +30,7 @@ def evaluate(results: dict[str, Any]) -> list[Check]:
         checks += _dispatch(backend, results.get("dispatch", {}).get(backend))
         checks += _burst(backend, results.get("burst", {}).get(backend))
         checks += _alerts(backend, results.get("alerts", {}).get(backend))
+        checks += _flood(backend, results.get("flood", {}).get(backend))
         checks += _scale(backend, results.get("scale", {}).get(backend))
     if "scoring" in results:
         mixed = results["scoring"]["check_ins_per_second"]["both, mixed"]
@@ -109,6 +111,23 @@ def _burst(backend: str, found: dict[str, Any] | None) -> list[Check]:
             ),
         ]
     return checks
+
+
+def _flood(backend: str, found: dict[str, Any] | None) -> list[Check]:
+    if not found:
+        return []
+    p99 = found["flood"]["reply_to_answer"]["p99_ms"]
+    problems = found["health_problems_after_flood"]
+    return [
+        _check(
+            "a stranger's flood: patient's reply → answer, p99 ms",
+            backend,
+            f"< {FLOOD_P99_MS:,}",
+            p99,
+            None if p99 is None else p99 < FLOOD_P99_MS and found["flood"]["unanswered"] == 0,
+        ),
+        _check("a stranger's flood: /health problems", backend, "none", problems, not problems),
+    ]
 
 
 def _alerts(backend: str, found: dict[str, Any] | None) -> list[Check]:

@@ -25,6 +25,8 @@ def render(results: dict[str, Any]) -> str:
         )
     if "alerts" in results:
         parts.append(_alerts(results))
+    if "flood" in results:
+        parts.append(_flood(results))
     if "scale" in results:
         parts.append(_scale(results))
     if "scoring" in results:
@@ -146,6 +148,27 @@ def _burst(results: dict[str, Any]) -> str:
     return (
         "Burst: due at the same minute, Telegram's 429s in sliding windows; a red flag "
         "mid-burst\n" + table(headers, rows)
+    )
+
+
+def _flood(results: dict[str, Any]) -> str:
+    rows = [
+        [
+            backend,
+            run,
+            f[run]["reply_to_answer"]["n"],
+            f[run]["reply_to_answer"]["p50_ms"],
+            f[run]["reply_to_answer"]["p99_ms"],
+            f[run]["reply_to_answer"]["max_ms"],
+            f[run]["unanswered"],
+            f["answers_to_the_stranger"] if run == "flood" else "",
+        ]
+        for backend, f in results["flood"].items()
+        for run in ("quiet", "flood")
+    ]
+    headers = ["backend", "run", "replies", "p50 ms", "p99 ms", "max ms", "unanswered"]
+    return "A stranger's flood: patient's /status → answer\n" + table(
+        [*headers, "answers to the stranger"], rows
     )
 
 

@@ -15,11 +15,12 @@ from benchmarks.burst import burst, summary
 from benchmarks.client import client_alone
 from benchmarks.databases import Databases
 from benchmarks.dispatch import dispatch
+from benchmarks.flood import stranger_flood
 from benchmarks.scale import one_cohort
 from benchmarks.telegram import Telegram, telegram_process
 from bot.delivery.sender import IN_FLIGHT
 
-BENCHMARKS = ("dispatch", "burst", "alerts", "scale", "scoring")
+BENCHMARKS = ("dispatch", "burst", "alerts", "flood", "scale", "scoring")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class Sizes:
     due: int = 1_000  # check-ins due at one tick (scale)
     enrolments: int = 200  # patients enrolled through the service, timed (scale)
     ticks: int = 50  # ticks with nothing due, timed (scale)
+    flood_patients: int = 100  # writing /status, per run (flood)
+    flood_messages: int = 2_000  # from one stranger, as fast as it can (flood)
     scoring_seconds: float = 3.0
     client_sends: int = 2_000  # python-telegram-bot alone, per number in flight (dispatch)
     client_in_flight: tuple[int, ...] = (1, 4, IN_FLIGHT)
@@ -84,6 +87,12 @@ async def run(
                     progress,
                     f"alert latency, {backend}",
                     _alerts(databases, telegram, backend, sizes),
+                )
+            if "flood" in only:
+                results.setdefault("flood", {})[backend] = await _timed(
+                    progress,
+                    f"a stranger's flood, {backend}",
+                    _flood(databases, telegram, backend, sizes),
                 )
             if "scale" in only:
                 results.setdefault("scale", {})[backend] = {
@@ -150,6 +159,14 @@ async def _alerts(databases: Databases, telegram: Telegram, backend: str, sizes:
             patients=sizes.alert_patients,
             rates=sizes.alert_rates,
             backlog=sizes.backlog,
+        )
+
+
+async def _flood(databases: Databases, telegram: Telegram, backend: str, sizes: Sizes) -> Any:
+    await telegram.client.reset()
+    async with databases.fresh(backend, "flood") as url:
+        return await stranger_flood(
+            url, telegram, patients=sizes.flood_patients, messages=sizes.flood_messages
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -37,6 +38,8 @@ class Telegram:
             telegram_token=self.token,
             telegram_api_url=self.url,
             emergency_number="112",
+            # The benchmark's database goes with it: a key of its own is enough.
+            audit_key=secrets.token_hex(32),
             bot_username=self.bot_username,
         )
 
@@ -49,6 +52,7 @@ class Telegram:
             "ERAS_TELEGRAM_TOKEN": self.token,
             "ERAS_TELEGRAM_API_URL": self.url,
             "ERAS_EMERGENCY_NUMBER": "112",
+            "ERAS_AUDIT_KEY": "benchmark-audit-key-of-at-least-32-chars",
             "ERAS_BOT_USERNAME": self.bot_username,
             "ERAS_LOG_LEVEL": "WARNING",
         }

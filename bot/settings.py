@@ -69,6 +69,17 @@ class Settings(BaseSettings):
     # The names before ERAS_PUBLIC_URL and ERAS_HTTP_LISTEN: still read, with a warning.
     webhook_url: str | None = Field(None, description="Deprecated: use ERAS_PUBLIC_URL")
     webhook_listen: str | None = Field(None, description="Deprecated: use ERAS_HTTP_LISTEN")
+    audit_key: SecretStr | None = Field(
+        None,
+        description="A secret of at least 32 characters: seals the audit log's checkpoints "
+        "and keys the hourly tally of unknown Telegram accounts",
+    )
+    stranger_updates_days: int = Field(
+        7,
+        ge=1,
+        description="Days the raw updates of accounts that are neither staff nor patients "
+        "are kept before they are deleted",
+    )
     retention_days: int | None = Field(
         None,
         ge=1,
@@ -133,6 +144,13 @@ class Settings(BaseSettings):
         # Telegram's own rule for secret_token; the message never echoes it.
         if value is not None and not _WEBHOOK_SECRET.match(value.get_secret_value()):
             raise ValueError("must be 16 to 256 characters: letters, digits, _ and -")
+        return value
+
+    @field_validator("audit_key")
+    @classmethod
+    def _audit_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 32:
+            raise ValueError("must be at least 32 characters (e.g. `openssl rand -hex 32`)")
         return value
 
     @field_validator("http_listen", "webhook_listen")
@@ -209,6 +227,20 @@ class Settings(BaseSettings):
                 "(the secret: 16 to 256 letters, digits, _ or -)"
             )
         return url, self.webhook_secret.get_secret_value()
+
+    def audit_key_bytes(self) -> bytes | None:
+        if self.audit_key is None:
+            return None
+        return self.audit_key.get_secret_value().strip().encode()
+
+    def require_audit_key(self) -> bytes:
+        # Without it, a log cut short on SQLite and a stranger's tally could not be keyed.
+        if (key := self.audit_key_bytes()) is None:
+            raise ConfigError(
+                "ERAS_AUDIT_KEY: required, a secret of at least 32 characters that never "
+                "changes (e.g. `openssl rand -hex 32`); keep it apart from the database"
+            )
+        return key
 
     def require_token(self) -> str:
         if self.telegram_token is None:

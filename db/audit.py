@@ -3,21 +3,25 @@
 Editing or deleting a row breaks the chain from that row on, which ``verify_chain`` finds
 on any backend. Triggers (migration 0002) make the database itself refuse UPDATE and DELETE
 of audit rows (and TRUNCATE on PostgreSQL); the chain catches whoever drops them first.
+Rows cut from the end leave a chain that still holds: ``checkpoint`` records the head where
+the application cannot rewrite it (migration 0011), and the newest checkpoint must still be
+found in the chain.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import AuditEntry
+from db.models import AuditCheckpoint, AuditEntry
 
 GENESIS = "0" * 64
 # Who acted from a Telegram account that is neither linked staff nor a linked patient. The
@@ -78,18 +82,59 @@ async def append(
     return entry
 
 
+async def checkpoint(session: AsyncSession, *, at: datetime, key: bytes) -> AuditCheckpoint | None:
+    """Record the chain's head, when it moved since the last checkpoint; the new checkpoint,
+    or None. ``key`` seals it on SQLite; PostgreSQL's function counts the head itself."""
+    if session.bind.dialect.name == "postgresql":
+        counted = await session.scalar(text("SELECT audit_checkpoint(:at)"), {"at": at})
+        if counted is None:
+            return None
+        return await latest_checkpoint(session)
+    # SQLite has one writer at a time: the head cannot move while it is read.
+    counted = await session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+    latest = await latest_checkpoint(session)
+    if counted == 0 or (latest is not None and latest.row_count == counted):
+        return None
+    head = await session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    assert head is not None
+    taken = AuditCheckpoint(at=at, row_count=counted, last_hash=head)
+    taken.seal = seal(taken, key)
+    session.add(taken)
+    await session.flush()
+    return taken
+
+
+async def latest_checkpoint(session: AsyncSession) -> AuditCheckpoint | None:
+    newest: AuditCheckpoint | None = await session.scalar(
+        select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1)
+    )
+    return newest
+
+
+def seal(taken: AuditCheckpoint, key: bytes) -> str:
+    message = f"{taken.at.isoformat()}|{taken.row_count}|{taken.last_hash}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def seal_holds(taken: AuditCheckpoint, key: bytes) -> bool:
+    return taken.seal is not None and hmac.compare_digest(taken.seal, seal(taken, key))
+
+
 @dataclass(frozen=True)
 class BrokenLink:
-    entry_id: int
+    """Where the chain does not hold: a row (``entry_id``), or its end (None)."""
+
+    entry_id: int | None
     reason: str
 
 
 class ChainCheck:
     """Follows the chain one row at a time (in id order), so a long log can be streamed."""
 
-    def __init__(self) -> None:
+    def __init__(self, anchor: AuditCheckpoint | None = None) -> None:
         self.previous = GENESIS
         self.rows = 0
+        self.anchor = anchor
 
     def follow(self, entry: AuditEntry) -> BrokenLink | None:
         self.rows += 1
@@ -97,8 +142,30 @@ class ChainCheck:
             return BrokenLink(entry.id, "does not follow the row before it")
         if entry_hash(entry.prev_hash, _fields(entry)) != entry.hash:
             return BrokenLink(entry.id, "content does not match its hash")
+        anchor = self.anchor
+        if anchor is not None and self.rows == anchor.row_count and entry.hash != anchor.last_hash:
+            return BrokenLink(entry.id, f"is not the row checkpointed {self._when}")
         self.previous = entry.hash
         return None
+
+    def end(self) -> BrokenLink | None:
+        """After the last row: whether the chain still reaches its newest checkpoint."""
+        if self.anchor is None or self.rows >= self.anchor.row_count:
+            return None
+        if self.rows == 0:
+            return BrokenLink(
+                None, f"the log is empty, but held {self.anchor.row_count} rows {self._when}"
+            )
+        return BrokenLink(
+            None,
+            f"the log ends after {self.rows} rows, but held {self.anchor.row_count} "
+            f"{self._when}: rows were cut from its end",
+        )
+
+    @property
+    def _when(self) -> str:
+        assert self.anchor is not None
+        return f"at checkpoint {self.anchor.id} ({self.anchor.at.isoformat()})"
 
 
 def verify_chain(entries: Iterable[AuditEntry]) -> BrokenLink | None:
@@ -107,4 +174,4 @@ def verify_chain(entries: Iterable[AuditEntry]) -> BrokenLink | None:
     for entry in entries:
         if broken := check.follow(entry):
             return broken
-    return None
+    return check.end()

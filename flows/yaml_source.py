@@ -5,6 +5,11 @@ PyYAML's composer gives nodes with positions; we build the data from them oursel
 twice is an error instead of silently keeping the last one, and (c) a time written as
 ``18:00`` stays the text "18:00" (YAML 1.1 would read it as the number 1080). Keys are always
 read as text, so a language called ``no`` is not the boolean false.
+
+A protocol file is written by people, for people to review, so what YAML offers beyond that
+is refused before anything is built: anchors and aliases (each entry is written out, and a
+kilobyte of aliases cannot grow into gigabytes), a file over ``MAX_BYTES``, and nesting
+deeper than ``MAX_DEPTH``.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from flows.issues import Issue, ProtocolInvalid
 
 Path = tuple[str | int, ...]
+MAX_BYTES = 1_000_000  # the shipped protocols are about 30 KB
+MAX_DEPTH = 24  # the shipped protocols nest 8 deep
 _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 
 
@@ -47,7 +54,13 @@ class Located:
 
 def load_yaml(text: str, source: str) -> Located:
     """Compose ``text`` into data with line numbers, or raise ProtocolInvalid."""
+    size = len(text.encode())
+    if size > MAX_BYTES:
+        raise ProtocolInvalid(
+            [Issue(source, 1, f"the file is {size:,} bytes; a protocol file is at most 1 MB")]
+        )
     try:
+        _refuse_expansion(text, source)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -64,6 +77,32 @@ def load_yaml(text: str, source: str) -> Located:
     if builder.issues:
         raise ProtocolInvalid(builder.issues)
     return located
+
+
+def _refuse_expansion(text: str, source: str) -> None:
+    """Read the file's events (no data is built): anchors, aliases and deep nesting are
+    refused at their line."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = int(event.start_mark.line) + 1 if event.start_mark else 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise ProtocolInvalid(
+                [
+                    Issue(
+                        source,
+                        line,
+                        "YAML anchors and aliases (& and *) are not allowed; write the entry out",
+                    )
+                ]
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ProtocolInvalid(
+                    [Issue(source, line, f"nested more than {MAX_DEPTH} levels deep")]
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _line(node: Node) -> int:

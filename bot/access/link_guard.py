@@ -1,9 +1,13 @@
-"""Guessing links: a limit per Telegram account, and one for everyone, kept in the database.
+"""Guessing links: a limit per Telegram account and per token prefix, kept in the database.
 
-Tokens are long and random, so guessing one is hopeless anyway; the limit makes sure
-nobody can try at scale. Failures are rows, so the limit holds across processes and
-restarts. While an account (or everyone) is over the limit, a link is refused without
-being looked at, so the answer says nothing about whether it exists.
+Tokens are long and random, so guessing one is hopeless anyway; the limits make sure
+nobody can try at scale. Failures are rows, so the limits hold across processes and
+restarts. While an account is over its limit, or has guessed before and opens a link that
+begins like many wrong ones, the link is refused without being looked at, so the answer
+says nothing about whether it exists.
+
+Nothing counted over everyone locks anyone out: forty accounts guessing must not keep a
+patient from their link. A flood of wrong links from everyone is told to the admins.
 """
 
 from __future__ import annotations
@@ -24,17 +28,29 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Limits:
     per_account: int = 5  # wrong links per account within the window
-    overall: int = 200  # wrong links from all accounts together within the window
+    per_prefix: int = 10  # wrong links beginning alike, from all accounts, within the window
+    alarm: int = 200  # wrong links from everyone within the window: the admins are told
     window: timedelta = timedelta(minutes=15)
 
 
 LIMITS = Limits()
+PREFIX = 6  # characters: 36 bits of a 192-bit token, far from telling which link it is
+
+
+def prefix(token: str) -> str:
+    return token[:PREFIX]
 
 
 async def over_limit(
-    session: AsyncSession, telegram_user_id: int, now: datetime, limits: Limits = LIMITS
+    session: AsyncSession,
+    telegram_user_id: int,
+    token: str,
+    now: datetime,
+    limits: Limits = LIMITS,
 ) -> bool:
-    """True while this account, or everyone together, used up the wrong links allowed.
+    """True while this account used up its wrong links, or, having failed before, opens a
+    link beginning like ``per_prefix`` recent wrong ones. An account that has not failed
+    is always looked at: a patient's valid link works whoever else is guessing.
 
     The cool-down ends by itself: a failure stops counting ``window`` after it happened,
     and is then deleted (at the next link anyone opens), account id and all.
@@ -46,18 +62,35 @@ async def over_limit(
         .select_from(LinkFailure)
         .where(LinkFailure.telegram_user_id == telegram_user_id, recent)
     )
-    if (mine or 0) >= limits.per_account:
+    if not mine:
+        return False
+    if mine >= limits.per_account:
         return True
-    everyone = await session.scalar(select(func.count()).select_from(LinkFailure).where(recent))
-    if (everyone or 0) >= limits.overall:
-        log.warning("links refused for everyone: %s wrong links in %s", everyone, limits.window)
-        return True
-    return False
+    alike = await session.scalar(
+        select(func.count())
+        .select_from(LinkFailure)
+        .where(LinkFailure.token_prefix == prefix(token), recent)
+    )
+    return (alike or 0) >= limits.per_prefix
 
 
-def failed(session: AsyncSession, telegram_user_id: int, now: datetime) -> None:
+def failed(session: AsyncSession, telegram_user_id: int, token: str, now: datetime) -> None:
     """Count a link that could not be used."""
-    session.add(LinkFailure(telegram_user_id=telegram_user_id, at=now))
+    session.add(LinkFailure(telegram_user_id=telegram_user_id, token_prefix=prefix(token), at=now))
+
+
+async def everyone_guessing(
+    session: AsyncSession, now: datetime, limits: Limits = LIMITS
+) -> int | None:
+    """How many wrong links everyone opened within the window, once that is ``alarm`` or
+    more (someone is trying at scale: the admins should know); otherwise None."""
+    everyone = await session.scalar(
+        select(func.count()).select_from(LinkFailure).where(LinkFailure.at > now - limits.window)
+    )
+    if (everyone or 0) < limits.alarm:
+        return None
+    log.warning("%s wrong links in %s from all accounts together", everyone, limits.window)
+    return everyone
 
 
 async def refused_unchecked(session: AsyncSession, now: datetime) -> None:

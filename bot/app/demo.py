@@ -12,6 +12,7 @@ Everything runs on a throw-away SQLite database; both chats are printed as they 
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -201,6 +202,8 @@ def sandboxed_runtime(
         telegram_token=sandbox.token,
         telegram_api_url=sandbox.url,
         emergency_number="112",
+        # The demo's database goes with it: a key of its own is enough.
+        audit_key=secrets.token_hex(32),
         bot_username=sandbox.bot_username,
     )
     # A scripted patient answers the instant a question arrives, which no person does; at

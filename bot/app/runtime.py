@@ -8,6 +8,7 @@ a sender that wakes as soon as a handler commits a message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -25,6 +26,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop
 from telegram.request import HTTPXRequest
 
+from bot.access import strangers
 from bot.alerts.actions import remember_card
 from bot.alerts.escalation import Escalator
 from bot.checkins.dispatcher import Dispatcher, TickReport
@@ -37,12 +39,15 @@ from bot.delivery.settling import DeliveryHooks
 from bot.inbox.updates import ALLOWED_UPDATES, InboxProcessor, Poller, PollingStopped
 from bot.inbox.webhook import WebhookInbox, webhook_path
 from bot.patients.unreachable import mark_unreachable
+from bot.privacy.raw_updates import delete_strangers_before
 from bot.privacy.retention import purge
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
+from bot.reports import audit_log
 from bot.reports.daily_digest import DailyDigest
 from bot.reports.health import beat, health_report
 from bot.settings import Settings
+from bot.staff.group_membership import report_removed_members
 from bot.telegram.handlers.care_team import add_care_team_handlers
 from bot.telegram.handlers.fallback import add_fallback_handler
 from bot.telegram.handlers.patient import add_patient_handlers
@@ -55,10 +60,14 @@ from db.locks import POLLING_LOCK, exclusive
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5
+# Who reads a group: its members, its administrators and its owner.
+STILL_MEMBER = frozenset({"member", "administrator", "creator"})
 Done = TypeVar("Done")  # what a loop's round returns
 # After a round of polling or sending failed on the database, before the next one.
 ROUND_AGAIN_SECONDS = 1.0
 WATCH_EVERY = timedelta(minutes=1)
+CHECKPOINT_EVERY = timedelta(minutes=1)
+STRANGERS_EVERY = timedelta(minutes=5)
 STARTUP_MAX_BACKOFF = 30.0
 COMMANDS = [
     ("help", "I have a concern"),
@@ -154,6 +163,7 @@ class BotRuntime:
             emergency_number=settings.require_emergency_number(),
             console_url=settings.console_url,
         )
+        self.audit_key = settings.require_audit_key()
         self.services = Services(self.sessions, self.catalogue, site, self.clock, self._wake.set)
         self.application.bot_data["services"] = self.services
         self.poller = Poller(
@@ -163,7 +173,9 @@ class BotRuntime:
             poll_timeout,
             transport,
         )
-        self.inbox = InboxProcessor(self.sessions, self.application, self.clock)
+        self.inbox = InboxProcessor(
+            self.sessions, self.application, self.clock, screen=self._screen_strangers
+        )
 
         async def retry_later(update: object, _context: Any) -> None:
             if isinstance(update, Update):
@@ -180,6 +192,8 @@ class BotRuntime:
         self.daily_digest = DailyDigest(self.sessions, self.catalogue, self.clock)
         self.owner, self.mode, self.started_at = owner, "polling", self.clock.now()
         self._watched_at: datetime | None = None
+        self._checkpointed_at: datetime | None = None
+        self._strangers_at: datetime | None = None
         self.sender = OutboxSender(
             self.sessions,
             self.application.bot,
@@ -214,6 +228,8 @@ class BotRuntime:
         tick.escalated = await self.escalator.tick()
         await self.daily_digest.tick()
         await self._beat()
+        await self._checkpoint_audit()
+        await self._forget_strangers()
         sent = 0
         while batch := await self.sender.deliver_due():
             sent += batch
@@ -227,6 +243,9 @@ class BotRuntime:
         scheduler = AsyncIOScheduler()
         scheduler.add_job(
             self._tick, "interval", seconds=TICK_SECONDS, max_instances=1, coalesce=True
+        )
+        scheduler.add_job(
+            self.check_group_members, "interval", days=1, next_run_time=datetime.now(UTC)
         )
         if self.settings.retention_days is not None:
             scheduler.add_job(
@@ -273,6 +292,8 @@ class BotRuntime:
             digests = await self.daily_digest.tick()
             await self._beat()
             await self._watch()
+            await self._checkpoint_audit()
+            await self._forget_strangers()
             if report.escalated or digests:  # the dispatcher wakes the sender itself
                 self._wake.set()
             if done := _what_was_done(report, digests):
@@ -303,6 +324,27 @@ class BotRuntime:
         level = logging.INFO if done.erased else logging.DEBUG
         log.log(level, "retention: %s patients erased", len(done.erased))
 
+    async def _screen_strangers(self, updates: list[tuple[int, dict[str, Any]]]) -> set[int]:
+        async with self.sessions.begin() as session:
+            return await strangers.screen(session, updates, self.clock.now(), self.audit_key)
+
+    async def check_group_members(self) -> int:
+        """Daily: removed staff still in a team's group are reported to its admins."""
+
+        async def is_member(chat_id: int, user_id: int) -> bool | None:
+            try:
+                member = await self.application.bot.get_chat_member(chat_id, user_id)
+            except TelegramError as error:
+                log.info("group membership not known: %s", type(error).__name__)
+                return None
+            return member.status in STILL_MEMBER or getattr(member, "is_member", False)
+
+        try:
+            return await report_removed_members(self.sessions, self.clock.now(), is_member)
+        except Exception:
+            log.exception("the check of the teams' groups failed")
+            return 0
+
     async def _watch(self) -> None:
         """Once a minute, say out loud what ``eras health`` would: the claims and leases
         re-drive stuck work by themselves, and this is how an operator hears of it."""
@@ -319,6 +361,28 @@ class BotRuntime:
                 report["oldest_unsent_seconds"],
                 report["stuck_escalations"],
             )
+
+    async def _checkpoint_audit(self) -> None:
+        """Once a minute, the audit chain's head, so that rows cut from its end are found."""
+        now = self.clock.now()
+        if self._checkpointed_at is not None and now - self._checkpointed_at < CHECKPOINT_EVERY:
+            return
+        self._checkpointed_at = now
+        await audit_log.checkpoint(self.sessions, now, self.audit_key)
+
+    async def _forget_strangers(self) -> None:
+        """Every few minutes: the unknown accounts' counts of closed hours become audit rows,
+        and their raw updates older than ERAS_STRANGER_UPDATES_DAYS are deleted."""
+        now = self.clock.now()
+        if self._strangers_at is not None and now - self._strangers_at < STRANGERS_EVERY:
+            return
+        self._strangers_at = now
+        keep = timedelta(days=self.settings.stranger_updates_days)
+        async with self.sessions.begin() as session:
+            await strangers.close_hours(session, now)
+            deleted = await delete_strangers_before(session, now - keep)
+        if deleted:
+            log.info("%s raw updates of unknown accounts deleted", deleted)
 
     async def _beat(self) -> None:
         await beat(self.sessions, self.owner, self.mode, self.started_at, self.clock.now())
@@ -349,11 +413,27 @@ class BotRuntime:
 
         async with exclusive(self.engine, POLLING_LOCK, waiting):
             log.info("polling for updates")
-            while True:
+            stored = asyncio.Event()
+
+            async def fetch() -> None:
+                # Storing is all that confirming needs: fetching goes on while updates are
+                # handled, so a patient's update is not left at Telegram behind a flood.
+                while True:
+                    if await self._survive("polling", self.poller.poll_once):
+                        stored.set()
+
+            async def handle() -> None:
                 # First what a process before this one stored and never handled (it died,
-                # and Telegram will not send those updates again), then each new batch.
-                await self._survive("processing the inbox", self.inbox.process_pending)
-                await self._survive("polling", self.poller.poll_once)
+                # and Telegram will not send those updates again), then what comes in.
+                while True:
+                    if await self._survive("processing the inbox", self.inbox.process_batch):
+                        continue
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(TICK_SECONDS):
+                            await stored.wait()
+                    stored.clear()
+
+            await _until_one_fails(fetch(), handle())
 
     async def _send_forever(self) -> None:
         attempted: int | None = 0
@@ -391,6 +471,19 @@ class BotRuntime:
             log.warning("%s failed, trying again: %s", what, type(error).__name__)
             await asyncio.sleep(ROUND_AGAIN_SECONDS)
             return None
+
+
+async def _until_one_fails(*loops: Awaitable[None]) -> None:
+    """Run loops that end only by failing; the first failure stops the others."""
+    tasks = [asyncio.ensure_future(loop) for loop in loops]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _what_was_done(report: TickReport, digests: int) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 import click
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cli.common import CommandFailed, admin_ref, echo_json, with_database
+from bot.cli.common import CommandFailed, admin_ref, echo_json, settings, with_database
 from bot.clock import SystemClock
 from bot.reports import audit_log
 
@@ -56,9 +56,21 @@ def list_entries(
 
 @audit.command("verify")
 def verify() -> None:
-    """Check the hash chain from the first row to the last; exit 1 naming the first row
-    that was edited, or that does not follow the one before it (a row removed)."""
-    count, broken = with_database(audit_log.verify)
-    if broken is not None:
-        raise CommandFailed(f"audit log broken at row {broken.entry_id}: {broken.reason}")
-    click.echo(f"audit log intact: {count} rows, each chained to the one before")
+    """Check the hash chain from the first row to the last, and that it still reaches its
+    newest checkpoint; exit 1 naming the first row that was edited or does not follow the one
+    before it, or saying that rows were cut from the end (or all of them)."""
+    key = settings().audit_key_bytes()
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> audit_log.ChainReport:
+        return await audit_log.verify(sessions, key)
+
+    report = with_database(work)
+    if report.broken is not None:
+        where = f" at row {report.broken.entry_id}" if report.broken.entry_id else ""
+        raise CommandFailed(f"audit log broken{where}: {report.broken.reason}")
+    anchored = (
+        f", up to checkpoint {report.checkpoint.id} of {report.checkpoint.row_count} rows"
+        if report.checkpoint
+        else " (no checkpoint yet)"
+    )
+    click.echo(f"audit log intact: {report.rows} rows, each chained to the one before{anchored}")

@@ -47,7 +47,8 @@ def run(webhook: bool) -> None:
             click.echo(str(issue), err=True)
         click.echo("eras: not starting: fix the protocol files above", err=True)
         raise SystemExit(EXIT_CONFIG) from None
-    configure_logging(config.log_level, secrets=[token])
+    audit_key = config.require_audit_key()
+    configure_logging(config.log_level, secrets=[token, audit_key.decode()])
 
     async def serve() -> None:
         _stop_on_signals()

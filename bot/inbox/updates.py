@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -45,12 +45,36 @@ def storable(value: Any) -> Any:
     return value
 
 
+def chat_of(update: dict[str, Any]) -> int | None:
+    """The chat an update belongs to, if it says (checked as loosely as storing needs: a
+    malformed update is set aside later, by itself)."""
+    for kind in ("message", "edited_message", "my_chat_member"):
+        body = update.get(kind)
+        if isinstance(body, dict):
+            return _whole((body.get("chat") or {}).get("id"))
+    query = update.get("callback_query")
+    if isinstance(query, dict):
+        shown = query.get("message")
+        if isinstance(shown, dict) and isinstance(shown.get("chat"), dict):
+            return _whole(shown["chat"].get("id"))
+        return _whole((query.get("from") or {}).get("id"))
+    return None
+
+
+def _whole(value: Any) -> int | None:
+    return value if type(value) is int and -(2**63) <= value < 2**63 else None
+
+
 def update_id_of(update: dict[str, Any]) -> int | None:
     """The update's id, if it is one Telegram could have sent: a whole number (not a JSON
     true or false, which Python counts as 1 and 0) that fits the inbox's BIGINT key. An
     update without one can be neither stored nor confirmed."""
     value = update.get("update_id")
     return value if type(value) is int and 0 <= value < 2**63 else None
+
+
+# Given a chat's batch (update id, payload), marks done those not to be handled: their ids.
+Screen = Callable[[list[tuple[int, dict[str, Any]]]], Awaitable[set[int]]]
 
 
 class PollingStopped(RuntimeError):
@@ -67,6 +91,7 @@ async def store_updates(
             "received_at": clock.now(),
             "payload": storable(u),
             "attempts": 0,
+            "chat_id": chat_of(u) if isinstance(u, dict) else None,
         }
         for u in updates
         if (update_id := update_id_of(u)) is not None
@@ -158,10 +183,16 @@ class Poller:
 # A handler that fails on the same update this many times is not going to succeed: the
 # update is set aside (kept, with why) so that it does not come back for ever.
 MAX_ATTEMPTS = 5
+# Chats handled side by side (each holds a database connection while it works).
+CHATS_AT_ONCE = 8
+# Updates of one chat taken in one batch: a chat with thousands waiting takes its turn
+# with the others, batch after batch, instead of before them.
+PER_CHAT = 4
 
 
 class InboxProcessor:
-    """Hands stored updates to the Application, oldest first, each until it is done.
+    """Hands stored updates to the Application, each until it is done: in order within a
+    chat, chats side by side (at most ``CHATS_AT_ONCE``), a few of each chat's at a time.
 
     An update whose handler failed (its transaction rolled back, so it had no effect) stays
     pending and is tried again on the next run, up to ``MAX_ATTEMPTS``. The Application
@@ -171,6 +202,9 @@ class InboxProcessor:
     Runs of ``process_pending`` take turns: one that started while another was still going
     would read the same unprocessed rows and hand them over a second time. Across processes
     the handlers' own ``take_update`` mark (bot.inbox.processed) keeps the effect to one.
+
+    ``screen`` sees each chat's batch first and may mark updates done that are not worth
+    handling (a stranger's flood): their ids, which are then passed over.
     """
 
     def __init__(
@@ -178,50 +212,112 @@ class InboxProcessor:
         sessions: async_sessionmaker[AsyncSession],
         application: Application[Any, Any, Any, Any, Any, Any],
         clock: Clock,
+        screen: Screen | None = None,
     ) -> None:
         self._sessions = sessions
         self._application = application
         self._clock = clock
+        self._screen = screen
         self._turn = asyncio.Lock()
         self._failed: set[int] = set()
+        self._retry_later: set[int] = set()
 
     def handler_failed(self, update_id: int) -> None:
         self._failed.add(update_id)
 
     async def process_pending(self, limit: int = 100) -> int:
-        """Handle every stored update not yet done (in batches of ``limit``)."""
+        """Handle every stored update not yet done (in batches of ``limit``); one whose
+        handler failed is tried again at the next call, not in this one."""
         async with self._turn:
             done = 0
-            while batch := await self._process_pending(limit):
+            retried: set[int] = set()
+            while batch := await self._process_pending(limit, retried):
                 done += batch
-                if batch < limit:
-                    break
             return done
 
-    async def _process_pending(self, limit: int) -> int:
+    async def process_batch(self, limit: int = 100) -> bool:
+        """Handle one batch; True if more may be waiting. Each batch takes the oldest few
+        of every chat, so an update that just came in is not held behind a long queue of
+        someone else's. An update whose handler failed waits until a batch finds nothing
+        else to do."""
+        async with self._turn:
+            if await self._process_pending(limit, self._retry_later):
+                return True
+            self._retry_later.clear()
+            return False
+
+    async def _process_pending(self, limit: int, retried: set[int]) -> int:
+        # An update without a chat is a chat of its own (should its id be some chat's too,
+        # the two only take turns).
+        chat = func.coalesce(InboxUpdate.chat_id, InboxUpdate.update_id)
+        place = (
+            func.row_number().over(partition_by=chat, order_by=InboxUpdate.update_id).label("place")
+        )
+        pending = (
+            select(InboxUpdate.update_id, chat.label("chat"), place)
+            .where(InboxUpdate.processed_at.is_(None), InboxUpdate.update_id.not_in(retried))
+            .subquery()
+        )
         async with self._sessions() as session:
             rows = (
                 await session.execute(
-                    select(InboxUpdate.update_id, InboxUpdate.payload, InboxUpdate.attempts)
-                    .where(InboxUpdate.processed_at.is_(None))
+                    select(
+                        InboxUpdate.update_id,
+                        InboxUpdate.payload,
+                        InboxUpdate.attempts,
+                        pending.c.chat,
+                    )
+                    .join(pending, pending.c.update_id == InboxUpdate.update_id)
+                    .where(pending.c.place <= PER_CHAT)
                     .order_by(InboxUpdate.update_id)
                     .limit(limit)
                 )
             ).all()
-        for update_id, payload, attempts in rows:
-            error = await self._process(update_id, payload)
-            retry = error == HANDLER_FAILED and attempts + 1 < MAX_ATTEMPTS
-            if error == HANDLER_FAILED and not retry:
-                log.error("update %s set aside after %s failed attempts", update_id, MAX_ATTEMPTS)
-            values: dict[str, Any] = {"attempts": InboxUpdate.attempts + 1, "error": error}
-            if not retry:  # a retried update stays as its handler left it: a handler that
-                # committed before failing has marked it done, and done it stays
-                values["processed_at"] = func.coalesce(InboxUpdate.processed_at, self._clock.now())
-            async with self._sessions.begin() as session:
-                await session.execute(
-                    update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(values)
-                )
+        chats: dict[int, list[tuple[int, dict[str, Any], int]]] = {}
+        for update_id, payload, attempts, chat_key in rows:
+            chats.setdefault(chat_key, []).append((update_id, payload, attempts))
+        turns = asyncio.Semaphore(CHATS_AT_ONCE)
+
+        async def one_chat(updates: list[tuple[int, dict[str, Any], int]]) -> None:
+            async with turns:
+                done = set()
+                if self._screen is not None:
+                    done = await self._screen([(u, payload) for u, payload, _ in updates])
+                for update_id, payload, attempts in updates:
+                    if update_id in done:
+                        continue
+                    if await self._process_one(update_id, payload, attempts):
+                        retried.add(update_id)
+
+        await asyncio.gather(*(one_chat(updates) for updates in chats.values()))
         return len(rows)
+
+    async def _process_one(self, update_id: int, payload: dict[str, Any], attempts: int) -> bool:
+        """Handle one update and record how it went; True if it is to be tried again."""
+        error = await self._process(update_id, payload)
+        retry = error == HANDLER_FAILED and attempts + 1 < MAX_ATTEMPTS
+        if error == HANDLER_FAILED and not retry:
+            log.error("update %s set aside after %s failed attempts", update_id, MAX_ATTEMPTS)
+        if error is None and await self._taken(update_id):
+            return False  # its handler marked it done with its effect: nothing to add
+        values: dict[str, Any] = {"attempts": InboxUpdate.attempts + 1, "error": error}
+        if not retry:  # a retried update stays as its handler left it: a handler that
+            # committed before failing has marked it done, and done it stays
+            values["processed_at"] = func.coalesce(InboxUpdate.processed_at, self._clock.now())
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(values)
+            )
+        return retry
+
+    async def _taken(self, update_id: int) -> bool:
+        # A read, not a write: under a flood, most updates end here, and a write would wait
+        # its turn for SQLite's one writer.
+        async with self._sessions() as session:
+            done = await session.scalar(
+                select(InboxUpdate.processed_at).where(InboxUpdate.update_id == update_id)
+            )
+        return done is not None
 
     async def _process(self, update_id: int, payload: dict[str, Any]) -> str | None:
         try:

@@ -16,6 +16,7 @@ from bot.context import PatientChat
 from bot.i18n import t
 from bot.patients.first_contact import redeem_link, welcome
 from bot.patients.requests import next_checkin
+from bot.staff.admins import tell_admins
 from bot.staff.registry import link_staff
 from bot.telegram.render import patient as render
 from db.models import EpisodeStatus, TokenPurpose
@@ -37,7 +38,7 @@ async def start(visit: Visit, token: str) -> None:
     if not token or user_id is None or chat_id is None:
         await visit.refuse("patient.start")
         return
-    if await link_guard.over_limit(session, user_id, now):
+    if await link_guard.over_limit(session, user_id, token, now):
         await link_guard.refused_unchecked(session, now)
         visit.tell("start_link_throttled")  # audited as throttled
         return
@@ -50,7 +51,8 @@ async def start(visit: Visit, token: str) -> None:
         session, token, user_id, chat_id, now, linked_to=chat.patient if chat else None
     )
     if linked is None:
-        link_guard.failed(session, user_id, now)
+        link_guard.failed(session, user_id, token, now)
+        await _warn_admins_of_guessing(visit)
         visit.tell("start_link_invalid")  # the link attempt is audited
         return
     await welcome(linked, visit.svc.catalogue, visit.svc.site.emergency_number)
@@ -67,3 +69,28 @@ async def resume(chat: PatientChat) -> None:
         ),
         "resumed",
     )
+
+
+async def _warn_admins_of_guessing(visit: Visit) -> None:
+    """Many wrong links from everyone: nobody is locked out for it, the admins are told
+    (once a window)."""
+    count = await link_guard.everyone_guessing(visit.session, visit.now)
+    if count is None:
+        return
+    window = link_guard.LIMITS.window
+    started = int(visit.now.timestamp() // window.total_seconds())
+    await tell_admins(
+        visit.session,
+        visit.now,
+        GUESSING_WARNING.format(count=count, minutes=int(window.total_seconds() // 60)),
+        purpose="links_guessed",
+        dedupe_key=f"links-guessed:{started}",
+    )
+
+
+GUESSING_WARNING = (
+    "Warning: {count} wrong enrolment or staff links were opened in the last {minutes} "
+    "minutes, from several Telegram accounts: someone may be guessing links. Valid links "
+    "still work; an account that keeps guessing is refused for a while. "
+    "See `eras audit list --action patient.link --refused`."
+)

@@ -76,9 +76,37 @@ async def redeem_link(
     )
     if episode is None or patient is None:
         return None
+    await _release_account(session, telegram_user_id, patient, now)
     patient.telegram_user_id = telegram_user_id
     patient.telegram_chat_id = chat_id
     return PatientChat(session, patient, episode, now)
+
+
+async def _release_account(
+    session: AsyncSession, telegram_user_id: int, patient: Patient, now: datetime
+) -> None:
+    """The account now follows ``patient``: an earlier patient record whose follow-up ended
+    (one still followed never gets here: its account may open only its own links) lets it
+    go, keeping its history."""
+    earlier = await session.scalar(
+        select(Patient).where(
+            Patient.telegram_user_id == telegram_user_id, Patient.id != patient.id
+        )
+    )
+    if earlier is None:
+        return
+    earlier.telegram_user_id = earlier.telegram_chat_id = None
+    await session.flush()  # before the account is given to the new record (a unique id)
+    await append(
+        session,
+        at=now,
+        actor_kind="patient",
+        actor_ref=f"patient:{patient.ref}",
+        action="patient.unlink",
+        origin="telegram",
+        patient_ref=earlier.ref,
+        detail={"reason": "the account opened the link of a new follow-up"},
+    )
 
 
 async def _patient_of(session: AsyncSession, token: str) -> int | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import InboxUpdate
@@ -58,7 +58,9 @@ async def empty(session: AsyncSession, update_ids: list[int], now: datetime) -> 
             .values(processed_at=now, error="erased before it was processed")
         )
         await session.execute(
-            update(InboxUpdate).where(InboxUpdate.update_id.in_(chunk)).values(payload={})
+            update(InboxUpdate)
+            .where(InboxUpdate.update_id.in_(chunk))
+            .values(payload={}, chat_id=None)
         )
 
 
@@ -67,7 +69,18 @@ async def empty_processed_before(session: AsyncSession, cutoff: datetime) -> int
     result = await session.execute(
         update(InboxUpdate)
         .where(InboxUpdate.processed_at < cutoff, InboxUpdate.payload != {})
-        .values(payload={})
+        .values(payload={}, chat_id=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def delete_strangers_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Delete the updates received before ``cutoff`` from accounts that were neither staff
+    nor patients: nothing of theirs is kept beyond that, processed or not."""
+    result = await session.execute(
+        delete(InboxUpdate).where(
+            InboxUpdate.from_stranger.is_(True), InboxUpdate.received_at < cutoff
+        )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -1,13 +1,13 @@
 """All models, imported here so that ``Base.metadata`` knows every table."""
 
 from db.models.alerts import Alert, AlertEvent
-from db.models.audit import AuditEntry
+from db.models.audit import AuditCheckpoint, AuditEntry
 from db.models.base import Base
 from db.models.care_team import EscalationStep, Staff, Team, TeamMember
 from db.models.checkins import Answer, CheckIn
 from db.models.console import ConsoleSession, SignInLink
 from db.models.heartbeats import Heartbeat
-from db.models.messaging import InboxUpdate, OutboxMessage
+from db.models.messaging import InboxUpdate, OutboxMessage, StrangerTally
 from db.models.patients import Episode, LinkFailure, LinkToken, Patient
 from db.models.protocols import ProtocolVersion
 from db.models.states import (
@@ -26,6 +26,7 @@ __all__ = [
     "AlertEvent",
     "AlertStatus",
     "Answer",
+    "AuditCheckpoint",
     "AuditEntry",
     "Base",
     "CheckIn",
@@ -45,6 +46,7 @@ __all__ = [
     "SignInLink",
     "Staff",
     "StaffRole",
+    "StrangerTally",
     "Team",
     "TeamMember",
     "TokenPurpose",

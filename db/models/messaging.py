@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
@@ -25,6 +25,24 @@ class InboxUpdate(Base):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(200))
+    # The chat it came from: updates are handled in order within a chat, chats side by side.
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # Sent by an account that is neither staff nor a patient: deleted after a few days.
+    from_stranger: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class StrangerTally(Base):
+    """How many updates one unknown account sent in one hour, while the hour is open.
+
+    The account is named by a keyed hash (HMAC under ERAS_AUDIT_KEY), never by its id; when
+    the hour closes the count becomes one audit row and this row is deleted.
+    """
+
+    __tablename__ = "stranger_tallies"
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(64), primary_key=True)
+    updates: Mapped[int] = mapped_column(Integer)
 
 
 class OutboxMessage(Base):

@@ -75,8 +75,13 @@ class LinkFailure(Base):
     """
 
     __tablename__ = "link_failures"
-    __table_args__ = (Index(None, "telegram_user_id", "at"),)
+    __table_args__ = (
+        Index(None, "telegram_user_id", "at"),
+        Index(None, "token_prefix", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     telegram_user_id: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # The first characters of the link tried: guesses around one link, from many accounts.
+    token_prefix: Mapped[str | None] = mapped_column(String(8))

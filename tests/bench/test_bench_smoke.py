@@ -26,6 +26,8 @@ TINY = Sizes(
     due=4,
     enrolments=2,
     ticks=2,
+    flood_patients=3,
+    flood_messages=30,
     scoring_seconds=0.05,
     client_sends=6,
     client_in_flight=(1, 3),
@@ -62,6 +64,10 @@ async def test_every_benchmark_runs_and_reports_its_figures(
     for name in ("idle_25_per_second", "busy_25_per_second"):
         assert alerts[name]["replies"] == TINY.alert_patients
         assert alerts[name]["reply_to_card"]["n"] == alerts[name]["red_flags"] == 1
+    flood = results["flood"][db_backend]
+    for run_name in ("quiet", "flood"):
+        assert flood[run_name]["reply_to_answer"]["n"] == TINY.flood_patients
+    assert 0 < flood["answers_to_the_stranger"] <= 20
     cohort = results["scale"][db_backend]["60"]
     assert cohort["rows"]["checkins"] > 60
     assert cohort["tick_due"]["check_ins"] == TINY.due

@@ -31,7 +31,15 @@ from tests.fixtures.journey import SURGERY, Journey, buttons, local
 
 POD1_9AM = local(SURGERY + timedelta(days=1), 9, "Europe/Madrid")
 # Rows that an attempt may add: the record of the attempt itself, and what is said back.
-RECORDS = {"audit_log", "inbox_updates", "outbox_messages", "heartbeats", "link_failures"}
+RECORDS = {
+    "audit_log",
+    "audit_checkpoints",
+    "inbox_updates",
+    "outbox_messages",
+    "heartbeats",
+    "link_failures",
+    "stranger_tallies",
+}
 
 
 @dataclass

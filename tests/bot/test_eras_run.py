@@ -27,6 +27,7 @@ def _environment(sandbox: Sandbox, url: str) -> dict[str, str]:
         "ERAS_TELEGRAM_TOKEN": sandbox.token,
         "ERAS_TELEGRAM_API_URL": sandbox.url,
         "ERAS_EMERGENCY_NUMBER": "112",
+        "ERAS_AUDIT_KEY": "test-audit-key-of-at-least-32-characters",
     }
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.access import link_guard
 from bot.i18n import t
 from bot.sandbox import Person
-from db.models import AuditEntry, LinkFailure, LinkToken, Patient
+from db.models import AuditEntry, LinkFailure, LinkToken, Patient, StaffRole
 from tests.fixtures.journey import START, Journey
 
 WRONG = "aWrongTokenOfTheRightShape_"
@@ -89,27 +89,63 @@ async def test_someone_elses_guessing_does_not_hold_a_patient_back(journey: Jour
     assert journey.texts(maria)[-1] == t("en", "consent_question")
 
 
-async def test_many_accounts_guessing_together_make_every_link_wait(
-    sessions: async_sessionmaker[AsyncSession],
+async def test_forty_accounts_guessing_lock_nobody_out_and_warn_the_admins(
+    journey: Journey,
 ) -> None:
-    limits = link_guard.Limits(per_account=5, overall=3)
-    async with sessions.begin() as session:
-        for account in (1, 2, 3):
-            link_guard.failed(session, account, START)
-    async with sessions.begin() as session:
-        assert await link_guard.over_limit(session, 4, START, limits)
-    async with sessions.begin() as session:
-        assert not await link_guard.over_limit(session, 4, START + limits.window, limits)
+    """Forty accounts, five wrong links each: the 200 that used to lock every link."""
+    enrolment = await journey.enrol()
+    admin = await journey.staff_member("Iris", StaffRole.ADMIN)
+    guessers = [journey.sandbox.user(f"Guesser {n}") for n in range(40)]
+    for n, guesser in enumerate(guessers):
+        for k in range(link_guard.LIMITS.per_account):
+            journey.sandbox.open_deep_link(guesser, f"{n:03d}{k}{WRONG}")  # all unalike
+    await journey.settle()
+    assert {t_ for g in guessers for t_ in journey.texts(g)} == {t("en", "start_link_invalid")}
+
+    maria = journey.sandbox.user("Maria")
+    journey.sandbox.open_deep_link(maria, enrolment.token)
+    await journey.settle()
+    assert journey.texts(maria)[-1] == t("en", "consent_question")
+    warnings = [m for m in journey.texts(admin) if "wrong enrolment or staff links" in m]
+    assert len(warnings) == 1  # once a window, however many more guesses come
+    assert "200 wrong" in warnings[0]
+    assert str(guessers[0].id) not in warnings[0]
+
+
+async def test_guesses_around_one_link_stop_at_its_prefix_but_never_a_fresh_account(
+    journey: Journey,
+) -> None:
+    enrolment = await journey.enrol()
+    start = link_guard.prefix(enrolment.token)
+    guessers = [journey.sandbox.user(f"Guesser {n}") for n in range(link_guard.LIMITS.per_prefix)]
+    for n, guesser in enumerate(guessers):
+        journey.sandbox.open_deep_link(guesser, f"{start}{WRONG}{n:03d}")
+    await journey.settle()
+    # Each guesser has one wrong link of five, but the prefix has had its ten: the next
+    # guess around it is refused unlooked, even the right link.
+    journey.sandbox.open_deep_link(guessers[0], enrolment.token)
+    await journey.settle()
+    assert journey.texts(guessers[0])[-1] == t("en", "start_link_throttled")
+    async with journey.runtime.sessions() as session:
+        assert await session.scalar(select(LinkToken.used_at)) is None
+    # A guess elsewhere is still looked at; and the patient, who never failed, gets in.
+    journey.sandbox.open_deep_link(guessers[1], f"{WRONG}elsewhere")
+    await journey.settle()
+    assert journey.texts(guessers[1])[-1] == t("en", "start_link_invalid")
+    maria = journey.sandbox.user("Maria")
+    journey.sandbox.open_deep_link(maria, enrolment.token)
+    await journey.settle()
+    assert journey.texts(maria)[-1] == t("en", "consent_question")
 
 
 async def test_failures_are_forgotten_once_they_no_longer_count(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessions.begin() as session:
-        link_guard.failed(session, 1, START)
-        link_guard.failed(session, 2, START + timedelta(minutes=1))
+        link_guard.failed(session, 1, f"{WRONG}1", START)
+        link_guard.failed(session, 2, f"{WRONG}2", START + timedelta(minutes=1))
     async with sessions.begin() as session:
-        await link_guard.over_limit(session, 3, START + link_guard.LIMITS.window)
+        await link_guard.over_limit(session, 3, WRONG, START + link_guard.LIMITS.window)
     async with sessions() as session:
         kept = list(await session.scalars(select(LinkFailure.telegram_user_id)))
     assert kept == [2]

@@ -177,6 +177,7 @@ async def test_eras_run_at_debug_logs_neither_the_token_nor_who_wrote(tmp_path: 
             "ERAS_TELEGRAM_TOKEN": BOT_TOKEN,
             "ERAS_TELEGRAM_API_URL": sandbox.url,
             "ERAS_EMERGENCY_NUMBER": "112",
+            "ERAS_AUDIT_KEY": "test-audit-key-of-at-least-32-characters",
             "ERAS_LOG_LEVEL": "DEBUG",
         }
         process = await _start(env)

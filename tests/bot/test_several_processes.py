@@ -107,6 +107,7 @@ async def test_two_webhook_processes_send_each_checkin_exactly_once(postgres_url
             "ERAS_TELEGRAM_TOKEN": sandbox.token,
             "ERAS_TELEGRAM_API_URL": sandbox.url,
             "ERAS_EMERGENCY_NUMBER": "112",
+            "ERAS_AUDIT_KEY": "test-audit-key-of-at-least-32-characters",
             "ERAS_WEBHOOK_SECRET": SECRET,
         }
         processes = []

@@ -64,6 +64,7 @@ async def test_webhook_mode_answers_telegram_and_refuses_anyone_without_the_secr
             "ERAS_TELEGRAM_TOKEN": sandbox.token,
             "ERAS_TELEGRAM_API_URL": sandbox.url,
             "ERAS_EMERGENCY_NUMBER": "112",
+            "ERAS_AUDIT_KEY": "test-audit-key-of-at-least-32-characters",
             "ERAS_PUBLIC_URL": public,
             "ERAS_WEBHOOK_SECRET": SECRET,
             "ERAS_HTTP_LISTEN": f"127.0.0.1:{port}",

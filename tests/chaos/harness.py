@@ -159,6 +159,7 @@ class ChaosRun:
                 "ERAS_TELEGRAM_TOKEN": sandbox.token,
                 "ERAS_TELEGRAM_API_URL": sandbox.url,
                 "ERAS_EMERGENCY_NUMBER": "112",
+                "ERAS_AUDIT_KEY": "test-audit-key-of-at-least-32-characters",
                 "ERAS_LOG_LEVEL": "WARNING",
             },
             self.log_dir / "bot.log",

@@ -56,9 +56,19 @@ def test_compose_sets_only_variables_the_program_reads() -> None:
 
 
 def test_compose_database_urls_use_the_async_driver_and_the_db_service() -> None:
-    for name in ("migrate", "bot"):
+    # The migration runs as the owner; the bot as eras_app (deploy/postgres/roles.sql).
+    for name, role in (("migrate", "eras"), ("bot", "eras_app")):
         url = COMPOSE["services"][name]["environment"]["ERAS_DATABASE_URL"]
-        assert re.match(r"postgresql\+asyncpg://eras:.*@db:5432/eras$", url)
+        assert re.match(rf"postgresql\+asyncpg://{role}:.*@db:5432/eras$", url)
+
+
+def test_compose_creates_the_application_s_role_on_the_database_s_first_start() -> None:
+    mounts = COMPOSE["services"]["db"]["volumes"]
+    assert any(
+        m.startswith("./deploy/postgres/initdb.sh:/docker-entrypoint-initdb.d/") for m in mounts
+    )
+    assert "./deploy/postgres/roles.sql:/eras/roles.sql:ro" in mounts
+    assert "ERAS_AUDIT_KEY" in COMPOSE["services"]["bot"]["environment"]
 
 
 def test_the_image_runs_eras_and_ships_every_package() -> None:

@@ -104,6 +104,17 @@ def test_running_without_an_emergency_number_names_the_variable() -> None:
     assert "ERAS_EMERGENCY_NUMBER" in result.stderr
 
 
+def test_running_without_an_audit_key_names_the_variable() -> None:
+    result = eras("run", ERAS_TELEGRAM_TOKEN="123:abc", ERAS_EMERGENCY_NUMBER="112")
+    assert result.returncode == 2
+    assert "ERAS_AUDIT_KEY: required" in result.stderr
+    short = eras(
+        "run", ERAS_TELEGRAM_TOKEN="123:abc", ERAS_EMERGENCY_NUMBER="112", ERAS_AUDIT_KEY="abc"
+    )
+    assert short.returncode == 2
+    assert "ERAS_AUDIT_KEY: must be at least 32 characters" in short.stderr
+
+
 def test_webhook_mode_needs_its_url_and_secret() -> None:
     ready = {"ERAS_TELEGRAM_TOKEN": "123:abc", "ERAS_EMERGENCY_NUMBER": "112"}
     result = eras("run", "--webhook", **ready)

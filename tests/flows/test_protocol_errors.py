@@ -264,3 +264,39 @@ def test_an_unquoted_question_mark_in_braces_says_to_quote_the_text() -> None:
     with pytest.raises(ProtocolInvalid) as caught:
         parse_protocol(text, "spine.yaml")
     assert str(caught.value).endswith("put text with , : ? [ ] { } in quotes")
+
+
+LAUGHS = "id: x\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join(['*' + chr(97 + n)] * 10)}]\n" for n in range(9)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            "id: x\nitems: &shared [a]\nother: *shared\n",
+            2,
+            "YAML anchors and aliases (& and *) are not allowed; write the entry out",
+        ),
+        ("id: x\nitems: &lonely [a]\n", 2, "YAML anchors and aliases"),
+        ("id: x\nother: *nowhere\n", 2, "YAML anchors and aliases"),
+        (LAUGHS, 2, "YAML anchors and aliases"),  # 1 KB that would expand to gigabytes
+        ("id: x\nwhen: " + "[" * 25 + "]" * 25 + "\n", 2, "nested more than 24 levels deep"),
+        ("id: x\nwhen: " + "[" * 10_000 + "]" * 10_000 + "\n", 2, "nested more than 24"),
+        ("id: x\nnote: '" + "a" * 1_000_001 + "'\n", 1, "the file is 1,000,016 bytes"),
+    ],
+)
+def test_what_yaml_could_expand_is_refused_with_its_line(
+    text: str, line: int, message: str
+) -> None:
+    with pytest.raises(ProtocolInvalid) as caught:
+        parse_protocol(text, "x.yaml")
+    assert str(caught.value).startswith(f"x.yaml:{line}: {message}")
+
+
+def test_nesting_up_to_the_limit_is_read_and_judged_as_any_other_file() -> None:
+    """Deep but allowed nesting reaches the format check, which names the unknown key."""
+    with pytest.raises(ProtocolInvalid) as caught:
+        parse_protocol(MISS + "deep: " + "[" * 23 + "]" * 23 + "\n", "spine.yaml")
+    assert "deep" in str(caught.value)

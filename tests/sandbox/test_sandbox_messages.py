@@ -365,3 +365,24 @@ async def test_upgrading_a_group_tells_the_bot_the_new_id(sandbox: Sandbox, bot:
     assert (new_chat.chat_id, new_chat.migrate_from_chat_id) == (spine.chat_id, ward.chat_id)
     with pytest.raises(tg.ChatMigrated):
         await bot.send_message(ward.chat_id, "Alert")
+
+
+async def test_the_bot_can_ask_who_is_in_a_group_and_what_a_chat_is(
+    sandbox: Sandbox, bot: Bot
+) -> None:
+    nurse, former = sandbox.user("Ana"), sandbox.user("Bruno")
+    ward = sandbox.group("Spine ward", members=(nurse, former))
+    ward.remove_member(former)
+
+    assert (await bot.get_chat_member(ward.chat_id, nurse.id)).status == "member"
+    assert (await bot.get_chat_member(ward.chat_id, former.id)).status == "left"
+    chat = await bot.get_chat(ward.chat_id)
+    assert (chat.id, chat.type, chat.title) == (ward.chat_id, ChatType.GROUP, "Spine ward")
+    assert (await bot.get_chat(nurse.chat_id)).type == ChatType.PRIVATE
+    with pytest.raises(tg.BadRequest, match=r"[Cc]hat not found"):
+        await bot.get_chat(-999)
+    with pytest.raises(tg.BadRequest, match=r"(?i)participant_id_invalid"):
+        await bot.get_chat_member(ward.chat_id, 999)
+    sandbox.migrate_to_supergroup(ward)
+    with pytest.raises(tg.ChatMigrated):
+        await bot.get_chat_member(ward.chat_id, nurse.id)

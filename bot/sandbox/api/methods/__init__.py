@@ -7,7 +7,7 @@ Telegram matches method names without regard to case, and so does ``find``.
 from __future__ import annotations
 
 # Importing the modules registers their methods.
-from bot.sandbox.api.methods import media, messages, profile, updates  # noqa: F401
+from bot.sandbox.api.methods import chats, media, messages, profile, updates  # noqa: F401
 from bot.sandbox.api.methods.registry import METHODS, Context, Method
 
 __all__ = ["Context", "Method", "find"]

@@ -1,7 +1,7 @@
 """The console's sign-in links and sessions
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-07 12:48:18
 
 Staff sign in to the web console with a one-time link (from the bot or an admin) and stay
@@ -15,8 +15,8 @@ from alembic import op
 
 import db.types
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,32 @@
+"""What the bot may ask about a chat: getChat, and getChatMember (is this person in it?)."""
+
+from __future__ import annotations
+
+from bot.sandbox import errors
+from bot.sandbox.api.methods.registry import Context, bot_method
+from bot.sandbox.world.state import JSON, Chat, Group
+
+
+def _chat(ctx: Context) -> Chat:
+    chat = ctx.world.chat(ctx.params.get("chat_id"))
+    if isinstance(chat, Group) and chat.migrated_to is not None:
+        raise errors.chat_migrated(chat.migrated_to)
+    return chat
+
+
+@bot_method("getChat")
+def get_chat(ctx: Context) -> JSON:
+    chat = _chat(ctx)
+    return {**chat.as_chat(), "accent_color_id": 0, "max_reaction_count": 11}
+
+
+@bot_method("getChatMember")
+def get_chat_member(ctx: Context) -> JSON:
+    chat = _chat(ctx)
+    user_id = ctx.params.get("user_id")
+    person = ctx.world.people.get(user_id) if isinstance(user_id, int) else None
+    if person is None:
+        raise errors.bad_request("PARTICIPANT_ID_INVALID")
+    inside = person.id in chat.members if isinstance(chat, Group) else person.id == chat.id
+    status = "member" if inside else "left"
+    return {"status": status, "user": person.as_user()}
