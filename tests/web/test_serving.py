@@ -33,6 +33,7 @@ def _environment(url: str, **settings: str) -> dict[str, str]:
         **{k: v for k, v in os.environ.items() if not k.startswith("ERAS_")},
         "ERAS_DATABASE_URL": url,
         "ERAS_EMERGENCY_NUMBER": "112",
+        "ERAS_AUDIT_KEY": "test-audit-key-of-at-least-32-characters",
         **settings,
     }
 
