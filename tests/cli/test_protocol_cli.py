@@ -155,6 +155,9 @@ def test_show_a_day_lists_its_questions_in_order() -> None:
     assert "Check-ins start the day after discharge (days in hospital are not asked)" in out
     assert "El objetivo de su plan de recuperación para hoy: caminar por la casa.  [local]" in out
     assert "  ✓ walking_indoors" in out and "    walking_outside_short" in out
+    assert "{since}" not in out  # leg weakness reads as the patient reads it
+    assert "más dormida que en su último control (…)" in out
+    assert "[at the first check-in: cuando salió del hospital]" in out
 
 
 def test_show_the_evening_check_and_a_day_without_check_in() -> None:

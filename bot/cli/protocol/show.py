@@ -24,6 +24,7 @@ from flows.schema import (
     YesNoItem,
 )
 from flows.schema.items import accepted_range
+from flows.schema.wording import Wording
 from flows.units import symbol
 
 LOCAL = "  [local]"
@@ -151,10 +152,20 @@ def _answers(item: Item, lang: str) -> list[str]:
     return [f"       a {item.type}"]
 
 
-def _question(item: Item, lang: str, number: str) -> list[str]:
+def _as_read(text: str, wording: Wording) -> str:
+    """A text as the patient reads it, ``{since}`` filled in as at a later check-in (the
+    first check-in at home names leaving hospital instead)."""
+    if "{since}" not in text or not wording.dates:
+        return text
+    return text.replace("{since}", str(wording.since_last_check_in).format(date="…")) + (
+        f"  [at the first check-in: {wording.since_leaving_hospital}]"
+    )
+
+
+def _question(item: Item, protocol: Protocol, lang: str, number: str) -> list[str]:
     extras = ", skippable" if item.skippable else ""
     lines = [f"  {number}{item.id} ({item.type}{extras}){_local(item.source)}"]
-    lines.append(f"       {item.question[lang]}")
+    lines.append(f"       {_as_read(item.question[lang], protocol.wordings[lang])}")
     if item.ask_if is not None:
         lines.append(f"       asked only when {describe(item.ask_if)}")
     return lines + _answers(item, lang)
@@ -163,7 +174,7 @@ def _question(item: Item, lang: str, number: str) -> list[str]:
 def _questions(protocol: Protocol, lang: str) -> list[str]:
     lines = [f"QUESTIONS ({len(protocol.items)})"]
     for item in protocol.items:
-        lines += _question(item, lang, "")
+        lines += _question(item, protocol, lang, "")
     return [*lines, ""]
 
 
@@ -202,7 +213,7 @@ def _day_questions(protocol: Protocol, items: tuple[str, ...], lang: str) -> lis
         group = next((g for g in protocol.groups if item_id in g.items), None)
         members = [i for i in items if group is not None and i in group.items]
         if group is None or len(members) < 2:
-            lines += _question(protocol.item(item_id), lang, f"{number}. ")
+            lines += _question(protocol.item(item_id), protocol, lang, f"{number}. ")
             continue
         shown.update(members)
         wording = protocol.wordings[lang]
@@ -210,7 +221,7 @@ def _day_questions(protocol: Protocol, items: tuple[str, ...], lang: str) -> lis
         for member in members:
             grouped = protocol.item(member)
             assert isinstance(grouped, YesNoItem) and grouped.statement is not None
-            lines.append(f"       - {grouped.statement[lang]}  ({member})")
+            lines.append(f"       - {_as_read(grouped.statement[lang], wording)}  ({member})")
         lines.append(
             f"       buttons: {wording.none_of_these} / {wording.some_of_these} "
             "(then each is asked)"
