@@ -155,3 +155,23 @@ def test_the_list_of_a_pathway_shows_each_patients_procedure_as_given(runner: Cl
     as_json = runner.invoke(cli, ["patient", "list", "--pathway", "spine-open-lumbar", "--json"])
     [open_fusion] = json.loads(as_json.output)
     assert (open_fusion["ref"], open_fusion["procedure"]) == ("P-003", "Open lumbar fusion")
+
+
+def test_patients_on_the_first_version_move_to_the_shipped_one_with_its_safety_fixes(
+    runner: CliRunner,
+) -> None:
+    first = Path(__file__).parents[1] / "flows" / "fixtures" / "v1" / "spine-miss-lumbar.yaml"
+    loaded = runner.invoke(cli, ["protocol", "load", str(first)])
+    assert loaded.exit_code == 0, loaded.output
+    _enrol(runner, "P-001", "spine-miss-lumbar@1")
+    _enrol(runner, "P-002", "spine-miss-lumbar@1")
+    assert _protocol_of(runner, "P-001") == "spine-miss-lumbar@1"
+
+    moved = runner.invoke(cli, [*MOVE, "--yes"])  # no --to: the newest version
+    assert moved.exit_code == 0, moved.output
+    assert f"What changes from spine-miss-lumbar@1 to spine-miss-lumbar@{NOW}:" in moved.output
+    assert "near_faint" in moved.output and "bowel_control" in moved.output  # v2's new items
+    assert f"2 patients moved to spine-miss-lumbar@{NOW}" in moved.output
+    assert {_protocol_of(runner, ref) for ref in ("P-001", "P-002")} == {
+        f"spine-miss-lumbar@{NOW}"
+    }
