@@ -172,6 +172,4 @@ def test_patients_on_the_first_version_move_to_the_shipped_one_with_its_safety_f
     assert f"What changes from spine-miss-lumbar@1 to spine-miss-lumbar@{NOW}:" in moved.output
     assert "near_faint" in moved.output and "bowel_control" in moved.output  # v2's new items
     assert f"2 patients moved to spine-miss-lumbar@{NOW}" in moved.output
-    assert {_protocol_of(runner, ref) for ref in ("P-001", "P-002")} == {
-        f"spine-miss-lumbar@{NOW}"
-    }
+    assert {_protocol_of(runner, ref) for ref in ("P-001", "P-002")} == {f"spine-miss-lumbar@{NOW}"}
