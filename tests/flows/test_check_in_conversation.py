@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from flows import conversation
-from flows.agenda import CheckInKind, agenda
+from flows.agenda import CheckInKind, agenda, members
 from flows.conversation import CheckInState, next_question, start, take_reply
 from flows.replies import Photo
 from flows.schema import Protocol
@@ -186,6 +186,44 @@ def test_a_concern_runs_the_red_rule_screen_and_is_never_on_track(miss: Protocol
     (finding,) = score(miss, 12, words, (), "concern").findings
     assert (finding.rule, finding.tier) == ("patient_concern", Tier.AMBER)
     assert finding.answers == {"concern_words": "I feel strange"}
+
+
+# Each item of the concern screen with an answer that must reach a person, and its tier.
+CONCERN_SIGNS = [
+    ("saddle_numbness", True, Tier.RED_EMERGENCY),
+    ("bowel_control", True, Tier.RED_EMERGENCY),
+    ("bladder", "leaking", Tier.RED_EMERGENCY),
+    ("bladder", "cannot_pass", Tier.RED_URGENT),
+    ("leg_weakness", True, Tier.RED_EMERGENCY),
+    ("chest_breath", True, Tier.RED_EMERGENCY),
+    ("fainted", True, Tier.RED_EMERGENCY),
+    ("near_faint", True, Tier.RED_URGENT),
+    ("calf", True, Tier.RED_URGENT),
+    ("wound_bleeding", "soaked", Tier.RED_URGENT),
+    ("wound_fluid", "clear_watery", Tier.RED_URGENT),
+    ("wound_redness", "spreading", Tier.RED_URGENT),
+    ("headache_upright", True, Tier.RED_URGENT),
+    ("temperature", 38.5, Tier.RED_URGENT),
+    ("temperature", 35.0, Tier.RED_URGENT),
+    ("sleepy", "hard_to_wake", Tier.RED_EMERGENCY),
+    ("confusion", True, Tier.RED_URGENT),
+    ("fell", True, Tier.AMBER),
+    ("pain_back", 7, Tier.AMBER),
+    ("pain_leg", 7, Tier.AMBER),
+]
+
+
+def test_every_item_of_the_concern_screen_is_in_the_table_above(miss: Protocol) -> None:
+    assert {item for item, _, _ in CONCERN_SIGNS} == members(miss, miss.schedule.concern)
+
+
+@pytest.mark.parametrize(("item", "value", "tier"), CONCERN_SIGNS)
+def test_each_sign_of_the_concern_screen_gives_its_own_tier_not_the_concern_card(
+    miss: Protocol, item: str, value: object, tier: Tier
+) -> None:
+    assessment = score(miss, 12, {item: value}, (), "concern")
+    assert assessment.tier is tier
+    assert "patient_concern" not in [f.rule for f in assessment.findings]
 
 
 def test_a_concern_with_a_red_sign_is_acted_on_at_once(miss: Protocol) -> None:
