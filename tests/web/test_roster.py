@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
 from bot.patients.roster import PAGE_SIZE
-from db.models import Episode, EpisodeStatus
+from db.models import CheckIn, CheckInStatus, Episode, EpisodeStatus
+from tests.fixtures.journey import buttons
 from tests.web.conftest import POD1_9AM, Ward, csrf_of
+
+MADRID = ZoneInfo("Europe/Madrid")
 
 
 def refs(page: str) -> list[str]:
@@ -114,3 +118,24 @@ async def test_a_missed_check_in_lowers_the_response_rate(ward: Ward) -> None:
         episode = await session.scalar(select(Episode))
     assert episode is not None and episode.response_rate == 0
     assert episode.last_answered_at is None
+
+
+async def test_a_check_in_answered_in_full_shows_its_time_rate_and_score(ward: Ward) -> None:
+    journey = ward.journey
+    maria, _ = await journey.enrolled_patient("Maria", ref="P-001", display_name="Maria")
+    await journey.at(POD1_9AM)
+    while journey.question_id(maria) is not None:
+        await journey.press(maria, buttons(journey.last(maria))[0][1])
+    await journey.type(maria, "1")  # days since the last bowel movement
+    while journey.question_id(maria) is not None:
+        await journey.press(maria, buttons(journey.last(maria))[0][1])
+    async with journey.runtime.sessions() as session:
+        checkin = await session.scalar(select(CheckIn).where(CheckIn.pod == 1))
+        episode = await session.scalar(select(Episode))
+    assert checkin is not None and checkin.status is CheckInStatus.COMPLETED
+    assert episode is not None and episode.response_rate == 100
+    assert episode.last_answered_at == checkin.completed_at
+    assert episode.recovery_score == checkin.recovery_score is not None  # POD 1 judges some
+    browser = await ward.signed_in("Ana")
+    row = (await browser.get("/patients")).text.split("<strong>P-001</strong>")[1]
+    assert "100 %" in row and f"{POD1_9AM.astimezone(MADRID):%H:%M}" in row
