@@ -50,7 +50,11 @@ async def test_route_answers_each_person_as_the_table_says(
     alert = await ward.alert()
     browser = await ward.signed_in(who) if who else ward.client()
     csrf = csrf_of((await browser.get("/")).text) if who else "none"
-    values = {"alert_id": str(alert.id), "token": await ward.link("Ana")}
+    values = {
+        "alert_id": str(alert.id),
+        "episode_id": str(alert.episode_id),
+        "token": await ward.link("Ana"),
+    }
     path = re.sub(r"{(\w+)(:\w+)?}", lambda m: values[m.group(1)], page.path)
     if page.method == "GET":
         answer = await browser.get(path)

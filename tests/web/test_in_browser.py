@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,7 +23,8 @@ from bot.web.app import console_app
 from bot.web.server import ConsoleServer
 from db.models import Episode
 from tests.fixtures.browser import ARTIFACTS
-from tests.web.conftest import Ward
+from tests.fixtures.journey import buttons
+from tests.web.conftest import POD1_9AM, Ward
 
 BAD = ("serious", "critical")
 
@@ -151,3 +153,29 @@ async def test_the_roster_searched_and_sorted_with_the_keyboard_alone(
     await expect(rows.nth(2)).to_contain_text("P-002")
     await expect(page.get_by_label("Reference or name")).to_have_value("mari")
     await _no_serious_violations(page, "roster-searched")
+
+
+async def test_a_patients_page_from_the_worklist_with_the_keyboard_alone(
+    served: Ward, browser_page: Any
+) -> None:
+    ward, page, journey = served, browser_page, served.journey
+    maria, _ = await journey.enrolled_patient("Maria", ref="P-001", display_name="Maria")
+    await journey.at(POD1_9AM)  # POD 1 answered in full, the first choice each time
+    while journey.question_id(maria) is not None:
+        await journey.press(maria, buttons(journey.last(maria))[0][1])
+    await journey.type(maria, "1")  # days since the last bowel movement
+    while journey.question_id(maria) is not None:
+        await journey.press(maria, buttons(journey.last(maria))[0][1])
+    await journey.at(POD1_9AM + timedelta(days=1))  # POD 2: her dressing is soaked
+    for choice in ("none", "normal", "soaked"):
+        await journey.answer(maria, choice)
+    await _sign_in_from_telegram(ward, page)
+    await page.get_by_role("link", name="P-001 · Maria").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("P-001 · Maria")
+    await expect(page.get_by_role("img", name="Pain by post-operative day (0–10)")).to_be_visible()
+    await expect(
+        page.get_by_role("img", name="Temperature by post-operative day (°C)")
+    ).to_be_visible()
+    await expect(page.get_by_role("heading", name="Urgent alert #")).to_be_visible()
+    await _no_serious_violations(page, "patient")
