@@ -30,7 +30,7 @@ from db.models import (
     Staff,
     Team,
 )
-from flows import Tier
+from flows import Protocol, Tier
 from flows.schema.items import PhotoItem
 
 ACTION = "patient.view"
@@ -228,7 +228,7 @@ async def follow_up(
 
 
 async def _alert_lines(
-    session: AsyncSession, protocol: Any, alerts: list[Alert]
+    session: AsyncSession, protocol: Protocol, alerts: list[Alert]
 ) -> tuple[AlertLine, ...]:
     if not alerts:
         return ()
