@@ -53,6 +53,7 @@ class FindingLine:
 @dataclass(frozen=True)
 class WorklistRow:
     alert_id: int
+    episode_id: int  # the patient's page
     tier: Tier
     status: AlertStatus
     team: str
@@ -112,6 +113,7 @@ async def worklist(
         rows.append(
             WorklistRow(
                 alert_id=alert.id,
+                episode_id=episode.id,
                 tier=alert.tier,
                 status=alert.status,
                 team=team.name,
@@ -120,7 +122,7 @@ async def worklist(
                 pod=(now.astimezone(ZoneInfo(patient.timezone)).date() - episode.surgery_date).days,
                 pathway=protocol.title,
                 zone=team.timezone,
-                findings=tuple(_line(f, protocol) for f in alert.findings),
+                findings=tuple(finding_line(f, protocol) for f in alert.findings),
                 opened_at=alert.opened_at,
                 age_minutes=age.minutes,
                 age_unit=age.unit,
@@ -154,15 +156,15 @@ async def team_of_alert(session: AsyncSession, alert_id: int) -> int | None:
     return team_id
 
 
-def _line(finding: Finding, protocol: Protocol) -> FindingLine:
+def finding_line(finding: Finding, protocol: Protocol) -> FindingLine:
     reason = finding.reason.get(STAFF_LANGUAGE) or next(iter(finding.reason.values()), "")
     answers = tuple(
-        f"{item} {_with_unit(value, item, protocol)}" for item, value in finding.answers.items()
+        f"{item} {with_unit(value, item, protocol)}" for item, value in finding.answers.items()
     )
     return FindingLine(finding.rule, finding.tier, reason, answers)
 
 
-def _with_unit(value: object, item_id: str, protocol: Protocol) -> str:
+def with_unit(value: object, item_id: str, protocol: Protocol) -> str:
     if value is True:
         return "yes"
     if value is False:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.raising import emergency_open, raise_alert
 from bot.checkins import concern
+from bot.checkins.standing import update_standing
 from bot.context import PatientChat, Site
 from bot.delivery.outbox import (
     PRIORITY_ALERT,
@@ -377,6 +378,7 @@ async def _close(
     row.completed_at = chat.now
     row.tier = assessment.tier
     row.recovery_score = assessment.recovery_score
+    await update_standing(chat.session, row.episode_id)
     photos = [
         str(state.answers[item.id])
         for item in protocol.items

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.alerts.raising import raise_alert
 from bot.checkins import conversation as checkins
+from bot.checkins.standing import update_standing
 from bot.checkins.unsent import tell_team_not_sent
 from bot.clock import Clock
 from bot.context import PatientChat, Site
@@ -187,6 +188,7 @@ class Dispatcher:
             report.cancelled += 1
             return False
         row.status = CheckInStatus.MISSED
+        await update_standing(chat.session, row.episode_id)
         if row.kind not in checkins.PLANNED_KINDS:
             return False  # a concern or extra check-in left unfinished: no missed appointment
         if row.sent_at is None:  # the bot's failure, not the patient's: no non-response rule

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.web import service, sign_in, worklist
+from bot.web import patient, roster, service, sign_in, worklist
 from bot.web.console import STATIC, TEMPLATES, Console
 from bot.web.routes import Access, Page
 from bot.web.security import SecurityHeaders
@@ -38,9 +38,18 @@ PAGES = (
     ),
     Page("GET", f"{ALERT}/resolve", worklist.resolve_page, Access.STAFF, worklist.alert_team),
     Page("POST", f"{ALERT}/resolve", worklist.resolve_alert, Access.STAFF, worklist.alert_team),
+    Page("GET", "/patients", roster.roster_page, Access.STAFF),
+    Page("POST", "/patients", roster.roster_search, Access.STAFF),
+    Page(
+        "GET",
+        "/patients/{episode_id:int}",
+        patient.patient_page,
+        Access.STAFF,
+        patient.episode_team,
+    ),
 )
 # The pages in the navigation bar, in order: (title, path, admins only).
-NAVIGATION = (("Worklist", "/", False),)
+NAVIGATION = (("Worklist", "/", False), ("Roster", "/patients", False))
 TEMPLATES.env.globals["navigation"] = NAVIGATION
 
 

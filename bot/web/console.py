@@ -25,7 +25,14 @@ def clock_time(instant: datetime, zone: str) -> str:
     return f"{instant.astimezone(ZoneInfo(zone)):%H:%M}"
 
 
+def day_time(instant: datetime, zone: str) -> str:
+    """A day and time as the team reads it, e.g. "7 Dec 09:12"."""
+    local = instant.astimezone(ZoneInfo(zone))
+    return f"{local.day} {local:%b %H:%M}"
+
+
 TEMPLATES.env.filters["clock_time"] = clock_time
+TEMPLATES.env.filters["day_time"] = day_time
 
 
 @dataclass

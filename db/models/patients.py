@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models.base import Base
@@ -35,7 +35,14 @@ class Episode(Base):
     """One operation and the follow-up that goes with it."""
 
     __tablename__ = "episodes"
-    __table_args__ = (Index(None, "status"),)
+    __table_args__ = (
+        Index(None, "status"),
+        # The roster sorts a team's patients by each of these: an indexed query at any size.
+        Index("ix_episodes_team_last_answered", "team_id", "last_answered_at", "id"),
+        Index("ix_episodes_team_response_rate", "team_id", "response_rate", "id"),
+        Index("ix_episodes_team_recovery_score", "team_id", "recovery_score", "id"),
+        Index("ix_episodes_team_surgery_date", "team_id", "surgery_date", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -48,6 +55,12 @@ class Episode(Base):
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Kept at each closed check-in (bot.checkins.standing), so that lists sort on them.
+    last_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Percent of the planned check-ins closed so far that were answered; None: none yet.
+    response_rate: Mapped[int | None] = mapped_column(Integer)
+    # The latest recovery score judged against the pathway; None: none judged yet.
+    recovery_score: Mapped[int | None] = mapped_column(Integer)
 
     patient: Mapped[Patient] = relationship(back_populates="episodes")
 

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import expect
+from sqlalchemy import update
 
 from bot.telegram.callbacks import Acknowledge, encode
 from bot.web.app import console_app
 from bot.web.server import ConsoleServer
+from db.models import Episode
 from tests.fixtures.browser import ARTIFACTS
-from tests.web.conftest import Ward
+from tests.fixtures.journey import buttons
+from tests.web.conftest import POD1_9AM, Ward
 
 BAD = ("serious", "critical")
 
@@ -115,3 +119,63 @@ async def test_pages_for_someone_not_signed_in_are_accessible(
         "Sign in to the care-team console"
     )
     await _no_serious_violations(page, "signed-out")
+
+
+async def test_the_roster_searched_and_sorted_with_the_keyboard_alone(
+    served: Ward, browser_page: Any
+) -> None:
+    ward, page, journey = served, browser_page, served.journey
+    await ward.red_flag("Maria", "Mario")  # both answering on POD 1, alerts open
+    await journey.enrol("P-003", display_name="Lucia")  # enrolled, never linked
+    async with journey.runtime.sessions.begin() as session:
+        for episode_id, rate, score in ((1, 80, 60), (2, 100, 75)):
+            await session.execute(
+                update(Episode)
+                .where(Episode.id == episode_id)
+                .values(response_rate=rate, recovery_score=score)
+            )
+    await _sign_in_from_telegram(ward, page)
+    await page.get_by_role("link", name="Roster").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Roster")
+    await expect(page.get_by_role("heading", level=2)).to_have_text("3 patients")
+    await _no_serious_violations(page, "roster")
+
+    await page.get_by_label("Reference or name").focus()
+    await page.keyboard.type("mari")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=2)).to_contain_text("2 patients matching")
+    assert "mari" not in page.url  # the terms were posted
+    await page.get_by_role("button", name="Sort by response rate, ascending").focus()
+    await page.keyboard.press("Enter")
+    rows = page.get_by_role("row")
+    await expect(rows.nth(1)).to_contain_text("P-001")  # 80 % before 100 %
+    await expect(rows.nth(2)).to_contain_text("P-002")
+    await expect(page.get_by_label("Reference or name")).to_have_value("mari")
+    await _no_serious_violations(page, "roster-searched")
+
+
+async def test_a_patients_page_from_the_worklist_with_the_keyboard_alone(
+    served: Ward, browser_page: Any
+) -> None:
+    ward, page, journey = served, browser_page, served.journey
+    maria, _ = await journey.enrolled_patient("Maria", ref="P-001", display_name="Maria")
+    await journey.at(POD1_9AM)  # POD 1 answered in full, the first choice each time
+    while journey.question_id(maria) is not None:
+        await journey.press(maria, buttons(journey.last(maria))[0][1])
+    await journey.type(maria, "1")  # days since the last bowel movement
+    while journey.question_id(maria) is not None:
+        await journey.press(maria, buttons(journey.last(maria))[0][1])
+    await journey.at(POD1_9AM + timedelta(days=1))  # POD 2: her dressing is soaked
+    for choice in ("none", "normal", "soaked"):
+        await journey.answer(maria, choice)
+    await _sign_in_from_telegram(ward, page)
+    await page.get_by_role("link", name="P-001 · Maria").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("P-001 · Maria")
+    await expect(page.get_by_role("img", name="Pain by post-operative day (0–10)")).to_be_visible()
+    await expect(
+        page.get_by_role("img", name="Temperature by post-operative day (°C)")
+    ).to_be_visible()
+    await expect(page.get_by_role("heading", name="Urgent alert #")).to_be_visible()
+    await _no_serious_violations(page, "patient")

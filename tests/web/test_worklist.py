@@ -34,13 +34,13 @@ async def test_the_worklist_shows_the_alert_with_what_a_nurse_needs(ward: Ward) 
 
 
 async def test_findings_carry_their_units(ward: Ward) -> None:
-    from bot.alerts.worklist import _with_unit
+    from bot.alerts.worklist import with_unit
     from bot.protocols.sources import load_protocols
 
     protocol = load_protocols(None)["spine-miss-lumbar"].protocol
-    assert _with_unit(38.6, "temperature", protocol) == "38.6 °C"
-    assert _with_unit(8, "pain_leg", protocol) == "8/10"
-    assert _with_unit(True, "urinary_retention", protocol) == "yes"
+    assert with_unit(38.6, "temperature", protocol) == "38.6 °C"
+    assert with_unit(8, "pain_leg", protocol) == "8/10"
+    assert with_unit(True, "urinary_retention", protocol) == "yes"
 
 
 async def test_another_teams_nurse_sees_none_of_its_alerts(ward: Ward) -> None:

@@ -1,0 +1,146 @@
+"""A patient's page: who they are, their charts, every check-in and every alert.
+
+It is named by the episode's id, never by the patient's reference (a URL is kept by
+browsers, proxies and logs). Each load by a person is audited; its refreshes are not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.patients.follow_up import FollowUp, follow_up, team_of_episode
+from bot.telegram.render.chart import Point
+from bot.web.charts import LineChart, Series, svg
+from bot.web.console import TEMPLATES
+from bot.web.roster import STATUS_NAMES
+from bot.web.visits import Visit
+from bot.web.worklist import TIER_NAMES
+
+FEVER = 38.0  # °C: the line drawn on the temperature chart
+EVENT_NAMES = {
+    "opened": "Raised",
+    "findings_added": "Findings added",
+    "tier_raised": "Tier raised",
+    "acknowledged": "Acknowledged",
+    "escalated": "Escalated",
+    "reprompted": "Reminded",
+    "resolved": "Resolved",
+}
+# What an event's details say to a nurse (staff ids and the like stay out).
+SHOWN_DETAILS = {
+    "rules": "rules",
+    "from": "from",
+    "to": "to",
+    "notify": "told",
+    "outcome": "outcome",
+    "clavien_dindo": "Clavien–Dindo",
+    "note": "note",
+}
+
+
+def event_detail(detail: dict[str, object]) -> str:
+    shown = []
+    for key, label in SHOWN_DETAILS.items():
+        value = detail.get(key)
+        if value in (None, "", []):
+            continue
+        text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        shown.append(f"{label}: {text.replace('_', ' ') if key != 'rules' else text}")
+    return " · ".join(shown)
+
+
+async def episode_team(db: AsyncSession, request: Request) -> int | None:
+    return await team_of_episode(db, request.path_params["episode_id"])
+
+
+async def patient_page(visit: Visit) -> Response:
+    found = await follow_up(
+        visit.db,
+        visit.console.services.catalogue,
+        visit.request.path_params["episode_id"],
+        visit.who.team_ids,
+        visit.who.staff_id,
+        visit.now,
+        audited=visit.by_person,
+    )
+    if found is None:
+        raise HTTPException(404)
+    return TEMPLATES.TemplateResponse(
+        visit.request,
+        "patient.html",
+        {
+            "who": visit.who,
+            "record": found,
+            "charts": _charts(found),
+            "tier_names": TIER_NAMES,
+            "status_names": STATUS_NAMES,
+            "event_names": EVENT_NAMES,
+        },
+    )
+
+
+def _listed(points: Sequence[Point], unit: str = "") -> str:
+    return ", ".join(f"POD {pod} {value:g}{unit}" for pod, value in points) or "none yet"
+
+
+def _charts(record: FollowUp) -> list[tuple[str, LineChart, list[tuple[str, str]]]]:
+    """Each chart with its legend: (id, chart, [(css class, what it is)])."""
+    chart = record.chart
+    last = chart.last_pod
+    pain = LineChart(
+        title="Pain by post-operative day (0–10)",
+        description=f"Back pain: {_listed(chart.back_pain, '/10')}. "
+        f"Leg pain: {_listed(chart.leg_pain, '/10')}. "
+        f"The pathway expects back pain at most: {_listed(chart.back_pain_goal)}.",
+        y_min=0,
+        y_max=10,
+        y_ticks=[(v, str(v)) for v in (0, 2, 4, 6, 8, 10)],
+        last_pod=last,
+        series=[
+            Series("goal", "goal", chart.back_pain_goal, steps=True),
+            Series("back", "back", chart.back_pain),
+            Series("leg", "leg", chart.leg_pain),
+        ],
+    )
+    levels = dict(chart.walking_levels or {})
+    walking = LineChart(
+        title="Walking by post-operative day",
+        description=f"Walking level: {_listed(chart.walking)}. "
+        f"The pathway expects at least: {_listed(chart.walking_goal)}. "
+        + "; ".join(f"{rank} = {label}" for rank, label in sorted(levels.items())),
+        y_min=min(levels, default=0),
+        y_max=max(levels, default=4),
+        y_ticks=[(rank, str(rank)) for rank in sorted(levels)],
+        last_pod=last,
+        series=[
+            Series("goal", "goal", chart.walking_goal, steps=True),
+            Series("walking", "walking", chart.walking),
+        ],
+    )
+    temperature = LineChart(
+        title="Temperature by post-operative day (°C)",
+        description=f"Temperature: {_listed(record.temperatures, ' °C')}. "
+        f"The line marks {FEVER} °C.",
+        y_min=35,
+        y_max=41,
+        y_ticks=[(v, f"{v}") for v in (35, 36, 37, 38, 39, 40, 41)],
+        last_pod=last,
+        series=[Series("temperature", "temperature", record.temperatures)],
+        lines=[(FEVER, f"{FEVER} °C")],
+    )
+    goal = ("goal", "the pathway's milestone")
+    scale = "; ".join(f"{rank} = {label}" for rank, label in sorted(levels.items()))
+    return [
+        ("pain", pain, [("back", "back pain"), ("leg", "leg pain"), goal]),
+        ("walking", walking, [("walking", "walking level"), goal, ("", scale)]),
+        ("temperature", temperature, [("temperature", "temperature"), ("threshold", "38.0 °C")]),
+    ]
+
+
+TEMPLATES.env.filters["svg"] = svg
+TEMPLATES.env.filters["event_detail"] = event_detail

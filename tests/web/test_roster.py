@@ -1,0 +1,141 @@
+"""The roster: every patient of my teams, whatever their state, with where each stands;
+searched by a POST (never a URL), sorted by each column, paged."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from bot.patients.roster import PAGE_SIZE
+from db.models import CheckIn, CheckInStatus, Episode, EpisodeStatus
+from tests.fixtures.journey import buttons
+from tests.web.conftest import POD1_9AM, Ward, csrf_of
+
+MADRID = ZoneInfo("Europe/Madrid")
+
+
+def refs(page: str) -> list[str]:
+    return re.findall(r"<strong>(P-\d+)</strong>", page)
+
+
+async def test_the_roster_shows_each_patient_with_where_they_stand(ward: Ward) -> None:
+    journey = ward.journey
+    await ward.red_flag("Maria")  # P-001: answering on POD 1, an urgent alert open
+    await journey.enrol("P-002", display_name="Lucia")  # enrolled, never linked
+    browser = await ward.signed_in("Ana")
+    page = (await browser.get("/patients")).text
+    assert refs(page) == ["P-001", "P-002"]
+    maria, lucia = page.split("<strong>P-001</strong>")[1].split("<strong>P-002</strong>")
+    assert "Active" in maria and "Urgent" in maria
+    assert maria.count("—") == 3  # her check-in is not finished: nothing answered in full yet
+    assert "Enrolled, not linked" in lucia and "link works until" in lucia
+    assert lucia.count("—") == 4  # no answer, no rate, no score, no alert
+
+
+async def test_another_teams_nurse_sees_none_of_its_patients(ward: Ward) -> None:
+    await ward.red_flag("Maria")
+    browser = await ward.signed_in("Olga")
+    page = (await browser.get("/patients")).text
+    assert refs(page) == [] and "Your teams have no patients yet." in page
+    searched = await browser.post("/patients", data={"csrf": csrf_of(page), "search": "Maria"})
+    assert refs(searched.text) == []
+
+
+async def test_a_search_by_name_or_reference_is_posted_and_never_in_a_url(ward: Ward) -> None:
+    journey = ward.journey
+    for n, name in enumerate(("Maria", "Lucia", "Mario"), start=1):
+        await journey.enrol(f"P-{n:03d}", display_name=name)
+    browser = await ward.signed_in("Ana")
+    csrf = csrf_of((await browser.get("/patients")).text)
+    by_name = await browser.post("/patients", data={"csrf": csrf, "search": "mari"})
+    assert by_name.status_code == 200 and refs(by_name.text) == ["P-001", "P-003"]
+    assert "mari" not in " ".join(re.findall(r'href="([^"]*)"', by_name.text))
+    by_ref = await browser.post("/patients", data={"csrf": csrf, "search": "p-002"})
+    assert refs(by_ref.text) == ["P-002"]
+    nothing = await browser.post("/patients", data={"csrf": csrf, "search": "100%_"})
+    assert refs(nothing.text) == [] and "No patient of your teams matches" in nothing.text
+    # Sorting a search posts its terms again.
+    ordered = await browser.post(
+        "/patients", data={"csrf": csrf, "search": "mari", "view": "ref desc 1"}
+    )
+    assert refs(ordered.text) == ["P-003", "P-001"]
+    forged = await browser.post("/patients", data={"csrf": "forged", "search": "mari"})
+    assert forged.status_code == 403
+
+
+async def test_each_column_sorts_the_roster(ward: Ward) -> None:
+    journey = ward.journey
+    for n in range(1, 4):
+        await journey.enrol(f"P-{n:03d}", display_name=f"Patient {n}")
+    async with journey.runtime.sessions.begin() as session:
+        for episode_id, rate, score in ((1, 40, 70), (2, 90, None), (3, 60, 20)):
+            await session.execute(
+                update(Episode)
+                .where(Episode.id == episode_id)
+                .values(response_rate=rate, recovery_score=score)
+            )
+    browser = await ward.signed_in("Ana")
+
+    async def order(sort: str, direction: str) -> list[str]:
+        return refs((await browser.get(f"/patients?sort={sort}&order={direction}")).text)
+
+    assert await order("response_rate", "desc") == ["P-002", "P-003", "P-001"]
+    assert await order("response_rate", "asc") == ["P-001", "P-003", "P-002"]
+    assert await order("recovery_score", "asc") == ["P-003", "P-001", "P-002"]  # none judged: last
+    assert await order("recovery_score", "desc") == ["P-001", "P-003", "P-002"]
+    assert await order("ref", "desc") == ["P-003", "P-002", "P-001"]
+    assert await order("nonsense", "asc") == ["P-001", "P-002", "P-003"]
+    page = (await browser.get("/patients?sort=response_rate&order=desc")).text
+    assert 'aria-sort="descending"' in page
+
+
+async def test_the_roster_is_paged_and_a_paused_patient_shows_as_paused(ward: Ward) -> None:
+    journey = ward.journey
+    for n in range(1, PAGE_SIZE + 3):
+        await journey.enrol(f"P-{n:03d}")
+    async with journey.runtime.sessions.begin() as session:
+        await session.execute(
+            update(Episode).where(Episode.id == 1).values(status=EpisodeStatus.PAUSED)
+        )
+    browser = await ward.signed_in("Ana")
+    first = (await browser.get("/patients")).text
+    assert len(refs(first)) == PAGE_SIZE and "Page 1 of 2" in first
+    assert "Paused" in first.split("<strong>P-001</strong>")[1].split("</tr>")[0]
+    second = (await browser.get("/patients?page=2")).text
+    assert refs(second) == [f"P-{n:03d}" for n in (PAGE_SIZE + 1, PAGE_SIZE + 2)]
+    beyond = (await browser.get("/patients?page=99")).text
+    assert refs(beyond) == refs(second)  # past the end: the last page
+
+
+async def test_a_missed_check_in_lowers_the_response_rate(ward: Ward) -> None:
+    journey = ward.journey
+    await journey.enrolled_patient("Maria", ref="P-001")
+    await journey.at(POD1_9AM + timedelta(days=2))  # POD 1 and 2 came and went unanswered
+    async with journey.runtime.sessions() as session:
+        episode = await session.scalar(select(Episode))
+    assert episode is not None and episode.response_rate == 0
+    assert episode.last_answered_at is None
+
+
+async def test_a_check_in_answered_in_full_shows_its_time_rate_and_score(ward: Ward) -> None:
+    journey = ward.journey
+    maria, _ = await journey.enrolled_patient("Maria", ref="P-001", display_name="Maria")
+    await journey.at(POD1_9AM)
+    while journey.question_id(maria) is not None:
+        await journey.press(maria, buttons(journey.last(maria))[0][1])
+    await journey.type(maria, "1")  # days since the last bowel movement
+    while journey.question_id(maria) is not None:
+        await journey.press(maria, buttons(journey.last(maria))[0][1])
+    async with journey.runtime.sessions() as session:
+        checkin = await session.scalar(select(CheckIn).where(CheckIn.pod == 1))
+        episode = await session.scalar(select(Episode))
+    assert checkin is not None and checkin.status is CheckInStatus.COMPLETED
+    assert episode is not None and episode.response_rate == 100
+    assert episode.last_answered_at == checkin.completed_at
+    assert episode.recovery_score == checkin.recovery_score is not None  # POD 1 judges some
+    browser = await ward.signed_in("Ana")
+    row = (await browser.get("/patients")).text.split("<strong>P-001</strong>")[1]
+    assert "100 %" in row and f"{POD1_9AM.astimezone(MADRID):%H:%M}" in row
