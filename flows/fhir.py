@@ -1,4 +1,5 @@
-"""A protocol's questions as a FHIR R4 Questionnaire (JSON), for exchange with other systems.
+"""FHIR R4 for exchange with other systems: a protocol's questions as a Questionnaire, and a
+patient's follow-up as a transaction Bundle (JSON).
 
 Item ``linkId`` is the item id. Pain scales carry LOINC 72514-3 and temperature LOINC 8310-5
 with the UCUM unit Cel (from the core dictionary); local items carry their own ``code``.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -40,7 +41,11 @@ def export() -> None:
     help="Write to this file (default: standard output)",
 )
 def fhir(
-    patient_ref: str | None, team: str | None, since: object, with_names: bool, out: str | None
+    patient_ref: str | None,
+    team: str | None,
+    since: datetime | None,
+    with_names: bool,
+    out: str | None,
 ) -> None:
     """FHIR R4 transaction Bundles: one Bundle (JSON) for --patient, otherwise NDJSON with one
     patient's Bundle a line, each postable to a FHIR server on its own. Re-exporting creates
@@ -54,7 +59,7 @@ def fhir(
     scope = Scope(
         patient_ref=patient_ref,
         team=team,
-        since=since.date() if since is not None else None,  # type: ignore[attr-defined]
+        since=since.date() if since is not None else None,
         with_names=with_names,
     )
     catalogue = _catalogue()

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.protocols.catalogue import ProtocolCatalogue
 from db.audit import append
 from db.models import Alert, Answer, CheckIn, Episode, Patient, Team
-from db.models.states import CheckInStatus
+from db.models.states import CheckInStatus, EpisodeStatus
 from flows.fhir import (
     AlertRecord,
     EpisodeRecord,
@@ -33,6 +33,7 @@ from flows.fhir import (
 )
 
 ACTION = "fhir.export"
+_ENDED = (EpisodeStatus.DECLINED, EpisodeStatus.COMPLETED, EpisodeStatus.WITHDRAWN)
 BATCH = 100
 _RESPONSE_STATUS = {
     CheckInStatus.COMPLETED: "completed",
@@ -64,7 +65,7 @@ class _Resolved:
     team_id: int | None
 
 
-async def open_export(
+async def _open_export(
     sessions: async_sessionmaker[AsyncSession], scope: Scope, *, now: datetime, actor: str
 ) -> _Resolved:
     """Check the scope (``UnknownScope`` names what is not there) and record the export."""
@@ -126,7 +127,7 @@ async def bundles(
     batch: int = BATCH,
 ) -> AsyncIterator[dict[str, Any]]:
     """One transaction Bundle a patient in the scope, in the order of their ids."""
-    resolved = await open_export(sessions, scope, now=now, actor=actor)
+    resolved = await _open_export(sessions, scope, now=now, actor=actor)
     after = 0
     while True:
         async with sessions.begin() as session:
@@ -173,14 +174,14 @@ async def _batch(
     episodes = list(await session.scalars(episodes_query.order_by(Episode.id)))
     responses = await _responses(session, [e.id for e in episodes], scope.since)
     alerts = await _alerts(session, [e.id for e in episodes], scope.since)
+    languages = {p.id: p.language for p in patients}
     by_patient: dict[int, list[EpisodeRecord]] = defaultdict(list)
     for episode in episodes:
-        patient = next(p for p in patients if p.id == episode.patient_id)
-        by_patient[patient.id].append(
+        by_patient[episode.patient_id].append(
             EpisodeRecord(
                 id=episode.id,
                 protocol=await catalogue.of_id(session, episode.protocol_version_id),
-                language=patient.language,
+                language=languages[episode.patient_id],
                 procedure=episode.procedure,
                 surgery_date=episode.surgery_date,
                 status=episode.status.value,
@@ -202,7 +203,7 @@ async def _batch(
 
 
 def _ended(episode: Episode) -> bool:
-    return episode.status.value in ("declined", "completed", "withdrawn")
+    return episode.status in _ENDED
 
 
 def _since(since: date | None) -> datetime:
