@@ -126,6 +126,7 @@ SNOMED = "http://snomed.info/sct"
 # Findings name the protocol rule that raised them; rule ids are this program's own codes.
 RULE_SYSTEM = "urn:eras-spine-bot:rule"
 APPROACH_SYSTEM = "urn:eras-spine-bot:approach"
+TIER_SYSTEM = "urn:eras-spine-bot:tier"
 _APPROACHES = {"miss": "MISS", "open": "open"}
 _EPISODE_STATUS = {
     "invited": "planned",
@@ -262,7 +263,7 @@ def _add_episode(bundle: _Bundle, episode: EpisodeRecord, patient_url: str) -> N
     period = {"start": episode.started.isoformat()}
     if episode.ended is not None:
         period["end"] = episode.ended.isoformat()
-    episode_url = bundle.add(
+    bundle.add(
         "EpisodeOfCare",
         episode.id,
         {"status": _EPISODE_STATUS[episode.status], "patient": subject, "period": period},
@@ -277,9 +278,7 @@ def _add_episode(bundle: _Bundle, episode: EpisodeRecord, patient_url: str) -> N
     canonical = bundle.add("Questionnaire", key, questionnaire)
     responses: dict[int, str] = {}
     for response in episode.responses:
-        responses[response.id] = _add_response(
-            bundle, response, protocol, canonical, subject, episode_url
-        )
+        responses[response.id] = _add_response(bundle, response, protocol, canonical, subject)
     for alert in episode.alerts:
         _add_alert(bundle, alert, subject, responses)
 
@@ -304,7 +303,6 @@ def _add_response(
     protocol: Protocol,
     canonical: str,
     subject: dict[str, Any],
-    episode_url: str,
 ) -> str:
     items = []
     for item_id, value in response.answers.items():
@@ -330,7 +328,6 @@ def _add_response(
                 "subject": subject,
                 "effectiveDateTime": response.authored.isoformat(),
                 "derivedFrom": [{"reference": url}],
-                "focus": [{"reference": episode_url}],
             }
             bundle.add("Observation", f"{response.id}/{item_id}", observation)
     return url
@@ -373,9 +370,20 @@ def _observation(protocol: Protocol, item_id: str, value: AnswerValue) -> dict[s
 def _add_alert(
     bundle: _Bundle, alert: AlertRecord, subject: dict[str, Any], responses: dict[int, str]
 ) -> None:
-    evidence = []
-    if alert.checkin_id in responses:
-        evidence = [{"detail": [{"reference": responses[alert.checkin_id]}]}]
+    # One piece of evidence a finding: the rule that raised it, and the answers it read.
+    answered = [{"reference": responses[alert.checkin_id]}] if alert.checkin_id in responses else []
+    evidence = [
+        {
+            "code": [
+                {
+                    "coding": [{"system": RULE_SYSTEM, "code": finding.rule}],
+                    "text": finding.reason.get("en") or finding.rule,
+                }
+            ],
+            "detail": answered,
+        }
+        for finding in alert.findings
+    ]
     reasons = "; ".join(f.reason.get("en") or f.rule for f in alert.findings)
     issue_url = bundle.add(
         "DetectedIssue",
@@ -383,14 +391,7 @@ def _add_alert(
         {
             "status": "final",
             "severity": _SEVERITY.get(alert.tier, "low"),
-            "code": {
-                "coding": [
-                    {"system": RULE_SYSTEM, "code": f.rule, "display": f.reason.get("en")}
-                    for f in alert.findings
-                ]
-                or [{"system": RULE_SYSTEM, "code": "unspecified"}],
-                "text": alert.tier.value,
-            },
+            "code": {"coding": [{"system": TIER_SYSTEM, "code": alert.tier.value}]},
             "patient": subject,
             "identifiedDateTime": alert.opened_at.isoformat(),
             "detail": reasons or alert.tier.value,

@@ -103,7 +103,9 @@ async def test_it_exports_a_transaction_bundle_whose_every_resource_parses(
     issue = next(
         e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "DetectedIssue"
     )
-    assert any("bladder" in c["code"] for c in issue["code"]["coding"])
+    rules = [e["code"][0]["coding"][0]["code"] for e in issue["evidence"]]
+    assert rules and all(rule for rule in rules)
+    assert any("bladder" in rule for rule in rules), rules
 
 
 async def test_exporting_twice_gives_the_same_identifiers(followed: Journey) -> None:

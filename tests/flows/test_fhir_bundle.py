@@ -138,8 +138,15 @@ def test_an_alert_is_a_flag_an_issue_with_its_rules_and_a_task_that_follows_it(
 ) -> None:
     bundle = bundle_of(episode(miss))
     issues = resources(bundle, "DetectedIssue")
-    assert issues[0]["code"]["coding"][0]["code"] == "fever"
-    assert issues[0]["evidence"][0]["detail"][0]["reference"].startswith("urn:uuid:")
+    assert [i["code"]["coding"][0]["code"] for i in issues] == [
+        "amber",
+        "red_urgent",
+        "red_emergency",
+    ]
+    (fever,) = issues[0]["evidence"]
+    assert fever["code"][0]["coding"][0]["code"] == "fever"
+    assert fever["code"][0]["text"] == "Fever"
+    assert fever["detail"][0]["reference"].startswith("urn:uuid:")
     assert issues[1]["evidence"] == []
     assert [t["status"] for t in resources(bundle, "Task")] == [
         "completed",
