@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.common import CommandFailed, admin_ref, config_error, settings, with_database
 from bot.clock import SystemClock
-from bot.exports.fhir import InvalidResource, Scope, UnknownScope, bundles
+from bot.exports.fhir import InvalidResource, Scope, UnknownScope, bundles, open_export
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.settings import ConfigError
 
@@ -66,11 +66,10 @@ def fhir(
     single = patient_ref is not None
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> None:
-        stream = bundles(
-            sessions, catalogue, scope, namespace, now=SystemClock().now(), actor=admin_ref()
-        )
+        # The scope is checked before a file is opened: a refusal leaves none behind.
+        export = await open_export(sessions, scope, now=SystemClock().now(), actor=admin_ref())
         with click.open_file(out or "-", "w", encoding="utf-8") as sink:
-            async for bundle in stream:
+            async for bundle in bundles(sessions, catalogue, export, namespace):
                 if single:
                     sink.write(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n")
                 else:

@@ -60,28 +60,29 @@ class Scope:
 
 
 @dataclass(frozen=True)
-class _Resolved:
+class Export:
+    """A scope that was checked and recorded: what ``bundles`` reads."""
+
+    scope: Scope
     patient_id: int | None
     team_id: int | None
 
 
-async def _open_export(
+async def open_export(
     sessions: async_sessionmaker[AsyncSession], scope: Scope, *, now: datetime, actor: str
-) -> _Resolved:
+) -> Export:
     """Check the scope (``UnknownScope`` names what is not there) and record the export."""
     async with sessions.begin() as session:
-        resolved = _Resolved(
+        export = Export(
+            scope,
             patient_id=await _patient_id(session, scope.patient_ref),
             team_id=await _team_id(session, scope.team),
         )
-        detail: dict[str, Any] = {
-            "scope": "patient" if resolved.patient_id else "team" if resolved.team_id else "all",
-            "with_names": scope.with_names,
-        }
-        if resolved.patient_id is not None:
-            detail["patient_id"] = resolved.patient_id
-        if resolved.team_id is not None:
-            detail["team_id"] = resolved.team_id
+        detail: dict[str, Any] = {"scope": "all", "with_names": scope.with_names}
+        if export.patient_id is not None:
+            detail |= {"scope": "patient", "patient_id": export.patient_id}
+        if export.team_id is not None:
+            detail |= {"scope": "team", "team_id": export.team_id}
         if scope.since is not None:
             detail["since"] = scope.since.isoformat()
         await append(
@@ -93,7 +94,7 @@ async def _open_export(
             origin="cli",
             detail=detail,
         )
-    return resolved
+    return export
 
 
 async def _patient_id(session: AsyncSession, ref: str | None) -> int | None:
@@ -119,19 +120,17 @@ async def _team_id(session: AsyncSession, name: str | None) -> int | None:
 async def bundles(
     sessions: async_sessionmaker[AsyncSession],
     catalogue: ProtocolCatalogue,
-    scope: Scope,
+    export: Export,
     namespace: UUID,
     *,
-    now: datetime,
-    actor: str,
     batch: int = BATCH,
 ) -> AsyncIterator[dict[str, Any]]:
-    """One transaction Bundle a patient in the scope, in the order of their ids."""
-    resolved = await _open_export(sessions, scope, now=now, actor=actor)
+    """One transaction Bundle a patient in the scope, in the order of their ids; a
+    transaction a batch of patients, none held open while the Bundles are written."""
     after = 0
     while True:
         async with sessions.begin() as session:
-            records = await _batch(session, catalogue, scope, resolved, after, batch)
+            records = await _batch(session, catalogue, export, after, batch)
         for record in records:
             yield checked(patient_bundle(record, namespace.bytes))
         if len(records) < batch:
@@ -154,23 +153,23 @@ def checked(bundle: dict[str, Any]) -> dict[str, Any]:
 async def _batch(
     session: AsyncSession,
     catalogue: ProtocolCatalogue,
-    scope: Scope,
-    resolved: _Resolved,
+    export: Export,
     after: int,
     size: int,
 ) -> list[PatientRecord]:
+    scope = export.scope
     query = select(Patient).where(Patient.erased_at.is_(None), Patient.id > after)
-    if resolved.patient_id is not None:
-        query = query.where(Patient.id == resolved.patient_id)
-    if resolved.team_id is not None:
-        in_team = select(Episode.patient_id).where(Episode.team_id == resolved.team_id)
+    if export.patient_id is not None:
+        query = query.where(Patient.id == export.patient_id)
+    if export.team_id is not None:
+        in_team = select(Episode.patient_id).where(Episode.team_id == export.team_id)
         query = query.where(Patient.id.in_(in_team))
     patients = list(await session.scalars(query.order_by(Patient.id).limit(size)))
     if not patients:
         return []
     episodes_query = select(Episode).where(Episode.patient_id.in_([p.id for p in patients]))
-    if resolved.team_id is not None:
-        episodes_query = episodes_query.where(Episode.team_id == resolved.team_id)
+    if export.team_id is not None:
+        episodes_query = episodes_query.where(Episode.team_id == export.team_id)
     episodes = list(await session.scalars(episodes_query.order_by(Episode.id)))
     responses = await _responses(session, [e.id for e in episodes], scope.since)
     alerts = await _alerts(session, [e.id for e in episodes], scope.since)
@@ -206,32 +205,36 @@ def _ended(episode: Episode) -> bool:
     return episode.status in _ENDED
 
 
-def _since(since: date | None) -> datetime:
-    return datetime.combine(since or date.min, time(), tzinfo=UTC)
+def _from(since: date) -> datetime:
+    return datetime.combine(since, time(), tzinfo=UTC)
 
 
 async def _responses(
     session: AsyncSession, episode_ids: Sequence[int], since: date | None
 ) -> dict[int, list[ResponseRecord]]:
-    rows = await session.execute(
+    query = (
         select(CheckIn, Answer)
         .join(Answer, Answer.checkin_id == CheckIn.id)
-        .where(CheckIn.episode_id.in_(episode_ids), CheckIn.due_at >= _since(since))
+        .where(CheckIn.episode_id.in_(episode_ids))
         .order_by(CheckIn.id, Answer.id)
     )
-    answered: dict[int, tuple[CheckIn, dict[str, Any], datetime]] = {}
-    for checkin, answer in rows.tuples():
-        _, answers, last = answered.setdefault(checkin.id, (checkin, {}, answer.answered_at))
-        answers[answer.item_id] = answer.value
-        answered[checkin.id] = (checkin, answers, max(last, answer.answered_at))
+    if since is not None:
+        query = query.where(CheckIn.due_at >= _from(since))
+    checkins: dict[int, CheckIn] = {}
+    answers: dict[int, dict[str, Any]] = defaultdict(dict)
+    last: dict[int, datetime] = {}
+    for checkin, answer in (await session.execute(query)).tuples():
+        checkins[checkin.id] = checkin
+        answers[checkin.id][answer.item_id] = answer.value
+        last[checkin.id] = max(last.get(checkin.id, answer.answered_at), answer.answered_at)
     found: dict[int, list[ResponseRecord]] = defaultdict(list)
-    for checkin, answers, last in answered.values():
+    for checkin in checkins.values():
         found[checkin.episode_id].append(
             ResponseRecord(
                 id=checkin.id,
                 status=_RESPONSE_STATUS.get(checkin.status, "in-progress"),
-                authored=checkin.completed_at or last,
-                answers=answers,
+                authored=checkin.completed_at or last[checkin.id],
+                answers=answers[checkin.id],
             )
         )
     return found
@@ -240,13 +243,11 @@ async def _responses(
 async def _alerts(
     session: AsyncSession, episode_ids: Sequence[int], since: date | None
 ) -> dict[int, list[AlertRecord]]:
-    rows = await session.scalars(
-        select(Alert)
-        .where(Alert.episode_id.in_(episode_ids), Alert.opened_at >= _since(since))
-        .order_by(Alert.id)
-    )
+    query = select(Alert).where(Alert.episode_id.in_(episode_ids)).order_by(Alert.id)
+    if since is not None:
+        query = query.where(Alert.opened_at >= _from(since))
     found: dict[int, list[AlertRecord]] = defaultdict(list)
-    for alert in rows:
+    for alert in await session.scalars(query):
         found[alert.episode_id].append(
             AlertRecord(
                 id=alert.id,

@@ -13,7 +13,15 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 
-from bot.exports.fhir import ACTION, InvalidResource, Scope, UnknownScope, bundles, checked
+from bot.exports.fhir import (
+    ACTION,
+    InvalidResource,
+    Scope,
+    UnknownScope,
+    bundles,
+    checked,
+    open_export,
+)
 from bot.sandbox import Person
 from db.models import AuditEntry
 from tests.fixtures.journey import SURGERY, Journey, buttons, local
@@ -52,15 +60,8 @@ async def _acknowledge_and_resolve(journey: Journey, nurse: Person) -> None:
 
 async def _export(journey: Journey, scope: Scope) -> list[dict[str, Any]]:
     runtime = journey.runtime
-    stream = bundles(
-        runtime.sessions,
-        runtime.catalogue,
-        scope,
-        NAMESPACE,
-        now=journey.clock.now(),
-        actor="cli:test",
-        batch=2,
-    )
+    export = await open_export(runtime.sessions, scope, now=journey.clock.now(), actor="cli:test")
+    stream = bundles(runtime.sessions, runtime.catalogue, export, NAMESPACE, batch=2)
     return [bundle async for bundle in stream]
 
 
