@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -79,6 +80,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Days the raw updates of accounts that are neither staff nor patients "
         "are kept before they are deleted",
+    )
+    fhir_namespace: UUID | None = Field(
+        None,
+        description="A UUID of this deployment's own (e.g. `python -c 'import uuid; "
+        "print(uuid.uuid4())'`): FHIR exports name their resources by it; never change it",
     )
     retention_days: int | None = Field(
         None,
@@ -232,6 +238,14 @@ class Settings(BaseSettings):
         if self.audit_key is None:
             return None
         return self.audit_key.get_secret_value().strip().encode()
+
+    def require_fhir_namespace(self) -> UUID:
+        if self.fhir_namespace is None:
+            raise ConfigError(
+                "ERAS_FHIR_NAMESPACE: required to export, a UUID of this deployment's own that "
+                "never changes (e.g. `python -c 'import uuid; print(uuid.uuid4())'`)"
+            )
+        return self.fhir_namespace
 
     def require_audit_key(self) -> bytes:
         # Without it, a log cut short on SQLite and a stranger's tally could not be keyed.

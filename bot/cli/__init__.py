@@ -13,6 +13,7 @@ from bot.cli.audit import audit
 from bot.cli.common import run_cli
 from bot.cli.db import db
 from bot.cli.demo import demo
+from bot.cli.export import export
 from bot.cli.health import health
 from bot.cli.patient import enroll, patient
 from bot.cli.protocol import protocol
@@ -35,6 +36,7 @@ cli.add_command(db)
 cli.add_command(demo)
 cli.add_command(health)
 cli.add_command(enroll)
+cli.add_command(export)
 cli.add_command(patient)
 cli.add_command(protocol)
 cli.add_command(run)

@@ -1,0 +1,1 @@
+"""Exports of the follow-up to other systems: FHIR R4 Bundles."""
