@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from bot.cli.common import (
 from bot.clock import SystemClock
 from bot.patients import listing
 from bot.patients.enrolment import EnrolmentRefused, enrol
+from bot.patients.link import Reissued, reissue_link
 from bot.patients.pathway_move import PathwayMove, move_pathway, plan_pathway_move
 from bot.patients.protocol_change import ProtocolChanged, set_protocol
 from bot.privacy.erasure import ErasureRefused, erase_patient
@@ -57,11 +60,48 @@ def bot_username(config: Settings) -> str:
         ) from None
 
 
-def _write_qr(link: str, path: Path) -> None:
+def _check_qr_path(path: Path, *, force: bool) -> None:
+    """Refuse before anything is enrolled or reissued when the file obviously can't be
+    written; ``_write_qr`` still guards against what changes meanwhile."""
+    if path.is_symlink():
+        raise CommandFailed(f"{path} is a symbolic link: give the QR code's own file")
+    if path.exists() and not force:
+        raise CommandFailed(f"{path} exists: give another file, or --force to overwrite it")
+    if path.is_dir():
+        raise CommandFailed(f"{path} is a directory: give a file name, e.g. {path}/qr.png")
+    folder = path.parent
+    if not folder.is_dir():
+        raise CommandFailed(f"cannot write the QR code: there is no folder {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandFailed(f"cannot write the QR code: folder {folder} is not writable")
+
+
+def _write_qr(link: str, path: Path, *, force: bool) -> None:
     import segno
 
+    image = io.BytesIO()
     # High error correction: a discharge sheet gets folded, creased and photocopied.
-    segno.make(link, error="h").save(str(path), scale=8, border=4)
+    segno.make(link, error="h").save(image, kind="png", scale=8, border=4)
+    # O_NOFOLLOW: a link planted at that name can't make us write elsewhere.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_TRUNC if force else os.O_EXCL)
+    try:
+        fd = os.open(path, flags, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(image.getvalue())
+    except OSError as error:
+        raise CommandFailed(
+            f"could not write the QR code to {path} ({error.strerror or error}); "
+            "the link above works: give it to the patient, or print a QR code of it"
+        ) from None
+
+
+QR_OPTION = click.option(
+    "--qr",
+    "qr_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the link as a QR code (PNG) to this file",
+)
+FORCE_OPTION = click.option("--force", is_flag=True, help="With --qr: overwrite the file")
 
 
 @click.command()
@@ -77,7 +117,8 @@ def _write_qr(link: str, path: Path) -> None:
     "--procedure",
     help="The operation, e.g. MIS-TLIF (the pathway's are listed by `eras protocol show ID`)",
 )
-@click.option("--qr", "qr_path", type=click.Path(dir_okay=False, path_type=Path))
+@QR_OPTION
+@FORCE_OPTION
 @click.option("--json", "as_json", is_flag=True)
 def enroll(
     protocol_spec: str,
@@ -90,12 +131,15 @@ def enroll(
     discharge_date: datetime | None,
     procedure: str | None,
     qr_path: Path | None,
+    force: bool,
     as_json: bool,
 ) -> None:
     """Enrol a patient: the episode, its check-ins, and a one-time link to give them."""
     config = settings()
     catalogue = _catalogue()
     username = bot_username(config)
+    if qr_path is not None:
+        _check_qr_path(qr_path, force=force)
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> Any:
         async with sessions.begin() as session:
@@ -120,8 +164,6 @@ def enroll(
     except (EnrolmentRefused, UnknownProtocol) as error:
         raise CommandFailed(str(error)) from None
     link = f"https://t.me/{username}?start={done.token}"
-    if qr_path is not None:
-        _write_qr(link, qr_path)
     if as_json:
         echo_json(
             {
@@ -137,18 +179,68 @@ def enroll(
                 "qr": str(qr_path) if qr_path else None,
             }
         )
-        return
-    click.echo(f"enrolled {done.ref} on {done.protocol_id}@{done.protocol_version}")
-    click.echo(f"{done.check_ins} check-ins planned; team {done.team}")
-    click.echo(f"one-time link (valid until {done.token_expires_at:%Y-%m-%d %H:%M} UTC):")
+    else:
+        click.echo(f"enrolled {done.ref} on {done.protocol_id}@{done.protocol_version}")
+        click.echo(f"{done.check_ins} check-ins planned; team {done.team}")
+        _echo_link(link, done.token_expires_at)
+    _finish_qr(link, qr_path, force=force, quiet=as_json)
+
+
+def _echo_link(link: str, expires_at: datetime) -> None:
+    click.echo(f"one-time link (valid until {expires_at:%Y-%m-%d %H:%M} UTC):")
     click.echo(f"  {link}")
-    if qr_path is not None:
+
+
+def _finish_qr(link: str, qr_path: Path | None, *, force: bool, quiet: bool) -> None:
+    """After the link is printed: a file that can't be written costs the patient nothing."""
+    if qr_path is None:
+        return
+    _write_qr(link, qr_path, force=force)
+    if not quiet:
         click.echo(f"QR code written to {qr_path}")
 
 
 @click.group()
 def patient() -> None:
-    """Enrolled patients: list, show, change protocol, erase."""
+    """Enrolled patients: list, show, reissue a link, change protocol, erase."""
+
+
+@patient.command("link")
+@click.argument("ref")
+@QR_OPTION
+@FORCE_OPTION
+@click.option("--json", "as_json", is_flag=True)
+def link_command(ref: str, qr_path: Path | None, force: bool, as_json: bool) -> None:
+    """A new one-time link for patient REF (lost, expired, or a new phone); the earlier
+    link stops working. Audited."""
+    username = bot_username(settings())
+    if qr_path is not None:
+        _check_qr_path(qr_path, force=force)
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> Reissued:
+        async with sessions.begin() as session:
+            return await reissue_link(session, ref=ref, now=SystemClock().now(), actor=admin_ref())
+
+    try:
+        done = with_database(work)
+    except EnrolmentRefused as error:
+        raise CommandFailed(str(error)) from None
+    link = f"https://t.me/{username}?start={done.token}"
+    if as_json:
+        echo_json(
+            {
+                "ref": done.ref,
+                "link": link,
+                "token": done.token,
+                "expires_at": done.expires_at.isoformat(),
+                "revoked": done.revoked,
+                "qr": str(qr_path) if qr_path else None,
+            }
+        )
+    else:
+        click.echo(f"new link for {done.ref}; earlier links no longer work")
+        _echo_link(link, done.expires_at)
+    _finish_qr(link, qr_path, force=force, quiet=as_json)
 
 
 @patient.command("list")
