@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli.common import (
     CommandFailed,
     admin_ref,
+    config_error,
     echo_json,
     settings,
     valid_timezone,
@@ -23,14 +25,18 @@ from bot.cli.common import (
 from bot.clock import SystemClock
 from bot.patients import listing
 from bot.patients.enrolment import EnrolmentRefused, enrol
+from bot.patients.hold import HoldChanged, put_on_hold, resume
 from bot.patients.link import Reissued, reissue_link
 from bot.patients.pathway_move import PathwayMove, move_pathway, plan_pathway_move
 from bot.patients.protocol_change import ProtocolChanged, set_protocol
+from bot.patients.withdrawal import Withdrawn, withdraw
 from bot.privacy.erasure import ErasureRefused, erase_patient
 from bot.privacy.retention import purge
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import UnknownProtocol
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings
+
+T = TypeVar("T")
 
 
 def _catalogue() -> ProtocolCatalogue:
@@ -241,6 +247,78 @@ def link_command(ref: str, qr_path: Path | None, force: bool, as_json: bool) -> 
         click.echo(f"new link for {done.ref}; earlier links no longer work")
         _echo_link(link, done.expires_at)
     _finish_qr(link, qr_path, force=force, quiet=as_json)
+
+
+@patient.command("pause")
+@click.argument("ref")
+def pause_command(ref: str) -> None:
+    """Put patient REF's follow-up on hold (e.g. readmitted): nothing is sent, no missed
+    check-in raises an alert, the patient is told once; only `eras patient resume` restarts
+    it. Shown as on_hold in `patient list`/`show` and in the team's digest. Audited."""
+    emergency = _emergency_number()
+    now = SystemClock().now()
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> HoldChanged:
+        async with sessions.begin() as session:
+            return await put_on_hold(
+                session, ref=ref, now=now, actor=admin_ref(), emergency_number=emergency
+            )
+
+    done = _refused_as_failure(work)
+    told = "the patient is told" if done.told else "not linked yet: nobody to tell"
+    click.echo(f"{done.ref}: on hold; nothing will be sent until `eras patient resume` ({told})")
+
+
+@patient.command("resume")
+@click.argument("ref")
+def resume_command(ref: str) -> None:
+    """Restart patient REF's follow-up after `eras patient pause`; check-ins whose time
+    passed meanwhile are not sent late. Audited."""
+    now = SystemClock().now()
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> HoldChanged:
+        async with sessions.begin() as session:
+            return await resume(session, ref=ref, now=now, actor=admin_ref())
+
+    done = _refused_as_failure(work)
+    click.echo(f"{done.ref}: follow-up resumed ({done.status.value})")
+
+
+@patient.command("withdraw")
+@click.argument("ref")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation")
+def withdraw_command(ref: str, yes: bool) -> None:
+    """End patient REF's follow-up: no more check-ins, the link stops working, the patient
+    is told in their language. The record is kept (see `patient erase`). Audited."""
+    emergency = _emergency_number()
+    if not yes:
+        click.confirm(f"End the follow-up of {ref}? It cannot be resumed", abort=True)
+    now = SystemClock().now()
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> Withdrawn:
+        async with sessions.begin() as session:
+            return await withdraw(
+                session, ref=ref, now=now, actor=admin_ref(), emergency_number=emergency
+            )
+
+    done = _refused_as_failure(work)
+    told = "the patient is told" if done.told else "not linked: nobody to tell"
+    click.echo(f"{done.ref}: follow-up ended; {done.cancelled} check-ins cancelled ({told})")
+
+
+def _emergency_number() -> str:
+    """Patients told of a change are reminded of it: never a guessed one."""
+    try:
+        return settings().require_emergency_number()
+    except ConfigError as error:
+        config_error(str(error))
+
+
+def _refused_as_failure(work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
+    try:
+        return with_database(work)
+    except EnrolmentRefused as error:
+        raise CommandFailed(str(error)) from None
 
 
 @patient.command("list")

@@ -36,18 +36,7 @@ async def reissue_link(
     """Only for a follow-up in progress. A patient who opens the new link on another phone
     moves the follow-up there, as with the first link."""
     _, episode = await open_episode(session, ref)
-    # Expired, not deleted: the row still says when it was issued and when it stopped.
-    revoked = await session.execute(
-        update(LinkToken)
-        .where(
-            LinkToken.episode_id == episode.id,
-            LinkToken.purpose == TokenPurpose.PATIENT,
-            LinkToken.used_at.is_(None),
-            LinkToken.expires_at > now,
-        )
-        .values(expires_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    revoked = await revoke_links(session, episode.id, now)
     token = await tokens.issue(
         session, TokenPurpose.PATIENT, now, episode_id=episode.id, lifetime=lifetime
     )
@@ -59,11 +48,23 @@ async def reissue_link(
         action="patient.link",
         origin=origin,
         patient_ref=ref,
-        detail={"revoked": revoked.rowcount},  # type: ignore[attr-defined]
+        detail={"revoked": revoked},
     )
-    return Reissued(
-        ref=ref,
-        token=token,
-        expires_at=now + lifetime,
-        revoked=revoked.rowcount,  # type: ignore[attr-defined]
+    return Reissued(ref=ref, token=token, expires_at=now + lifetime, revoked=revoked)
+
+
+async def revoke_links(session: AsyncSession, episode_id: int, now: datetime) -> int:
+    """The episode's unused links stop working; returns how many there were."""
+    # Expired, not deleted: the row still says when it was issued and when it stopped.
+    result = await session.execute(
+        update(LinkToken)
+        .where(
+            LinkToken.episode_id == episode_id,
+            LinkToken.purpose == TokenPurpose.PATIENT,
+            LinkToken.used_at.is_(None),
+            LinkToken.expires_at > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
     )
+    return int(result.rowcount)  # type: ignore[attr-defined]

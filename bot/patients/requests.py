@@ -57,6 +57,10 @@ def ask_timezone(chat: PatientChat) -> None:
 
 
 async def menu(svc: Services, chat: PatientChat, key: str) -> None:
+    if chat.episode.status is EpisodeStatus.ON_HOLD:
+        emergency = svc.site.emergency_number
+        chat.send(render.message(t(chat.language, "on_hold", emergency_number=emergency)), "reply")
+        return
     if chat.episode.status is not EpisodeStatus.ACTIVE:
         chat.send(render.message(t(chat.language, "paused")), "reply")
         return
