@@ -272,8 +272,8 @@ def pause_command(ref: str) -> None:
 @patient.command("resume")
 @click.argument("ref")
 def resume_command(ref: str) -> None:
-    """Restart patient REF's follow-up after `eras patient pause`; check-ins whose time
-    passed meanwhile are not sent late. Audited."""
+    """Restart patient REF's follow-up after `eras patient pause`; a check-in whose window
+    closed meanwhile is not sent, one still open is sent now. Audited."""
     now = SystemClock().now()
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> HoldChanged:
