@@ -31,5 +31,6 @@ class Digest:
     missed: tuple[str, ...]  # one reference per missed check-in, oldest first
     behind: tuple[tuple[str, tuple[str, ...]], ...]  # reference, milestone ids
     overdue_alerts: tuple[OverdueAlert, ...]  # oldest first
-    paused: tuple[str, ...]
+    paused: tuple[str, ...]  # by the patient (/stop)
     unreachable: tuple[str, ...]
+    on_hold: tuple[str, ...] = ()  # paused by the team, e.g. readmitted

@@ -37,6 +37,13 @@ def downgrade(url: str, revision: str = "-1") -> None:
     command.downgrade(alembic_config(url), revision)
 
 
+def head_revision() -> str | None:
+    """The revision this program's tables are: what ``eras db upgrade`` brings a database to."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 def current_revision(url: str) -> str | None:
     import asyncio
 

@@ -20,7 +20,12 @@ from bot.i18n import t
 from bot.telegram.render.patient import message
 from db.models import Episode, EpisodeStatus, Patient
 
-FOLLOWED = (EpisodeStatus.INVITED, EpisodeStatus.ACTIVE, EpisodeStatus.PAUSED)
+FOLLOWED = (
+    EpisodeStatus.INVITED,
+    EpisodeStatus.ACTIVE,
+    EpisodeStatus.PAUSED,
+    EpisodeStatus.ON_HOLD,
+)
 
 
 async def linked_patient(

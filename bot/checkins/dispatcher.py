@@ -29,7 +29,12 @@ from flows import Protocol, score_missed
 
 log = logging.getLogger(__name__)
 
-STOPPED_EPISODES = (EpisodeStatus.PAUSED, EpisodeStatus.DECLINED, EpisodeStatus.WITHDRAWN)
+STOPPED_EPISODES = (
+    EpisodeStatus.PAUSED,
+    EpisodeStatus.ON_HOLD,
+    EpisodeStatus.DECLINED,
+    EpisodeStatus.WITHDRAWN,
+)
 OPEN = (CheckInStatus.SCHEDULED, CheckInStatus.SENT, CheckInStatus.IN_PROGRESS)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.settings import EXIT_CONFIG, ConfigError, Settings, load_settings
-from bot.time_zones import is_time_zone
+from bot.time_zones import is_time_zone, suggest_time_zone
 from db.engine import create_engine, session_factory
 
 
@@ -84,7 +84,7 @@ def admin_ref() -> str:
 
 def valid_timezone(value: str) -> str:
     if not is_time_zone(value):
-        raise click.BadParameter(
-            f"unknown time zone {value!r} (use an IANA name such as Europe/Madrid)"
-        )
+        meant = suggest_time_zone(value)
+        hint = f"did you mean {meant}?" if meant else "use an IANA name such as Europe/Madrid"
+        raise click.BadParameter(f"unknown time zone {value!r}: {hint}")
     return value

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import os
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli.common import (
     CommandFailed,
     admin_ref,
+    config_error,
     echo_json,
     settings,
     valid_timezone,
@@ -21,13 +25,18 @@ from bot.cli.common import (
 from bot.clock import SystemClock
 from bot.patients import listing
 from bot.patients.enrolment import EnrolmentRefused, enrol
+from bot.patients.hold import HoldChanged, put_on_hold, resume
+from bot.patients.link import Reissued, reissue_link
 from bot.patients.pathway_move import PathwayMove, move_pathway, plan_pathway_move
 from bot.patients.protocol_change import ProtocolChanged, set_protocol
+from bot.patients.withdrawal import Withdrawn, withdraw
 from bot.privacy.erasure import ErasureRefused, erase_patient
 from bot.privacy.retention import purge
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import UnknownProtocol
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings
+
+T = TypeVar("T")
 
 
 def _catalogue() -> ProtocolCatalogue:
@@ -57,11 +66,48 @@ def bot_username(config: Settings) -> str:
         ) from None
 
 
-def _write_qr(link: str, path: Path) -> None:
+def _check_qr_path(path: Path, *, force: bool) -> None:
+    """Refuse before anything is enrolled or reissued when the file obviously can't be
+    written; ``_write_qr`` still guards against what changes meanwhile."""
+    if path.is_symlink():
+        raise CommandFailed(f"{path} is a symbolic link: give the QR code's own file")
+    if path.exists() and not force:
+        raise CommandFailed(f"{path} exists: give another file, or --force to overwrite it")
+    if path.is_dir():
+        raise CommandFailed(f"{path} is a directory: give a file name, e.g. {path}/qr.png")
+    folder = path.parent
+    if not folder.is_dir():
+        raise CommandFailed(f"cannot write the QR code: there is no folder {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandFailed(f"cannot write the QR code: folder {folder} is not writable")
+
+
+def _write_qr(link: str, path: Path, *, force: bool) -> None:
     import segno
 
+    image = io.BytesIO()
     # High error correction: a discharge sheet gets folded, creased and photocopied.
-    segno.make(link, error="h").save(str(path), scale=8, border=4)
+    segno.make(link, error="h").save(image, kind="png", scale=8, border=4)
+    # O_NOFOLLOW: a link planted at that name can't make us write elsewhere.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_TRUNC if force else os.O_EXCL)
+    try:
+        fd = os.open(path, flags, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(image.getvalue())
+    except OSError as error:
+        raise CommandFailed(
+            f"could not write the QR code to {path} ({error.strerror or error}); "
+            "the link above works: give it to the patient, or print a QR code of it"
+        ) from None
+
+
+QR_OPTION = click.option(
+    "--qr",
+    "qr_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the link as a QR code (PNG) to this file",
+)
+FORCE_OPTION = click.option("--force", is_flag=True, help="With --qr: overwrite the file")
 
 
 @click.command()
@@ -77,7 +123,8 @@ def _write_qr(link: str, path: Path) -> None:
     "--procedure",
     help="The operation, e.g. MIS-TLIF (the pathway's are listed by `eras protocol show ID`)",
 )
-@click.option("--qr", "qr_path", type=click.Path(dir_okay=False, path_type=Path))
+@QR_OPTION
+@FORCE_OPTION
 @click.option("--json", "as_json", is_flag=True)
 def enroll(
     protocol_spec: str,
@@ -90,12 +137,15 @@ def enroll(
     discharge_date: datetime | None,
     procedure: str | None,
     qr_path: Path | None,
+    force: bool,
     as_json: bool,
 ) -> None:
     """Enrol a patient: the episode, its check-ins, and a one-time link to give them."""
     config = settings()
     catalogue = _catalogue()
     username = bot_username(config)
+    if qr_path is not None:
+        _check_qr_path(qr_path, force=force)
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> Any:
         async with sessions.begin() as session:
@@ -120,8 +170,6 @@ def enroll(
     except (EnrolmentRefused, UnknownProtocol) as error:
         raise CommandFailed(str(error)) from None
     link = f"https://t.me/{username}?start={done.token}"
-    if qr_path is not None:
-        _write_qr(link, qr_path)
     if as_json:
         echo_json(
             {
@@ -137,18 +185,140 @@ def enroll(
                 "qr": str(qr_path) if qr_path else None,
             }
         )
-        return
-    click.echo(f"enrolled {done.ref} on {done.protocol_id}@{done.protocol_version}")
-    click.echo(f"{done.check_ins} check-ins planned; team {done.team}")
-    click.echo(f"one-time link (valid until {done.token_expires_at:%Y-%m-%d %H:%M} UTC):")
+    else:
+        click.echo(f"enrolled {done.ref} on {done.protocol_id}@{done.protocol_version}")
+        click.echo(f"{done.check_ins} check-ins planned; team {done.team}")
+        _echo_link(link, done.token_expires_at)
+    _finish_qr(link, qr_path, force=force, quiet=as_json)
+
+
+def _echo_link(link: str, expires_at: datetime) -> None:
+    click.echo(f"one-time link (valid until {expires_at:%Y-%m-%d %H:%M} UTC):")
     click.echo(f"  {link}")
-    if qr_path is not None:
+
+
+def _finish_qr(link: str, qr_path: Path | None, *, force: bool, quiet: bool) -> None:
+    """After the link is printed: a file that can't be written costs the patient nothing."""
+    if qr_path is None:
+        return
+    _write_qr(link, qr_path, force=force)
+    if not quiet:
         click.echo(f"QR code written to {qr_path}")
 
 
 @click.group()
 def patient() -> None:
-    """Enrolled patients: list, show, change protocol, erase."""
+    """Enrolled patients: list, show, reissue a link, change protocol, erase."""
+
+
+@patient.command("link")
+@click.argument("ref")
+@QR_OPTION
+@FORCE_OPTION
+@click.option("--json", "as_json", is_flag=True)
+def link_command(ref: str, qr_path: Path | None, force: bool, as_json: bool) -> None:
+    """A new one-time link for patient REF (lost, expired, or a new phone); the earlier
+    link stops working. Audited."""
+    username = bot_username(settings())
+    if qr_path is not None:
+        _check_qr_path(qr_path, force=force)
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> Reissued:
+        async with sessions.begin() as session:
+            return await reissue_link(session, ref=ref, now=SystemClock().now(), actor=admin_ref())
+
+    try:
+        done = with_database(work)
+    except EnrolmentRefused as error:
+        raise CommandFailed(str(error)) from None
+    link = f"https://t.me/{username}?start={done.token}"
+    if as_json:
+        echo_json(
+            {
+                "ref": done.ref,
+                "link": link,
+                "token": done.token,
+                "expires_at": done.expires_at.isoformat(),
+                "revoked": done.revoked,
+                "qr": str(qr_path) if qr_path else None,
+            }
+        )
+    else:
+        click.echo(f"new link for {done.ref}; earlier links no longer work")
+        _echo_link(link, done.expires_at)
+    _finish_qr(link, qr_path, force=force, quiet=as_json)
+
+
+@patient.command("pause")
+@click.argument("ref")
+def pause_command(ref: str) -> None:
+    """Put patient REF's follow-up on hold (e.g. readmitted): nothing is sent, no missed
+    check-in raises an alert, the patient is told once; only `eras patient resume` restarts
+    it. Shown as on_hold in `patient list`/`show` and in the team's digest. Audited."""
+    emergency = _emergency_number()
+    now = SystemClock().now()
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> HoldChanged:
+        async with sessions.begin() as session:
+            return await put_on_hold(
+                session, ref=ref, now=now, actor=admin_ref(), emergency_number=emergency
+            )
+
+    done = _refused_as_failure(work)
+    told = "the patient is told" if done.told else "not linked yet: nobody to tell"
+    click.echo(f"{done.ref}: on hold; nothing will be sent until `eras patient resume` ({told})")
+
+
+@patient.command("resume")
+@click.argument("ref")
+def resume_command(ref: str) -> None:
+    """Restart patient REF's follow-up after `eras patient pause`; a check-in whose window
+    closed meanwhile is not sent, one still open is sent now. Audited."""
+    now = SystemClock().now()
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> HoldChanged:
+        async with sessions.begin() as session:
+            return await resume(session, ref=ref, now=now, actor=admin_ref())
+
+    done = _refused_as_failure(work)
+    click.echo(f"{done.ref}: follow-up resumed ({done.status.value})")
+
+
+@patient.command("withdraw")
+@click.argument("ref")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation")
+def withdraw_command(ref: str, yes: bool) -> None:
+    """End patient REF's follow-up: no more check-ins, the link stops working, the patient
+    is told in their language. The record is kept (see `patient erase`). Audited."""
+    emergency = _emergency_number()
+    if not yes:
+        click.confirm(f"End the follow-up of {ref}? It cannot be resumed", abort=True)
+    now = SystemClock().now()
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> Withdrawn:
+        async with sessions.begin() as session:
+            return await withdraw(
+                session, ref=ref, now=now, actor=admin_ref(), emergency_number=emergency
+            )
+
+    done = _refused_as_failure(work)
+    told = "the patient is told" if done.told else "not linked: nobody to tell"
+    click.echo(f"{done.ref}: follow-up ended; {done.cancelled} check-ins cancelled ({told})")
+
+
+def _emergency_number() -> str:
+    """Patients told of a change are reminded of it: never a guessed one."""
+    try:
+        return settings().require_emergency_number()
+    except ConfigError as error:
+        config_error(str(error))
+
+
+def _refused_as_failure(work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
+    try:
+        return with_database(work)
+    except EnrolmentRefused as error:
+        raise CommandFailed(str(error)) from None
 
 
 @patient.command("list")

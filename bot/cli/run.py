@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import NoReturn
 
 import click
 
@@ -48,6 +49,8 @@ def run(webhook: bool) -> None:
         click.echo("eras: not starting: fix the protocol files above", err=True)
         raise SystemExit(EXIT_CONFIG) from None
     audit_key = config.require_audit_key()
+    _require_upgraded(config.database_url)
+    _instance = hold_the_database(config.database_url)  # held until the process ends
     configure_logging(config.log_level, secrets=[token, audit_key.decode()])
 
     async def serve() -> None:
@@ -71,6 +74,46 @@ def run(webhook: bool) -> None:
         # parameters (patient data): it goes through the safe log instead.
         logging.getLogger(__name__).critical("the bot stopped", exc_info=True)
         raise SystemExit(1) from None
+
+
+def _require_upgraded(url: str) -> None:
+    """A database behind (or ahead of) the program would fail at every tick: say so once."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from migrations.runner import current_revision, head_revision
+
+    try:
+        current = current_revision(url)
+    except (SQLAlchemyError, OSError) as error:
+        _not_starting(f"cannot reach the database ({type(error).__name__})")
+    if current != head_revision():
+        at = f"is at revision {current}" if current else "has no tables yet"
+        _not_starting(f"the database {at}: run `eras db upgrade` first")
+
+
+def hold_the_database(url: str) -> object:
+    """One ``eras run`` a SQLite file: a second would fight the first over Telegram's
+    updates (409) and the file's lock. PostgreSQL deployments coordinate through the
+    database itself. Returns what must stay referenced for the hold to last."""
+    import fcntl
+
+    from sqlalchemy.engine import make_url
+
+    path = make_url(url).database
+    if make_url(url).get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return None
+    lock = open(f"{path}.run-lock", "a")  # noqa: SIM115 - open for the process's lifetime
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        _not_starting(f"another `eras run` is using {path}; stop it first")
+    return lock
+
+
+def _not_starting(reason: str) -> NoReturn:
+    click.echo(f"eras: not starting: {reason}", err=True)
+    raise SystemExit(EXIT_CONFIG)
 
 
 def _stop_on_signals() -> None:

@@ -23,7 +23,12 @@ from db.models import (
 from flows import Protocol, plan_check_ins
 
 # Episodes that still follow a patient: a second enrolment while one is open is refused.
-OPEN_EPISODES = (EpisodeStatus.INVITED, EpisodeStatus.ACTIVE, EpisodeStatus.PAUSED)
+OPEN_EPISODES = (
+    EpisodeStatus.INVITED,
+    EpisodeStatus.ACTIVE,
+    EpisodeStatus.PAUSED,
+    EpisodeStatus.ON_HOLD,
+)
 
 
 class EnrolmentRefused(Exception):

@@ -16,7 +16,7 @@ from bot.i18n import t
 from bot.patients.enrolment import materialise
 from bot.patients.first_contact import today_pod
 from bot.telegram.render import patient as render
-from bot.time_zones import is_time_zone
+from bot.time_zones import is_time_zone, suggest_time_zone
 from db.models import Answer, CheckIn, CheckInStatus, EpisodeStatus, ProtocolVersion
 from flows import CheckInKind, Progress
 from flows import score as assess
@@ -57,6 +57,10 @@ def ask_timezone(chat: PatientChat) -> None:
 
 
 async def menu(svc: Services, chat: PatientChat, key: str) -> None:
+    if chat.episode.status is EpisodeStatus.ON_HOLD:
+        emergency = svc.site.emergency_number
+        chat.send(render.message(t(chat.language, "on_hold", emergency_number=emergency)), "reply")
+        return
     if chat.episode.status is not EpisodeStatus.ACTIVE:
         chat.send(render.message(t(chat.language, "paused")), "reply")
         return
@@ -142,7 +146,13 @@ async def answers_of(chat: PatientChat, checkin_id: int) -> list[Answer]:
 
 async def set_timezone(svc: Services, chat: PatientChat, typed: str) -> None:
     if not is_time_zone(typed):
-        chat.send(render.message(t(chat.language, "timezone_unknown", given=typed[:40])), "reply")
+        meant = suggest_time_zone(typed[:64])
+        text = (
+            t(chat.language, "timezone_did_you_mean", given=typed[:40], zone=meant)
+            if meant
+            else t(chat.language, "timezone_unknown", given=typed[:40])
+        )
+        chat.send(render.message(text), "reply")
         return
     chat.patient.timezone = typed
     chat.patient.awaiting = None

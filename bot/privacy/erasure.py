@@ -51,6 +51,7 @@ FOLLOWED = (
     EpisodeStatus.INVITED,
     EpisodeStatus.ACTIVE,
     EpisodeStatus.PAUSED,
+    EpisodeStatus.ON_HOLD,
     EpisodeStatus.UNREACHABLE,
 )
 # Messages to the team that show the patient's name or photos: not sent once erased.

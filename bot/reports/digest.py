@@ -1,6 +1,7 @@
 """The care team's digest: where the team's patients stand, at one instant.
 
-Who is counted: the team's episodes still in follow-up (active, paused or unreachable).
+Who is counted: the team's episodes still in follow-up (active, paused by the
+patient or the team, or unreachable).
 
 - **Tier.** A patient's tier is the tier of their latest completed check-in, raised to the
   tier of their unresolved (open or acknowledged) alert when that is higher: an alert also
@@ -49,7 +50,12 @@ from flows.compiled import compile_protocol
 from flows.digest import Digest, OverdueAlert
 from flows.milestones import behind, judge
 
-IN_FOLLOW_UP = (EpisodeStatus.ACTIVE, EpisodeStatus.PAUSED, EpisodeStatus.UNREACHABLE)
+IN_FOLLOW_UP = (
+    EpisodeStatus.ACTIVE,
+    EpisodeStatus.PAUSED,
+    EpisodeStatus.ON_HOLD,
+    EpisodeStatus.UNREACHABLE,
+)
 MISSED_SINCE = timedelta(hours=24)
 
 
@@ -82,6 +88,7 @@ async def team_digest(
         behind=await _behind(session, episodes, team.id),
         overdue_alerts=_overdue(alerts, episodes, now, team.timezone),
         paused=_refs(e for e in episodes.values() if e.status is EpisodeStatus.PAUSED),
+        on_hold=_refs(e for e in episodes.values() if e.status is EpisodeStatus.ON_HOLD),
         unreachable=_refs(e for e in episodes.values() if e.status is EpisodeStatus.UNREACHABLE),
     )
 

@@ -9,6 +9,7 @@ class EpisodeStatus(StrEnum):
     INVITED = "invited"  # enrolled, link not yet opened
     ACTIVE = "active"  # consented; check-ins go out
     PAUSED = "paused"  # the patient asked to stop for now
+    ON_HOLD = "on_hold"  # the team paused it (e.g. readmitted); only the team resumes it
     DECLINED = "declined"  # refused consent: nothing more is collected
     UNREACHABLE = "unreachable"  # Telegram says the chat is gone or blocked
     COMPLETED = "completed"  # the schedule has run its course

@@ -480,6 +480,7 @@ def test_a_big_cohort_shortens_the_lists_to_fit_one_message() -> None:
         ),
         paused=refs,
         unreachable=refs,
+        on_hold=refs,
     )
     text = digest_text(digest)
     assert len(text.encode("utf-16-le")) // 2 <= 4096

@@ -347,6 +347,17 @@ async def test_a_new_time_zone_moves_the_checkins_not_yet_sent(journey: Journey)
     assert journey.question_id(maria) == "red_flags"
 
 
+async def test_a_city_alone_is_answered_with_the_zone_it_names(journey: Journey) -> None:
+    maria, _ = await journey.enrolled_patient()
+    await journey.type(maria, "/timezone")
+    await journey.type(maria, "Madrid")
+    assert journey.texts(maria)[-1] == t(
+        "en", "timezone_did_you_mean", given="Madrid", zone="Europe/Madrid"
+    )
+    await journey.type(maria, "Europe/Madrid")
+    assert journey.texts(maria)[-1].startswith("Your time zone is now Europe/Madrid")
+
+
 async def test_a_wound_photo_is_kept_and_reaches_the_team_with_the_alert(
     journey: Journey,
 ) -> None:

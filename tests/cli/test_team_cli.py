@@ -39,6 +39,7 @@ def test_a_duplicate_team_is_refused(runner: CliRunner) -> None:
     [
         (["--chat-id", "12345"], "negative"),
         (["--tz", "Mars/Olympus"], "unknown time zone"),
+        (["--tz", "Madrid"], "unknown time zone 'Madrid': did you mean Europe/Madrid?"),
     ],
 )
 def test_bad_team_settings_are_explained(

@@ -51,6 +51,7 @@ def _render(digest: Digest, heading: str, listed: int) -> str:
     if len(overdue) > listed:
         lines.append(f"• … and {len(overdue) - listed} more (/alerts)")
     lines.append(_line("Paused", len(digest.paused), digest.paused, listed))
+    lines.append(_line("On hold (team)", len(digest.on_hold), digest.on_hold, listed))
     lines.append(_line("Unreachable", len(digest.unreachable), digest.unreachable, listed))
     return "\n".join(lines)
 
