@@ -185,6 +185,9 @@ class PatientRecord:
     ref: str  # the hospital's pseudonymous reference
     name: str | None  # given only when names are to be exported
     episodes: tuple[EpisodeRecord, ...]
+    # The patient's own words (free-text answers) go out only when names do: they may name
+    # people.
+    words: bool = False
 
 
 def resource_id(namespace: bytes, kind: str, record_id: int | str) -> str:
@@ -214,7 +217,7 @@ def patient_bundle(patient: PatientRecord, namespace: bytes) -> dict[str, Any]:
     bundle = _Bundle(namespace)
     patient_url = bundle.add("Patient", patient.id, _patient(patient, namespace))
     for episode in patient.episodes:
-        _add_episode(bundle, episode, patient_url)
+        _add_episode(bundle, episode, patient_url, words=patient.words)
     return {"resourceType": "Bundle", "type": "transaction", "entry": bundle.entries}
 
 
@@ -258,7 +261,9 @@ def _patient(patient: PatientRecord, namespace: bytes) -> dict[str, Any]:
     return resource
 
 
-def _add_episode(bundle: _Bundle, episode: EpisodeRecord, patient_url: str) -> None:
+def _add_episode(
+    bundle: _Bundle, episode: EpisodeRecord, patient_url: str, *, words: bool
+) -> None:
     subject = {"reference": patient_url}
     period = {"start": episode.started.isoformat()}
     if episode.ended is not None:
@@ -278,7 +283,9 @@ def _add_episode(bundle: _Bundle, episode: EpisodeRecord, patient_url: str) -> N
     canonical = bundle.add("Questionnaire", key, questionnaire)
     responses: dict[int, str] = {}
     for response in episode.responses:
-        responses[response.id] = _add_response(bundle, response, protocol, canonical, subject)
+        responses[response.id] = _add_response(
+            bundle, response, protocol, canonical, subject, words=words
+        )
     for alert in episode.alerts:
         _add_alert(bundle, alert, subject, responses)
 
@@ -303,11 +310,13 @@ def _add_response(
     protocol: Protocol,
     canonical: str,
     subject: dict[str, Any],
+    *,
+    words: bool,
 ) -> str:
     items = []
     for item_id, value in response.answers.items():
         item = protocol.items_by_id.get(item_id)
-        answer = None if item is None else _answer(item, value)
+        answer = None if item is None else _answer(item, value, words=words)
         if answer is not None:
             items.append({"linkId": item_id, "answer": [answer]})
     url = bundle.add(
@@ -333,9 +342,11 @@ def _add_response(
     return url
 
 
-def _answer(item: Item, value: AnswerValue) -> dict[str, Any] | None:
+def _answer(item: Item, value: AnswerValue, *, words: bool) -> dict[str, Any] | None:
     if isinstance(item, PhotoItem):
         return None  # the picture stays with the team, not in an exchange file
+    if isinstance(item, TextItem) and not words:
+        return None
     if isinstance(item, ChoiceItem | OrdinalItem):
         return {"valueCoding": {"code": str(value)}}
     if isinstance(item, YesNoItem):

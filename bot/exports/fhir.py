@@ -196,6 +196,7 @@ async def _batch(
             ref=p.ref,
             name=p.display_name if scope.with_names else None,
             episodes=tuple(by_patient[p.id]),
+            words=scope.with_names,
         )
         for p in patients
     ]

@@ -60,8 +60,10 @@ def episode(protocol: Protocol, **changes: Any) -> EpisodeRecord:
     return EpisodeRecord(**(values | changes))
 
 
-def bundle_of(*episodes: EpisodeRecord, name: str | None = None) -> dict[str, Any]:
-    return patient_bundle(PatientRecord(1, "P-001", name, episodes), NAMESPACE)
+def bundle_of(
+    *episodes: EpisodeRecord, name: str | None = None, words: bool = True
+) -> dict[str, Any]:
+    return patient_bundle(PatientRecord(1, "P-001", name, episodes, words), NAMESPACE)
 
 
 def resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -107,6 +109,12 @@ def test_answers_keep_their_item_ids_and_types_but_never_a_photo(miss: Protocol)
         "bowels_days": {"valueInteger": 2},
         "concern_words": {"valueString": "it hurts when I sit"},
     }
+
+
+def test_the_patients_own_words_go_out_only_when_asked_for_like_names(miss: Protocol) -> None:
+    response = resources(bundle_of(episode(miss), words=False), "QuestionnaireResponse")[0]
+    linked = [item["linkId"] for item in response["item"]]
+    assert "concern_words" not in linked and "pain_back" in linked
 
 
 def test_pain_and_temperature_become_observations_derived_from_the_response(
