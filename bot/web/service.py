@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from bot.inbox.webhook import MAX_BODY, SECRET_HEADER
@@ -19,10 +19,13 @@ async def telegram_update(request: Request) -> Response:
     if declared.isdigit() and int(declared) > MAX_BODY:
         return PlainTextResponse("too large", status_code=413)
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return PlainTextResponse("too large", status_code=413)
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                return PlainTextResponse("too large", status_code=413)
+    except ClientDisconnect:  # gone, or cut off for sending too slowly: nothing stored
+        return Response(status_code=400)
     status, reason = await inbox.receive(bytes(body))
     return PlainTextResponse(reason, status_code=status)
 
