@@ -75,6 +75,11 @@ class Settings(BaseSettings):
         description="A secret of at least 32 characters: seals the audit log's checkpoints "
         "and keys the hourly tally of unknown Telegram accounts",
     )
+    health_token: SecretStr | None = Field(
+        None,
+        description="A secret of at least 32 characters: GET /health with it as a bearer "
+        "token shows the details (without, only ok or not)",
+    )
     stranger_updates_days: int = Field(
         7,
         ge=1,
@@ -152,7 +157,7 @@ class Settings(BaseSettings):
             raise ValueError("must be 16 to 256 characters: letters, digits, _ and -")
         return value
 
-    @field_validator("audit_key")
+    @field_validator("audit_key", "health_token")
     @classmethod
     def _audit_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value().strip()) < 32:
@@ -233,6 +238,10 @@ class Settings(BaseSettings):
                 "(the secret: 16 to 256 letters, digits, _ or -)"
             )
         return url, self.webhook_secret.get_secret_value()
+
+    @property
+    def health_secret(self) -> str | None:
+        return self.health_token.get_secret_value().strip() if self.health_token else None
 
     def audit_key_bytes(self) -> bytes | None:
         if self.audit_key is None:

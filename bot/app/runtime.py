@@ -269,7 +269,14 @@ class BotRuntime:
             url, secret = self.settings.require_webhook()
             inbox = WebhookInbox(self.sessions, self.clock, secret, stored.set)
             path = webhook_path(url)
-        console = Console(self.services, self.settings.console_url, self.health, inbox, path)
+        console = Console(
+            self.services,
+            self.settings.console_url,
+            self.health,
+            inbox,
+            path,
+            health_token=self.settings.health_secret,
+        )
         server = ConsoleServer(console_app(console), self.settings.listen)
         try:
             await server.start()

@@ -192,7 +192,8 @@ PER_CHAT = 4
 
 class InboxProcessor:
     """Hands stored updates to the Application, each until it is done: in order within a
-    chat, chats side by side (at most ``CHATS_AT_ONCE``), a few of each chat's at a time.
+    chat, chats side by side (at most ``CHATS_AT_ONCE``), a few of each chat's at a time,
+    each chat going on as soon as its own are done.
 
     An update whose handler failed (its transaction rolled back, so it had no effect) stays
     pending and is tried again on the next run, up to ``MAX_ATTEMPTS``. The Application
@@ -236,10 +237,10 @@ class InboxProcessor:
             return done
 
     async def process_batch(self, limit: int = 100) -> bool:
-        """Handle one batch; True if more may be waiting. Each batch takes the oldest few
-        of every chat, so an update that just came in is not held behind a long queue of
-        someone else's. An update whose handler failed waits until a batch finds nothing
-        else to do."""
+        """Handle what is pending; True if anything was. Each chat takes its oldest few at a
+        time, so an update that just came in is not held behind a long queue of someone
+        else's. An update whose handler failed waits until a run finds nothing else to
+        do."""
         async with self._turn:
             if await self._process_pending(limit, self._retry_later):
                 return True
@@ -247,6 +248,48 @@ class InboxProcessor:
             return False
 
     async def _process_pending(self, limit: int, retried: set[int]) -> int:
+        """Handle what is pending until nothing is: each chat takes its next few updates as
+        soon as its own are done, and a chat waiting starts as soon as a place frees (at
+        most ``CHATS_AT_ONCE``), never held until a slower chat finishes. A chat at work is
+        not read again: its updates are handled once and in order."""
+        at_work: dict[asyncio.Task[None], int] = {}
+        taken = 0
+        try:
+            while True:
+                if len(at_work) < CHATS_AT_ONCE:
+                    busy = set(at_work.values())
+                    chats = await self._pending_chats(limit, retried, busy)
+                    for chat_key, updates in list(chats.items())[: CHATS_AT_ONCE - len(at_work)]:
+                        at_work[asyncio.create_task(self._one_chat(updates, retried))] = chat_key
+                        taken += len(updates)
+                if not at_work:
+                    return taken
+                finished, _ = await asyncio.wait(at_work, return_when=asyncio.FIRST_COMPLETED)
+                for task in finished:
+                    del at_work[task]
+                    task.result()
+        finally:  # stopped, or a chat failed: the others are stopped too (what they had
+            # not finished stays pending, rolled back)
+            for task in at_work:
+                task.cancel()
+            await asyncio.gather(*at_work, return_exceptions=True)
+
+    async def _one_chat(
+        self, updates: list[tuple[int, dict[str, Any], int]], retried: set[int]
+    ) -> None:
+        done = set()
+        if self._screen is not None:
+            done = await self._screen([(u, payload) for u, payload, _ in updates])
+        for update_id, payload, attempts in updates:
+            if update_id in done:
+                continue
+            if await self._process_one(update_id, payload, attempts):
+                retried.add(update_id)
+
+    async def _pending_chats(
+        self, limit: int, retried: set[int], busy: set[int]
+    ) -> dict[int, list[tuple[int, dict[str, Any], int]]]:
+        """The oldest few pending updates of each chat not at work, the oldest chats first."""
         # An update without a chat is a chat of its own (should its id be some chat's too,
         # the two only take turns).
         chat = func.coalesce(InboxUpdate.chat_id, InboxUpdate.update_id)
@@ -255,7 +298,11 @@ class InboxProcessor:
         )
         pending = (
             select(InboxUpdate.update_id, chat.label("chat"), place)
-            .where(InboxUpdate.processed_at.is_(None), InboxUpdate.update_id.not_in(retried))
+            .where(
+                InboxUpdate.processed_at.is_(None),
+                InboxUpdate.update_id.not_in(retried),
+                chat.not_in(busy),
+            )
             .subquery()
         )
         async with self._sessions() as session:
@@ -276,21 +323,7 @@ class InboxProcessor:
         chats: dict[int, list[tuple[int, dict[str, Any], int]]] = {}
         for update_id, payload, attempts, chat_key in rows:
             chats.setdefault(chat_key, []).append((update_id, payload, attempts))
-        turns = asyncio.Semaphore(CHATS_AT_ONCE)
-
-        async def one_chat(updates: list[tuple[int, dict[str, Any], int]]) -> None:
-            async with turns:
-                done = set()
-                if self._screen is not None:
-                    done = await self._screen([(u, payload) for u, payload, _ in updates])
-                for update_id, payload, attempts in updates:
-                    if update_id in done:
-                        continue
-                    if await self._process_one(update_id, payload, attempts):
-                        retried.add(update_id)
-
-        await asyncio.gather(*(one_chat(updates) for updates in chats.values()))
-        return len(rows)
+        return chats
 
     async def _process_one(self, update_id: int, payload: dict[str, Any], attempts: int) -> bool:
         """Handle one update and record how it went; True if it is to be tried again."""

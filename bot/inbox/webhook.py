@@ -10,7 +10,6 @@ request within ``MAX_BODY``) is the console's application, ``bot/web``.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.inbox.updates import store_updates, update_id_of
+from bot.json_body import NotJson, read_json
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +55,9 @@ class WebhookInbox:
     async def receive(self, body: bytes) -> tuple[int, str]:
         """Store one update sent by someone ``admits`` let in; (status, reason)."""
         try:
-            update = json.loads(body)
-        except ValueError:
-            return 400, "not JSON"
+            update = read_json(body)
+        except NotJson as refused:
+            return 400, str(refused)
         if not isinstance(update, dict) or update_id_of(update) is None:
             return 400, "not a Telegram update"
         await store_updates(self._sessions, [update], self._clock)

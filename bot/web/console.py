@@ -44,6 +44,8 @@ class Console:
     # Webhook mode: where Telegram posts, and what stores its updates.
     webhook: WebhookInbox | None = None
     webhook_path: str | None = None
+    # Whoever sends it as a bearer token sees /health's details (a monitor).
+    health_token: str | None = None
     attempts: SignInAttempts = field(init=False)
 
     def __post_init__(self) -> None:

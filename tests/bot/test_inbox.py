@@ -16,7 +16,14 @@ from telegram import Bot, Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.clock import FakeClock
-from bot.inbox.updates import MAX_ATTEMPTS, InboxProcessor, Poller, PollingStopped, store_updates
+from bot.inbox.updates import (
+    MAX_ATTEMPTS,
+    PER_CHAT,
+    InboxProcessor,
+    Poller,
+    PollingStopped,
+    store_updates,
+)
 from bot.sandbox import Sandbox, Unauthorized
 from db.models import InboxUpdate
 from tests.fixtures.telegram import sandbox_settings
@@ -389,3 +396,40 @@ async def test_an_update_the_library_itself_fails_on_does_not_hold_up_the_rest(
         "a handler failed",
     )
     assert fine.error is None
+
+
+async def test_a_chat_s_next_updates_do_not_wait_for_another_chat_s_slow_one(
+    sessions: Sessions, clock: FakeClock, application: App
+) -> None:
+    released, last_of_b = asyncio.Event(), asyncio.Event()
+    b_order: list[str] = []
+
+    async def handle(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        text = update.effective_message.text or ""
+        if text == "slow":
+            await released.wait()  # a handler that takes long (a slow database, say)
+            return
+        b_order.append(text)
+        if len(b_order) == PER_CHAT + 2:
+            last_of_b.set()
+
+    application.add_handler(MessageHandler(filters.TEXT, handle))
+    b_texts = [f"b{n}" for n in range(PER_CHAT + 2)]  # more than one chat's turn
+    await store_updates(
+        sessions,
+        [
+            text_update(1, "slow", chat_id=100_000_001),
+            *(text_update(2 + n, text, chat_id=100_000_002) for n, text in enumerate(b_texts)),
+        ],
+        clock,
+    )
+    processing = asyncio.create_task(InboxProcessor(sessions, application, clock).process_pending())
+    try:
+        # Before, a chat's next few waited for the slowest chat of the batch before them.
+        await asyncio.wait_for(last_of_b.wait(), timeout=10)
+    finally:
+        released.set()
+    assert await processing == 1 + len(b_texts)
+    assert b_order == b_texts  # in order within the chat, each once
+    assert [row.processed_at for row in await stored(sessions)] == [START] * (1 + len(b_texts))

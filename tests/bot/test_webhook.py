@@ -20,6 +20,7 @@ from db.models import InboxUpdate
 from migrations.runner import upgrade_database
 
 SECRET = "s3cret-for-the-ward-0123456789"
+HEALTH_TOKEN = "health-token-of-the-ward-monitor-0123456789"
 
 
 def _free_port() -> int:
@@ -68,6 +69,7 @@ async def test_webhook_mode_answers_telegram_and_refuses_anyone_without_the_secr
             "ERAS_PUBLIC_URL": public,
             "ERAS_WEBHOOK_SECRET": SECRET,
             "ERAS_HTTP_LISTEN": f"127.0.0.1:{port}",
+            "ERAS_HEALTH_TOKEN": HEALTH_TOKEN,
         }
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -108,7 +110,10 @@ async def test_webhook_mode_answers_telegram_and_refuses_anyone_without_the_secr
                 too_big = b"x" * (MAX_BODY + 1)
                 async with http.post(hook, data=too_big, headers={SECRET_HEADER: SECRET}) as answer:
                     assert answer.status == 413
-                async with http.get(f"http://127.0.0.1:{port}/health") as answer:
+                async with http.get(
+                    f"http://127.0.0.1:{port}/health",
+                    headers={"Authorization": f"Bearer {HEALTH_TOKEN}"},
+                ) as answer:
                     health = await answer.json()
             assert await _stored_updates(url) == stored  # nothing refused was stored
             assert set(health) >= {

@@ -21,6 +21,8 @@ from db.engine import create_engine, session_factory
 from db.models import StaffRole, Team
 from migrations.runner import upgrade_database
 
+HEALTH_TOKEN = "health-token-of-the-ward-monitor-0123456789"
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -69,6 +71,7 @@ async def test_eras_run_serves_the_console_and_health_beside_the_polling_bot(
             ERAS_TELEGRAM_TOKEN=sandbox.token,
             ERAS_TELEGRAM_API_URL=sandbox.url,
             ERAS_HTTP_LISTEN=f"127.0.0.1:{port}",
+            ERAS_HEALTH_TOKEN=HEALTH_TOKEN,
         )
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", "run", env=env, stderr=asyncio.subprocess.PIPE
@@ -76,7 +79,8 @@ async def test_eras_run_serves_the_console_and_health_beside_the_polling_bot(
         try:
             client = await _answering(f"http://127.0.0.1:{port}", process)
             try:
-                health = await client.get("/health")
+                bearer = {"Authorization": f"Bearer {HEALTH_TOKEN}"}
+                health = await client.get("/health", headers=bearer)
                 assert "outbox_backlog" in health.json()
                 home = await client.get("/")
                 assert (home.status_code, home.headers["location"]) == (303, "/signed-out")
