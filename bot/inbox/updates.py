@@ -51,14 +51,21 @@ def chat_of(update: dict[str, Any]) -> int | None:
     for kind in ("message", "edited_message", "my_chat_member"):
         body = update.get(kind)
         if isinstance(body, dict):
-            return _whole((body.get("chat") or {}).get("id"))
+            return _whole(_object(body, "chat").get("id"))
     query = update.get("callback_query")
     if isinstance(query, dict):
-        shown = query.get("message")
-        if isinstance(shown, dict) and isinstance(shown.get("chat"), dict):
-            return _whole(shown["chat"].get("id"))
-        return _whole((query.get("from") or {}).get("id"))
+        chat = _object(_object(query, "message"), "chat")
+        if chat:
+            return _whole(chat.get("id"))
+        return _whole(_object(query, "from").get("id"))
     return None
+
+
+def _object(body: dict[str, Any], key: str) -> dict[str, Any]:
+    """``body[key]`` if it is a JSON object, else an empty one (a forged update may put
+    anything there)."""
+    value = body.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _whole(value: Any) -> int | None:

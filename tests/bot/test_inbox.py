@@ -22,6 +22,7 @@ from bot.inbox.updates import (
     InboxProcessor,
     Poller,
     PollingStopped,
+    chat_of,
     store_updates,
 )
 from bot.sandbox import Sandbox, Unauthorized
@@ -433,3 +434,23 @@ async def test_a_chat_s_next_updates_do_not_wait_for_another_chat_s_slow_one(
     assert await processing == 1 + len(b_texts)
     assert b_order == b_texts  # in order within the chat, each once
     assert [row.processed_at for row in await stored(sessions)] == [START] * (1 + len(b_texts))
+
+
+@pytest.mark.parametrize(
+    ("update", "chat"),
+    [
+        ({"update_id": 1, "message": {"chat": {"id": 42}}}, 42),
+        ({"update_id": 1, "message": {"chat": True}}, None),
+        ({"update_id": 1, "message": {"chat": [1]}}, None),
+        (
+            {"update_id": 1, "callback_query": {"message": {"chat": {"id": 7}}, "from": {"id": 9}}},
+            7,
+        ),
+        ({"update_id": 1, "callback_query": {"message": {"chat": 1}, "from": {"id": 9}}}, 9),
+        ({"update_id": 1, "callback_query": {"message": 3, "from": "someone"}}, None),
+    ],
+)
+def test_the_chat_of_a_forged_update_is_none_never_a_crash(
+    update: dict[str, object], chat: int | None
+) -> None:
+    assert chat_of(update) == chat
