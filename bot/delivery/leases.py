@@ -59,11 +59,15 @@ class Leases:
             other.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
             (goes_first & (OutboxMessage.chat_id > 0)) | ((other.id < OutboxMessage.id) & held),
         )
-        claimable = or_(due, lease_lapsed) & ~ahead
         if urgent:
-            claimable &= OutboxMessage.priority <= PRIORITY_CONVERSATION
+            # A look for red flags only reads, unless it finds one. A lapsed lease is left
+            # to a round, which first records the doubt of a send that may have arrived:
+            # taken over here, the resend would pass for a first copy.
+            claimable = due & ~ahead & (OutboxMessage.priority <= PRIORITY_CONVERSATION)
+        else:
+            claimable = or_(due, lease_lapsed) & ~ahead
         async with self._sessions.begin() as session:
-            if not urgent:  # a look for red flags only reads, unless it finds one
+            if not urgent:
                 await _doubt_lapsed(session, lease_lapsed, now)
             return await claim(
                 session,

@@ -33,6 +33,7 @@ from bot.delivery.outbox import (
     PRIORITY_ROUTINE,
     enqueue,
 )
+from bot.delivery.leases import Leases
 from bot.delivery.outcomes import Classified
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import FatalDeliveryError, OutboxSender
@@ -903,6 +904,22 @@ async def test_a_lapsed_lease_is_taken_over_once_with_the_doubt_recorded(
         assert await other.deliver_due() == 0  # the lease holds
         clock.advance(LAPSE)
         assert await other.deliver_due() == 1
+
+    await expect_sent_after_one_doubt(queue, message_id, sandbox, alice)
+
+
+async def test_a_look_for_urgent_messages_leaves_a_lapsed_lease_to_the_round_that_doubts_it(
+    sandbox: Sandbox, alice: Person, queue: Queue, clock: FakeClock, bot: Bot
+) -> None:
+    """A reply whose sender died mid-send may have arrived. The frequent look for urgent
+    messages only reads: were it to take the reply over, the doubt would go unrecorded and
+    a second copy would pass for the first."""
+    message_id = await queue.put(alice.chat_id, "Thank you", priority=PRIORITY_CONVERSATION)
+    async with Stalled(sandbox, queue, "sender-a"):
+        clock.advance(LAPSE)
+        look = Leases(queue.sessions, "sender-b", LEASE)
+        assert await look.claim(clock.now(), 10, urgent=True, waiting=()) == []
+        assert await queue.sender(bot, "sender-b").deliver_due() == 1
 
     await expect_sent_after_one_doubt(queue, message_id, sandbox, alice)
 

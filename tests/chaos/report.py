@@ -42,6 +42,7 @@ def render(result: ChaosResult) -> str:
         *a.double_counted_examples,
         *al.lost_examples,
         *m.lost_examples,
+        *m.duplicate_examples,
         *tg.before_retry_after_examples,
     ]
     if examples:

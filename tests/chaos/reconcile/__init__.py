@@ -11,7 +11,7 @@ from tests.chaos.answers import Questionnaire
 from tests.chaos.cohort import PlannedCheckIn
 from tests.chaos.patients import SentAnswer
 from tests.chaos.reconcile.alerts import AlertFigures, reconcile_alerts
-from tests.chaos.reconcile.messages import SENDING, Matching, match
+from tests.chaos.reconcile.messages import SENDING, Copy, Matching, match
 from tests.chaos.reconcile.replies import AnswerFigures, reconcile_answers
 from tests.chaos.reconcile.retry_after import TelegramFigures, reconcile_telegram
 from tests.chaos.reconcile.schedule import CheckInFigures, reconcile_checkins
@@ -44,6 +44,8 @@ class MessageFigures:
     duplicates: int = 0  # copies beyond the one each row asked for
     duplicates_after_uncertain: int = 0  # of those, copies of a row whose send was in doubt
     lost_examples: list[str] = field(default_factory=list)
+    # Copies no uncertain send explains: the row and each extra copy, to find the cause.
+    duplicate_examples: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -85,6 +87,12 @@ class Figures:
         return {**asdict(self), "failures": self.failures()}
 
 
+def _seen(copy: Copy | None) -> str:
+    if copy is None:
+        return "nothing"
+    return f"call {copy.seq} (chat {copy.chat_id}, message {copy.message_id}, {copy.text[:30]!r})"
+
+
 def reconcile_messages(outbox: list[OutboxRecord], matching: Matching) -> MessageFigures:
     rows = [r for r in outbox if r.method in SENDING]
     figures = MessageFigures(recorded=len(rows), delivered=len(matching.delivered))
@@ -100,12 +108,21 @@ def reconcile_messages(outbox: list[OutboxRecord], matching: Matching) -> Messag
         if len(figures.lost_examples) < 10:
             figures.lost_examples.append(f"outbox {row.id} ({row.purpose}, {row.status})")
     figures.uncertain_sends = sum(r.doubtful_sends for r in rows)
-    uncertain = {r.id for r in rows if r.doubtful_sends}
+    by_id = {r.id: r for r in rows}
     for row_id, copies in matching.duplicates.items():
         figures.duplicates += len(copies)
-        if row_id in uncertain:
+        row = by_id[row_id]
+        if row.doubtful_sends:
             figures.duplicates_after_uncertain += len(copies)
+        elif len(figures.duplicate_examples) < 10:
+            first = matching.delivered.get(row_id)
+            figures.duplicate_examples.append(
+                f"outbox {row.id} ({row.purpose}, {row.status}, message {row.telegram_message_id})"
+                f" delivered as {_seen(first)}, again as {', '.join(map(_seen, copies))}"
+            )
     figures.duplicates += len(matching.strays)
+    for copy in matching.strays[: max(0, 10 - len(figures.duplicate_examples))]:
+        figures.duplicate_examples.append(f"stray {_seen(copy)}")
     return figures
 
 
