@@ -12,11 +12,9 @@ import contextlib
 import logging
 import os
 import socket
-import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -26,28 +24,23 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop
 from telegram.request import HTTPXRequest
 
-from bot.access import strangers
 from bot.alerts.actions import remember_card
 from bot.alerts.escalation import Escalator
+from bot.app.chores import Chores
+from bot.app.starting import log_handler_error, until_telegram_answers
 from bot.checkins.dispatcher import Dispatcher, TickReport
 from bot.clock import Clock, SystemClock
 from bot.context import Services, Site
-from bot.delivery.outcomes import Outcome, classify
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import FatalDeliveryError, OutboxSender
 from bot.delivery.settling import DeliveryHooks
 from bot.inbox.updates import ALLOWED_UPDATES, InboxProcessor, Poller, PollingStopped
 from bot.inbox.webhook import WebhookInbox, webhook_path
 from bot.patients.unreachable import mark_unreachable
-from bot.privacy.raw_updates import delete_strangers_before
-from bot.privacy.retention import purge
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
-from bot.reports import audit_log
 from bot.reports.daily_digest import DailyDigest
-from bot.reports.health import beat, health_report
 from bot.settings import Settings
-from bot.staff.group_membership import report_removed_members
 from bot.telegram.handlers.care_team import add_care_team_handlers
 from bot.telegram.handlers.fallback import add_fallback_handler
 from bot.telegram.handlers.patient import add_patient_handlers
@@ -60,15 +53,9 @@ from db.locks import POLLING_LOCK, exclusive
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5
-# Who reads a group: its members, its administrators and its owner.
-STILL_MEMBER = frozenset({"member", "administrator", "creator"})
 Done = TypeVar("Done")  # what a loop's round returns
 # After a round of polling or sending failed on the database, before the next one.
 ROUND_AGAIN_SECONDS = 1.0
-WATCH_EVERY = timedelta(minutes=1)
-CHECKPOINT_EVERY = timedelta(minutes=1)
-STRANGERS_EVERY = timedelta(minutes=5)
-STARTUP_MAX_BACKOFF = 30.0
 COMMANDS = [
     ("help", "I have a concern"),
     ("checkin", "Start today's check-in"),
@@ -84,42 +71,6 @@ class StepReport:
     updates: int
     tick: TickReport
     sent: int
-
-
-async def _log_handler_error(update: object, context: Any) -> None:
-    """A handler failed: its transaction rolled back and the inbox tries the update again
-    (see ``InboxProcessor``). Only the kind of failure and where it happened are logged:
-    an exception's message (an SQL error with its parameters, say) may carry patient data."""
-    error = context.error
-    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
-    where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
-    log.error(
-        "update %s: handler failed with %s at %s",
-        getattr(update, "update_id", None),
-        type(error).__name__,
-        where,
-    )
-
-
-async def _until_telegram_answers(call: Callable[[], Awaitable[None]], clock: Clock) -> None:
-    """Retry a start-up call while Telegram is briefly unavailable (5xx, timeouts, 429):
-    dying on it would leave a supervisor restarting the bot in a loop. A refused token is
-    final."""
-    delay = 1.0
-    while True:
-        try:
-            await call()
-            return
-        except TelegramError as error:
-            verdict = classify(error)
-            if verdict.outcome not in (Outcome.RETRY, Outcome.UNCERTAIN):
-                raise
-            wait = verdict.retry_after or delay
-            log.warning(
-                "Telegram did not answer at start (%s); again in %.0fs", type(error).__name__, wait
-            )
-            await clock.sleep(wait)
-            delay = min(delay * 2, STARTUP_MAX_BACKOFF)
 
 
 class BotRuntime:
@@ -158,12 +109,11 @@ class BotRuntime:
         add_patient_handlers(self.application)
         add_care_team_handlers(self.application)
         add_fallback_handler(self.application)
-        self.application.add_error_handler(_log_handler_error)
+        self.application.add_error_handler(log_handler_error)
         site = Site(
             emergency_number=settings.require_emergency_number(),
             console_url=settings.console_url,
         )
-        self.audit_key = settings.require_audit_key()
         self.services = Services(self.sessions, self.catalogue, site, self.clock, self._wake.set)
         self.application.bot_data["services"] = self.services
         self.poller = Poller(
@@ -173,8 +123,9 @@ class BotRuntime:
             poll_timeout,
             transport,
         )
+        self.chores = Chores(settings, self.sessions, self.clock, self.application.bot, owner)
         self.inbox = InboxProcessor(
-            self.sessions, self.application, self.clock, screen=self._screen_strangers
+            self.sessions, self.application, self.clock, screen=self.chores.screen_strangers
         )
 
         async def retry_later(update: object, _context: Any) -> None:
@@ -190,10 +141,7 @@ class BotRuntime:
         )
         self.escalator = Escalator(self.sessions, self.catalogue, self.clock)
         self.daily_digest = DailyDigest(self.sessions, self.catalogue, self.clock)
-        self.owner, self.mode, self.started_at = owner, "polling", self.clock.now()
-        self._watched_at: datetime | None = None
-        self._checkpointed_at: datetime | None = None
-        self._strangers_at: datetime | None = None
+        self.owner = owner
         self.sender = OutboxSender(
             self.sessions,
             self.application.bot,
@@ -204,7 +152,7 @@ class BotRuntime:
         )
 
     async def start(self) -> None:
-        await _until_telegram_answers(self.application.initialize, self.clock)  # getMe
+        await until_telegram_answers(self.application.initialize, self.clock)  # getMe
         await self.application.start()
         try:
             await self.application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
@@ -227,9 +175,7 @@ class BotRuntime:
         tick = await self.dispatcher.tick()
         tick.escalated = await self.escalator.tick()
         await self.daily_digest.tick()
-        await self._beat()
-        await self._checkpoint_audit()
-        await self._forget_strangers()
+        await self.chores.each_tick(watch=False)
         sent = 0
         while batch := await self.sender.deliver_due():
             sent += batch
@@ -245,11 +191,11 @@ class BotRuntime:
             self._tick, "interval", seconds=TICK_SECONDS, max_instances=1, coalesce=True
         )
         scheduler.add_job(
-            self.check_group_members, "interval", days=1, next_run_time=datetime.now(UTC)
+            self.chores.check_group_members, "interval", days=1, next_run_time=datetime.now(UTC)
         )
         if self.settings.retention_days is not None:
             scheduler.add_job(
-                self.purge_expired, "interval", days=1, next_run_time=datetime.now(UTC)
+                self.chores.purge_expired, "interval", days=1, next_run_time=datetime.now(UTC)
             )
         scheduler.start()
         receiving = self._receive_forever(stored) if webhook else self._poll_forever()
@@ -297,10 +243,7 @@ class BotRuntime:
             report = await self.dispatcher.tick()
             report.escalated = await self.escalator.tick()
             digests = await self.daily_digest.tick()
-            await self._beat()
-            await self._watch()
-            await self._checkpoint_audit()
-            await self._forget_strangers()
+            await self.chores.each_tick(watch=True)
             if report.escalated or digests:  # the dispatcher wakes the sender itself
                 self._wake.set()
             if done := _what_was_done(report, digests):
@@ -312,96 +255,14 @@ class BotRuntime:
         except Exception:
             log.exception("dispatcher tick failed")
 
-    async def purge_expired(self) -> None:
-        """Retention, daily while ERAS_RETENTION_DAYS is set: what `eras patient purge` does."""
-        days = self.settings.retention_days
-        if days is None:
-            return
-        try:
-            done = await purge(
-                self.sessions,
-                self.clock.now(),
-                timedelta(days=days),
-                actor="system:retention",
-                origin="scheduler",
-            )
-        except Exception:
-            log.exception("retention purge failed")
-            return
-        level = logging.INFO if done.erased else logging.DEBUG
-        log.log(level, "retention: %s patients erased", len(done.erased))
-
-    async def _screen_strangers(self, updates: list[tuple[int, dict[str, Any]]]) -> set[int]:
-        async with self.sessions.begin() as session:
-            return await strangers.screen(session, updates, self.clock.now(), self.audit_key)
-
-    async def check_group_members(self) -> int:
-        """Daily: removed staff still in a team's group are reported to its admins."""
-
-        async def is_member(chat_id: int, user_id: int) -> bool | None:
-            try:
-                member = await self.application.bot.get_chat_member(chat_id, user_id)
-            except TelegramError as error:
-                log.info("group membership not known: %s", type(error).__name__)
-                return None
-            return member.status in STILL_MEMBER or getattr(member, "is_member", False)
-
-        try:
-            return await report_removed_members(self.sessions, self.clock.now(), is_member)
-        except Exception:
-            log.exception("the check of the teams' groups failed")
-            return 0
-
-    async def _watch(self) -> None:
-        """Once a minute, say out loud what ``eras health`` would: the claims and leases
-        re-drive stuck work by themselves, and this is how an operator hears of it."""
-        now = self.clock.now()
-        if self._watched_at is not None and now - self._watched_at < WATCH_EVERY:
-            return
-        self._watched_at = now
-        report = await self.health()
-        if report["problems"]:
-            log.warning(
-                "health: %s (outbox backlog %s, oldest unsent %s s, escalations overdue %s)",
-                "; ".join(report["problems"]),
-                report["outbox_backlog"],
-                report["oldest_unsent_seconds"],
-                report["stuck_escalations"],
-            )
-
-    async def _checkpoint_audit(self) -> None:
-        """Once a minute, the audit chain's head, so that rows cut from its end are found."""
-        now = self.clock.now()
-        if self._checkpointed_at is not None and now - self._checkpointed_at < CHECKPOINT_EVERY:
-            return
-        self._checkpointed_at = now
-        await audit_log.checkpoint(self.sessions, now, self.audit_key)
-
-    async def _forget_strangers(self) -> None:
-        """Every few minutes: the unknown accounts' counts of closed hours become audit rows,
-        and their raw updates older than ERAS_STRANGER_UPDATES_DAYS are deleted."""
-        now = self.clock.now()
-        if self._strangers_at is not None and now - self._strangers_at < STRANGERS_EVERY:
-            return
-        self._strangers_at = now
-        keep = timedelta(days=self.settings.stranger_updates_days)
-        async with self.sessions.begin() as session:
-            await strangers.close_hours(session, now)
-            deleted = await delete_strangers_before(session, now - keep)
-        if deleted:
-            log.info("%s raw updates of unknown accounts deleted", deleted)
-
-    async def _beat(self) -> None:
-        await beat(self.sessions, self.owner, self.mode, self.started_at, self.clock.now())
-
     async def health(self) -> dict[str, Any]:
-        return await health_report(self.sessions, self.clock.now(), self.owner)
+        return await self.chores.health()
 
     async def _receive_forever(self, stored: asyncio.Event) -> None:
         """Webhook mode: Telegram is told where to post (with the secret it must send
         back); each stored update wakes the inbox, which also retries what failed."""
         url, secret = self.settings.require_webhook()
-        self.mode = "webhook"
+        self.chores.mode = "webhook"
         await self.application.bot.set_webhook(
             url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES)
         )

@@ -27,8 +27,8 @@ async def test_a_removed_member_still_in_the_group_is_reported_to_the_admins_dai
     bruno = await journey.staff_member("Bruno", StaffRole.NURSE)
     await _remove(journey, "Bruno")
 
-    assert await journey.runtime.check_group_members() == 1
-    await journey.runtime.check_group_members()  # twice the same day: one report
+    assert await journey.runtime.chores.check_group_members() == 1
+    await journey.runtime.chores.check_group_members()  # twice the same day: one report
     await journey.settle()
     reports = _reports(journey, iris)
     assert len(reports) == 1
@@ -36,13 +36,13 @@ async def test_a_removed_member_still_in_the_group_is_reported_to_the_admins_dai
     assert _reports(journey, bruno) == []
 
     await journey.at(journey.clock.now() + timedelta(days=1))
-    await journey.runtime.check_group_members()
+    await journey.runtime.chores.check_group_members()
     await journey.settle()
     assert len(_reports(journey, iris)) == 2
 
     journey.ward.remove_member(bruno)
     await journey.at(journey.clock.now() + timedelta(days=1))
-    assert await journey.runtime.check_group_members() == 0
+    assert await journey.runtime.chores.check_group_members() == 0
     await journey.settle()
     assert len(_reports(journey, iris)) == 2
 
@@ -50,7 +50,7 @@ async def test_a_removed_member_still_in_the_group_is_reported_to_the_admins_dai
 async def test_without_a_linked_admin_the_team_s_group_is_told(journey: Journey) -> None:
     await journey.staff_member("Bruno", StaffRole.NURSE)
     await _remove(journey, "Bruno")
-    await journey.runtime.check_group_members()
+    await journey.runtime.chores.check_group_members()
     await journey.settle()
     assert [t for t in journey.texts(journey.ward) if "still a member of the group" in t]
 
@@ -63,7 +63,7 @@ async def test_active_members_and_those_who_left_the_group_are_not_reported(
     carla = await journey.staff_member("Carla", StaffRole.NURSE)
     journey.ward.remove_member(carla)
     await _remove(journey, "Carla")
-    assert await journey.runtime.check_group_members() == 0
+    assert await journey.runtime.chores.check_group_members() == 0
     await journey.settle()
     assert _reports(journey, iris) == []
 

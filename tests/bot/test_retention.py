@@ -155,11 +155,11 @@ async def test_the_running_bot_purges_daily_when_retention_is_set(journey: Journ
         await _ended(session, enrolment.episode_id, EpisodeStatus.WITHDRAWN, journey.clock.now())
     journey.runtime.settings.retention_days = 30
     journey.clock.advance(timedelta(days=29))
-    await journey.runtime.purge_expired()
+    await journey.runtime.chores.purge_expired()
     async with journey.runtime.sessions() as session:
         assert await session.scalar(select(Patient.erased_at)) is None
     journey.clock.advance(timedelta(days=2))
-    await journey.runtime.purge_expired()
+    await journey.runtime.chores.purge_expired()
     async with journey.runtime.sessions() as session:
         assert await session.scalar(select(Patient.erased_at)) == journey.clock.now()
         entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "patient.erase"))
