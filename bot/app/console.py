@@ -18,7 +18,7 @@ from bot.reports.health import health_report
 from bot.settings import Settings
 from bot.web.app import console_app
 from bot.web.console import Console
-from bot.web.server import ConsoleServer
+from bot.web.http.server import ConsoleServer
 from db.engine import create_engine, session_factory
 
 log = logging.getLogger(__name__)

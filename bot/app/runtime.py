@@ -53,7 +53,7 @@ from bot.telegram.handlers.fallback import add_fallback_handler
 from bot.telegram.handlers.patient import add_patient_handlers
 from bot.web.app import console_app
 from bot.web.console import Console
-from bot.web.server import ConsoleServer
+from bot.web.http.server import ConsoleServer
 from db.engine import create_engine, session_factory
 from db.locks import POLLING_LOCK, exclusive
 

@@ -12,11 +12,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.web import patient, roster, service, sign_in, worklist
 from bot.web.console import STATIC, TEMPLATES, Console
+from bot.web.http import service
+from bot.web.http.security import SecurityHeaders
+from bot.web.http.visits import guarded
+from bot.web.pages import patient, roster, sign_in, worklist
 from bot.web.routes import Access, Page
-from bot.web.security import SecurityHeaders
-from bot.web.visits import guarded
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from sqlalchemy import update
 
 from bot.telegram.callbacks import Acknowledge, encode
 from bot.web.app import console_app
-from bot.web.server import ConsoleServer
+from bot.web.http.server import ConsoleServer
 from db.models import Episode
 from tests.fixtures.browser import ARTIFACTS
 from tests.fixtures.journey import buttons
