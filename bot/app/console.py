@@ -36,7 +36,13 @@ async def serve_console(settings: Settings) -> None:
     async def health() -> dict[str, object]:
         return await health_report(sessions, clock.now())
 
-    console = Console(services, settings.console_url, health, health_token=settings.health_secret)
+    console = Console(
+        services,
+        settings.console_url,
+        health,
+        health_token=settings.health_secret,
+        audit_key=settings.audit_key_bytes(),
+    )
     server = ConsoleServer(console_app(console), settings.listen)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -276,6 +276,7 @@ class BotRuntime:
             inbox,
             path,
             health_token=self.settings.health_secret,
+            audit_key=self.audit_key,
         )
         server = ConsoleServer(console_app(console), self.settings.listen)
         try:
