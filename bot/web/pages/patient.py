@@ -24,6 +24,7 @@ from bot.web.pages.worklist import TIER_NAMES
 FEVER = 38.0  # °C: the line drawn on the temperature chart
 EVENT_NAMES = {
     "opened": "Raised",
+    "card_sent": "Card sent",
     "findings_added": "Findings added",
     "tier_raised": "Tier raised",
     "acknowledged": "Acknowledged",
@@ -33,6 +34,7 @@ EVENT_NAMES = {
 }
 # What an event's details say to a nurse (staff ids and the like stay out).
 SHOWN_DETAILS = {
+    "chat": "to",
     "rules": "rules",
     "from": "from",
     "to": "to",
