@@ -32,6 +32,7 @@ from db.models import (
     OutboxMessage,
     Patient,
     Staff,
+    Team,
     TeamMember,
 )
 from flows import Tier
@@ -248,13 +249,29 @@ async def resolve(
 
 
 async def remember_card(
-    session: AsyncSession, sent: OutboxMessage, _verdict: Classified, _now: datetime
+    session: AsyncSession, sent: OutboxMessage, _verdict: Classified, now: datetime
 ) -> None:
-    """Delivery hook: keep where the alert's card is, so it can be edited later."""
+    """Delivery hook: keep where the alert's card is, so it can be edited later, and put
+    its arrival in the team chat on the alert's timeline (when the team could first see it)."""
     if sent.purpose != "alert_card" or sent.alert_id is None or sent.telegram_message_id is None:
         return
     await session.execute(
         update(Alert)
         .where(Alert.id == sent.alert_id)
         .values(card_chat_id=sent.chat_id, card_message_id=sent.telegram_message_id)
+    )
+    team = await session.scalar(
+        select(Team.name)
+        .join(Episode, Episode.team_id == Team.id)
+        .join(Alert, Alert.episode_id == Episode.id)
+        .where(Alert.id == sent.alert_id)
+    )
+    session.add(
+        AlertEvent(
+            alert_id=sent.alert_id,
+            at=now,
+            kind="card_sent",
+            staff_id=None,
+            detail={"chat": f"{team} team chat" if team else "the team chat"},
+        )
     )

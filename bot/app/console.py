@@ -18,7 +18,7 @@ from bot.reports.health import health_report
 from bot.settings import Settings
 from bot.web.app import console_app
 from bot.web.console import Console
-from bot.web.server import ConsoleServer
+from bot.web.http.server import ConsoleServer
 from db.engine import create_engine, session_factory
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,13 @@ async def serve_console(settings: Settings) -> None:
     async def health() -> dict[str, object]:
         return await health_report(sessions, clock.now())
 
-    console = Console(services, settings.console_url, health, health_token=settings.health_secret)
+    console = Console(
+        services,
+        settings.console_url,
+        health,
+        health_token=settings.health_secret,
+        audit_key=settings.audit_key_bytes(),
+    )
     server = ConsoleServer(console_app(console), settings.listen)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -123,6 +123,11 @@ class Demo:
     def act(self, patient: Person, what: str) -> None:
         self.echo(f"{patient.first_name:>15} ▸ {what}")
 
+    def offered(self, patient: Person, press: Press) -> bool:
+        """Whether the patient's last message has this button."""
+        message = self.sandbox.messages_to(patient)[-1]
+        return any(decode(d) == press for _, d in _buttons(message))
+
     async def press(self, patient: Person, press: Press) -> None:
         message = self.sandbox.messages_to(patient)[-1]
         label, data = next((text, d) for text, d in _buttons(message) if decode(d) == press)
@@ -213,15 +218,21 @@ def sandboxed_runtime(
     return BotRuntime(settings, clock, poll_timeout=0, pacer=pacer, transport=transport)
 
 
-async def run_demo(echo: Callable[[str], None]) -> None:
+# What runs once the story is told, while the bot is still up (``eras demo --console``).
+Afterwards = Callable[["Demo"], Awaitable[None]]
+
+
+async def run_demo(echo: Callable[[str], None], afterwards: Afterwards | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'demo.sqlite3'}"
         await upgrade_database(url)
         async with SandboxServer() as sandbox:
-            await _play(sandbox, url, echo)
+            await _play(sandbox, url, echo, afterwards)
 
 
-async def _play(sandbox: Sandbox, url: str, echo: Callable[[str], None]) -> None:
+async def _play(
+    sandbox: Sandbox, url: str, echo: Callable[[str], None], afterwards: Afterwards | None
+) -> None:
     nurse = sandbox.user("Ana")
     ward = sandbox.group("Spine ward", members=(nurse,))
     ana = Staff(
@@ -278,5 +289,7 @@ async def _play(sandbox: Sandbox, url: str, echo: Callable[[str], None]) -> None
         card = next(m for m in reversed(demo.sandbox.messages_to(ward)) if _buttons(m))
         await demo.type(patient, CONCERN_WORDS)
         demo.echo(demo.line("card now", _current(demo, ward, card)))  # her words on it
+        if afterwards is not None:
+            await afterwards(demo)
     finally:
         await runtime.stop()

@@ -46,7 +46,7 @@ from bot.telegram.handlers.fallback import add_fallback_handler
 from bot.telegram.handlers.patient import add_patient_handlers
 from bot.web.app import console_app
 from bot.web.console import Console
-from bot.web.server import ConsoleServer
+from bot.web.http.server import ConsoleServer
 from db.engine import create_engine, session_factory
 from db.locks import POLLING_LOCK, exclusive
 
@@ -222,6 +222,7 @@ class BotRuntime:
             inbox,
             path,
             health_token=self.settings.health_secret,
+            audit_key=self.audit_key,
         )
         server = ConsoleServer(console_app(console), self.settings.listen)
         try:

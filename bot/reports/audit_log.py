@@ -77,19 +77,27 @@ async def verify(sessions: async_sessionmaker[AsyncSession], key: bytes | None) 
     before it, or the end cut short of the checkpoint. ``key``: ERAS_AUDIT_KEY, which seals
     SQLite's checkpoints (PostgreSQL's need none: the application cannot write them)."""
     async with sessions() as session:
-        anchor = await latest_checkpoint(session)
-        if anchor is not None and session.bind.dialect.name != "postgresql":
-            if key is None:
-                return ChainReport(0, BrokenLink(None, _NO_KEY), anchor)
-            if not seal_holds(anchor, key):
-                return ChainReport(0, BrokenLink(None, _FORGED.format(anchor.id)), anchor)
-        check = ChainCheck(anchor)
-        rows = await session.stream_scalars(
-            select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=1000)
-        )
+        return await verify_in(session, key)
+
+
+async def verify_in(session: AsyncSession, key: bytes | None) -> ChainReport:
+    """``verify`` in the caller's transaction (the console's page reads it beside its list)."""
+    anchor = await latest_checkpoint(session)
+    if anchor is not None and session.bind.dialect.name != "postgresql":
+        if key is None:
+            return ChainReport(0, BrokenLink(None, _NO_KEY), anchor)
+        if not seal_holds(anchor, key):
+            return ChainReport(0, BrokenLink(None, _FORGED.format(anchor.id)), anchor)
+    check = ChainCheck(anchor)
+    rows = await session.stream_scalars(
+        select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=1000)
+    )
+    try:
         async for entry in rows:
             if broken := check.follow(entry):
                 return ChainReport(check.rows, broken, anchor)
+    finally:
+        await rows.close()  # the session goes on being used
     return ChainReport(check.rows, check.end(), anchor)
 
 

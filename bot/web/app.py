@@ -12,11 +12,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.web import patient, roster, service, sign_in, worklist
 from bot.web.console import STATIC, TEMPLATES, Console
+from bot.web.http import service
+from bot.web.http.security import SecurityHeaders
+from bot.web.http.visits import guarded
+from bot.web.pages import audit, patient, protocols, roster, sign_in, worklist
 from bot.web.routes import Access, Page
-from bot.web.security import SecurityHeaders
-from bot.web.visits import guarded
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,17 @@ PAGES = (
         Access.STAFF,
         patient.episode_team,
     ),
+    Page("GET", "/protocols", protocols.protocols_page, Access.ADMIN),
+    Page("GET", "/protocols/{protocol_id}", protocols.protocol_page, Access.ADMIN),
+    Page("GET", "/audit", audit.audit_page, Access.ADMIN),
 )
 # The pages in the navigation bar, in order: (title, path, admins only).
-NAVIGATION = (("Worklist", "/", False), ("Roster", "/patients", False))
+NAVIGATION = (
+    ("Worklist", "/", False),
+    ("Roster", "/patients", False),
+    ("Protocols", "/protocols", True),
+    ("Audit", "/audit", True),
+)
 TEMPLATES.env.globals["navigation"] = NAVIGATION
 
 

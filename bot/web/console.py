@@ -46,6 +46,8 @@ class Console:
     webhook_path: str | None = None
     # Whoever sends it as a bearer token sees /health's details (a monitor).
     health_token: str | None = None
+    # ERAS_AUDIT_KEY: checks the audit log's checkpoints on SQLite (the audit page).
+    audit_key: bytes | None = None
     attempts: SignInAttempts = field(init=False)
 
     def __post_init__(self) -> None:

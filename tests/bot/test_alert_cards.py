@@ -81,7 +81,7 @@ async def test_the_last_answer_is_scored_once_and_its_red_flag_raises_one_alert_
     alert = await _alert(journey)
     async with journey.runtime.sessions() as session:
         events = list(await session.scalars(select(AlertEvent.kind)))
-    assert events == ["opened"]
+    assert events == ["opened", "card_sent"]  # raised, then delivered to the team chat
     assert [f.rule for f in alert.findings] == ["fall_with_signs", "pain_high", "fell"]
 
 

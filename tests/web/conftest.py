@@ -100,7 +100,10 @@ async def ward(journey: Journey) -> AsyncIterator[Ward]:
         "Olga": await journey.staff_member("Olga", team="Cervical"),
     }
     services = journey.runtime.services
-    ward = Ward(journey, Console(services, CONSOLE_URL, journey.runtime.health), staff)
+    console = Console(
+        services, CONSOLE_URL, journey.runtime.health, audit_key=journey.runtime.audit_key
+    )
+    ward = Ward(journey, console, staff)
     try:
         yield ward
     finally:

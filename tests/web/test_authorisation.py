@@ -54,6 +54,7 @@ async def test_route_answers_each_person_as_the_table_says(
         "alert_id": str(alert.id),
         "episode_id": str(alert.episode_id),
         "token": await ward.link("Ana"),
+        "protocol_id": "spine-miss-lumbar",
     }
     path = re.sub(r"{(\w+)(:\w+)?}", lambda m: values[m.group(1)], page.path)
     if page.method == "GET":

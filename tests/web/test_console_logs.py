@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from bot.logs import configure_logging
-from bot.web import worklist
 from bot.web.app import console_app
+from bot.web.pages import worklist
 from tests.web.conftest import CONSOLE_URL, Ward, csrf_of
 
 

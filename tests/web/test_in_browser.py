@@ -20,7 +20,7 @@ from sqlalchemy import update
 
 from bot.telegram.callbacks import Acknowledge, encode
 from bot.web.app import console_app
-from bot.web.server import ConsoleServer
+from bot.web.http.server import ConsoleServer
 from db.models import Episode
 from tests.fixtures.browser import ARTIFACTS
 from tests.fixtures.journey import buttons
@@ -51,11 +51,11 @@ async def _no_serious_violations(page: Any, name: str) -> None:
     await page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
 
 
-async def _sign_in_from_telegram(ward: Ward, page: Any) -> None:
+async def _sign_in_from_telegram(ward: Ward, page: Any, name: str = "Ana") -> None:
     journey = ward.journey
-    journey.sandbox.send_text(ward.staff["Ana"], "/console")
+    journey.sandbox.send_text(ward.staff[name], "/console")
     await journey.settle()
-    text = journey.last(ward.staff["Ana"])["text"]
+    text = journey.last(ward.staff[name])["text"]
     link = next(word for word in text.split() if word.startswith(ward.console.console_url))
     await page.goto(link)
     await expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -179,3 +179,33 @@ async def test_a_patients_page_from_the_worklist_with_the_keyboard_alone(
     ).to_be_visible()
     await expect(page.get_by_role("heading", name="Urgent alert #")).to_be_visible()
     await _no_serious_violations(page, "patient")
+
+
+async def test_an_admin_reads_a_protocol_and_the_audit_log_with_the_keyboard_alone(
+    served: Ward, browser_page: Any
+) -> None:
+    ward, page = served, browser_page
+    await ward.red_flag()
+    await _sign_in_from_telegram(ward, page, "Ines")
+    await page.get_by_role("link", name="Protocols").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Protocols")
+    await _no_serious_violations(page, "protocols")
+    await page.get_by_role("link", name="Lumbar spine surgery, minimally invasive").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", name="Rules")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Emergency")).to_be_visible()
+    await _no_serious_violations(page, "protocol")
+
+    await page.get_by_role("link", name="Audit").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Audit log")
+    await expect(page.get_by_role("status")).to_contain_text("Chain verified")
+    await _no_serious_violations(page, "audit")
+    await page.get_by_label("Action").select_option("console.sign_in")
+    await page.get_by_role("button", name="Filter").focus()
+    await page.keyboard.press("Enter")
+    rows = page.get_by_role("row")
+    await expect(rows.nth(1)).to_contain_text("Ines")
+    await expect(rows.nth(1)).to_contain_text("console.sign_in")
+    assert "console.sign_in" in page.url and "P-001" not in page.url

@@ -41,6 +41,11 @@ async def test_the_patient_page_shows_header_charts_answers_and_alert_events(
     assert page.count('<svg class="chart"') == 3 and "38.0 °C" in page
     assert "wound_bleeding" in page and "soaked" in page  # the answer, on the timeline
     assert "Raised" in page and "Acknowledged" in page and "Ines" in page
+    sent = re.search(r"<td>([^<]*)</td>\s*<td>Card sent</td>\s*<td>—</td>\s*<td>([^<]*)</td>", page)
+    assert sent is not None, "the card's delivery is not on the alert's timeline"
+    assert sent.group(2) == "to: Spine team chat" and re.fullmatch(
+        r"\d+ \w+ \d\d:\d\d", sent.group(1)
+    )
     assert re.search(r'<span class="rule">[\w.-]+</span>', page)  # rule ids shown
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.web.visits import COOKIE
+from bot.web.http.visits import COOKIE
 from tests.web.conftest import Ward, csrf_of
 
 

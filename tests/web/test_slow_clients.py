@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.web.server import ConsoleServer
+from bot.web.http.server import ConsoleServer
 
 DEADLINE = 2.0
 REQUEST = b"POST /echo HTTP/1.1\r\nHost: console\r\nContent-Length: 5\r\n\r\n"

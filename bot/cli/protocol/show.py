@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
+from bot.protocols.review import ProtocolReview, pods, review
 from bot.protocols.sources import LoadedProtocol
-from flows import CheckInKind, Protocol, Tier
+from flows import CheckInKind, Protocol
 from flows.agenda import agenda
 from flows.describe import describe
 from flows.schema import (
@@ -34,23 +35,13 @@ def _local(source: Source) -> str:
     return LOCAL if source is Source.LOCAL else ""
 
 
-def _pods(pods: tuple[int, ...]) -> str:
-    """1, 2, 3, 4, 7 → "1–4, 7"."""
-    runs: list[list[int]] = []
-    for pod in pods:
-        if runs and pod == runs[-1][-1] + 1:
-            runs[-1].append(pod)
-        else:
-            runs.append([pod])
-    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)
-
-
-def _minutes(minutes: int) -> str:
-    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
+def _marked(local: bool) -> str:
+    return LOCAL if local else ""
 
 
 def render(loaded: LoadedProtocol, pod: int | None, lang: str) -> str:
     protocol = loaded.protocol
+    reviewed = review(loaded, lang)
     origin = "shipped" if loaded.shipped else "file"
     lines = [
         f"{protocol.id}  version {protocol.version}  ({origin} {loaded.source}, "
@@ -61,67 +52,39 @@ def render(loaded: LoadedProtocol, pod: int | None, lang: str) -> str:
         f"Entries marked {LOCAL.strip()} are this protocol's own choices; the rest is the "
         "clinical core.",
         "",
-        *_schedule(protocol),
+        *_schedule(reviewed),
         "",
-        *(_day(protocol, pod, lang) if pod is not None else _grid(protocol)),
+        *(_day(protocol, pod, lang) if pod is not None else _grid(reviewed)),
         "",
         *([] if pod is not None else _questions(protocol, lang)),
-        *_rules(protocol, lang),
+        *_rules(reviewed),
         "",
-        *_milestones(protocol, pod),
+        *_milestones(reviewed, pod),
         "",
-        *_targets(protocol, lang),
+        *_targets(reviewed),
     ]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"
 
 
-def _schedule(protocol: Protocol) -> list[str]:
-    schedule = protocol.schedule
-    lines = [
-        f"SCHEDULE{_local(schedule.source)}",
-        f"  Check-ins at {schedule.time} (patient's local time) on POD {_pods(schedule.check_ins)}",
-        f"  Reminder {schedule.reminder_after_hours:g} h after, missed "
-        f"{schedule.missed_after_hours:g} h after; "
-        f"quiet hours {schedule.quiet_hours.start}–{schedule.quiet_hours.end}",
+def _schedule(reviewed: ProtocolReview) -> list[str]:
+    return [
+        f"SCHEDULE{_marked(reviewed.schedule_local)}",
+        *(f"  {sentence}{_marked(local)}" for sentence, local in reviewed.schedule),
     ]
-    evening = schedule.same_day_discharge_evening
-    if evening is not None:
-        lines.append(
-            f"  POD 0 evening check at {evening.time} when the patient goes home on the day "
-            f"of surgery{_local(evening.source)}"
-        )
-    home = schedule.discharge_evening
-    if home is not None:
-        lines.append(
-            f"  Discharge-day evening check at {home.time} (reminder "
-            f"{home.reminder_after_hours:g} h after, missed {home.missed_after_hours:g} h "
-            f"after){_local(home.source)}"
-        )
-    if schedule.home_days_only:
-        lines.append("  Check-ins start the day after discharge (days in hospital are not asked)")
-    lines.append(f"  A concern (/help) asks: {', '.join(schedule.concern)}")
-    return lines
 
 
-def _grid(protocol: Protocol) -> list[str]:
+def _grid(reviewed: ProtocolReview) -> list[str]:
     """Which question is asked on which day: one row per question, one column per check-in."""
-    columns = [(str(p), p, CheckInKind.SCHEDULED) for p in protocol.schedule.check_ins]
-    if protocol.schedule.same_day_discharge_evening is not None:
-        columns.insert(0, ("0e", 0, CheckInKind.EVENING))
-    elif protocol.schedule.discharge_evening is not None:
-        columns.insert(0, ("eve", 0, CheckInKind.EVENING))
-    columns.append(("help", 0, CheckInKind.CONCERN))
-    asked = [set(agenda(protocol, pod, kind)) for _, pod, kind in columns]
-    width = max(len(item.id) for item in protocol.items)
-    header = " ".join(f"{label:>4}" for label, _, _ in columns)
+    width = max(len(row.item.id) for row in reviewed.grid)
+    header = " ".join(f"{column.label:>4}" for column in reviewed.columns)
     lines = [
         "QUESTIONS BY DAY  (0e: POD 0 evening check; eve: discharge-day evening check; "
         "help: a concern)",
         f"  {'':{width}} {header}",
     ]
-    for item in protocol.items:
-        marks = " ".join(f"{'●' if item.id in day else '·':>4}" for day in asked)
-        lines.append(f"  {item.id:{width}} {marks}")
+    for row in reviewed.grid:
+        marks = " ".join(f"{'●' if asked else '·':>4}" for asked in row.asked)
+        lines.append(f"  {row.item.id:{width}} {marks}")
     return lines
 
 
@@ -194,7 +157,7 @@ def _day(protocol: Protocol, pod: int, lang: str) -> list[str]:
         if items:
             lines += [f"{title} ({lang})", *_day_questions(protocol, items, lang), ""]
     if not lines:
-        lines = [f"No check-in on POD {pod} (check-ins on POD {_pods(schedule.check_ins)})", ""]
+        lines = [f"No check-in on POD {pod} (check-ins on POD {pods(schedule.check_ins)})", ""]
     notes = [note for note in protocol.education if pod in note.pods]
     if notes:
         lines.append("NOTE FOR THE PATIENT")
@@ -229,50 +192,39 @@ def _day_questions(protocol: Protocol, items: tuple[str, ...], lang: str) -> lis
     return lines
 
 
-def _rules(protocol: Protocol, lang: str) -> list[str]:
-    width = max(len(rule.id) for rule in protocol.rules)
-    lines = [f"RULES ({len(protocol.rules)}): the check-in's tier is the highest that fires"]
-    for tier in reversed(Tier):
-        rules = [rule for rule in protocol.rules if rule.tier is tier]
-        if not rules:
-            continue
+def _rules(reviewed: ProtocolReview) -> list[str]:
+    rules = [rule for _, lines in reviewed.rules for rule in lines]
+    width = max(len(rule.id) for rule in rules)
+    lines = [f"RULES ({len(rules)}): the check-in's tier is the highest that fires"]
+    for tier, tier_rules in reviewed.rules:
         lines.append(f"  {tier.value}")
-        for rule in rules:
-            unless = f"  (unless {', '.join(rule.unless_fired)} fired)" if rule.unless_fired else ""
-            lines.append(
-                f"    {rule.id:{width}}  {describe(rule.when)}{unless}{_local(rule.source)}"
-            )
-            lines.append(f"    {'':{width}}  → {rule.reason[lang]}")
+        for rule in tier_rules:
+            unless = f"  (unless {', '.join(rule.unless)} fired)" if rule.unless else ""
+            lines.append(f"    {rule.id:{width}}  {rule.when}{unless}{_marked(rule.local)}")
+            lines.append(f"    {'':{width}}  → {rule.reason}")
     return lines
 
 
-def _milestones(protocol: Protocol, pod: int | None) -> list[str]:
-    if not protocol.milestones:
+def _milestones(reviewed: ProtocolReview, pod: int | None) -> list[str]:
+    if not reviewed.milestones:
         return ["MILESTONES: none"]
-    width = max(len(m.id) for m in protocol.milestones)
+    width = max(len(m.id) for m in reviewed.milestones)
     lines = ["MILESTONES" + (f" (✓ due by POD {pod})" if pod is not None else "")]
-    for milestone in sorted(protocol.milestones, key=lambda m: m.from_pod):
+    for milestone in reviewed.milestones:
         due = "✓ " if pod is not None and milestone.from_pod <= pod else "  "
-        expected = describe(milestone.expect)
         lines.append(
-            f"  {due}{milestone.id:{width}}  from POD {milestone.from_pod:<3} {expected}"
-            f"{_local(milestone.source)}"
+            f"  {due}{milestone.id:{width}}  from POD {milestone.from_pod:<3} "
+            f"{milestone.expected}{_marked(milestone.local)}"
         )
     return lines
 
 
-def _targets(protocol: Protocol, lang: str) -> list[str]:
+def _targets(reviewed: ProtocolReview) -> list[str]:
     lines = ["RESPONSE TARGETS"]
-    for tier in reversed(Tier):
-        target = protocol.escalation.target(tier)
-        if target is None:
-            continue
-        words = f"acknowledge within {_minutes(target.acknowledge_within_minutes)}"
-        if target.daytime_only:
-            words += " (daytime)"
-        if target.contact_within_minutes is not None:
-            words += f", contact within {_minutes(target.contact_within_minutes)}"
-        lines.append(f"  {tier.value:13}  {words}{_local(target.source)}")
-    lines += ["", f"PATIENT ADVICE ({lang}){_local(protocol.advice.source)}"]
-    lines += [f"  {tier.value:13}  {protocol.advice.text(tier)[lang]}" for tier in reversed(Tier)]
+    lines += [
+        f"  {target.tier.value:13}  {target.words}{_marked(target.local)}"
+        for target in reviewed.targets
+    ]
+    lines += ["", f"PATIENT ADVICE ({reviewed.lang}){_marked(reviewed.advice_local)}"]
+    lines += [f"  {tier.value:13}  {text}" for tier, text in reviewed.advice]
     return lines

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from bot.inbox.webhook import MAX_BODY, SECRET_HEADER
 from bot.staff.sign_in.sessions import resume
 from bot.web.console import Console
-from bot.web.visits import COOKIE
+from bot.web.http.visits import COOKIE
 
 
 async def telegram_update(request: Request) -> Response:

@@ -15,8 +15,8 @@ from starlette.responses import RedirectResponse, Response
 
 from bot.staff.sign_in.sessions import SignedIn, resume
 from bot.web.console import Console
+from bot.web.http.security import csrf_matches, same_origin
 from bot.web.routes import Access, Page
-from bot.web.security import csrf_matches, same_origin
 
 COOKIE = "eras_console"
 # The page's own refreshes say so: they do not keep a session from going idle.

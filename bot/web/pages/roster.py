@@ -11,8 +11,8 @@ from starlette.responses import Response
 
 from bot.patients.roster import SEARCH_LIMIT, SORTS, roster
 from bot.web.console import TEMPLATES
-from bot.web.visits import Visit
-from bot.web.worklist import TIER_NAMES
+from bot.web.http.visits import Visit
+from bot.web.pages.worklist import TIER_NAMES
 
 # The columns, in order: (sort key, heading).
 COLUMNS = (

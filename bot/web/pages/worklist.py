@@ -19,7 +19,7 @@ from bot.alerts.actions import ConsoleUser, Notice, acknowledge, resolve
 from bot.alerts.worklist import Filters, team_of_alert, worklist
 from bot.telegram.render.team import GRADES, OUTCOMES
 from bot.web.console import TEMPLATES
-from bot.web.visits import Visit
+from bot.web.http.visits import Visit
 from flows import Tier
 
 REFRESH_SECONDS = 5  # a change shows within 10 s

@@ -14,8 +14,8 @@ from starlette.responses import RedirectResponse, Response
 from bot.staff.sign_in import links
 from bot.staff.sign_in.sessions import begin, end, resume
 from bot.web.console import TEMPLATES, Console
-from bot.web.security import same_origin
-from bot.web.visits import COOKIE, SIGNED_OUT, Visit
+from bot.web.http.security import same_origin
+from bot.web.http.visits import COOKIE, SIGNED_OUT, Visit
 
 
 def _address(request: Request) -> str:

@@ -15,15 +15,16 @@ from starlette.responses import Response
 
 from bot.patients.follow_up import FollowUp, follow_up, team_of_episode
 from bot.telegram.render.chart import Point
-from bot.web.charts import LineChart, Series, svg
 from bot.web.console import TEMPLATES
-from bot.web.roster import STATUS_NAMES
-from bot.web.visits import Visit
-from bot.web.worklist import TIER_NAMES
+from bot.web.http.visits import Visit
+from bot.web.pages.charts import LineChart, Series, svg
+from bot.web.pages.roster import STATUS_NAMES
+from bot.web.pages.worklist import TIER_NAMES
 
 FEVER = 38.0  # °C: the line drawn on the temperature chart
 EVENT_NAMES = {
     "opened": "Raised",
+    "card_sent": "Card sent",
     "findings_added": "Findings added",
     "tier_raised": "Tier raised",
     "acknowledged": "Acknowledged",
@@ -33,6 +34,7 @@ EVENT_NAMES = {
 }
 # What an event's details say to a nurse (staff ids and the like stay out).
 SHOWN_DETAILS = {
+    "chat": "to",
     "rules": "rules",
     "from": "from",
     "to": "to",
