@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.web import patient, roster, service, sign_in, worklist
+from bot.web import correspondence, patient, roster, service, sign_in, worklist
 from bot.web.console import STATIC, TEMPLATES, Console
 from bot.web.routes import Access, Page
 from bot.web.security import SecurityHeaders
@@ -44,6 +44,20 @@ PAGES = (
         "GET",
         "/patients/{episode_id:int}",
         patient.patient_page,
+        Access.STAFF,
+        patient.episode_team,
+    ),
+    Page(
+        "POST",
+        "/patients/{episode_id:int}/messages",
+        correspondence.message_to_patient,
+        Access.STAFF,
+        patient.episode_team,
+    ),
+    Page(
+        "POST",
+        "/patients/{episode_id:int}/notes",
+        correspondence.note_on_patient,
         Access.STAFF,
         patient.episode_team,
     ),

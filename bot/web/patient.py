@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from bot.patients.follow_up import FollowUp, follow_up, team_of_episode
 from bot.telegram.render.chart import Point
+from bot.web import correspondence
 from bot.web.charts import LineChart, Series, svg
 from bot.web.console import TEMPLATES
 from bot.web.roster import STATUS_NAMES
@@ -80,6 +81,7 @@ async def patient_page(visit: Visit) -> Response:
             "tier_names": TIER_NAMES,
             "status_names": STATUS_NAMES,
             "event_names": EVENT_NAMES,
+            **await correspondence.on_the_page(visit),
         },
     )
 
