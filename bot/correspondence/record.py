@@ -27,9 +27,13 @@ async def correspondence(session: AsyncSession, episode_id: int) -> list[Entry]:
         (await session.execute(select(Staff.id, Staff.name))).tuples().all()
     )  # a ward's staff: a few dozen names
     messages = await session.scalars(
-        select(PatientMessage).where(PatientMessage.episode_id == episode_id)
+        select(PatientMessage)
+        .where(PatientMessage.episode_id == episode_id)
+        .order_by(PatientMessage.id)
     )
-    notes = await session.scalars(select(CareNote).where(CareNote.episode_id == episode_id))
+    notes = await session.scalars(
+        select(CareNote).where(CareNote.episode_id == episode_id).order_by(CareNote.id)
+    )
     entries = [
         Entry(
             m.sent_at,
@@ -43,4 +47,5 @@ async def correspondence(session: AsyncSession, episode_id: int) -> list[Entry]:
         Entry(n.written_at, "note", "text", n.text, names.get(n.staff_id), n.alert_id)
         for n in notes
     ]
-    return sorted(entries, key=lambda e: e.at, reverse=True)
+    # Oldest first, in the order written within one instant; then turned newest first.
+    return sorted(entries, key=lambda e: e.at)[::-1]
