@@ -47,7 +47,7 @@ async def ask_for_words(
     by = await writer(session, episode_id, telegram_user_id)
     purpose = REPLY_PROMPT if isinstance(press, ReplyToPatient) else NOTE_PROMPT
     if not by.allowed:
-        await audit(session, by, now, f"{purpose}.ask", "refused", episode=episode_id)
+        await audit(session, by, now, "prompt.ask", "refused", episode=episode_id, press=purpose)
         return Notice(REFUSED, granted=False)
     assert by.episode is not None and by.patient is not None and by.staff is not None
     team = await session.get_one(Team, by.episode.team_id)
@@ -92,7 +92,7 @@ async def take_words(
     )
     if prompt is None:
         by = await writer(session, None, telegram_user_id)
-        await audit(session, by, now, "prompt.reply", "refused", reason="no_prompt")
+        await audit(session, by, now, "prompt.answer", "refused", reason="no_prompt")
         notice = Notice(NO_PROMPT, granted=False)
     elif prompt.purpose == REPLY_PROMPT:
         notice = await write_to_patient(session, prompt.episode_id, telegram_user_id, words, now)

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import CareNote, Direction, PatientMessage, Staff
+from db.models import CareNote, PatientMessage, Staff
 
 
 @dataclass(frozen=True)
@@ -23,25 +23,26 @@ class Entry:
 
 
 async def correspondence(session: AsyncSession, episode_id: int) -> list[Entry]:
-    names = dict(
-        (await session.execute(select(Staff.id, Staff.name))).tuples().all()
-    )  # a ward's staff: a few dozen names
-    messages = await session.scalars(
-        select(PatientMessage)
-        .where(PatientMessage.episode_id == episode_id)
-        .order_by(PatientMessage.id)
+    messages = list(
+        await session.scalars(
+            select(PatientMessage)
+            .where(PatientMessage.episode_id == episode_id)
+            .order_by(PatientMessage.id)
+        )
     )
-    notes = await session.scalars(
-        select(CareNote).where(CareNote.episode_id == episode_id).order_by(CareNote.id)
+    notes = list(
+        await session.scalars(
+            select(CareNote).where(CareNote.episode_id == episode_id).order_by(CareNote.id)
+        )
+    )
+    writers = {m.staff_id for m in messages if m.staff_id} | {n.staff_id for n in notes}
+    names = dict(
+        (await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(writers))))
+        .tuples()
+        .all()
     )
     entries = [
-        Entry(
-            m.sent_at,
-            m.direction.value,
-            m.content.value,
-            m.text,
-            names.get(m.staff_id) if m.direction is Direction.TO_PATIENT and m.staff_id else None,
-        )
+        Entry(m.sent_at, m.direction.value, m.content.value, m.text, names.get(m.staff_id or 0))
         for m in messages
     ] + [
         Entry(n.written_at, "note", "text", n.text, names.get(n.staff_id), n.alert_id)

@@ -227,7 +227,7 @@ async def test_a_forged_button_or_another_teams_card_changes_nothing(journey: Jo
     assert len(journey.texts(journey.ward)) == ward_before  # no prompt anywhere
     assert journey.sandbox.messages_to(cervical)[-1]["text"].endswith("My neck hurts.")
     assert "reply to this" not in journey.texts(cervical)[-1]
-    refused = [a for a in await rows(journey, AuditEntry) if a.action.endswith(".ask")]
+    refused = await audited(journey, "prompt.ask")
     assert [a.outcome for a in refused] == ["refused"] * 3
 
 
