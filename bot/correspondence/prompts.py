@@ -93,6 +93,8 @@ async def take_words(
     if prompt is None:
         by = await writer(session, None, telegram_user_id)
         await audit(session, by, now, "prompt.answer", "refused", reason="no_prompt")
+        if await session.scalar(select(Team.id).where(Team.chat_id == chat_id)) is None:
+            return  # no team's group: nothing to explain there
         notice = Notice(NO_PROMPT, granted=False)
     elif prompt.purpose == REPLY_PROMPT:
         notice = await write_to_patient(session, prompt.episode_id, telegram_user_id, words, now)

@@ -157,6 +157,17 @@ async def test_a_nurse_answers_and_the_patient_reads_it_at_once(journey: Journey
     )
 
 
+async def test_an_edited_answer_is_not_sent_again(journey: Journey) -> None:
+    ana, maria, prompt = await asked_to_answer(journey)
+    sent = journey.sandbox.send_text(ana, ANSWER, chat=journey.ward, reply_to=prompt)
+    await journey.settle()
+    assert sent is not None
+    journey.sandbox.edit_text(ana, sent["message"], "Something else entirely.")
+    await journey.settle()
+    assert journey.texts(maria)[-1] == f"Your care team: {ANSWER}"
+    assert [m.text for m in await rows(journey, PatientMessage)] == [QUESTION, ANSWER]
+
+
 async def test_a_spanish_patient_reads_their_team_in_spanish(journey: Journey) -> None:
     ana = await journey.staff_member("Ana")
     lucia, _ = await journey.enrolled_patient("Lucia", language="es")

@@ -54,6 +54,6 @@ async def reply_in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 def add_correspondence_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(record_button, pattern=is_record_press))
-    application.add_handler(
-        MessageHandler(filters.ChatType.GROUPS & filters.REPLY & ~filters.COMMAND, reply_in_group)
-    )
+    # A new message only: an edited reply must not write to the patient a second time.
+    replies = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS & filters.REPLY
+    application.add_handler(MessageHandler(replies & ~filters.COMMAND, reply_in_group))
