@@ -38,12 +38,13 @@ class Chores:
         clock: Clock,
         bot: Bot,
         owner: str,
+        audit_key: bytes,
     ) -> None:
         self._settings = settings
         self._sessions = sessions
         self._clock = clock
         self._bot = bot
-        self.audit_key = settings.require_audit_key()
+        self.audit_key = audit_key
         self.owner, self.mode, self.started_at = owner, "polling", clock.now()
         self._last: dict[str, datetime] = {}  # when each periodic chore last ran
 

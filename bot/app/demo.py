@@ -21,7 +21,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.app.runtime import BotRuntime
-from bot.checkins.conversation import open_checkin, protocol_of
+from bot.checkins.conversation import open_checkin
+from bot.checkins.history import protocol_of
 from bot.clock import FakeClock
 from bot.delivery.pacing import Pacer
 from bot.patients.enrolment import enrol

@@ -42,6 +42,7 @@ from bot.protocols.sources import load_protocols
 from bot.reports.daily_digest import DailyDigest
 from bot.settings import Settings
 from bot.telegram.handlers.care_team import add_care_team_handlers
+from bot.telegram.handlers.correspondence import add_correspondence_handlers
 from bot.telegram.handlers.fallback import add_fallback_handler
 from bot.telegram.handlers.patient import add_patient_handlers
 from bot.web.app import console_app
@@ -108,6 +109,7 @@ class BotRuntime:
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         add_patient_handlers(self.application)
         add_care_team_handlers(self.application)
+        add_correspondence_handlers(self.application)
         add_fallback_handler(self.application)
         self.application.add_error_handler(log_handler_error)
         site = Site(
@@ -123,7 +125,10 @@ class BotRuntime:
             poll_timeout,
             transport,
         )
-        self.chores = Chores(settings, self.sessions, self.clock, self.application.bot, owner)
+        self.audit_key = settings.require_audit_key()
+        self.chores = Chores(
+            settings, self.sessions, self.clock, self.application.bot, owner, self.audit_key
+        )
         self.inbox = InboxProcessor(
             self.sessions, self.application, self.clock, screen=self.chores.screen_strangers
         )

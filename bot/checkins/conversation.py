@@ -4,53 +4,38 @@ The clinic (what to ask next, what an answer means, which rules fire) is ``flows
 module records it and decides what to send. A red flag is acted on the moment it is
 answered: an emergency ends the check-in with its advice, the one message of that outcome;
 urgent advice goes out before the next question. While an emergency alert is open, nothing
-the patient is told says otherwise (``outcome_text``).
+the patient is told says otherwise (``advice.outcome_text``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.raising import emergency_open, raise_alert
-from bot.checkins import concern
+from bot.checkins import advice, concern
+from bot.checkins.history import PLANNED_KINDS, history, last_answered_day, protocol_of
 from bot.checkins.standing import update_standing
 from bot.context import PatientChat, Site
-from bot.delivery.outbox import (
-    PRIORITY_ALERT,
-    PRIORITY_CONVERSATION,
-    PRIORITY_EMERGENCY,
-    PRIORITY_ROUTINE,
-)
+from bot.delivery.outbox import PRIORITY_CONVERSATION, PRIORITY_EMERGENCY, PRIORITY_ROUTINE
 from bot.i18n import t
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.telegram.render import patient as render
-from db.models import (
-    Answer,
-    CheckIn,
-    CheckInStatus,
-    OutboxMessage,
-    ProtocolVersion,
-)
+from db.models import Answer, CheckIn, CheckInStatus
 from flows import (
-    AnswerValue,
     Assessment,
     CheckInKind,
     CheckInState,
     Finding,
-    PastCheckIn,
     Photo,
     Protocol,
     Tier,
     advice_text,
     education_texts,
     next_question,
-    reply_texts,
     score,
     start,
     take_reply,
@@ -58,75 +43,12 @@ from flows import (
 
 # A check-in sent more than this after its time says that it is late.
 LATE_AFTER = timedelta(minutes=30)
-# The check-ins the schedule asked for: only these count as missed when unanswered.
-PLANNED_KINDS = (CheckInKind.SCHEDULED, CheckInKind.EVENING)
 INTRO_KEYS = {
     CheckInKind.SCHEDULED: "checkin_intro",
     CheckInKind.EVENING: "checkin_intro_evening",
     CheckInKind.CONCERN: "checkin_intro_concern",
     CheckInKind.EXTRA: "checkin_intro_extra",
 }
-
-
-async def protocol_of(
-    session: AsyncSession, catalogue: ProtocolCatalogue, row: CheckIn
-) -> tuple[ProtocolVersion, Protocol]:
-    # The session keeps the version while it lasts: its identity map holds rows only as
-    # long as something else does, and this one carries the protocol's whole text, which a
-    # batch of check-ins would otherwise read again for each.
-    kept: dict[int, ProtocolVersion] = session.info.setdefault("protocol_versions", {})
-    version = kept.get(row.protocol_version_id)
-    if version is None:
-        version = await session.get_one(ProtocolVersion, row.protocol_version_id)
-        kept[version.id] = version
-    return version, catalogue.of(version)
-
-
-async def history(session: AsyncSession, row: CheckIn) -> list[PastCheckIn]:
-    """The episode's earlier answered or missed check-ins, oldest first (a check-in the bot
-    never sent is not the patient's miss)."""
-    earlier = list(
-        await session.scalars(
-            select(CheckIn)
-            .where(
-                CheckIn.episode_id == row.episode_id,
-                CheckIn.id != row.id,
-                CheckIn.due_at <= row.due_at,
-                (CheckIn.status == CheckInStatus.COMPLETED)
-                | (
-                    (CheckIn.status == CheckInStatus.MISSED)
-                    & CheckIn.kind.in_(PLANNED_KINDS)
-                    & CheckIn.sent_at.is_not(None)  # never asked is not unanswered
-                ),
-            )
-            .order_by(CheckIn.due_at, CheckIn.id)
-        )
-    )
-    answers: dict[int, dict[str, AnswerValue]] = {}
-    if earlier:
-        for answer in await session.scalars(
-            select(Answer).where(Answer.checkin_id.in_([c.id for c in earlier]))
-        ):
-            answers.setdefault(answer.checkin_id, {})[answer.item_id] = answer.value
-    return [
-        PastCheckIn(pod=c.pod, answers=answers[c.id], kind=c.kind.value)
-        if c.id in answers
-        else PastCheckIn(pod=c.pod, missed=c.status is CheckInStatus.MISSED, kind=c.kind.value)
-        for c in earlier
-    ]
-
-
-async def last_answered_day(session: AsyncSession, row: CheckIn, time_zone: str) -> date | None:
-    """The patient's local day of their latest answered check-in before ``row``; None when
-    there is none (a question then compares with leaving hospital)."""
-    completed = await session.scalar(
-        select(func.max(CheckIn.completed_at)).where(
-            CheckIn.episode_id == row.episode_id,
-            CheckIn.id != row.id,
-            CheckIn.status == CheckInStatus.COMPLETED,
-        )
-    )
-    return None if completed is None else completed.astimezone(ZoneInfo(time_zone)).date()
 
 
 async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row: CheckIn) -> None:
@@ -295,7 +217,7 @@ async def answer(
         return
     urgent = [f for f in result.new_findings if f.tier is Tier.RED_URGENT]
     if urgent:
-        await _advise_now(chat, site, protocol, row, [f.rule for f in urgent])
+        await advice.advise_now(chat, site, protocol, row, [f.rule for f in urgent])
         await raise_alert(
             chat.session,
             episode_id=row.episode_id,
@@ -311,63 +233,6 @@ async def answer(
 def _record(finding: Finding, row: CheckIn) -> Finding:
     """The finding as the alert keeps it: with the check-in it came from."""
     return replace(finding, checkin_id=row.id)
-
-
-def _priority(tier: Tier) -> int:
-    """Red advice jumps the queue, even at the end of a check-in."""
-    return PRIORITY_ALERT if tier.rank >= Tier.RED_URGENT.rank else PRIORITY_CONVERSATION
-
-
-async def outcome_text(
-    chat: PatientChat,
-    site: Site,
-    protocol: Protocol,
-    tier: Tier,
-    rules: Sequence[str] = (),
-    *,
-    advised: bool = False,
-) -> str:
-    """What the patient is told of an outcome of ``tier`` whose findings are ``rules``: the
-    protocol's advice, each rule's self-care line and, for amber and red_urgent, the safety
-    net; unless an emergency alert is still open, whose advice then stands (never "on track"
-    after it). ``advised``: the tier's advice was given earlier in this check-in (not twice)."""
-    if tier is not Tier.RED_EMERGENCY and await emergency_open(chat.session, chat.episode.id):
-        return t(chat.language, "emergency_stands", number=site.emergency_number)
-    lines = reply_texts(protocol, tier, rules, chat.language, site.emergency_number)
-    if advised:  # the advice and its safety net were told mid-check-in: only self-care is new
-        told = set(reply_texts(protocol, tier, (), chat.language, site.emergency_number))
-        lines = tuple(line for line in lines if line not in told)
-    return "\n\n".join(lines)
-
-
-def _advice_key(row: CheckIn) -> str:
-    return f"advice:{row.id}:{Tier.RED_URGENT.value}"
-
-
-async def _advised(chat: PatientChat, row: CheckIn) -> bool:
-    """Urgent advice was already given in this check-in."""
-    key = _advice_key(row)
-    found = await chat.session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)
-    )
-    return found is not None
-
-
-async def _advise_now(
-    chat: PatientChat, site: Site, protocol: Protocol, row: CheckIn, rules: Sequence[str]
-) -> None:
-    """The urgent advice jumps the queue, once per check-in (a second urgent finding later
-    in the check-in adds nothing to it)."""
-    if await _advised(chat, row):
-        return
-    key = _advice_key(row)
-    chat.send(
-        render.message(await outcome_text(chat, site, protocol, Tier.RED_URGENT, rules)),
-        "advice_red_urgent",
-        priority=PRIORITY_ALERT,
-        checkin_id=row.id,
-        dedupe_key=key,
-    )
 
 
 async def _close(
@@ -418,14 +283,14 @@ async def _complete(
     # Urgent advice given mid-check-in is not told twice: the summary adds the self-care
     # lines and the safety net.
     rules = [f.rule for f in assessment.findings]
-    advised = assessment.tier is Tier.RED_URGENT and await _advised(chat, row)
-    told = await outcome_text(chat, site, protocol, assessment.tier, rules, advised=advised)
+    advised = assessment.tier is Tier.RED_URGENT and await advice.advised_already(chat, row)
+    told = await advice.outcome_text(chat, site, protocol, assessment.tier, rules, advised=advised)
     lines.extend([told] if told else [])
     lines.extend(education_texts(protocol, row.pod, lang))
     chat.send(
         render.message("\n\n".join(lines)),
         "checkin_summary",
-        priority=_priority(assessment.tier),
+        priority=advice.priority(assessment.tier),
         checkin_id=row.id,
     )
 
@@ -449,13 +314,14 @@ async def _complete_concern(
         text = t(chat.language, "concern_reply", within=within, number=site.emergency_number)
     else:
         rules = [f.rule for f in assessment.findings]
-        advised = assessment.tier is Tier.RED_URGENT and await _advised(chat, row)
-        text = await outcome_text(chat, site, protocol, assessment.tier, rules, advised=advised)
+        advised = assessment.tier is Tier.RED_URGENT and await advice.advised_already(chat, row)
+        tier = assessment.tier
+        text = await advice.outcome_text(chat, site, protocol, tier, rules, advised=advised)
     if text:  # nothing new when the urgent advice was told during the screen
         chat.send(
             render.message(text),
             "checkin_summary",
-            priority=_priority(assessment.tier),
+            priority=advice.priority(assessment.tier),
             checkin_id=row.id,
         )
     concern.ask_for_words(chat, row, protocol.wordings[chat.language].skip)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.alerts.raising import raise_alert
 from bot.checkins import conversation as checkins
+from bot.checkins import history as checkin_history
 from bot.checkins.standing import update_standing
 from bot.checkins.unsent import tell_team_not_sent
 from bot.clock import Clock
@@ -170,7 +171,7 @@ class Dispatcher:
             log.exception("check-in %s could not be processed", row_id)
 
     async def _send(self, chat: PatientChat, row: CheckIn, report: TickReport) -> bool:
-        _version, protocol = await checkins.protocol_of(chat.session, self._catalogue, row)
+        _version, protocol = await checkin_history.protocol_of(chat.session, self._catalogue, row)
         if in_quiet_hours(protocol, chat.patient.timezone, chat.now):
             report.deferred += 1  # e.g. a catch-up after downtime: it waits for the morning
             return True
@@ -179,7 +180,7 @@ class Dispatcher:
         return False
 
     async def _remind(self, chat: PatientChat, row: CheckIn, report: TickReport) -> bool:
-        _version, protocol = await checkins.protocol_of(chat.session, self._catalogue, row)
+        _version, protocol = await checkin_history.protocol_of(chat.session, self._catalogue, row)
         if in_quiet_hours(protocol, chat.patient.timezone, chat.now):
             row.reminded_at = chat.now  # a reminder in the night would do more harm than good
             return False
@@ -194,14 +195,14 @@ class Dispatcher:
             return False
         row.status = CheckInStatus.MISSED
         await update_standing(chat.session, row.episode_id)
-        if row.kind not in checkins.PLANNED_KINDS:
+        if row.kind not in checkin_history.PLANNED_KINDS:
             return False  # a concern or extra check-in left unfinished: no missed appointment
         if row.sent_at is None:  # the bot's failure, not the patient's: no non-response rule
             await tell_team_not_sent(chat, row)
             report.missed += 1
             return False
-        version, protocol = await checkins.protocol_of(chat.session, self._catalogue, row)
-        past = await checkins.history(chat.session, row)
+        version, protocol = await checkin_history.protocol_of(chat.session, self._catalogue, row)
+        past = await checkin_history.history(chat.session, row)
         assessment = score_missed(protocol, row.pod, past, row.kind.value)
         row.tier = assessment.tier
         report.missed += 1

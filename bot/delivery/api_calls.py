@@ -15,7 +15,7 @@ from telegram import Bot, InputFile, Message
 # A photo made by the bot (a chart) travels in the payload as base64 and is uploaded;
 # ``photo`` is a file Telegram already has.
 UPLOADED_PNG = "photo_png_base64"
-_NOT_API_KWARGS = frozenset({"text", "photo", UPLOADED_PNG, "message_id"})
+_NOT_API_KWARGS = frozenset({"text", "photo", "voice", UPLOADED_PNG, "message_id"})
 
 
 def png_photo(data: bytes, caption: str | None = None) -> dict[str, Any]:
@@ -43,6 +43,10 @@ def api_call(
         return bot.send_message(chat_id, payload["text"], api_kwargs=rest)
     if method == "sendPhoto":
         return bot.send_photo(chat_id, _photo(payload), api_kwargs=rest)
+    if method == "sendVoice":  # a voice message Telegram already has
+        return bot.send_voice(chat_id, str(payload["voice"]), api_kwargs=rest)
+    if method == "deleteMessage":
+        return bot.delete_message(chat_id, payload["message_id"], api_kwargs=rest)
     if method == "editMessageText":
         return bot.edit_message_text(
             payload["text"], chat_id=chat_id, message_id=payload["message_id"], api_kwargs=rest

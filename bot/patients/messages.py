@@ -1,15 +1,18 @@
 """What a patient writes in their chat: the menu's words and commands, a reply to the open
-question, a photo, an edit. Anyone who is no patient is refused and audited."""
+question, a photo, a voice message, an edit. What no question waits for is a message to the
+care team. Anyone who is no patient is refused and audited."""
 
 from __future__ import annotations
 
 from bot.access.visitors import Visit
 from bot.checkins import concern
 from bot.checkins import conversation as checkins
+from bot.correspondence.from_patient import Said, keep_message
 from bot.i18n import catalogue as words
 from bot.i18n import t
 from bot.patients import requests
 from bot.telegram.render import patient as render
+from db.models import Content
 from flows import Photo
 
 MENU_KEYS = ("menu_concern", "menu_checkin", "menu_status")
@@ -36,14 +39,16 @@ async def typed(visit: Visit, text: str, update_id: int) -> None:
         await requests.set_timezone(svc, chat, said)
         return
     row = await checkins.open_checkin(visit.session, chat.episode.id, chat.now)
-    if row is None:
-        chat.send(render.message(t(chat.language, "not_in_checkin")), "reply")
+    if row is None:  # no question waits: words for the team
+        said_to_team = Said(Content.TEXT, text=said)
+        await keep_message(chat, said_to_team, svc.site.emergency_number, update_id)
         return
     await checkins.answer(chat, svc.catalogue, svc.site, row, said, update_id=update_id)
 
 
-async def photo(visit: Visit, file_id: str, update_id: int) -> None:
-    """A photo answers the open question (a wound photo); at any other time it is not asked."""
+async def photo(visit: Visit, file_id: str, caption: str | None, update_id: int) -> None:
+    """A photo answers the open question (a wound photo); at any other time it goes to the
+    team, with its caption."""
     chat, svc = visit.chat, visit.svc
     if chat is None:
         await visit.refuse("patient.photo")
@@ -53,10 +58,21 @@ async def photo(visit: Visit, file_id: str, update_id: int) -> None:
         return
     row = await checkins.open_checkin(visit.session, chat.episode.id, chat.now)
     if row is None:
-        chat.send(render.message(t(chat.language, "photo_not_asked")), "reply")
+        said = Said(Content.PHOTO, text=(caption or "").strip() or None, file_id=file_id)
+        await keep_message(chat, said, svc.site.emergency_number, update_id)
         return
     reply = Photo(file_id=file_id)
     await checkins.answer(chat, svc.catalogue, svc.site, row, reply, update_id=update_id)
+
+
+async def voice(visit: Visit, file_id: str, update_id: int) -> None:
+    """A voice message answers no question: it goes to the team (the bot cannot listen)."""
+    chat = visit.chat
+    if chat is None:
+        await visit.refuse("patient.voice")
+        return
+    said = Said(Content.VOICE, file_id=file_id)
+    await keep_message(chat, said, visit.svc.site.emergency_number, update_id)
 
 
 async def edited(visit: Visit) -> None:

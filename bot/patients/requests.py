@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from bot.alerts.raising import emergency_open
 from bot.checkins import conversation as checkins
+from bot.checkins import history as checkin_history
 from bot.context import PatientChat, Services
 from bot.i18n import catalogue as words
 from bot.i18n import t
@@ -114,11 +115,11 @@ async def status(svc: Services, chat: PatientChat) -> None:
     met = due = 0
     score: str = t(chat.language, "status_no_score")
     if latest is not None:
-        _version, protocol = await checkins.protocol_of(chat.session, svc.catalogue, latest)
+        _version, protocol = await checkin_history.protocol_of(chat.session, svc.catalogue, latest)
 
         answers = {a.item_id: a.value for a in await answers_of(chat, latest.id)}
         assessment = assess(
-            protocol, latest.pod, answers, await checkins.history(chat.session, latest)
+            protocol, latest.pod, answers, await checkin_history.history(chat.session, latest)
         )
         due = sum(1 for m in assessment.milestones if m.due)
         met = sum(1 for m in assessment.milestones if m.due and m.status is Progress.MET)

@@ -2,7 +2,8 @@
 
 What identifies a person: their Telegram account and chat, the name the team gave them,
 the names Telegram sends with every update, what they typed or photographed, every
-message the bot wrote to them, and the alert cards that show their name. What the
+message the bot wrote to them, the alert cards that show their name, and the messages
+between them and their team and the team's notes (erased whatever else is kept). What the
 hospital keeps unless told otherwise: the reference, check-ins with their tiers and
 scores, answers that are choices or numbers, and alerts with their outcomes.
 """
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.card import redraw_card
 from bot.checkins.concern import WORDS_ITEMS
+from bot.correspondence.erasure import SHOWS_THE_WORDS, erase_correspondence, words_of
 from bot.delivery.outbox import enqueue
 from bot.privacy.raw_updates import Traces, empty, find_mentions
 from bot.telegram.render.patient import message
@@ -55,7 +57,7 @@ FOLLOWED = (
     EpisodeStatus.UNREACHABLE,
 )
 # Messages to the team that show the patient's name or photos: not sent once erased.
-SHOWS_THE_PATIENT = ("alert_photo", "alert_card_update")
+SHOWS_THE_PATIENT = ("alert_photo", "alert_card_update", *SHOWS_THE_WORDS)
 
 
 class ErasureRefused(Exception):
@@ -124,6 +126,7 @@ async def erase_patient(
     await _forget_account(session, patient, record)
     await _stop_follow_up(session, record, now)
     messages = await _cancel_messages(session, record, chat_id)
+    await erase_correspondence(session, record.episodes, now)
     if keep_clinical:
         await _scrub_free_form(session, record, free_form)
         for alert in record.alerts:
@@ -172,6 +175,8 @@ async def _traces(
     traces.add_word(patient.display_name)
     for value in await _free_form_answers(session, record, free_form):
         traces.add_word(value)
+    for words in await words_of(session, record.episodes):
+        traces.add_word(words)
     return traces
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.age import age_of
-from bot.checkins.conversation import PLANNED_KINDS
+from bot.checkins.history import PLANNED_KINDS
 from bot.protocols.catalogue import ProtocolCatalogue
 from db.models import (
     OPEN_ALERTS,

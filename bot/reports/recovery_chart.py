@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.checkins.conversation import PLANNED_KINDS
+from bot.checkins.history import PLANNED_KINDS
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.telegram.render.chart import Point, RecoveryChart
 from db.models import (

@@ -191,6 +191,16 @@ class Sandbox:
     ) -> JSON | None:
         return self.people.send_photo(self.bot(bot), sender, data, caption=caption, chat=chat)
 
+    def send_voice(
+        self,
+        sender: Person,
+        data: bytes,
+        *,
+        chat: Person | Group | None = None,
+        bot: BotRef = None,
+    ) -> JSON | None:
+        return self.people.send_voice(self.bot(bot), sender, data, chat=chat)
+
     def edit_text(self, sender: Person, message: JSON, text: str, *, bot: BotRef = None) -> JSON:
         return self.people.edit_text(self.bot(bot), sender, message, text)
 

@@ -167,11 +167,47 @@ class ResolveGraded:
         _text("grade", self.grade, _WORD)
 
 
+# The care team's buttons that write to the patient's record: on a patient's message card
+# (reply, note) and on an alert card (note). Each asks for the words in the group.
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyToPatient:
+    """Answer the patient whose message this is."""
+
+    message_id: int
+
+    def __post_init__(self) -> None:
+        _id("message id", self.message_id)
+
+
+@dataclass(frozen=True, slots=True)
+class NoteOnMessage:
+    """A note for the record of the patient whose message this is."""
+
+    message_id: int
+
+    def __post_init__(self) -> None:
+        _id("message id", self.message_id)
+
+
+@dataclass(frozen=True, slots=True)
+class NoteOnAlert:
+    """A note for the record, on this alert."""
+
+    alert_id: int
+
+    def __post_init__(self) -> None:
+        _id("alert id", self.alert_id)
+
+
 PatientPress = AnswerChoice | Consent | SettingsChoice | ChooseLanguage | Pause
 AlertPress = Acknowledge | Resolve | ResolveWith | ResolveGraded
-Press = PatientPress | AlertPress
+RecordPress = ReplyToPatient | NoteOnMessage | NoteOnAlert
+Press = PatientPress | AlertPress | RecordPress
 PATIENT_PRESSES = (AnswerChoice, Consent, SettingsChoice, ChooseLanguage, Pause)
 ALERT_PRESSES = (Acknowledge, Resolve, ResolveWith, ResolveGraded)
+RECORD_PRESSES = (ReplyToPatient, NoteOnMessage, NoteOnAlert)
 
 
 @dataclass(frozen=True)
@@ -217,6 +253,9 @@ _LAYOUTS: dict[str, dict[str, _Layout]] = {
         "r": (Resolve, (_ROW,)),
         "o": (ResolveWith, (_ROW, _TEXT)),
         "g": (ResolveGraded, (_ROW, _TEXT, _TEXT)),
+        "m": (ReplyToPatient, (_ROW,)),
+        "t": (NoteOnMessage, (_ROW,)),
+        "n": (NoteOnAlert, (_ROW,)),
     },
     # Before versions: what buttons sent until then carry.
     "": {

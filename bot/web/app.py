@@ -16,7 +16,7 @@ from bot.web.console import STATIC, TEMPLATES, Console
 from bot.web.http import service
 from bot.web.http.security import SecurityHeaders
 from bot.web.http.visits import guarded
-from bot.web.pages import audit, patient, protocols, roster, sign_in, worklist
+from bot.web.pages import audit, correspondence, patient, protocols, roster, sign_in, worklist
 from bot.web.routes import Access, Page
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,20 @@ PAGES = (
         "GET",
         "/patients/{episode_id:int}",
         patient.patient_page,
+        Access.STAFF,
+        patient.episode_team,
+    ),
+    Page(
+        "POST",
+        "/patients/{episode_id:int}/messages",
+        correspondence.message_to_patient,
+        Access.STAFF,
+        patient.episode_team,
+    ),
+    Page(
+        "POST",
+        "/patients/{episode_id:int}/notes",
+        correspondence.note_on_patient,
         Access.STAFF,
         patient.episode_team,
     ),

@@ -6,6 +6,7 @@ from db.models.base import Base
 from db.models.care_team import EscalationStep, Staff, Team, TeamMember
 from db.models.checkins import Answer, CheckIn
 from db.models.console import ConsoleSession, SignInLink
+from db.models.correspondence import CareNote, Content, Direction, PatientMessage
 from db.models.heartbeats import Heartbeat
 from db.models.messaging import InboxUpdate, OutboxMessage, StrangerTally
 from db.models.patients import Episode, LinkFailure, LinkToken, Patient
@@ -29,9 +30,12 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEntry",
     "Base",
+    "CareNote",
     "CheckIn",
     "CheckInStatus",
     "ConsoleSession",
+    "Content",
+    "Direction",
     "Episode",
     "EpisodeStatus",
     "EscalationStep",
@@ -42,6 +46,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Patient",
+    "PatientMessage",
     "ProtocolVersion",
     "SignInLink",
     "Staff",

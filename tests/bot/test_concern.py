@@ -67,8 +67,9 @@ async def test_a_concern_with_nothing_found_reaches_the_team_and_says_when_to_ex
         awaiting = await session.scalar(select(Patient.awaiting))
     assert words == "My wound feels hot and it smells"
     assert awaiting is None  # the next thing typed is no longer taken as the words
-    await journey.type(maria, "hello")
-    assert journey.texts(maria)[-1] == t("en", "not_in_checkin")
+    await journey.type(maria, "hello")  # a message to the team now, not more words
+    assert journey.texts(maria)[-1] == t("en", "message_kept", number="112")
+    assert journey.texts(journey.ward)[-1].endswith("\n\nhello")
 
 
 async def test_a_red_item_in_the_concern_gives_its_tier_and_its_advice(journey: Journey) -> None:

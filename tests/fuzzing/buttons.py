@@ -7,13 +7,17 @@ from hypothesis import strategies as st
 
 from bot.telegram.callbacks import (
     ID_MAX,
+    RECORD_PRESSES,
     SKIP,
     Acknowledge,
     AnswerChoice,
     ChooseLanguage,
     Consent,
+    NoteOnAlert,
+    NoteOnMessage,
     Pause,
     Press,
+    ReplyToPatient,
     Resolve,
     ResolveGraded,
     ResolveWith,
@@ -62,11 +66,17 @@ def any_presses() -> Strategy[Press]:
         st.builds(Resolve, ids()),
         st.builds(ResolveWith, ids(), words()),
         st.builds(ResolveGraded, ids(), words(), words()),
+        st.builds(ReplyToPatient, ids()),
+        st.builds(NoteOnMessage, ids()),
+        st.builds(NoteOnAlert, ids()),
     )
 
 
 def legacy(press: Press) -> str:
-    """The data the bot wrote for ``press`` before versions, literally as it wrote it."""
+    """The data the bot wrote for ``press`` before versions, literally as it wrote it (a
+    kind of button born since has only its data of now)."""
+    if isinstance(press, RECORD_PRESSES):
+        return encode(press)
     yes_no = {True: "yes", False: "no"}
     match press:
         case AnswerChoice(checkin, question, choice):

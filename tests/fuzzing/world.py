@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.checkins.conversation import open_checkin, protocol_of
+from bot.checkins.conversation import open_checkin
+from bot.checkins.history import protocol_of
 from bot.patients.enrolment import enrol
 from bot.sandbox import Group, Person
 from bot.telegram.callbacks import Consent

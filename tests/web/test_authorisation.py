@@ -22,7 +22,13 @@ OPEN_TO_ANYONE = {
 }
 # Posts that answer with a page rather than a redirect (a search's terms stay out of URLs).
 ANSWERED_WITH_A_PAGE = {"post_roster_search"}
-FORMS = {"post_resolve_alert": {"outcome": "false_alarm", "grade": "none", "note": ""}}
+FORMS = {
+    "post_resolve_alert": {"outcome": "false_alarm", "grade": "none", "note": ""},
+    "post_message_to_patient": {"words": "We will call you at 11."},
+    "post_note_on_patient": {"note": "Called her back."},
+}
+# Writing on a patient's record is for the team's nurses and surgeons: its admin is refused.
+CLINICIANS_ONLY = {"post_message_to_patient", "post_note_on_patient"}
 
 
 def expected(page: Page, who: str | None) -> int:
@@ -34,6 +40,8 @@ def expected(page: Page, who: str | None) -> int:
         return 403
     if page.team_of is not None and who == "Olga":
         return 404  # another team's record does not exist for her
+    if page.name in CLINICIANS_ONLY and who == "Ines":
+        return 403
     return 200 if page.method == "GET" or page.name in ANSWERED_WITH_A_PAGE else 303
 
 

@@ -11,7 +11,16 @@ import struct
 from typing import Any
 
 from bot.sandbox.world.formatting import command_entities
-from bot.sandbox.world.state import JSON, BotAccount, CallbackQuery, Chat, Group, Person, World
+from bot.sandbox.world.state import (
+    JSON,
+    BotAccount,
+    CallbackQuery,
+    Chat,
+    Group,
+    Person,
+    StoredFile,
+    World,
+)
 
 
 class People:
@@ -52,6 +61,20 @@ class People:
         if caption:
             content["caption"] = caption
         return self._post(bot, sender, chat, content, None)
+
+    def send_voice(
+        self,
+        bot: BotAccount,
+        sender: Person,
+        data: bytes,
+        *,
+        duration: int = 1,
+        chat: Chat | None = None,
+    ) -> JSON | None:
+        stored = self.world.store_file(
+            data, folder="voice", file_name="voice.ogg", mime_type="audio/ogg"
+        )
+        return self._post(bot, sender, chat, {"voice": voice_of(stored, duration)}, None)
 
     def edit_text(self, bot: BotAccount, sender: Person, message: JSON, text: str) -> JSON:
         """The person edits a message they sent; the bot gets an ``edited_message``."""
@@ -192,6 +215,16 @@ class People:
                 }
             }
         )
+
+
+def voice_of(stored: StoredFile, duration: int) -> JSON:
+    return {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "duration": duration,
+        "mime_type": stored.mime_type,
+        "file_size": len(stored.data),
+    }
 
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

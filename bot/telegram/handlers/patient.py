@@ -89,7 +89,17 @@ async def photo(update: Update, context: Context) -> None:
         return
     async with _visit(update, context) as visit:
         if visit is not None:
-            await messages.photo(visit, message.photo[-1].file_id, update.update_id)
+            file_id = message.photo[-1].file_id
+            await messages.photo(visit, file_id, message.caption, update.update_id)
+
+
+async def voice(update: Update, context: Context) -> None:
+    message = update.effective_message
+    if message is None or message.voice is None:
+        return
+    async with _visit(update, context) as visit:
+        if visit is not None:
+            await messages.voice(visit, message.voice.file_id, update.update_id)
 
 
 async def edited(update: Update, context: Context) -> None:
@@ -121,3 +131,4 @@ def add_patient_handlers(application: Application[Any, Any, Any, Any, Any, Any])
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, edited))
     application.add_handler(MessageHandler(filters.TEXT & private & ~filters.COMMAND, text))
     application.add_handler(MessageHandler(filters.PHOTO & private, photo))
+    application.add_handler(MessageHandler(filters.VOICE & private, voice))

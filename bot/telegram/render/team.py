@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.telegram.callbacks import Acknowledge, Resolve, ResolveGraded, ResolveWith
+from bot.telegram.render.correspondence import note_button
 from bot.telegram.render.patient import Payload, button, keyboard, message
 from flows import Finding
 
@@ -38,7 +39,8 @@ def alert_card(
     language: str = "en",
 ) -> Payload:
     """Who, what fired and why, with the answers that fired it, the recent trend and the
-    patient's photos; Acknowledge while nobody has, and Resolve until someone does."""
+    patient's photos; Acknowledge while nobody has, Resolve until someone does, and Add
+    note always."""
     who = patient_ref + (f" ({patient_name})" if patient_name else "")
     lines = [f"{TIER_LABELS.get(tier, tier)} · alert #{alert_id}", f"Patient {who}"]
     if procedure or pod is not None:
@@ -57,12 +59,11 @@ def alert_card(
         lines.append(f"📷 {photos} photo{'s' if photos > 1 else ''} from the patient, below")
     if footer:
         lines.append(footer)
-    markup = None
-    if can_resolve:
-        actions = [button("Resolve", Resolve(alert_id))]
-        if can_acknowledge:
-            actions.insert(0, button("Acknowledge", Acknowledge(alert_id)))
-        markup = keyboard([actions])
+    actions = [button("Resolve", Resolve(alert_id))] if can_resolve else []
+    if can_resolve and can_acknowledge:
+        actions.insert(0, button("Acknowledge", Acknowledge(alert_id)))
+    # A note for the record can be added to any alert, resolved or not.
+    markup = keyboard([row for row in (actions, [note_button(alert_id)]) if row])
     return message("\n".join(lines), markup)
 
 

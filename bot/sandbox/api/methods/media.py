@@ -1,4 +1,5 @@
-"""Photos and documents: uploaded or re-sent by ``file_id``, then fetched with getFile."""
+"""Photos, voice messages and documents: uploaded or re-sent by ``file_id``, then fetched
+with getFile."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from bot.sandbox.api.methods.messages import MAX_CAPTION, formatted, post
 from bot.sandbox.api.methods.registry import Context, bot_method
 from bot.sandbox.api.params import Upload, chat_id_of, require
 from bot.sandbox.errors import bad_request
-from bot.sandbox.world.people import photo_size
+from bot.sandbox.world.people import photo_size, voice_of
 from bot.sandbox.world.state import JSON, StoredFile
 
 
@@ -28,6 +29,8 @@ def _send_media(ctx: Context, field: str, folder: str) -> JSON:
     stored = _file(ctx, field, folder)
     if field == "photo":
         media: JSON = {"photo": [photo_size(stored.file_id, stored.file_unique_id, stored.data)]}
+    elif field == "voice":
+        media = {"voice": voice_of(stored, int(ctx.params.get("duration") or 1))}
     else:
         media = {
             "document": {
@@ -50,6 +53,11 @@ def send_photo(ctx: Context) -> JSON:
 @bot_method("sendDocument")
 def send_document(ctx: Context) -> JSON:
     return _send_media(ctx, "document", "documents")
+
+
+@bot_method("sendVoice")
+def send_voice(ctx: Context) -> JSON:
+    return _send_media(ctx, "voice", "voice")
 
 
 @bot_method("getFile")

@@ -1,0 +1,78 @@
+"""A check-in's past as scoring takes it: the protocol version it is judged by, and the
+episode's earlier answered or missed check-ins."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.protocols.catalogue import ProtocolCatalogue
+from db.models import Answer, CheckIn, CheckInStatus, ProtocolVersion
+from flows import AnswerValue, CheckInKind, PastCheckIn, Protocol
+
+# The check-ins the schedule asked for: only these count as missed when unanswered.
+PLANNED_KINDS = (CheckInKind.SCHEDULED, CheckInKind.EVENING)
+
+
+async def protocol_of(
+    session: AsyncSession, catalogue: ProtocolCatalogue, row: CheckIn
+) -> tuple[ProtocolVersion, Protocol]:
+    # The session keeps the version while it lasts: its identity map holds rows only as
+    # long as something else does, and this one carries the protocol's whole text, which a
+    # batch of check-ins would otherwise read again for each.
+    kept: dict[int, ProtocolVersion] = session.info.setdefault("protocol_versions", {})
+    version = kept.get(row.protocol_version_id)
+    if version is None:
+        version = await session.get_one(ProtocolVersion, row.protocol_version_id)
+        kept[version.id] = version
+    return version, catalogue.of(version)
+
+
+async def history(session: AsyncSession, row: CheckIn) -> list[PastCheckIn]:
+    """The episode's earlier answered or missed check-ins, oldest first (a check-in the bot
+    never sent is not the patient's miss)."""
+    earlier = list(
+        await session.scalars(
+            select(CheckIn)
+            .where(
+                CheckIn.episode_id == row.episode_id,
+                CheckIn.id != row.id,
+                CheckIn.due_at <= row.due_at,
+                (CheckIn.status == CheckInStatus.COMPLETED)
+                | (
+                    (CheckIn.status == CheckInStatus.MISSED)
+                    & CheckIn.kind.in_(PLANNED_KINDS)
+                    & CheckIn.sent_at.is_not(None)  # never asked is not unanswered
+                ),
+            )
+            .order_by(CheckIn.due_at, CheckIn.id)
+        )
+    )
+    answers: dict[int, dict[str, AnswerValue]] = {}
+    if earlier:
+        for answer in await session.scalars(
+            select(Answer).where(Answer.checkin_id.in_([c.id for c in earlier]))
+        ):
+            answers.setdefault(answer.checkin_id, {})[answer.item_id] = answer.value
+    return [
+        PastCheckIn(pod=c.pod, answers=answers[c.id], kind=c.kind.value)
+        if c.id in answers
+        else PastCheckIn(pod=c.pod, missed=c.status is CheckInStatus.MISSED, kind=c.kind.value)
+        for c in earlier
+    ]
+
+
+async def last_answered_day(session: AsyncSession, row: CheckIn, time_zone: str) -> date | None:
+    """The patient's local day of their latest answered check-in before ``row``; None when
+    there is none (a question then compares with leaving hospital)."""
+    completed = await session.scalar(
+        select(func.max(CheckIn.completed_at)).where(
+            CheckIn.episode_id == row.episode_id,
+            CheckIn.id != row.id,
+            CheckIn.status == CheckInStatus.COMPLETED,
+        )
+    )
+    return None if completed is None else completed.astimezone(ZoneInfo(time_zone)).date()
