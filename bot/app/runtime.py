@@ -38,7 +38,7 @@ from bot.delivery.sender import FatalDeliveryError, OutboxSender
 from bot.delivery.settling import DeliveryHooks
 from bot.inbox.updates import ALLOWED_UPDATES, InboxProcessor, Poller, PollingStopped
 from bot.inbox.webhook import WebhookInbox, webhook_path
-from bot.patients.unreachable import mark_unreachable
+from bot.patients.course.unreachable import mark_unreachable
 from bot.privacy.raw_updates import delete_strangers_before
 from bot.privacy.retention import purge
 from bot.protocols.catalogue import ProtocolCatalogue

@@ -26,6 +26,7 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import FakeClock
 from bot.delivery.api_calls import png_photo
+from bot.delivery.leases import Leases
 from bot.delivery.outbox import (
     PRIORITY_ALERT,
     PRIORITY_CONVERSATION,
@@ -33,7 +34,6 @@ from bot.delivery.outbox import (
     PRIORITY_ROUTINE,
     enqueue,
 )
-from bot.delivery.leases import Leases
 from bot.delivery.outcomes import Classified
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import FatalDeliveryError, OutboxSender

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.checkins.conversation import open_checkin, protocol_of
-from bot.patients.enrolment import enrol
+from bot.patients.enrolment.enrol import enrol
 from bot.sandbox import Group, Person
 from bot.telegram.callbacks import Consent
 from db.models import Alert, CheckIn, CheckInStatus, Patient, Team

@@ -22,7 +22,7 @@ from telegram.ext import (
 
 from bot.access.visitors import Sender, Visit
 from bot.context import Services
-from bot.patients import arrival, messages, presses
+from bot.patients.chat import arrival, messages, presses
 from bot.telegram.callbacks import PATIENT_PRESSES, decode
 from bot.telegram.handlers.unit_of_work import answer_button, unit_of_work
 

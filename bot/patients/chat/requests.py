@@ -13,8 +13,8 @@ from bot.checkins import conversation as checkins
 from bot.context import PatientChat, Services
 from bot.i18n import catalogue as words
 from bot.i18n import t
-from bot.patients.enrolment import materialise
-from bot.patients.first_contact import today_pod
+from bot.patients.chat.first_contact import today_pod
+from bot.patients.enrolment.enrol import materialise
 from bot.telegram.render import patient as render
 from bot.time_zones import is_time_zone, suggest_time_zone
 from db.models import Answer, CheckIn, CheckInStatus, EpisodeStatus, ProtocolVersion

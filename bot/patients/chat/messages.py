@@ -8,7 +8,7 @@ from bot.checkins import concern
 from bot.checkins import conversation as checkins
 from bot.i18n import catalogue as words
 from bot.i18n import t
-from bot.patients import requests
+from bot.patients.chat import requests
 from bot.telegram.render import patient as render
 from flows import Photo
 

@@ -47,6 +47,21 @@ class Enrolment:
     check_ins: int
 
 
+async def open_episode(session: AsyncSession, ref: str) -> tuple[Patient, Episode]:
+    """The patient's follow-up in progress, or a refusal that says why there is none."""
+    patient = await session.scalar(select(Patient).where(Patient.ref == ref))
+    if patient is None:
+        raise EnrolmentRefused(f"no patient with reference {ref!r}")
+    episode = await session.scalar(
+        select(Episode)
+        .where(Episode.patient_id == patient.id, Episode.status.in_(OPEN_EPISODES))
+        .order_by(Episode.id.desc())
+    )
+    if episode is None:
+        raise EnrolmentRefused(f"patient {ref} has no follow-up in progress")
+    return patient, episode
+
+
 async def enrol(
     session: AsyncSession,
     catalogue: ProtocolCatalogue,
