@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.patient.correction import update_command
 from bot.cli.patient.course import pause_command, resume_command, withdraw_command
 from bot.cli.patient.enrolment import enroll, link_command
 from bot.cli.patient.protocol import set_protocol_command
@@ -24,6 +25,7 @@ for command in (
     pause_command,
     resume_command,
     withdraw_command,
+    update_command,
     set_protocol_command,
     erase_command,
     purge_command,

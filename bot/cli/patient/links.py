@@ -38,17 +38,30 @@ def bot_username(config: Settings) -> str:
 def check_qr_path(path: Path, *, force: bool) -> None:
     """Refuse before anything is enrolled or reissued when the file obviously can't be
     written; ``write_qr`` still guards against what changes meanwhile."""
+    check_writable(path, force=force, what="the QR code", example="qr.png")
+
+
+def check_writable(path: Path, *, force: bool, what: str, example: str) -> None:
     if path.is_symlink():
-        raise CommandFailed(f"{path} is a symbolic link: give the QR code's own file")
+        raise CommandFailed(f"{path} is a symbolic link: give {what}'s own file")
     if path.exists() and not force:
         raise CommandFailed(f"{path} exists: give another file, or --force to overwrite it")
     if path.is_dir():
-        raise CommandFailed(f"{path} is a directory: give a file name, e.g. {path}/qr.png")
+        raise CommandFailed(f"{path} is a directory: give a file name, e.g. {path}/{example}")
     folder = path.parent
     if not folder.is_dir():
-        raise CommandFailed(f"cannot write the QR code: there is no folder {folder}")
+        raise CommandFailed(f"cannot write {what}: there is no folder {folder}")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise CommandFailed(f"cannot write the QR code: folder {folder} is not writable")
+        raise CommandFailed(f"cannot write {what}: folder {folder} is not writable")
+
+
+def write_private(path: Path, data: bytes, *, force: bool) -> None:
+    """Readable by its owner only (it holds links that enrol a patient); raises OSError."""
+    # O_NOFOLLOW: a link planted at that name can't make us write elsewhere.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_TRUNC if force else os.O_EXCL)
+    fd = os.open(path, flags, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
 
 
 def write_qr(link: str, path: Path, *, force: bool) -> None:
@@ -57,17 +70,17 @@ def write_qr(link: str, path: Path, *, force: bool) -> None:
     image = io.BytesIO()
     # High error correction: a discharge sheet gets folded, creased and photocopied.
     segno.make(link, error="h").save(image, kind="png", scale=8, border=4)
-    # O_NOFOLLOW: a link planted at that name can't make us write elsewhere.
-    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_TRUNC if force else os.O_EXCL)
     try:
-        fd = os.open(path, flags, 0o600)
-        with os.fdopen(fd, "wb") as file:
-            file.write(image.getvalue())
+        write_private(path, image.getvalue(), force=force)
     except OSError as error:
         raise CommandFailed(
             f"could not write the QR code to {path} ({error.strerror or error}); "
             "the link above works: give it to the patient, or print a QR code of it"
         ) from None
+
+
+def deep_link(username: str, token: str) -> str:
+    return f"https://t.me/{username}?start={token}"
 
 
 QR_OPTION = click.option(
