@@ -14,6 +14,7 @@ from bot.clock import SystemClock
 from bot.patients.course.correction import Corrected, Correction, correct
 from bot.patients.enrolment.enrol import DateUnlikely, EnrolmentRefused
 from bot.protocols.sources import UnknownProtocol
+from flows import ProtocolInvalid
 
 
 @click.command("update")
@@ -78,7 +79,7 @@ def update_command(
         done = with_database(work)
     except DateUnlikely as error:
         raise BadInput(f"{error} (if it is right, give --force)") from None
-    except (EnrolmentRefused, UnknownProtocol) as error:
+    except (EnrolmentRefused, UnknownProtocol, ProtocolInvalid) as error:
         raise BadInput(str(error)) from None
     if as_json:
         echo_json({"ref": done.ref, "changed": list(done.changed), "replanned": done.replanned})

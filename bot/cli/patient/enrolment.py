@@ -32,6 +32,7 @@ from bot.clock import SystemClock
 from bot.patients.enrolment.enrol import DateUnlikely, EnrolmentRefused, enrol
 from bot.patients.enrolment.link import Reissued, reissue_link
 from bot.protocols.sources import UnknownProtocol
+from flows import ProtocolInvalid
 
 
 @click.command()
@@ -128,7 +129,7 @@ def enroll(
         done = with_database(work)
     except DateUnlikely as error:
         raise CommandFailed(f"{error} (if it is right, give --force)") from None
-    except (EnrolmentRefused, UnknownProtocol) as error:
+    except (EnrolmentRefused, UnknownProtocol, ProtocolInvalid) as error:
         raise CommandFailed(str(error)) from None
     link = deep_link(username, done.token)
     if as_json:

@@ -14,6 +14,7 @@ from bot.patients.course.pathway_move import PathwayMove, move_pathway, plan_pat
 from bot.patients.course.protocol_change import ProtocolChanged, set_protocol
 from bot.patients.enrolment.enrol import EnrolmentRefused
 from bot.protocols.sources import UnknownProtocol
+from flows import ProtocolInvalid
 
 
 @click.command("set-protocol")
@@ -66,7 +67,7 @@ def _move_one(ref: str, spec: str) -> None:
 
     try:
         changed = with_database(work)
-    except (EnrolmentRefused, UnknownProtocol) as error:
+    except (EnrolmentRefused, UnknownProtocol, ProtocolInvalid) as error:
         raise CommandFailed(str(error)) from None
     click.echo(
         f"{changed.ref}: {changed.before} → {changed.after}; "
@@ -85,7 +86,7 @@ def _move_pathway(pathway: str, version: str | None, *, yes: bool, as_json: bool
 
     try:
         plan = with_database(planning)
-    except (EnrolmentRefused, UnknownProtocol) as error:
+    except (EnrolmentRefused, UnknownProtocol, ProtocolInvalid) as error:
         raise CommandFailed(str(error)) from None
     if not as_json:
         _show_plan(plan)

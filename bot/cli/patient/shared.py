@@ -10,15 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli.common import CommandFailed, config_error, settings, with_database
 from bot.patients.enrolment.enrol import EnrolmentRefused
 from bot.protocols.catalogue import ProtocolCatalogue
+from bot.protocols.sources import ProtocolFiles
 from bot.settings import ConfigError
+from flows import ProtocolInvalid
 
 T = TypeVar("T")
 
 
 def catalogue() -> ProtocolCatalogue:
-    from bot.cli.protocol import all_protocols
-
-    return ProtocolCatalogue(all_protocols())
+    """The protocol files, each parsed only if the command uses it."""
+    try:
+        return ProtocolCatalogue(ProtocolFiles(settings().protocols_dir))
+    except ProtocolInvalid as invalid:
+        raise CommandFailed(f"fix the protocol files (or ERAS_PROTOCOLS_DIR):\n{invalid}") from None
 
 
 def emergency_number() -> str:

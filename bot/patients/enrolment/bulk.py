@@ -28,7 +28,7 @@ from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import UnknownProtocol
 from bot.time_zones import is_time_zone, suggest_time_zone
 from db.models import Episode, Patient, ProtocolVersion, Team
-from flows import Protocol
+from flows import Protocol, ProtocolInvalid
 
 REQUIRED = ("ref", "surgery_date", "protocol", "team", "tz", "lang")
 OPTIONAL = ("discharge_date", "procedure", "name")
@@ -252,7 +252,7 @@ async def _check_against_database(
     for spec in {row.protocol for row in rows if row.protocol}:
         try:
             protocols[spec] = (await catalogue.resolve(session, spec, now))[1]
-        except UnknownProtocol as unknown:
+        except (UnknownProtocol, ProtocolInvalid) as unknown:  # an invalid file: named
             protocols[spec] = str(unknown)
     followed = await _already_followed(session, [row.ref for row in rows if row.ref])
     for row in rows:  # an empty field was reported already
