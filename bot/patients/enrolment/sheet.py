@@ -17,6 +17,9 @@ from bot.patients.enrolment.welcome import welcome_text
 from flows import Protocol
 
 
+QR_MASK = 0
+
+
 @dataclass(frozen=True)
 class Sheet:
     link: str
@@ -40,8 +43,10 @@ def _template() -> Template:
 
 def render_sheet(sheet: Sheet) -> str:
     lang = sheet.language
-    # High error correction: a sheet gets folded, creased and photocopied.
-    qr = segno.make(sheet.link, error="h")
+    # High error correction: a sheet gets folded, creased and photocopied. Any of the eight
+    # masks reads; trying them all for the best-looking one took three quarters of a sheet's
+    # time, so one is fixed.
+    qr = segno.make(sheet.link, error="h", mask=QR_MASK)
     return _template().render(
         lang=lang,
         title=t(lang, "sheet_title"),
