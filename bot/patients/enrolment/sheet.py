@@ -16,7 +16,6 @@ from bot.i18n import t
 from bot.patients.enrolment.welcome import welcome_text
 from flows import Protocol
 
-
 QR_MASK = 0
 
 
