@@ -50,7 +50,7 @@ from bot.settings import Settings
 from bot.staff.group_membership import report_removed_members
 from bot.telegram.handlers.care_team import add_care_team_handlers
 from bot.telegram.handlers.fallback import add_fallback_handler
-from bot.telegram.handlers.patient import add_patient_handlers
+from bot.telegram.handlers.patient import add_patient_handlers, add_unknown_command_handler
 from bot.web.app import console_app
 from bot.web.console import Console
 from bot.web.server import ConsoleServer
@@ -157,6 +157,7 @@ class BotRuntime:
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         add_patient_handlers(self.application)
         add_care_team_handlers(self.application)
+        add_unknown_command_handler(self.application)
         add_fallback_handler(self.application)
         self.application.add_error_handler(_log_handler_error)
         site = Site(

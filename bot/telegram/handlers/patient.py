@@ -109,6 +109,18 @@ async def command(update: Update, context: Context) -> None:
             await messages.command(visit, name)
 
 
+async def unknown(update: Update, context: Context) -> None:
+    """A command no other handler took (added after them all)."""
+    async with _visit(update, context) as visit:
+        if visit is not None:
+            await messages.unknown_command(visit)
+
+
+def add_unknown_command_handler(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """After every handler of a command, patients' and staff's alike."""
+    application.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown))
+
+
 def add_patient_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", start, filters=private))
