@@ -50,12 +50,13 @@ def _enrolment(results: dict[str, Any]) -> str:
                 backend,
                 found["patients"],
                 found["ms_per_patient"],
+                found["cpu_ms_per_patient"],
                 phases["read_and_check_file"],
                 phases["check_and_enrol_in_database"],
                 phases["render_sheets"],
             ]
         )
-    headers = ["backend", "patients", "ms/patient", "read file", "enrol", "sheets"]
+    headers = ["backend", "patients", "ms/patient", "CPU ms", "read file", "enrol", "sheets"]
     return "Bulk enrolment: one list, one transaction (ms a patient)\n" + table(headers, rows)
 
 

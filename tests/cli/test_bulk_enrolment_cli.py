@@ -81,6 +81,39 @@ def test_a_list_is_enrolled_with_a_link_and_a_sheet_each(runner: CliRunner, tmp_
     assert "(112)" in sheet  # the emergency instruction, with the site's number
     audited = runner.invoke(cli, ["audit", "list", "--patient", "P-002", "--json"])
     assert "patient.enrol" in [e["action"] for e in json.loads(audited.output)]
+    verified = runner.invoke(cli, ["audit", "verify"])  # one entry a patient, chained
+    assert verified.exit_code == 0, verified.output
+
+
+def test_a_listed_patient_is_enrolled_as_one_enrolled_alone(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    alone = runner.invoke(
+        cli,
+        [
+            *["enroll", "--protocol", "spine-miss-lumbar", "--team", "Spine", "--ref", "P-001"],
+            *["--surgery-date", (TODAY + timedelta(days=1)).isoformat(), "--tz", "Europe/Madrid"],
+            *["--lang", "es", "--procedure", "MIS-TLIF", "--discharge-date"],
+            (TODAY + timedelta(days=2)).isoformat(),
+        ],
+    )
+    assert alone.exit_code == 0, alone.output
+    listed = _row(
+        "P-002",
+        lang="es",
+        procedure="MIS-TLIF",
+        discharge_date=(TODAY + timedelta(days=2)).isoformat(),
+    )
+    result = runner.invoke(cli, ["enroll", "--csv", str(_list(tmp_path, listed))])
+    assert result.exit_code == 0, result.output
+
+    def shown(ref: str) -> dict[str, object]:
+        episode: dict[str, object] = json.loads(
+            runner.invoke(cli, ["patient", "show", ref, "--json"]).output
+        )[-1]
+        return {k: v for k, v in episode.items() if k not in ("ref", "name", "episode_id")}
+
+    assert shown("P-002") == shown("P-001")
 
 
 def test_every_bad_row_is_reported_with_its_line_and_nobody_is_enrolled(

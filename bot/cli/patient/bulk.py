@@ -61,7 +61,6 @@ def enrol_from_list(csv_path: Path, out: Path | None, *, force: bool, as_json: b
                         listing,
                         now=now,
                         actor=admin_ref(),
-                        force=force,
                         progress=tick,
                     )
                     # Written before the commit: files that cannot be written enrol nobody.
