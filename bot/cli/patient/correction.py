@@ -82,7 +82,14 @@ def update_command(
     except (EnrolmentRefused, UnknownProtocol, ProtocolInvalid) as error:
         raise BadInput(str(error)) from None
     if as_json:
-        echo_json({"ref": done.ref, "changed": list(done.changed), "replanned": done.replanned})
+        echo_json(
+            {
+                "ref": done.ref,
+                "changed": list(done.changed),
+                "replanned": done.replanned,
+                "told": done.told,
+            }
+        )
         return
     if not done.changed:
         click.echo(f"{done.ref}: nothing changed (the values given are the current ones)")
