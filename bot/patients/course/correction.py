@@ -81,10 +81,10 @@ async def correct(
     version, protocol = current, catalogue.of(current)
     if correction.protocol is not None:
         version, protocol = await catalogue.resolve(session, correction.protocol, now)
-    if correction.language is not None and correction.language not in protocol.languages:
+    language = correction.language or patient.language  # a new version must speak it too
+    if language not in protocol.languages:
         raise EnrolmentRefused(
-            f"protocol {protocol.id!r} speaks {', '.join(protocol.languages)}, "
-            f"not {correction.language!r}"
+            f"protocol {protocol.id!r} speaks {', '.join(protocol.languages)}, not {language!r}"
         )
     surgery = correction.surgery_date or episode.surgery_date
     discharge = correction.discharge_date or episode.discharge_date
