@@ -12,9 +12,8 @@ import click
 
 from benchmarks.databases import Databases
 from benchmarks.report import render
-from benchmarks.runner import Sizes, run
+from benchmarks.runner import BENCHMARKS, Sizes, run
 
-BENCHMARKS = ("dispatch", "burst", "alerts", "flood", "scale", "scoring")
 BACKENDS = ("sqlite", "postgresql")
 
 
@@ -50,6 +49,7 @@ def _numbers(text: str) -> tuple[float, ...]:
 @click.option("--due", default=1_000, show_default=True, help="Scale: check-ins due at one tick")
 @click.option("--enrolments", default=200, show_default=True, help="Scale: enrolled, timed")
 @click.option("--ticks", default=50, show_default=True, help="Scale: idle ticks timed")
+@click.option("--bulk-patients", default=1_000, show_default=True, help="Enrolment: in one list")
 @click.option("--flood-patients", default=100, show_default=True, help="Flood: writing, per run")
 @click.option("--flood-messages", default=2_000, show_default=True, help="Flood: one stranger's")
 @click.option("--scoring-seconds", default=3.0, show_default=True)
@@ -68,6 +68,7 @@ def bench(
     due: int,
     enrolments: int,
     ticks: int,
+    bulk_patients: int,
     flood_patients: int,
     flood_messages: int,
     scoring_seconds: float,
@@ -92,6 +93,7 @@ def bench(
         due=due,
         enrolments=enrolments,
         ticks=ticks,
+        bulk_patients=bulk_patients,
         flood_patients=flood_patients,
         flood_messages=flood_messages,
         scoring_seconds=scoring_seconds,

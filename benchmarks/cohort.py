@@ -146,7 +146,13 @@ async def add_cohort(engine: AsyncEngine, spec: CohortSpec) -> Cohort:
             team_id = spec.team_ids[n % len(spec.team_ids)]
             episodes.append(
                 episode_row(
-                    episode_id, patient_id, team_id, version_id, protocol, surgery, discharge,
+                    episode_id,
+                    patient_id,
+                    team_id,
+                    version_id,
+                    protocol,
+                    surgery,
+                    discharge,
                     enrolled,
                 )
             )

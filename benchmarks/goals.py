@@ -21,6 +21,7 @@ GROWTH = 1.5  # from 10,000 to 100,000 patients
 RESIDENT_MB = 200
 START_UP_SECONDS = 3
 SCORED_PER_SECOND = 20_000
+BULK_MS_PER_PATIENT = 10  # a list of 1,000, amortised
 BIG_COHORT, SMALLER_COHORT = "100000", "10000"
 
 
@@ -32,6 +33,7 @@ def evaluate(results: dict[str, Any]) -> list[Check]:
         checks += _alerts(backend, results.get("alerts", {}).get(backend))
         checks += _flood(backend, results.get("flood", {}).get(backend))
         checks += _scale(backend, results.get("scale", {}).get(backend))
+        checks += _enrolment(backend, results.get("enrolment", {}).get(backend))
     if "scoring" in results:
         mixed = results["scoring"]["check_ins_per_second"]["both, mixed"]
         checks.append(
@@ -146,6 +148,21 @@ def _alerts(backend: str, found: dict[str, Any] | None) -> list[Check]:
         words = name.replace("_", " ")
         checks.append(_check(f"alert latency p99, {words}", backend, f"< {limit:,} ms", p99, met))
     return checks
+
+
+def _enrolment(backend: str, found: dict[str, Any] | None) -> list[Check]:
+    if not found:
+        return []
+    figure = found["ms_per_patient"]
+    return [
+        _check(
+            f"bulk enrolment, ms a patient in a list of {found['patients']:,}",
+            backend,
+            f"≤ {BULK_MS_PER_PATIENT} ms",
+            figure,
+            figure <= BULK_MS_PER_PATIENT if found["patients"] >= 1_000 else None,
+        )
+    ]
 
 
 def _scale(backend: str, found: dict[str, Any] | None) -> list[Check]:

@@ -29,6 +29,8 @@ def render(results: dict[str, Any]) -> str:
         parts.append(_flood(results))
     if "scale" in results:
         parts.append(_scale(results))
+    if "enrolment" in results:
+        parts.append(_enrolment(results))
     if "scoring" in results:
         rates = results["scoring"]["check_ins_per_second"]
         parts.append(
@@ -37,6 +39,25 @@ def render(results: dict[str, Any]) -> str:
         )
     parts.append(_goals(results["goals"]))
     return "\n\n".join(parts) + "\n"
+
+
+def _enrolment(results: dict[str, Any]) -> str:
+    rows = []
+    for backend, found in results["enrolment"].items():
+        phases = found["phases_ms_per_patient"]
+        rows.append(
+            [
+                backend,
+                found["patients"],
+                found["ms_per_patient"],
+                found["cpu_ms_per_patient"],
+                phases["read_and_check_file"],
+                phases["check_and_enrol_in_database"],
+                phases["render_sheets"],
+            ]
+        )
+    headers = ["backend", "patients", "ms/patient", "CPU ms", "read file", "enrol", "sheets"]
+    return "Bulk enrolment: one list, one transaction (ms a patient)\n" + table(headers, rows)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -15,12 +15,13 @@ from benchmarks.burst import burst, summary
 from benchmarks.client import client_alone
 from benchmarks.databases import Databases
 from benchmarks.dispatch import dispatch
+from benchmarks.enrolment import bulk_enrolment
 from benchmarks.flood import stranger_flood
 from benchmarks.scale import one_cohort
 from benchmarks.telegram import Telegram, telegram_process
 from bot.delivery.sender import IN_FLIGHT
 
-BENCHMARKS = ("dispatch", "burst", "alerts", "flood", "scale", "scoring")
+BENCHMARKS = ("dispatch", "burst", "alerts", "flood", "scale", "enrolment", "scoring")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Sizes:
     client_in_flight: tuple[int, ...] = (1, 4, IN_FLIGHT)
     burst_patients: tuple[int, ...] = (1_000, 3_000)  # due at the same minute (burst)
     burst_runs: int = 3  # of each size
+    bulk_patients: int = 1_000  # in one list (enrolment)
 
 
 Progress = Callable[[str], None]
@@ -103,6 +105,12 @@ async def run(
                     )
                     for size in sizes.cohorts
                 }
+        if "enrolment" in only:  # no Telegram in it
+            results.setdefault("enrolment", {})[backend] = await _timed(
+                progress,
+                f"bulk enrolment, {backend}, {sizes.bulk_patients:,} patients",
+                _bulk(databases, backend, sizes.bulk_patients),
+            )
     if "scoring" in only:
         progress("scoring, one core")
         results["scoring"] = scoring.measure(sizes.scoring_seconds)
@@ -148,6 +156,11 @@ async def _bursts(
                 )
             )
     return {"summary": summary(runs), "runs": runs}
+
+
+async def _bulk(databases: Databases, backend: str, patients: int) -> Any:
+    async with databases.fresh(backend, "enrolment") as url:
+        return await bulk_enrolment(url, patients)
 
 
 async def _alerts(databases: Databases, telegram: Telegram, backend: str, sizes: Sizes) -> Any:

@@ -31,7 +31,7 @@ from benchmarks.stats import percentile
 from benchmarks.telegram import Telegram
 from bot.app.runtime import BotRuntime
 from bot.clock import FakeClock
-from bot.patients.enrolment import enrol
+from bot.patients.enrolment.enrol import enrol
 from db.engine import create_engine
 
 AHEAD = timedelta(hours=2)

@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.plain_errors import sentences
 from db.engine import DEFAULT_DATABASE_URL, normalise_database_url
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
@@ -276,9 +277,9 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "?"
-            reason = str(error["msg"]).removeprefix("Value error, ")
-            lines.append(f"ERAS_{field.upper()}: {reason}")
+        lines = sentences(exc, _variable, show_input=False)  # settings hold secrets
         raise ConfigError("; ".join(lines)) from None
+
+
+def _variable(loc: tuple[int | str, ...]) -> str:
+    return f"ERAS_{str(loc[0]).upper()}" if loc else "the settings"

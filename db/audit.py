@@ -62,24 +62,39 @@ async def append(
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Add an audit row to the caller's transaction (it stands or falls with the action)."""
+    (entry,) = await append_many(
+        session,
+        [
+            {
+                "at": at,
+                "actor_kind": actor_kind,
+                "actor_ref": actor_ref,
+                "action": action,
+                "origin": origin,
+                "outcome": outcome,
+                "patient_ref": patient_ref,
+                "detail": detail or {},
+            }
+        ],
+    )
+    return entry
+
+
+async def append_many(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> list[AuditEntry]:
+    """Add several audit rows, chained in the order given, with one look at the chain's
+    head (a list of patients enrolled at once); each dict holds ``append``'s fields."""
     if session.bind.dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
     previous = await session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    entry = AuditEntry(
-        at=at,
-        actor_kind=actor_kind,
-        actor_ref=actor_ref,
-        action=action,
-        outcome=outcome,
-        patient_ref=patient_ref,
-        origin=origin,
-        detail=detail or {},
-        prev_hash=previous or GENESIS,
-    )
-    entry.hash = entry_hash(entry.prev_hash, _fields(entry))
-    session.add(entry)
+    entries = []
+    for fields in rows:
+        entry = AuditEntry(**({"outcome": "done", "detail": {}} | fields))
+        entry.prev_hash = previous or GENESIS
+        entry.hash = previous = entry_hash(entry.prev_hash, _fields(entry))
+        session.add(entry)
+        entries.append(entry)
     await session.flush()
-    return entry
+    return entries
 
 
 async def checkpoint(session: AsyncSession, *, at: datetime, key: bytes) -> AuditCheckpoint | None:

@@ -25,7 +25,7 @@ from bot.checkins.conversation import open_checkin
 from bot.checkins.history import protocol_of
 from bot.clock import FakeClock
 from bot.delivery.pacing import Pacer
-from bot.patients.enrolment import enrol
+from bot.patients.enrolment.enrol import enrol
 from bot.sandbox import Person, Sandbox, SandboxServer
 from bot.settings import Settings
 from bot.telegram.callbacks import AnswerChoice, Consent, Press, Setting, SettingsChoice, decode

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from bot.app.demo import SURGERY, ZONE, Demo, run_demo
 from bot.clock import FakeClock
-from bot.patients.enrolment import enrol
+from bot.patients.enrolment.enrol import enrol
 from bot.staff.sign_in.links import issue_link
 from bot.telegram.callbacks import Consent, Setting, SettingsChoice
 from bot.web.app import console_app

@@ -36,7 +36,7 @@ from bot.delivery.sender import FatalDeliveryError, OutboxSender
 from bot.delivery.settling import DeliveryHooks
 from bot.inbox.updates import ALLOWED_UPDATES, InboxProcessor, Poller, PollingStopped
 from bot.inbox.webhook import WebhookInbox, webhook_path
-from bot.patients.unreachable import mark_unreachable
+from bot.patients.course.unreachable import mark_unreachable
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
 from bot.reports.daily_digest import DailyDigest
@@ -44,7 +44,7 @@ from bot.settings import Settings
 from bot.telegram.handlers.care_team import add_care_team_handlers
 from bot.telegram.handlers.correspondence import add_correspondence_handlers
 from bot.telegram.handlers.fallback import add_fallback_handler
-from bot.telegram.handlers.patient import add_patient_handlers
+from bot.telegram.handlers.patient import add_patient_handlers, add_unknown_command_handler
 from bot.web.app import console_app
 from bot.web.console import Console
 from bot.web.http.server import ConsoleServer
@@ -110,6 +110,7 @@ class BotRuntime:
         add_patient_handlers(self.application)
         add_care_team_handlers(self.application)
         add_correspondence_handlers(self.application)
+        add_unknown_command_handler(self.application)
         add_fallback_handler(self.application)
         self.application.add_error_handler(log_handler_error)
         site = Site(

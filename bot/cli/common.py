@@ -7,6 +7,7 @@ import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -22,6 +23,13 @@ class CommandFailed(click.ClickException):
     """The command could not do what was asked (exit 1, message on stderr)."""
 
     exit_code = 1
+
+
+class BadInput(CommandFailed):
+    """What was typed cannot be taken (an unknown reference, a date that is no date, one out
+    of range): one line on stderr and exit 2, as for a wrong option."""
+
+    exit_code = 2
 
 
 def settings() -> Settings:
@@ -80,6 +88,16 @@ def admin_ref() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli:unknown"
+
+
+def iso_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """An option's YYYY-MM-DD date, refused in one line naming the option."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"{param.opts[0]}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def valid_timezone(value: str) -> str:

@@ -36,7 +36,7 @@ def add(
     name: str, role: str, team_name: str, on_call: bool, telegram_id: int | None, as_json: bool
 ) -> None:
     """Add a staff member; prints their one-time link unless --telegram-id is given."""
-    from bot.cli.patient import bot_username
+    from bot.cli.patient.links import bot_username
 
     username = bot_username(settings()) if telegram_id is None else None
 

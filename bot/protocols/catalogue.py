@@ -6,6 +6,7 @@ judged by the text stored in the database for its version, never by today's file
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -33,7 +34,7 @@ async def store(
 
 
 class ProtocolCatalogue:
-    def __init__(self, files: dict[str, LoadedProtocol]) -> None:
+    def __init__(self, files: Mapping[str, LoadedProtocol]) -> None:
         self.files = files
         self._parsed: dict[int, Protocol] = {}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -88,6 +89,48 @@ def load_protocols(protocols_dir: Path | None) -> dict[str, LoadedProtocol]:
     return loaded
 
 
+_ID = re.compile(rb"""^id:[ \t]*["']?([A-Za-z0-9._-]+)["']?[ \t]*(?:#.*)?$""", re.MULTILINE)
+
+
+class ProtocolFiles(Mapping[str, LoadedProtocol]):
+    """The protocols by id, each file parsed only when it is asked for: a command that
+    enrols on one pathway does not pay for the others. Ids come from each file's top-level
+    ``id:`` line; a file whose id can't be read that way, or two files with one id, are
+    left to ``load_protocols``, which parses everything and names every problem."""
+
+    def __init__(self, protocols_dir: Path | None) -> None:
+        files = [(name, data, True) for name, data in _shipped_files()]
+        if protocols_dir is not None:
+            files += [(str(p), p.read_bytes(), False) for p in protocol_files(protocols_dir)]
+        self._files: dict[str, tuple[str, bytes, bool]] = {}
+        self._loaded: dict[str, LoadedProtocol] = {}
+        for source, data, shipped in files:
+            ids = _ID.findall(data)
+            if len(ids) != 1 or ids[0].decode() in self._files:
+                self._loaded = load_protocols(protocols_dir)  # raises ProtocolInvalid
+                self._files = {}
+                return
+            self._files[ids[0].decode()] = (source, data, shipped)
+
+    def __getitem__(self, protocol_id: str) -> LoadedProtocol:
+        if protocol_id not in self._loaded:
+            source, data, shipped = self._files[protocol_id]  # KeyError: unknown
+            loaded = parse_protocol_bytes(data, source, shipped=shipped)  # ProtocolInvalid
+            if loaded.protocol.id != protocol_id:  # an id line the pattern misread
+                raise ProtocolInvalid([Issue(source, _id_line(data), "its id line is unclear")])
+            self._loaded[protocol_id] = loaded
+        return self._loaded[protocol_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded or self._files)
+
+    def __len__(self) -> int:
+        return len(self._loaded or self._files)
+
+    def __contains__(self, protocol_id: object) -> bool:
+        return protocol_id in self._loaded or protocol_id in self._files
+
+
 def _id_line(data: bytes) -> int:
     match = re.search(rb"^id:", data, re.MULTILINE)
     return data[: match.start()].count(b"\n") + 1 if match else 1
@@ -97,7 +140,7 @@ class UnknownProtocol(LookupError):
     """No protocol has the id asked for; the message names the known ones."""
 
 
-def find_protocol(protocols: dict[str, LoadedProtocol], protocol_id: str) -> LoadedProtocol:
+def find_protocol(protocols: Mapping[str, LoadedProtocol], protocol_id: str) -> LoadedProtocol:
     if protocol_id not in protocols:
         raise UnknownProtocol(
             f"unknown protocol {protocol_id!r}{did_you_mean(protocol_id, protocols)} "

@@ -33,6 +33,7 @@ TINY = Sizes(
     client_in_flight=(1, 3),
     burst_patients=(12,),
     burst_runs=1,
+    bulk_patients=20,
 )
 
 
@@ -74,11 +75,14 @@ async def test_every_benchmark_runs_and_reports_its_figures(
     assert cohort["eras_run"]["seconds_to_first_poll"] > 0
     assert "exit_code" not in cohort["eras_run"]
     assert {"tick, nothing due", "sending", "patients replying"} <= _phases(cohort["queries"])
+    enrolment = results["enrolment"][db_backend]
+    assert enrolment["patients"] == TINY.bulk_patients and enrolment["ms_per_patient"] > 0
     assert results["scoring"]["check_ins_per_second"]["both, mixed"] > 0
     assert {check["met"] for check in results["goals"]} <= {True, False, None}
     json.dumps(results)  # what --json writes
     rendered = report.render(results)
     assert "Goals" in rendered and "python-telegram-bot alone" in rendered
+    assert "Bulk enrolment" in rendered
 
 
 def _phases(queries: list[dict[str, Any]]) -> set[str]:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.patients.enrolment import enrol
+from bot.patients.enrolment.enrol import enrol
 from bot.reports.daily_digest import DailyDigest, digest_day
 from bot.reports.digest import team_digest
 from bot.sandbox import Group, Person

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import t
-from bot.patients.enrolment import enrol
+from bot.patients.enrolment.enrol import enrol
 from bot.privacy.erasure import ERASED, Erasure, erase_patient
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
@@ -232,7 +232,7 @@ async def test_the_bot_forgets_the_account_of_an_erased_patient(journey: Journey
 
 
 async def test_an_erased_reference_is_not_enrolled_again(journey: Journey) -> None:
-    from bot.patients.enrolment import EnrolmentRefused
+    from bot.patients.enrolment.enrol import EnrolmentRefused
 
     await journey.enrol()
     await _erase(journey)

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from bot.checkins import conversation as checkins
 from bot.i18n import t
 from bot.logs import LIBRARIES, WITHHELD, configure_logging
-from bot.patients import requests as patient_requests
+from bot.patients.chat import requests as patient_requests
 from bot.sandbox import Person, SandboxServer
 from bot.telegram.callbacks import Consent, Setting, SettingsChoice
 from db.models import Alert, AlertStatus

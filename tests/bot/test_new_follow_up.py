@@ -24,7 +24,7 @@ async def test_a_new_episode_s_link_opens_after_the_follow_up_ended(
             .where(Episode.id == first.episode_id)
             .values(status=EpisodeStatus.COMPLETED)
         )
-    second = await journey.enrol(ref, surgery=date(2026, 9, 1))
+    second = await journey.enrol(ref, surgery=date(2026, 4, 1))  # a second operation
     heard = len(journey.texts(maria))
     journey.sandbox.open_deep_link(maria, second.token)
     await journey.settle()

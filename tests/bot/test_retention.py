@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.patients.enrolment import enrol
+from bot.patients.enrolment.enrol import enrol
 from bot.privacy.erasure import erase_patient
 from bot.privacy.retention import due_for_erasure, purge
 from bot.protocols.catalogue import ProtocolCatalogue

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.patients.enrolment import enrol
+from bot.patients.enrolment.enrol import enrol
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
 from bot.sandbox import Sandbox, SandboxServer

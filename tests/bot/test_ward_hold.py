@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.i18n import t
-from bot.patients.enrolment import EnrolmentRefused
-from bot.patients.hold import put_on_hold, resume
-from bot.patients.withdrawal import withdraw
+from bot.patients.course.hold import put_on_hold, resume
+from bot.patients.course.withdrawal import withdraw
+from bot.patients.enrolment.enrol import EnrolmentRefused
 from bot.telegram.callbacks import Pause
 from db.models import AuditEntry, CheckIn, CheckInStatus
 from tests.fixtures.journey import SURGERY, Journey, local

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from bot.patients.enrolment import enrol
+from bot.patients.enrolment.enrol import enrol
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
 from bot.sandbox.serving.client import SandboxClient

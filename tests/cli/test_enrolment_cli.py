@@ -189,3 +189,18 @@ def test_an_invalid_file_is_not_loaded(runner: CliRunner, tmp_path: Path) -> Non
     assert (
         "[]" in runner.invoke(cli, ["protocol", "versions", "spine-miss-lumbar", "--json"]).output
     )
+
+
+def test_enrolling_parses_only_the_protocol_it_enrols_on(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken file of another pathway does not stop the ward enrolling on this one; it is
+    named as soon as someone enrols on it."""
+    folder = tmp_path / "protocols"
+    folder.mkdir()
+    (folder / "broken.yaml").write_text("id: hernia-local\nversion: [unclosed\n")
+    monkeypatch.setenv("ERAS_PROTOCOLS_DIR", str(folder))
+    assert _enrol(runner).exit_code == 0
+    broken = _enrol(runner, "--protocol", "hernia-local", ref="P-002")
+    assert broken.exit_code == 1
+    assert "broken.yaml" in broken.output

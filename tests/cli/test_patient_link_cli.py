@@ -55,8 +55,10 @@ def _token(result: Result) -> str:
 
 def _skip_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
     """What the early check can't see: the disk changes between the check and the write."""
-    # ``bot.cli.patient`` the attribute is the click group; the module is in sys.modules.
-    monkeypatch.setattr(sys.modules["bot.cli.patient"], "_check_qr_path", lambda p, force: None)
+    # ``bot.cli.patient`` the attribute is the click group; the modules are in sys.modules.
+    monkeypatch.setattr(
+        sys.modules["bot.cli.patient.links"], "check_qr_path", lambda p, force: None
+    )
 
 
 def _opens(database_url: str, token: str) -> bool:

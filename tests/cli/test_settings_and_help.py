@@ -170,3 +170,12 @@ def test_a_retention_period_is_a_positive_number_of_days(days: str) -> None:
     result = eras("patient", "purge", "--dry-run", ERAS_RETENTION_DAYS=days)
     assert result.returncode == 2
     assert result.stderr.startswith("eras: configuration error: ERAS_RETENTION_DAYS:")
+
+
+def test_a_setting_of_the_wrong_kind_reads_as_a_sentence_naming_it() -> None:
+    result = eras("patient", "purge", "--dry-run", ERAS_RETENTION_DAYS="a year")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "eras: configuration error: ERAS_RETENTION_DAYS: must be a whole number"
+    )
+    assert "pydantic" not in result.stderr

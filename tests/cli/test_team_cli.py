@@ -139,3 +139,30 @@ def test_a_wrong_teams_file_is_refused_and_changes_nothing(
     assert result.exit_code == 1
     assert complaint in result.output
     assert json.loads(runner.invoke(cli, ["team", "list", "--json"]).output) == []
+
+
+def test_a_teams_file_s_mistakes_read_as_sentences_naming_team_and_field(
+    runner: CliRunner, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "teams.yaml"
+    path.write_text(
+        "teams:\n"
+        "  - name: Spine\n"
+        "    chat: -100\n"
+        "    escalation:\n"
+        "      amber:\n"
+        "        - notify: nurse\n"
+        "  - name: Neuro\n"
+        "    chat_id: twelve\n"
+    )
+    result = runner.invoke(cli, ["team", "apply", str(path)])
+    assert result.exit_code == 1
+    assert (
+        f"{path}: team 'Spine': escalation.amber[1].notify: must be one of 'team_chat', "
+        "'on_call' or 'surgeon', not 'nurse'"
+    ) in result.output
+    assert f"{path}: team 'Spine': chat: not a known field" in result.output
+    assert f"{path}: team 'Neuro': chat_id: must be a whole number, not 'twelve'" in result.output
+    assert "pydantic" not in result.output and "input_value" not in result.output

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.checkins.conversation import open_checkin
 from bot.checkins.history import protocol_of
-from bot.patients.enrolment import enrol
+from bot.patients.enrolment.enrol import enrol
 from bot.sandbox import Group, Person
 from bot.telegram.callbacks import Consent
 from db.models import Alert, CheckIn, CheckInStatus, Patient, Team

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from bot.patients.roster import PAGE_SIZE
+from bot.patients.records.roster import PAGE_SIZE
 from db.models import CheckIn, CheckInStatus, Episode, EpisodeStatus
 from tests.fixtures.journey import buttons
 from tests.web.conftest import POD1_9AM, Ward, csrf_of

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli.common import CommandFailed, admin_ref, echo_json, valid_timezone, with_database
 from bot.cli.team.chain import chain
 from bot.clock import SystemClock
+from bot.plain_errors import dotted, sentences
 from bot.staff.teams import TeamRefused, TeamSetup, add_team, apply_teams
 from bot.staff.teams import teams as listed
 from flows import Tier
@@ -120,6 +122,23 @@ class TeamsFile(BaseModel):
     teams: list[Entry]
 
 
+def _field_namer(raw: Any) -> Callable[[tuple[int | str, ...]], str]:
+    """A field of the file, its team named when the file names it: ``team 'Spine':
+    escalation.amber[1].notify``."""
+
+    def name(loc: tuple[int | str, ...]) -> str:
+        if len(loc) >= 2 and loc[0] == "teams" and isinstance(loc[1], int):
+            try:
+                team = raw["teams"][loc[1]]["name"]
+            except (KeyError, IndexError, TypeError):
+                team = None
+            which = f"team {team!r}" if isinstance(team, str) else f"team {loc[1] + 1}"
+            return f"{which}: {dotted(loc[2:])}" if loc[2:] else which
+        return dotted(loc)
+
+    return name
+
+
 @team.command("apply")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def apply(path: Path) -> None:
@@ -129,14 +148,19 @@ def apply(path: Path) -> None:
     chain they opened with.
     """
     try:
-        wanted = TeamsFile.model_validate(yaml.safe_load(path.read_text()) or {})
+        raw = yaml.safe_load(path.read_text()) or {}
+        wanted = TeamsFile.model_validate(raw)
         setups = []
         for entry in wanted.teams:
             valid_timezone(entry.tz)
             if entry.chat_id is not None and entry.chat_id >= 0:
                 raise ValueError(f"team {entry.name!r}: a team chat id is negative")
             setups.append(TeamSetup(entry.name, entry.chat_id, entry.tz, entry.chains()))
-    except (ValidationError, ValueError, click.BadParameter, yaml.YAMLError) as error:
+    except ValidationError as error:
+        raise CommandFailed(
+            "\n".join(f"{path}: {line}" for line in sentences(error, _field_namer(raw)))
+        ) from None
+    except (ValueError, click.BadParameter, yaml.YAMLError) as error:
         raise CommandFailed(f"{path}: {error}") from None
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> list[str]:

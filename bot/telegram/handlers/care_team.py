@@ -19,7 +19,7 @@ from telegram.ext import (
 
 from bot.alerts.actions import Notice, acknowledge, choose_outcome, resolve
 from bot.context import Services
-from bot.patients.record import send_patient_record
+from bot.patients.records.record import send_patient_record
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.reports.staff_digest import send_digests
 from bot.staff.sign_in.links import send_link

@@ -22,7 +22,7 @@ from telegram.ext import (
 
 from bot.access.visitors import Sender, Visit
 from bot.context import Services
-from bot.patients import arrival, messages, presses
+from bot.patients.chat import arrival, messages, presses
 from bot.telegram.callbacks import PATIENT_PRESSES, decode
 from bot.telegram.handlers.unit_of_work import answer_button, unit_of_work
 
@@ -117,6 +117,18 @@ async def command(update: Update, context: Context) -> None:
     async with _visit(update, context) as visit:
         if visit is not None:
             await messages.command(visit, name)
+
+
+async def unknown(update: Update, context: Context) -> None:
+    """A command no other handler took (added after them all)."""
+    async with _visit(update, context) as visit:
+        if visit is not None:
+            await messages.unknown_command(visit)
+
+
+def add_unknown_command_handler(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """After every handler of a command, patients' and staff's alike."""
+    application.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown))
 
 
 def add_patient_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

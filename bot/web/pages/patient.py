@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.patients.follow_up import FollowUp, follow_up, team_of_episode
+from bot.patients.records.follow_up import FollowUp, follow_up, team_of_episode
 from bot.telegram.render.chart import Point
 from bot.web.console import TEMPLATES
 from bot.web.http.visits import Visit

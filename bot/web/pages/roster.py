@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from bot.patients.roster import SEARCH_LIMIT, SORTS, roster
+from bot.patients.records.roster import SEARCH_LIMIT, SORTS, roster
 from bot.web.console import TEMPLATES
 from bot.web.http.visits import Visit
 from bot.web.pages.worklist import TIER_NAMES

@@ -12,13 +12,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.context import PatientChat
 from bot.i18n import t
-from bot.patients.enrolment import EnrolmentRefused
-from bot.patients.protocol_change import open_episode
-from bot.patients.requests import next_checkin
+from bot.patients.chat.requests import next_checkin
+from bot.patients.course.team_change import Actor, open_chat, tell_and_audit
+from bot.patients.enrolment.enrol import EnrolmentRefused
 from bot.telegram.render import patient as render
-from db.audit import append
 from db.models import EpisodeStatus
 
 
@@ -27,12 +25,6 @@ class HoldChanged:
     ref: str
     status: EpisodeStatus
     told: bool  # whether the patient was written to (only once linked)
-
-
-async def open_chat(session: AsyncSession, ref: str, now: datetime) -> PatientChat:
-    """The patient's follow-up in progress, to change and to write to."""
-    patient, episode = await open_episode(session, ref)
-    return PatientChat(session, patient, episode, now)
 
 
 async def put_on_hold(
@@ -51,20 +43,17 @@ async def put_on_hold(
         raise EnrolmentRefused(f"patient {ref}'s follow-up is on hold already")
     before = episode.status
     episode.status, episode.updated_at = EpisodeStatus.ON_HOLD, now
-    chat.send(
-        render.message(t(chat.language, "on_hold", emergency_number=emergency_number)), "on_hold"
-    )
-    await append(
-        chat.session,
-        at=now,
-        actor_kind=actor_kind,
-        actor_ref=actor,
+    told = await tell_and_audit(
+        chat,
+        actor=Actor(actor, actor_kind, origin),
         action="patient.pause",
-        origin=origin,
-        patient_ref=ref,
         detail={"from": before.value},
+        message=(
+            render.message(t(chat.language, "on_hold", emergency_number=emergency_number)),
+            "on_hold",
+        ),
     )
-    return HoldChanged(ref, EpisodeStatus.ON_HOLD, chat.patient.telegram_chat_id is not None)
+    return HoldChanged(ref, EpisodeStatus.ON_HOLD, told)
 
 
 async def resume(
@@ -87,23 +76,21 @@ async def resume(
     # Back to where the patient was: one who had not consented yet is asked again on /start.
     episode.status = EpisodeStatus.ACTIVE if episode.consented_at else EpisodeStatus.INVITED
     episode.updated_at = now
+    message = None
     if episode.status is EpisodeStatus.ACTIVE:
         upcoming = await next_checkin(chat)
-        chat.send(
+        message = (
             render.message(
                 t(chat.language, "resumed_by_team", next_checkin=upcoming),
                 render.menu(chat.language),
             ),
             "resumed",
         )
-    await append(
-        chat.session,
-        at=now,
-        actor_kind=actor_kind,
-        actor_ref=actor,
+    told = await tell_and_audit(
+        chat,
+        actor=Actor(actor, actor_kind, origin),
         action="patient.resume",
-        origin=origin,
-        patient_ref=ref,
         detail={"to": episode.status.value},
+        message=message,
     )
-    return HoldChanged(ref, episode.status, chat.patient.telegram_chat_id is not None)
+    return HoldChanged(ref, episode.status, told)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.patients.enrolment import OPEN_EPISODES, EnrolmentRefused, materialise
+from bot.patients.enrolment.enrol import EnrolmentRefused, materialise, open_episode
 from bot.protocols.catalogue import ProtocolCatalogue
 from db.audit import append
-from db.models import CheckIn, CheckInStatus, Episode, Patient, ProtocolVersion
+from db.models import CheckIn, CheckInStatus, ProtocolVersion
 
 
 @dataclass(frozen=True)
@@ -20,20 +20,6 @@ class ProtocolChanged:
     before: str
     after: str
     replanned: int
-
-
-async def open_episode(session: AsyncSession, ref: str) -> tuple[Patient, Episode]:
-    patient = await session.scalar(select(Patient).where(Patient.ref == ref))
-    if patient is None:
-        raise EnrolmentRefused(f"no patient with reference {ref!r}")
-    episode = await session.scalar(
-        select(Episode)
-        .where(Episode.patient_id == patient.id, Episode.status.in_(OPEN_EPISODES))
-        .order_by(Episode.id.desc())
-    )
-    if episode is None:
-        raise EnrolmentRefused(f"patient {ref} has no follow-up in progress")
-    return patient, episode
 
 
 async def set_protocol(

@@ -10,7 +10,8 @@ from bot.checkins import conversation as checkins
 from bot.correspondence.from_patient import Said, keep_message
 from bot.i18n import catalogue as words
 from bot.i18n import t
-from bot.patients import requests
+from bot.patients.chat import requests
+from bot.staff.views import staff_member
 from bot.telegram.render import patient as render
 from db.models import Content
 from flows import Photo
@@ -97,3 +98,20 @@ async def command(visit: Visit, name: str) -> None:
         await requests.offer_languages(svc, chat)
     elif name == "timezone":
         requests.ask_timezone(chat)
+
+
+async def unknown_command(visit: Visit) -> None:
+    """A command the bot does not know: a patient is shown theirs, in their language; a
+    member of staff theirs; anyone else is refused as for any command."""
+    if visit.chat is not None:
+        chat = visit.chat
+        chat.send(
+            render.message(t(chat.language, "commands_patient"), render.menu(chat.language)),
+            "reply",
+        )
+        return
+    user = visit.sender.telegram_user_id
+    if user is not None and await staff_member(visit.session, user) is not None:
+        visit.tell("commands_staff")
+        return
+    await visit.refuse("patient.command")

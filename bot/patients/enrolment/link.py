@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access import tokens
-from bot.patients.protocol_change import open_episode
+from bot.patients.enrolment.enrol import open_episode
 from db.audit import append
 from db.models import LinkToken, TokenPurpose
 

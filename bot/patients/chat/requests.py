@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.alerts.raising import emergency_open
 from bot.checkins import conversation as checkins
@@ -14,8 +14,8 @@ from bot.checkins import history as checkin_history
 from bot.context import PatientChat, Services
 from bot.i18n import catalogue as words
 from bot.i18n import t
-from bot.patients.enrolment import materialise
-from bot.patients.first_contact import today_pod
+from bot.patients.chat.first_contact import today_pod
+from bot.patients.enrolment.enrol import replan
 from bot.telegram.render import patient as render
 from bot.time_zones import is_time_zone, suggest_time_zone
 from db.models import Answer, CheckIn, CheckInStatus, EpisodeStatus, ProtocolVersion
@@ -158,26 +158,8 @@ async def set_timezone(svc: Services, chat: PatientChat, typed: str) -> None:
     chat.patient.timezone = typed
     chat.patient.awaiting = None
     # The schedule is local time: check-ins not yet sent move with the new zone.
-    await chat.session.execute(
-        update(CheckIn)
-        .where(
-            CheckIn.episode_id == chat.episode.id,
-            CheckIn.status == CheckInStatus.SCHEDULED,
-            CheckIn.due_at > chat.now,
-        )
-        .values(status=CheckInStatus.CANCELLED)
-    )
     version = await chat.session.get_one(ProtocolVersion, chat.episode.protocol_version_id)
-    materialise(
-        chat.session,
-        chat.episode,
-        version.id,
-        svc.catalogue.of(version),
-        typed,
-        chat.now,
-        only_due_after_now=True,
-    )
-    await chat.session.flush()
+    await replan(chat.session, chat.episode, version.id, svc.catalogue.of(version), typed, chat.now)
     chat.send(
         render.message(
             t(chat.language, "timezone_set", timezone=typed, next_checkin=await next_checkin(chat))

@@ -10,10 +10,9 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import t
-from bot.patients.hold import open_chat
-from bot.patients.link import revoke_links
+from bot.patients.course.team_change import Actor, open_chat, tell_and_audit
+from bot.patients.enrolment.link import revoke_links
 from bot.telegram.render import patient as render
-from db.audit import append
 from db.models import CheckIn, CheckInStatus, EpisodeStatus
 
 UNFINISHED = (CheckInStatus.SCHEDULED, CheckInStatus.SENT, CheckInStatus.IN_PROGRESS)
@@ -48,22 +47,18 @@ async def withdraw(
         .execution_options(synchronize_session=False)
     )
     await revoke_links(session, episode.id, now)
-    chat.send(
-        render.message(t(chat.language, "withdrawn", emergency_number=emergency_number)),
-        "withdrawn",
-    )
-    await append(
-        session,
-        at=now,
-        actor_kind=actor_kind,
-        actor_ref=actor,
+    told = await tell_and_audit(
+        chat,
+        actor=Actor(actor, actor_kind, origin),
         action="patient.withdraw",
-        origin=origin,
-        patient_ref=ref,
         detail={"from": before.value},
+        message=(
+            render.message(t(chat.language, "withdrawn", emergency_number=emergency_number)),
+            "withdrawn",
+        ),
     )
     return Withdrawn(
         ref=ref,
         cancelled=cancelled.rowcount,  # type: ignore[attr-defined]
-        told=chat.patient.telegram_chat_id is not None,
+        told=told,
     )

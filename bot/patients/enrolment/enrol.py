@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access import tokens
@@ -35,6 +35,39 @@ class EnrolmentRefused(Exception):
     """The enrolment cannot be made as asked; the message says why."""
 
 
+# A surgery date far from today is most likely a typing error (2031 for 2021, a month and a
+# day swapped): it would plan a follow-up that never starts or is over at once. The window is
+# the ward's usual one, not a clinical rule (basis: local-default); a date outside it is taken
+# only when the person confirms it.
+DAYS_BACK = 90  # a patient enrolled after discharge, at the latest at the first clinic visit
+DAYS_AHEAD = 60  # enrolled at the pre-operative visit, at the earliest
+
+
+class DateUnlikely(EnrolmentRefused):
+    """A surgery date outside the usual window: taken only when confirmed."""
+
+
+def check_dates(surgery: date, discharge: date | None, *, today: date, confirmed: bool) -> None:
+    """Raises EnrolmentRefused (DateUnlikely when confirming would do) naming the date."""
+    if discharge is not None and discharge < surgery:
+        raise EnrolmentRefused(
+            f"the discharge date is before the surgery date ({discharge} < {surgery})"
+        )
+    if confirmed:
+        return
+    days = (surgery - today).days
+    if days < -DAYS_BACK:
+        raise DateUnlikely(
+            f"the surgery date {surgery} is {-days} days ago, more than {DAYS_BACK}: "
+            "is it mistyped?"
+        )
+    if days > DAYS_AHEAD:
+        raise DateUnlikely(
+            f"the surgery date {surgery} is {days} days ahead, more than {DAYS_AHEAD}: "
+            "is it mistyped?"
+        )
+
+
 @dataclass(frozen=True)
 class Enrolment:
     ref: str
@@ -45,6 +78,21 @@ class Enrolment:
     token: str
     token_expires_at: datetime
     check_ins: int
+
+
+async def open_episode(session: AsyncSession, ref: str) -> tuple[Patient, Episode]:
+    """The patient's follow-up in progress, or a refusal that says why there is none."""
+    patient = await session.scalar(select(Patient).where(Patient.ref == ref))
+    if patient is None:
+        raise EnrolmentRefused(f"no patient with reference {ref!r}")
+    episode = await session.scalar(
+        select(Episode)
+        .where(Episode.patient_id == patient.id, Episode.status.in_(OPEN_EPISODES))
+        .order_by(Episode.id.desc())
+    )
+    if episode is None:
+        raise EnrolmentRefused(f"patient {ref} has no follow-up in progress")
+    return patient, episode
 
 
 async def enrol(
@@ -63,13 +111,14 @@ async def enrol(
     discharge_date: date | None = None,
     procedure: str | None = None,
     token_lifetime: timedelta = tokens.DEFAULT_LIFETIME,
+    force: bool = False,
 ) -> Enrolment:
+    """``force``: take a surgery date outside the usual window (``check_dates``)."""
     team = await session.scalar(select(Team).where(Team.name == team_name))
     if team is None:
         raise EnrolmentRefused(f"no team named {team_name!r} (see `eras team list`)")
     version, protocol = await catalogue.resolve(session, protocol_id, now)
-    if discharge_date is not None and discharge_date < surgery_date:
-        raise EnrolmentRefused("the discharge date is before the surgery date")
+    check_dates(surgery_date, discharge_date, today=now.date(), confirmed=force)
     language = language or protocol.languages[0]
     if language not in protocol.languages:
         raise EnrolmentRefused(
@@ -84,12 +133,12 @@ async def enrol(
     elif patient.erased_at is not None:
         raise EnrolmentRefused(f"patient {ref} was erased: enrol them under a new reference")
     else:
-        open_episode = await session.scalar(
+        in_progress = await session.scalar(
             select(Episode.id).where(
                 Episode.patient_id == patient.id, Episode.status.in_(OPEN_EPISODES)
             )
         )
-        if open_episode is not None:
+        if in_progress is not None:
             raise EnrolmentRefused(f"patient {ref} already has a follow-up in progress")
         patient.language, patient.timezone = language, zone
     if name is not None:
@@ -172,3 +221,29 @@ def materialise(
         for p in planned
     )
     return len(planned)
+
+
+async def replan(
+    session: AsyncSession,
+    episode: Episode,
+    version_id: int,
+    protocol: Protocol,
+    time_zone: str,
+    now: datetime,
+) -> int:
+    """The check-ins still ahead follow new dates, a new zone or version: those not yet due
+    are planned again; what was sent, answered or missed stays as it was."""
+    await session.execute(
+        update(CheckIn)
+        .where(
+            CheckIn.episode_id == episode.id,
+            CheckIn.status == CheckInStatus.SCHEDULED,
+            CheckIn.due_at > now,
+        )
+        .values(status=CheckInStatus.CANCELLED)
+    )
+    planned = materialise(
+        session, episode, version_id, protocol, time_zone, now, only_due_after_now=True
+    )
+    await session.flush()
+    return planned

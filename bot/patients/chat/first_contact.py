@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access import tokens
 from bot.alerts.raising import follow_up_alert
-from bot.checkins.concern import expected_within
 from bot.context import PatientChat
 from bot.i18n import t
+from bot.patients.enrolment.welcome import welcome_text
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.telegram.render import patient as render
 from db.audit import UNKNOWN_TELEGRAM_USER, append
@@ -122,28 +122,18 @@ async def welcome(chat: PatientChat, catalogue: ProtocolCatalogue, emergency_num
     """Who follows them and how fast the team answers, then the consent question."""
     version = await chat.session.get_one(ProtocolVersion, chat.episode.protocol_version_id)
     team = await chat.session.get_one(Team, chat.episode.team_id)
-    protocol, lang = catalogue.of(version), chat.language
-    targets = protocol.escalation
-    response_times = t(
-        lang,
-        "response_times",
-        urgent=expected_within(targets.red_urgent),
-        routine=expected_within(targets.amber),
+    text = welcome_text(
+        chat.language,
+        team=team.name,
+        procedure=chat.episode.procedure,
+        protocol=catalogue.of(version),
+        emergency_number=emergency_number,
     )
     chat.send(
-        render.message(
-            t(
-                lang,
-                "welcome",
-                team=team.name,
-                procedure=f" ({chat.episode.procedure})" if chat.episode.procedure else "",
-                response_times=response_times,
-                emergency_number=emergency_number,
-            )
-        ),
+        render.message(text),
         "welcome",
     )
-    chat.send(render.consent(lang, chat.episode.id), "consent")
+    chat.send(render.consent(chat.language, chat.episode.id), "consent")
 
 
 async def consent(chat: PatientChat, agreed: bool, next_checkin_time: str) -> None:

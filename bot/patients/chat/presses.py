@@ -11,8 +11,8 @@ from bot.checkins import concern
 from bot.checkins import conversation as checkins
 from bot.context import PatientChat
 from bot.i18n import t
-from bot.patients import requests
-from bot.patients.first_contact import consent, pause
+from bot.patients.chat import requests
+from bot.patients.chat.first_contact import consent, pause
 from bot.telegram.callbacks import (
     SKIP,
     AnswerChoice,

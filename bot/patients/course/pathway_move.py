@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.patients.enrolment import OPEN_EPISODES, EnrolmentRefused
-from bot.patients.protocol_change import ProtocolChanged, set_protocol
+from bot.patients.course.protocol_change import ProtocolChanged, set_protocol
+from bot.patients.enrolment.enrol import OPEN_EPISODES, EnrolmentRefused
 from bot.protocols.catalogue import ProtocolCatalogue
 from db.models import CheckIn, CheckInStatus, Episode, Patient, ProtocolVersion
 from flows import Protocol, diff_protocols, plan_check_ins

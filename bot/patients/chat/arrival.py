@@ -14,8 +14,8 @@ from bot.access.tokens import purpose_of
 from bot.access.visitors import Visit
 from bot.context import PatientChat
 from bot.i18n import t
-from bot.patients.first_contact import redeem_link, welcome
-from bot.patients.requests import next_checkin
+from bot.patients.chat.first_contact import redeem_link, welcome
+from bot.patients.chat.requests import next_checkin
 from bot.staff.admins import tell_admins
 from bot.staff.registry import link_staff
 from bot.telegram.render import patient as render

@@ -1,0 +1,1 @@
+"""Enrolling a patient: the episode, its check-in schedule as rows, and the links they open."""
