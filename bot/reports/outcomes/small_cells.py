@@ -1,0 +1,71 @@
+"""Small cells: in the shown report (HTML, JSON) a count from 1 to 4 reads "<5".
+
+A group of fewer than five patients (or alerts, or answers) shows no statistic at all: a
+median or a curve of two people is those two people. Zero is shown: it describes nobody.
+The CSV, the hospital's own data, is never masked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SMALL = 5
+HIDDEN = "<5"
+NOTE = (
+    "Small cells: counts from 1 to 4 are shown as \u201c<5\u201d, and a statistic over fewer "
+    "than 5 (a median, a rate, a curve) is not shown. The CSV export keeps exact counts."
+)
+# Keys whose values count people, answers or alerts; the values of the mappings under
+# COUNTED_MAPS are counts too.
+COUNTS = frozenset(
+    {
+        "patients", "n", "events", "answered", "check_ins_sent", "check_ins_answered",
+        "alerts", "confirmed", "within_target", "escalations", "alerts_escalated",
+        "non_response_alerts", "never_acknowledged", "resolved", "complications",
+        "readmissions",
+    }
+)  # fmt: skip
+# Keys that say how many a row's statistics are over.
+GROUP_SIZES = ("n", "patients")
+COUNTED_MAPS = frozenset({"counts", "outcomes", "grades"})
+LABELS = frozenset({"group", "pathway", "item", "tier", "period", "rule", "condition", "pod"})
+
+
+def is_small(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < SMALL
+
+
+def shown(value: Any) -> Any:
+    return HIDDEN if is_small(value) else value
+
+
+def hidden(report: Any) -> Any:
+    """A copy of ``report`` with small counts masked and small groups' statistics removed."""
+    if isinstance(report, list):
+        return [hidden(v) for v in report]
+    if not isinstance(report, dict):
+        return report
+    if any(is_small(report.get(size)) for size in GROUP_SIZES):
+        return {k: _blank(k, v) for k, v in report.items()}
+    masked: dict[str, Any] = {}
+    for key, value in report.items():
+        if key in COUNTS:
+            masked[key] = shown(value)
+        elif key in COUNTED_MAPS and isinstance(value, dict):
+            masked[key] = {k: shown(v) for k, v in value.items()}
+        else:
+            masked[key] = hidden(value)
+    return masked
+
+
+def _blank(key: str, value: Any) -> Any:
+    """A field of a group under five: labels stay, counts read "<5", the rest goes."""
+    if key in LABELS:
+        return value
+    if key in COUNTS:
+        return shown(value)
+    if isinstance(value, list | tuple):
+        return []
+    if isinstance(value, dict):
+        return {k: shown(v) if is_small(v) else None for k, v in value.items()}
+    return None
