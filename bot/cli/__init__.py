@@ -17,6 +17,7 @@ from bot.cli.export import export
 from bot.cli.health import health
 from bot.cli.patient import enroll, patient
 from bot.cli.protocol import protocol
+from bot.cli.report import report
 from bot.cli.run import run
 from bot.cli.staff import staff
 from bot.cli.team import team
@@ -39,6 +40,7 @@ cli.add_command(enroll)
 cli.add_command(export)
 cli.add_command(patient)
 cli.add_command(protocol)
+cli.add_command(report)
 cli.add_command(run)
 cli.add_command(sandbox)
 cli.add_command(staff)

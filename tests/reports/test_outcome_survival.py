@@ -84,7 +84,9 @@ def test_the_curve_matches_a_hand_computed_case_with_censoring() -> None:
     assert (curve.n, curve.events) == (10, 7)
     # At risk on a day: followed up to that day at least and not yet there.
     assert curve.at_risk == ((0, 10), (7, 4), (14, 1))
-    assert all(lo <= s <= hi for lo, s, hi in zip(curve.lower, curve.survival, curve.upper))
+    assert all(
+        lo <= s <= hi for lo, s, hi in zip(curve.lower, curve.survival, curve.upper, strict=True)
+    )
 
 
 def test_dropping_the_censored_would_give_another_median() -> None:
