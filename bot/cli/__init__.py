@@ -20,6 +20,7 @@ from bot.cli.protocol import protocol
 from bot.cli.report import report
 from bot.cli.run import run
 from bot.cli.staff import staff
+from bot.cli.synth import synth
 from bot.cli.team import team
 from bot.cli.web import web
 from bot.sandbox.serving.standalone import sandbox
@@ -44,6 +45,7 @@ cli.add_command(report)
 cli.add_command(run)
 cli.add_command(sandbox)
 cli.add_command(staff)
+cli.add_command(synth)
 cli.add_command(team)
 cli.add_command(web)
 
