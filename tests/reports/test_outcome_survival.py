@@ -126,3 +126,13 @@ def test_log_rank_tells_two_different_groups_apart_within_operations() -> None:
 
 def test_log_rank_needs_two_groups() -> None:
     assert log_rank([TimeToEvent(3, True)] * 6, ["MISS"] * 6, ["fusion"] * 6) is None
+
+
+def test_log_rank_is_not_given_when_too_few_patients_leave_no_variance() -> None:
+    # One patient a pathway; the only event is where one group has nobody else at risk.
+    observed = [TimeToEvent(3, False), TimeToEvent(3, False), TimeToEvent(3, True)] + [
+        TimeToEvent(3, True)
+    ]
+    groups = ["MISS", "open", "MISS", "open"]
+    strata = ["decompression", "decompression", "fusion", "fusion"]
+    assert log_rank(observed, groups, strata) is None

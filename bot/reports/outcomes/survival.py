@@ -117,19 +117,23 @@ def _median_ci(fitted: SurvfuncRight) -> tuple[float | None, float | None]:
 def log_rank(
     observed: Sequence[TimeToEvent], groups: Sequence[str], strata: Sequence[str]
 ) -> LogRank | None:
-    """statsmodels' ``survdiff``; None unless two groups are present and someone reached it."""
+    """statsmodels' ``survdiff``; None unless two groups are present, someone reached it and
+    there are enough patients to estimate its variance."""
     kinds, layers = sorted(set(groups)), sorted(set(strata))
     if len(kinds) < 2 or not any(o.reached for o in observed):
         return None
     times = np.array([o.pod for o in observed], dtype=float)
     status = np.array([1 if o.reached else 0 for o in observed])
     with np.errstate(divide="ignore", invalid="ignore"):
-        chi_square, p_value = survdiff(
-            times,
-            status,
-            np.array(groups),
-            strata=np.array(strata) if len(layers) > 1 else None,
-        )
+        try:
+            chi_square, p_value = survdiff(
+                times,
+                status,
+                np.array(groups),
+                strata=np.array(strata) if len(layers) > 1 else None,
+            )
+        except np.linalg.LinAlgError:  # too few patients: no variance to test against
+            return None
     if np.isnan(p_value):
         return None
     return LogRank(tuple(kinds), tuple(layers), len(observed), float(chi_square), float(p_value))
