@@ -130,9 +130,7 @@ def test_log_rank_needs_two_groups() -> None:
 
 def test_log_rank_is_not_given_when_too_few_patients_leave_no_variance() -> None:
     # One patient a pathway; the only event is where one group has nobody else at risk.
-    observed = [TimeToEvent(3, False), TimeToEvent(3, False), TimeToEvent(3, True)] + [
-        TimeToEvent(3, True)
-    ]
+    observed = [TimeToEvent(3, reached) for reached in (False, False, True, True)]
     groups = ["MISS", "open", "MISS", "open"]
     strata = ["decompression", "decompression", "fusion", "fusion"]
     assert log_rank(observed, groups, strata) is None

@@ -49,7 +49,7 @@ def hidden(report: Any) -> Any:
         return {k: _blank(k, v) for k, v in report.items()}
     masked: dict[str, Any] = {}
     for key, value in report.items():
-        if key in COUNTS:
+        if key in COUNTS and isinstance(value, int):
             masked[key] = shown(value)
         elif key in COUNTED_MAPS and isinstance(value, dict):
             masked[key] = {k: shown(v) for k, v in value.items()}
