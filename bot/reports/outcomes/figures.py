@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from bot.reports.outcomes.small_cells import SMALL, shown
 
+ROW = 0.22  # inches a line of the numbers at risk takes
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 
 
@@ -30,17 +31,22 @@ def milestone_curves(section: dict[str, Any]) -> bytes:
     """The share who reached the milestone by POD (1 − Kaplan–Meier), a 95 % band, and the
     numbers at risk under the plot, one line a pathway."""
     curves = section["curves"]
-    figure = Figure(figsize=(8, 4.2 + 0.25 * len(curves)))
-    axes = figure.add_axes((0.09, 0.16 + 0.055 * len(curves), 0.62, 0.72))
+    rows = len(curves) + 1  # the numbers at risk, under their heading
+    height = 3.6 + ROW * rows
+    figure = Figure(figsize=(9, height))
+    below = 0.6 + ROW * rows  # inches under the plot: its axis, then the numbers at risk
+    axes = figure.add_axes((0.24, below / height, 0.5, (height - below - 0.4) / height))
     days = section["at_risk_days"]
     for n, curve in enumerate(curves):
         colour = COLOURS[n % len(COLOURS)]
         if curve["n"] < SMALL or not curve["times"]:
             continue
-        times = [0.0, *curve["times"]]
+        times = [0.0, *curve["times"], float(days[-1])]
         reached = [0.0, *(1 - s for s in curve["survival"])]
         low = [0.0, *(1 - s for s in curve["upper"])]
         high = [0.0, *(1 - s for s in curve["lower"])]
+        # Held to the last day drawn: a step function ends where the axis does.
+        reached, low, high = reached + reached[-1:], low + low[-1:], high + high[-1:]
         axes.step(
             times, reached, where="post", color=colour, label=curve["group"], gid=curve["group"]
         )
@@ -54,15 +60,20 @@ def milestone_curves(section: dict[str, Any]) -> bytes:
     axes.grid(alpha=0.3)
     if any(c["n"] >= SMALL and c["times"] for c in curves):
         axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
+
     # Numbers at risk: one row a pathway, each number under its day on the x axis.
-    figure.text(0.01, 0.02 + 0.055 * len(curves), "At risk", fontsize=8, weight="bold")
-    for n, curve in enumerate(curves):
-        y = 0.02 + 0.055 * (len(curves) - n - 1)
-        colour = COLOURS[n % len(COLOURS)]
-        figure.text(0.01, y, curve["group"][:22], fontsize=7, color=colour)
+    def y(row: int) -> float:
+        return (0.1 + ROW * (rows - 1 - row)) / height
+
+    figure.text(0.02, y(0), "Numbers at risk", fontsize=8, weight="bold")
+    for n, curve in enumerate(curves, start=1):
+        colour = COLOURS[(n - 1) % len(COLOURS)]
+        figure.text(0.02, y(n), curve["group"], fontsize=8, color=colour)
         for point in curve["at_risk"]:
-            x = axes.transData.transform((point["pod"], 0))[0] / figure.bbox.width
-            figure.text(x, y, str(shown(point["n"])), fontsize=7, ha="center")
+            x = axes.transAxes.transform((point["pod"] / axes.get_xlim()[1], 0))[0]
+            figure.text(
+                x / figure.bbox.width, y(n), str(shown(point["n"])), fontsize=8, ha="center"
+            )
     return _png(figure)
 
 

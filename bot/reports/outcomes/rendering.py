@@ -54,6 +54,7 @@ def as_html(report: dict[str, Any]) -> str:
         curve_images=curves,
         pain_images=pain,
         pain_titles=PAIN_TITLES,
+        response=_by_pathway(page["response_by_pod"]),
         walking_levels=_levels(page["walking"]),
         opioid_levels=_levels(page["opioid_use"]),
     )
@@ -61,3 +62,11 @@ def as_html(report: dict[str, Any]) -> str:
 
 def _levels(rows: list[dict[str, Any]]) -> list[str]:
     return list(rows[0]["counts"]) if rows else []
+
+
+def _by_pathway(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rows by POD as one line a pathway: the PODs, and each pathway's row by POD."""
+    by_pathway: dict[str, dict[int, dict[str, Any]]] = {}
+    for row in rows:
+        by_pathway.setdefault(row["pathway"], {})[row["pod"]] = row
+    return {"pods": sorted({row["pod"] for row in rows}), "rows": by_pathway}

@@ -74,7 +74,9 @@ def milestone_section(
             observed.append((episode, survival.time_to(episode, definition)))
             conditions[episode.pathway] = definition.label
     last_day = max((o.pod for _, o in observed), default=0)
-    days = [d for d in AT_RISK_DAYS if d <= last_day] or [0]
+    # The days up to the last time seen, and the next one: the curves end inside the axis.
+    days = [d for d in AT_RISK_DAYS if d <= last_day]
+    days += [d for d in AT_RISK_DAYS if d > last_day][:1]
     curves = []
     for pathway in sorted(conditions):
         times = [o for e, o in observed if e.pathway == pathway]
