@@ -25,6 +25,13 @@ def test_counts_from_one_to_four_are_hidden_and_zero_and_five_are_not() -> None:
     assert hidden({"rule": "fever", "n": 5, "confirmed": 5})["confirmed"] == 5
 
 
+def test_a_share_made_from_a_count_under_five_is_not_shown() -> None:
+    row = {"rule": "fever_high", "n": 10, "confirmed": 2, "precision": 20.0}
+    assert hidden(row) == {"rule": "fever_high", "n": 10, "confirmed": HIDDEN, "precision": None}
+    rate = {"tier": "amber", "alerts": 1, "patient_days": 2965, "per_100_patient_days": 0.03}
+    assert hidden(rate)["per_100_patient_days"] is None
+
+
 def test_a_group_under_five_shows_no_statistic() -> None:
     row = {"pathway": "spine-miss-lumbar", "pod": 3, "n": 3, "median": 4.0, "q1": 3.0, "q3": 6}
     assert hidden(row) == {

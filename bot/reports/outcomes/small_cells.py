@@ -1,7 +1,8 @@
 """Small cells: in the shown report (HTML, JSON) a count from 1 to 4 reads "<5".
 
 A group of fewer than five patients (or alerts, or answers) shows no statistic at all: a
-median or a curve of two people is those two people. Zero is shown: it describes nobody.
+median or a curve of two people is those two people; nor does a share or a rate whose count
+is under five (it would tell the count). Zero is shown: it describes nobody.
 The CSV, the hospital's own data, is never masked.
 """
 
@@ -12,8 +13,9 @@ from typing import Any
 SMALL = 5
 HIDDEN = "<5"
 NOTE = (
-    "Small cells: counts from 1 to 4 are shown as \u201c<5\u201d, and a statistic over fewer "
-    "than 5 (a median, a rate, a curve) is not shown. The CSV export keeps exact counts."
+    "Small cells: counts from 1 to 4 are shown as \u201c<5\u201d; a statistic over fewer than 5 "
+    "(a median, a curve), and a share or rate made from a count under 5, are not shown. "
+    "The CSV export keeps exact counts."
 )
 # Keys whose values count people, answers or alerts; the values of the mappings under
 # COUNTED_MAPS are counts too.
@@ -28,6 +30,13 @@ COUNTS = frozenset(
 # Keys that say how many a row's statistics are over.
 GROUP_SIZES = ("n", "patients")
 COUNTED_MAPS = frozenset({"counts", "outcomes", "grades"})
+# A share or a rate made from a count: shown only when that count is (it would tell it).
+DERIVED_FROM = {
+    "response_rate": ("check_ins_answered", "answered"),
+    "per_100_patient_days": ("alerts",),
+    "precision": ("confirmed",),
+    "within_target_percent": ("within_target",),
+}
 LABELS = frozenset({"group", "pathway", "item", "tier", "period", "rule", "condition", "pod"})
 
 
@@ -49,7 +58,9 @@ def hidden(report: Any) -> Any:
         return {k: _blank(k, v) for k, v in report.items()}
     masked: dict[str, Any] = {}
     for key, value in report.items():
-        if key in COUNTS and isinstance(value, int):
+        if any(is_small(report.get(count)) for count in DERIVED_FROM.get(key, ())):
+            masked[key] = None
+        elif key in COUNTS and isinstance(value, int):
             masked[key] = shown(value)
         elif key in COUNTED_MAPS and isinstance(value, dict):
             masked[key] = {k: shown(v) for k, v in value.items()}
