@@ -17,8 +17,10 @@ from bot.cli.export import export
 from bot.cli.health import health
 from bot.cli.patient import enroll, patient
 from bot.cli.protocol import protocol
+from bot.cli.report import report
 from bot.cli.run import run
 from bot.cli.staff import staff
+from bot.cli.synth import synth
 from bot.cli.team import team
 from bot.cli.web import web
 from bot.sandbox.serving.standalone import sandbox
@@ -39,9 +41,11 @@ cli.add_command(enroll)
 cli.add_command(export)
 cli.add_command(patient)
 cli.add_command(protocol)
+cli.add_command(report)
 cli.add_command(run)
 cli.add_command(sandbox)
 cli.add_command(staff)
+cli.add_command(synth)
 cli.add_command(team)
 cli.add_command(web)
 
