@@ -27,10 +27,11 @@ from bot.alerts import actions
 from bot.alerts.escalation import Escalator
 from bot.checkins import conversation as checkins
 from bot.checkins.dispatcher import Dispatcher
+from bot.checkins.history import protocol_of
 from bot.clock import FakeClock
 from bot.context import PatientChat, Site
-from bot.patients.enrolment import enrol
-from bot.patients.first_contact import consent
+from bot.patients.chat.first_contact import consent
+from bot.patients.enrolment.enrol import enrol
 from bot.patients.synthetic.answers import reply_to
 from bot.patients.synthetic.model import REF_PREFIX, SyntheticPatient, cohort
 from bot.protocols.catalogue import ProtocolCatalogue
@@ -243,7 +244,7 @@ class _Run:
             row = await checkins.answerable(session, episode_id, checkin_id, now)
             if row is None:
                 return
-            _version, protocol = await checkins.protocol_of(session, self.catalogue, row)
+            _version, protocol = await protocol_of(session, self.catalogue, row)
             for _ in range(MOST_REPLIES):
                 state = CheckInState.from_json(row.conversation or {})
                 question = next_question(protocol, state, chat.language)

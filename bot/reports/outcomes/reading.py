@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.checkins.conversation import PLANNED_KINDS
+from bot.checkins.history import PLANNED_KINDS
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.reports.outcomes.rows import (
     AlertRecord,
