@@ -18,10 +18,13 @@ class CheckIn(Base):
     __tablename__ = "checkins"
     __table_args__ = (
         # The dispatcher's three questions at every tick: what is due, whose window has
-        # closed, who needs a reminder. Each reads only the rows it returns.
+        # closed, who needs a reminder. Each reads only the rows it returns: with nothing
+        # due, none, however many patients are followed or have finished.
         Index(None, "status", "due_at"),
         Index("ix_checkins_status_missed_at", "status", "missed_at"),
-        Index("ix_checkins_status_remind_at", "status", "remind_at"),
+        # Not yet reminded comes before the time: those already reminded, whose windows are
+        # still open, are left out of the range rather than read and dropped.
+        Index("ix_checkins_reminder_due", "status", "reminded_at", "remind_at"),
         Index(None, "episode_id", "pod"),
     )
 
