@@ -100,7 +100,7 @@ class Dispatcher:
         remind = (
             CheckIn.status.in_([CheckInStatus.SENT, CheckInStatus.IN_PROGRESS])
             & (CheckIn.remind_at <= now)
-            & CheckIn.reminded_at.is_(None)
+            & CheckIn.reminded_at.is_(None)  # ix_checkins_reminder_due holds only these rows
             & (CheckIn.missed_at > now)
             & active
         )
