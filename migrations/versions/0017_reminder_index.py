@@ -1,7 +1,7 @@
 """Index only the check-ins not yet reminded, for the dispatcher's reminder question
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-07 16:40:00
 
 At every tick the dispatcher asks which sent check-ins are past their reminder time and not
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
