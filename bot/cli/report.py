@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli.common import admin_ref, with_database
 from bot.clock import SystemClock
 from bot.protocols.catalogue import ProtocolCatalogue
+from bot.reports.outcomes import FORMATS
 from bot.reports.outcomes.reading import Scope, UnknownTeam
-from bot.reports.outcomes.writing import FORMATS, open_report, write_report
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -71,6 +71,9 @@ def outcomes(
         surgery_to=surgery_to.date() if surgery_to else None,
     )
     catalogue = _catalogue()
+    # Here, not at the top: statistics and plotting take seconds to load, every other
+    # command would wait for them.
+    from bot.reports.outcomes.writing import open_report, write_report
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> None:
         now = SystemClock().now()

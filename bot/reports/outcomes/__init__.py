@@ -5,3 +5,5 @@
 sections together, ``small_cells`` hides counts under five for the shown report, and
 ``figures`` and ``rendering`` turn it into HTML, JSON and CSV.
 """
+
+FORMATS = ("html", "csv", "json")  # what ``eras report outcomes --format`` writes

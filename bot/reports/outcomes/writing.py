@@ -19,7 +19,6 @@ from bot.reports.outcomes.reading import Scope, read_scope, team_id
 from db.audit import append
 
 ACTION = "outcomes.report"
-FORMATS = ("html", "csv", "json")
 
 
 async def open_report(
