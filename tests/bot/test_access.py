@@ -21,7 +21,9 @@ from bot.telegram.callbacks import (
     Acknowledge,
     AnswerChoice,
     Consent,
+    NoteOnAlert,
     Press,
+    ReplyToPatient,
     ResolveGraded,
     ResolveWith,
     encode,
@@ -172,6 +174,40 @@ async def _photo(world: World) -> None:
     world.journey.sandbox.send_photo(world.eve, b"\x89PNG not a wound")
 
 
+async def _voice(world: World) -> None:
+    world.journey.sandbox.send_voice(world.eve, b"OggS not a patient")
+
+
+def replied(who: str, *, to_a_prompt: bool = False, stray: bool = False) -> Attempt:
+    """``who`` replies to the bot's card, or to a prompt Ana asked for a note with, in the
+    team's group (or in the stray group)."""
+
+    async def attempt(world: World) -> None:
+        sender, journey = getattr(world, who), world.journey
+        target = world.card
+        if to_a_prompt:
+            world.forge(world.ana, encode(NoteOnAlert(world.alert_id)))
+            await journey.settle()
+            target = journey.last(journey.ward)
+        if not stray:
+            words = "Stop all her pills."
+            journey.sandbox.send_text(sender, words, chat=journey.ward, reply_to=target)
+            return
+        message = {
+            "message_id": 2_000_000,
+            "date": 1_772_000_000,
+            "chat": {"id": world.stray.chat_id, "type": "group", "title": "Coffee corner"},
+            "from": {"id": sender.id, "is_bot": False, "first_name": sender.first_name},
+            "text": "Stop all her pills.",
+            "reply_to_message": world.in_stray_group(sender),
+        }
+        journey.sandbox.send_raw_update({"message": message})
+
+    prompt = "a prompt" if to_a_prompt else "the card"
+    attempt.__name__ = f"{who} replies to {prompt}" + (" in a group" if stray else "")
+    return attempt
+
+
 async def _edit(world: World) -> None:
     sent = world.journey.sandbox.send_text(world.eve, "pain 2")
     assert sent is not None
@@ -199,6 +235,7 @@ INTRUDERS: dict[str, list[Attempt]] = {
     ],
     "text": [said("3", "eve"), said("3", "ana"), said("3", "maria", "stray")],
     "photo": [_photo],
+    "voice": [_voice],
     "edited": [_edit],
     "alert_button": [
         pressed(lambda w: Acknowledge(w.alert_id), "maria"),
@@ -208,6 +245,20 @@ INTRUDERS: dict[str, list[Attempt]] = {
         pressed(lambda _: Acknowledge(999999), "ana"),  # an alert that does not exist
         pressed(lambda w: ResolveWith(w.alert_id, "discharged"), "ana"),  # nor this outcome
         pressed(lambda w: Acknowledge(w.alert_id), "eve", stray=True),
+    ],
+    "record_button": [  # Reply to patient, Add note
+        pressed(lambda w: NoteOnAlert(w.alert_id), "maria"),
+        pressed(lambda w: NoteOnAlert(w.alert_id), "carla"),
+        pressed(lambda w: NoteOnAlert(w.alert_id), "eve"),
+        pressed(lambda _: ReplyToPatient(999999), "ana"),  # a message that does not exist
+        pressed(lambda w: NoteOnAlert(w.alert_id), "eve", stray=True),
+    ],
+    "reply_in_group": [
+        replied("carla", to_a_prompt=True),
+        replied("eve", to_a_prompt=True),
+        replied("maria", to_a_prompt=True),
+        replied("ana"),  # to the card, not a prompt: reaches nobody
+        replied("eve", stray=True),
     ],
     "alerts_command": [said("/alerts", "maria"), said("/alerts", "eve")],
     "digest_command": [said("/digest", "maria"), said("/digest", "eve")],
