@@ -273,6 +273,7 @@ INTRUDERS: dict[str, list[Attempt]] = {
         said("/console", "eve"),
         said("/console", "ana", "stray"),  # never in a group, even to staff
     ],
+    "unknown": [said("/prescriptions", "eve"), said("/prescriptions", "eve", "stray")],
     "unhandled": [said("hello bot", "eve", "stray"), said("/alerts", "carla", "stray")],
 }
 # Staff of another team may use their own views: they must see nothing of this team's.
