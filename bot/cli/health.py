@@ -7,7 +7,7 @@ from typing import Any
 import click
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cli.common import echo_json, with_database
+from bot.cli.common import echo_json, settings, with_database
 from bot.clock import SystemClock
 from bot.reports.health import health_report
 
@@ -20,7 +20,9 @@ def health(as_json: bool) -> None:
     when something is wrong."""
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
-        return await health_report(sessions, SystemClock().now())
+        return await health_report(
+            sessions, SystemClock().now(), emergency_number=settings().emergency_number
+        )
 
     report = with_database(work)
     if as_json:
@@ -34,6 +36,8 @@ def health(as_json: bool) -> None:
         click.echo(f"escalations overdue: {report['stuck_escalations']}")
         click.echo(f"messages left uncertain, last 24 h: {report['uncertain_last_day']}")
         click.echo(f"updates set aside, last 24 h: {report['set_aside_last_day']}")
+        for text in report["misconfigured"]:
+            click.echo(f"misconfigured: {text}")
         click.echo("ok" if report["ok"] else "NOT OK: " + "; ".join(report["problems"]))
     if not report["ok"]:
         raise SystemExit(1)

@@ -17,6 +17,8 @@ def _chat(ctx: Context) -> Chat:
 @bot_method("getChat")
 def get_chat(ctx: Context) -> JSON:
     chat = _chat(ctx)
+    if isinstance(chat, Group) and ctx.bot.id in chat.removed_bots:
+        raise errors.forbidden(errors.KICKED)
     return {**chat.as_chat(), "accent_color_id": 0, "max_reaction_count": 11}
 
 
@@ -24,6 +26,10 @@ def get_chat(ctx: Context) -> JSON:
 def get_chat_member(ctx: Context) -> JSON:
     chat = _chat(ctx)
     user_id = ctx.params.get("user_id")
+    if user_id == ctx.bot.id and isinstance(chat, Group):  # the bot asking about itself
+        if ctx.bot.id in chat.removed_bots:
+            return {"status": "kicked", "user": ctx.bot.as_user(), "until_date": 0}
+        return {"status": "member", "user": ctx.bot.as_user()}
     person = ctx.world.people.get(user_id) if isinstance(user_id, int) else None
     if person is None:
         raise errors.bad_request("PARTICIPANT_ID_INVALID")
