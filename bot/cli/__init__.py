@@ -13,9 +13,8 @@ from bot.cli.audit import audit
 from bot.cli.common import run_cli
 from bot.cli.db import db
 from bot.cli.demo import demo
-from bot.cli.doctor import doctor
 from bot.cli.export import export
-from bot.cli.health import health
+from bot.cli.health import doctor, health
 from bot.cli.patient import enroll, patient
 from bot.cli.protocol import protocol
 from bot.cli.report import report
