@@ -165,6 +165,18 @@ async def test_a_group_the_bot_was_removed_from_is_reported(
     assert "bot was kicked from the group chat" in finding["text"]
 
 
+async def test_a_group_where_the_bot_may_not_send_is_reported(
+    runner: CliRunner, database_url: str, telegram: SandboxServer
+) -> None:
+    group = telegram.world.add_group("Spine ward")
+    group.muted_bots.add(telegram.bot_id)
+    await ward(database_url, chat_id=group.id)
+    code, report = await findings(runner)
+    assert code == 1
+    assert [f["kind"] for f in report["findings"]] == ["group_unreachable"]
+    assert "the bot may not send messages there" in report["findings"][0]["text"]
+
+
 async def test_a_group_that_does_not_exist_is_reported(
     runner: CliRunner, database_url: str, telegram: SandboxServer
 ) -> None:

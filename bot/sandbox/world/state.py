@@ -66,6 +66,7 @@ class Group:
     members: set[int] = field(default_factory=set)
     migrated_to: int | None = None
     removed_bots: set[int] = field(default_factory=set)  # bots kicked out of the group
+    muted_bots: set[int] = field(default_factory=set)  # bots restricted from sending
 
     @property
     def chat_id(self) -> int:
@@ -256,6 +257,8 @@ class World:
                 raise errors.chat_migrated(chat.migrated_to)
             if bot.id in chat.removed_bots:
                 raise errors.forbidden(errors.KICKED)
+            if bot.id in chat.muted_bots:
+                raise errors.bad_request(errors.MUTED)
             return chat
         if chat.deactivated:
             raise errors.forbidden(errors.DEACTIVATED)
