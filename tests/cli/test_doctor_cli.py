@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import cli
+from bot.reports.health import beat
 from bot.sandbox import SandboxServer
 from bot.staff.registry import StaffRole, add_staff, remove_staff
 from bot.staff.teams import add_team
@@ -218,3 +219,20 @@ async def test_a_webhook_that_does_not_match_the_public_url_is_reported(
         await bot.set_webhook("https://ward.example/telegram/updates", secret_token=SECRET)
     code, report = await findings(runner)
     assert code == 0, report
+
+
+async def test_a_bot_running_with_a_webhook_is_judged_by_its_own_mode(
+    runner: CliRunner, database_url: str, telegram: SandboxServer
+) -> None:
+    await ward(database_url, chat_id=telegram.world.add_group("Spine ward").id)
+    engine = create_engine(database_url)
+    try:
+        now = datetime.now(UTC)
+        await beat(session_factory(engine), "ward-server:7", "webhook", now, now)
+    finally:
+        await engine.dispose()
+    code, report = await findings(runner)  # no ERAS_PUBLIC_URL here
+    assert code == 1
+    [finding] = report["findings"]
+    assert finding["kind"] == "webhook_mismatch"
+    assert "ERAS_PUBLIC_URL or ERAS_WEBHOOK_SECRET is not set here" in finding["text"]

@@ -30,8 +30,7 @@ async def telegram_findings(
     bot: Bot, groups: list[tuple[str, int]], webhook_url: str | None, *, check_webhook: bool = True
 ) -> list[Misconfiguration]:
     """``webhook_url``: where Telegram should post updates (webhook mode), or None when the
-    bot polls."""
-    """The bot must be initialised (``async with bot``)."""
+    bot polls. The bot must be initialised (it knows its own id)."""
     try:
         info = await bot.get_webhook_info()
     except TelegramError as error:
