@@ -70,7 +70,12 @@ class Chores:
         await beat(self._sessions, self.owner, self.mode, self.started_at, self._clock.now())
 
     async def health(self) -> dict[str, Any]:
-        return await health_report(self._sessions, self._clock.now(), self.owner)
+        return await health_report(
+            self._sessions,
+            self._clock.now(),
+            self.owner,
+            emergency_number=self._settings.emergency_number,
+        )
 
     async def _watch(self) -> None:
         """Say out loud what ``eras health`` would: the claims and leases re-drive stuck

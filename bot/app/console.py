@@ -34,7 +34,9 @@ async def serve_console(settings: Settings) -> None:
     )
 
     async def health() -> dict[str, object]:
-        return await health_report(sessions, clock.now())
+        return await health_report(
+            sessions, clock.now(), emergency_number=settings.emergency_number
+        )
 
     console = Console(
         services,

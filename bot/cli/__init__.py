@@ -14,7 +14,7 @@ from bot.cli.common import run_cli
 from bot.cli.db import db
 from bot.cli.demo import demo
 from bot.cli.export import export
-from bot.cli.health import health
+from bot.cli.health import doctor, health
 from bot.cli.patient import enroll, patient
 from bot.cli.protocol import protocol
 from bot.cli.report import report
@@ -36,6 +36,7 @@ cli.add_command(alert)
 cli.add_command(audit)
 cli.add_command(db)
 cli.add_command(demo)
+cli.add_command(doctor)
 cli.add_command(health)
 cli.add_command(enroll)
 cli.add_command(export)

@@ -78,17 +78,10 @@ def run(webhook: bool) -> None:
 
 def _require_upgraded(url: str) -> None:
     """A database behind (or ahead of) the program would fail at every tick: say so once."""
-    from sqlalchemy.exc import SQLAlchemyError
+    from bot.reports.doctor.schema import upgrade_needed
 
-    from migrations.runner import current_revision, head_revision
-
-    try:
-        current = current_revision(url)
-    except (SQLAlchemyError, OSError) as error:
-        _not_starting(f"cannot reach the database ({type(error).__name__})")
-    if current != head_revision():
-        at = f"is at revision {current}" if current else "has no tables yet"
-        _not_starting(f"the database {at}: run `eras db upgrade` first")
+    if (reason := upgrade_needed(url)) is not None:
+        _not_starting(reason)
 
 
 def hold_the_database(url: str) -> object:

@@ -23,6 +23,8 @@ from bot.clock import Clock
 from bot.delivery.outbox import enqueue
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.reports.digest import team_digest
+from bot.reports.doctor.findings import Misconfiguration
+from bot.reports.doctor.setup import team_findings
 from bot.telegram.render.digest import digest_text
 from bot.telegram.render.patient import message
 from db.audit import append
@@ -42,6 +44,14 @@ def digest_day(now: datetime, time_zone: str) -> date | None:
 
 def dedupe_key(team_id: int, day: date) -> str:
     return f"digest:{team_id}:{day.isoformat()}"
+
+
+def setup_line(findings: list[Misconfiguration]) -> str | None:
+    """One line telling the team that its setup needs an admin, or None when it does not."""
+    if not findings:
+        return None
+    more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+    return f"⚠ Setup to fix{more}: {findings[0].text} An admin sees all with `eras doctor`."
 
 
 class DailyDigest:
@@ -88,12 +98,15 @@ class DailyDigest:
             if team.chat_id is None:
                 return 0
             digest = await team_digest(session, self._catalogue, team, now)
+            text = digest_text(digest, "Daily digest")
+            if line := setup_line(await team_findings(session, team)):
+                text += "\n\n" + line
             enqueue(
                 session,
                 chat_id=team.chat_id,
                 now=now,
                 purpose="digest",
-                payload=message(digest_text(digest, "Daily digest")),
+                payload=message(text),
                 dedupe_key=key,
             )
             await append(

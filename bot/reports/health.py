@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.inbox.updates import HANDLER_FAILED
+from bot.reports.doctor.setup import setup_findings
 from db.models import (
     Alert,
     AlertStatus,
@@ -59,11 +60,20 @@ async def beat(
 
 
 async def health_report(
-    sessions: async_sessionmaker[AsyncSession], now: datetime, owner: str | None = None
+    sessions: async_sessionmaker[AsyncSession],
+    now: datetime,
+    owner: str | None = None,
+    *,
+    emergency_number: str | None,
 ) -> dict[str, Any]:
     """The figures, and what is wrong; judged on ``owner``'s own tick when given (a process
-    asked about itself), else on the newest tick of any process."""
+    asked about itself), else on the newest tick of any process.
+
+    ``misconfigured`` lists the setup's findings that the database shows (a team without a
+    group, an escalation step that tells nobody); Telegram is not asked on a probe:
+    ``eras doctor`` does that."""
     async with sessions() as session:
+        misconfigured = await setup_findings(session, emergency_number)
         beats = list(await session.scalars(select(Heartbeat).order_by(Heartbeat.owner)))
         backlog, oldest = (
             await session.execute(
@@ -112,6 +122,7 @@ async def health_report(
         "stuck_escalations": int(stuck or 0),
         "uncertain_last_day": int(uncertain or 0),
         "set_aside_last_day": int(set_aside or 0),
+        "misconfigured": [finding.text for finding in misconfigured],
         "processes": [
             {"owner": b.owner, "mode": b.mode, "last_tick_at": b.last_tick_at.isoformat()}
             for b in beats

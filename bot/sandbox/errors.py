@@ -69,6 +69,8 @@ def conflict(reason: str) -> ApiError:
 
 CHAT_NOT_FOUND = "chat not found"
 BLOCKED = "bot was blocked by the user"
+KICKED = "bot was kicked from the group chat"
+MUTED = "not enough rights to send text messages to the chat"
 DEACTIVATED = "user is deactivated"
 CANNOT_INITIATE = "bot can't initiate conversation with a user"
 NOT_MODIFIED = (

@@ -58,13 +58,15 @@ class Person:
 
 @dataclass
 class Group:
-    """A group or supergroup chat (negative id); every bot is a member."""
+    """A group or supergroup chat (negative id); every bot is a member until removed."""
 
     id: int
     title: str
     type: str = "group"
     members: set[int] = field(default_factory=set)
     migrated_to: int | None = None
+    removed_bots: set[int] = field(default_factory=set)  # bots kicked out of the group
+    muted_bots: set[int] = field(default_factory=set)  # bots restricted from sending
 
     @property
     def chat_id(self) -> int:
@@ -253,6 +255,10 @@ class World:
         if isinstance(chat, Group):
             if chat.migrated_to is not None:
                 raise errors.chat_migrated(chat.migrated_to)
+            if bot.id in chat.removed_bots:
+                raise errors.forbidden(errors.KICKED)
+            if bot.id in chat.muted_bots:
+                raise errors.bad_request(errors.MUTED)
             return chat
         if chat.deactivated:
             raise errors.forbidden(errors.DEACTIVATED)
