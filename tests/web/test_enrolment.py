@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from db.models import AuditEntry, Episode, Patient, Team
+from db.models import AuditEntry, Episode, Patient, StaffRole, Team
 from tests.web.conftest import Ward, csrf_of
 
 
@@ -134,3 +134,10 @@ async def test_the_enrol_link_is_in_the_navigation_of_nurses_and_admins(ward: Wa
     for name in ("Ana", "Ines"):
         page = (await (await ward.signed_in(name)).get("/")).text
         assert 'href="/patients/new"' in page
+
+
+async def test_a_surgeon_may_not_enrol_and_is_not_offered_to(ward: Ward) -> None:
+    await ward.journey.staff_member("Sam", StaffRole.SURGEON)
+    browser = await ward.signed_in("Sam")
+    assert 'href="/patients/new"' not in (await browser.get("/")).text
+    assert (await browser.get("/patients/new")).status_code == 403
