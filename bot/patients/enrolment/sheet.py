@@ -51,8 +51,9 @@ def _template() -> Template:
 def render_sheet(
     sheet: Sheet, *, stylesheet_href: str | None = None, staff_notice: Markup | None = None
 ) -> str:
-    """``stylesheet_href``: link to the style rather than include it; ``staff_notice``: shown
-    above the sheet on screen, never printed (the console's word to the nurse)."""
+    """``stylesheet_href``: link to the style (and the site's icon) rather than include it;
+    ``staff_notice``: shown above the sheet on screen, never printed (the console's word to
+    the nurse)."""
     lang = sheet.language
     # High error correction: a sheet gets folded, creased and photocopied. Any of the eight
     # masks reads; trying them all for the best-looking one took three quarters of a sheet's
