@@ -29,7 +29,7 @@ from tests.fixtures.journey import buttons
 from tests.web.conftest import POD1_9AM, Ward
 
 BAD = ("serious", "critical")
-SHEET_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "console-enrol-sheet.png"
+SHEET_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs/images/console-enrol-sheet.png"
 
 
 @pytest.fixture

@@ -160,9 +160,7 @@ async def enrol(
         patient = Patient(ref=ref, created_at=now, language=language, timezone=zone)
         session.add(patient)
     elif patient.erased_at is not None:
-        raise EnrolmentRefused(
-            f"patient {ref} was erased: enrol them under a new reference", "ref"
-        )
+        raise EnrolmentRefused(f"patient {ref} was erased: enrol them under a new reference", "ref")
     else:
         in_progress = await session.scalar(
             select(Episode.id).where(

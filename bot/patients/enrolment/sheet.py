@@ -99,9 +99,7 @@ def _when(sheet: Sheet) -> str:
     lang, parts = sheet.language, []
     days = [p.due_at.astimezone(zone) for p in planned if p.kind is not CheckInKind.EVENING]
     for evening in (p.due_at.astimezone(zone) for p in planned if p.kind is CheckInKind.EVENING):
-        parts.append(
-            t(lang, "sheet_evening", date=f"{evening:%Y-%m-%d}", time=f"{evening:%H:%M}")
-        )
+        parts.append(t(lang, "sheet_evening", date=f"{evening:%Y-%m-%d}", time=f"{evening:%H:%M}"))
     if days:
         dates = ", ".join(f"{day:%Y-%m-%d}" for day in days)
         parts.append(t(lang, "sheet_days", time=f"{days[0]:%H:%M}", dates=dates))
