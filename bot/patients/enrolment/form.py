@@ -109,11 +109,11 @@ async def enrol_from_form(
         hint = f"did you mean {meant}?" if meant else "use an IANA name such as Europe/Madrid"
         problems["time_zone"] = f"unknown time zone {zone!r}: {hint}"
     confirmed = values.get("confirm_date") == "yes"
-    if surgery is not None and "discharge_date" not in problems:
+    if surgery is not None:
         try:
             check_dates(surgery, discharge, today=now.date(), confirmed=confirmed)
         except EnrolmentRefused as refused:
-            problems[refused.field or "surgery_date"] = str(refused)
+            problems.setdefault(refused.field or "surgery_date", str(refused))
     if problems:
         raise FormRefused(problems)
     assert team is not None and surgery is not None
