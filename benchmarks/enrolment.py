@@ -60,6 +60,8 @@ async def bulk_enrolment(database_url: str, patients: int) -> dict[str, Any]:
                     procedure=e.row.procedure,
                     protocol=e.protocol,
                     emergency_number="112",
+                    time_zone=e.row.time_zone,
+                    discharge_date=e.row.discharge_date,
                 )
             )
         finished = time.perf_counter()

@@ -28,6 +28,8 @@ class Site:
     emergency_number: str
     # Where staff open the web console: sign-in links point there.
     console_url: str | None = None
+    # The bot's Telegram username: a patient's link is t.me/<it>?start=<token>.
+    bot_username: str | None = None
 
 
 @dataclass

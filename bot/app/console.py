@@ -28,7 +28,11 @@ async def serve_console(settings: Settings) -> None:
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     clock = SystemClock()
-    site = Site(settings.require_emergency_number(), console_url=settings.console_url)
+    site = Site(
+        settings.require_emergency_number(),
+        console_url=settings.console_url,
+        bot_username=settings.bot_username,
+    )
     services = Services(
         sessions, ProtocolCatalogue(load_protocols(settings.protocols_dir)), site, clock, _no_sender
     )

@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -116,6 +116,7 @@ class BotRuntime:
         site = Site(
             emergency_number=settings.require_emergency_number(),
             console_url=settings.console_url,
+            bot_username=settings.bot_username,
         )
         self.services = Services(self.sessions, self.catalogue, site, self.clock, self._wake.set)
         self.application.bot_data["services"] = self.services
@@ -159,6 +160,9 @@ class BotRuntime:
 
     async def start(self) -> None:
         await until_telegram_answers(self.application.initialize, self.clock)  # getMe
+        if self.services.site.bot_username is None:  # the console's enrolment links need it
+            site = replace(self.services.site, bot_username=self.application.bot.username)
+            self.services.site = site
         await self.application.start()
         try:
             await self.application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])

@@ -15,8 +15,17 @@ from starlette.staticfiles import StaticFiles
 from bot.web.console import STATIC, TEMPLATES, Console
 from bot.web.http import service
 from bot.web.http.security import SecurityHeaders
-from bot.web.http.visits import guarded
-from bot.web.pages import audit, correspondence, patient, protocols, roster, sign_in, worklist
+from bot.web.http.visits import guarded, may_open
+from bot.web.pages import (
+    audit,
+    correspondence,
+    enrolment,
+    patient,
+    protocols,
+    roster,
+    sign_in,
+    worklist,
+)
 from bot.web.routes import Access, Page
 
 log = logging.getLogger(__name__)
@@ -41,6 +50,8 @@ PAGES = (
     Page("POST", f"{ALERT}/resolve", worklist.resolve_alert, Access.STAFF, worklist.alert_team),
     Page("GET", "/patients", roster.roster_page, Access.STAFF),
     Page("POST", "/patients", roster.roster_search, Access.STAFF),
+    Page("GET", "/patients/new", enrolment.enrol_page, Access.NURSE_OR_ADMIN),
+    Page("POST", "/patients/new", enrolment.enrol, Access.NURSE_OR_ADMIN),
     Page(
         "GET",
         "/patients/{episode_id:int}",
@@ -66,14 +77,16 @@ PAGES = (
     Page("GET", "/protocols/{protocol_id}", protocols.protocol_page, Access.ADMIN),
     Page("GET", "/audit", audit.audit_page, Access.ADMIN),
 )
-# The pages in the navigation bar, in order: (title, path, admins only).
+# The pages in the navigation bar, in order: (title, path, who may open it).
 NAVIGATION = (
-    ("Worklist", "/", False),
-    ("Roster", "/patients", False),
-    ("Protocols", "/protocols", True),
-    ("Audit", "/audit", True),
+    ("Worklist", "/", Access.STAFF),
+    ("Roster", "/patients", Access.STAFF),
+    ("Enrol", "/patients/new", Access.NURSE_OR_ADMIN),
+    ("Protocols", "/protocols", Access.ADMIN),
+    ("Audit", "/audit", Access.ADMIN),
 )
 TEMPLATES.env.globals["navigation"] = NAVIGATION
+TEMPLATES.env.globals["may_open"] = may_open
 
 
 def console_app(console: Console) -> Starlette:
@@ -88,6 +101,7 @@ def console_app(console: Console) -> Starlette:
     ]
     if console.webhook is not None and console.webhook_path is not None:
         routes.append(Route(console.webhook_path, service.telegram_update, methods=["POST"]))
+    routes.append(Route(enrolment.SHEET_STYLE, enrolment.sheet_style))  # a static file
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     app = Starlette(
         routes=routes,

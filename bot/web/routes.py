@@ -23,6 +23,7 @@ class Access(StrEnum):
     ANYONE = "anyone"  # /health, the sign-in pages (and, outside the table, the static
     # files and the webhook, which Telegram's secret header guards)
     STAFF = "staff"  # signed-in staff; a record of another team is a 404
+    NURSE_OR_ADMIN = "nurse_or_admin"  # enrolment: nurses and admins, as the issue gives it
     ADMIN = "admin"  # signed-in admins only
 
 

@@ -79,6 +79,8 @@ def test_a_list_is_enrolled_with_a_link_and_a_sheet_each(runner: CliRunner, tmp_
     assert 'lang="es"' in sheet and "L4-5 MIS-TLIF" in sheet
     assert (TODAY + timedelta(days=1)).isoformat() in sheet
     assert "(112)" in sheet  # the emergency instruction, with the site's number
+    assert "Señales de alarma" in sheet and "☎ 112" in sheet  # the protocol's warning signs
+    assert "@page { size: A4" in sheet  # its own style: the file stands alone
     audited = runner.invoke(cli, ["audit", "list", "--patient", "P-002", "--json"])
     assert "patient.enrol" in [e["action"] for e in json.loads(audited.output)]
     verified = runner.invoke(cli, ["audit", "verify"])  # one entry a patient, chained

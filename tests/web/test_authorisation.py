@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from bot.web.app import PAGES
 from bot.web.routes import Access, Page
+from db.models import Team
 from tests.web.conftest import Ward, csrf_of
 
 PEOPLE = (None, "Olga", "Ana", "Ines")  # anonymous, Cervical's nurse, Spine's nurse and admin
@@ -21,11 +23,18 @@ OPEN_TO_ANYONE = {
     "post_sign_in": {None: 303, "Olga": 303, "Ana": 303, "Ines": 303},
 }
 # Posts that answer with a page rather than a redirect (a search's terms stay out of URLs).
-ANSWERED_WITH_A_PAGE = {"post_roster_search"}
+ANSWERED_WITH_A_PAGE = {"post_roster_search", "post_enrol"}
 FORMS = {
     "post_resolve_alert": {"outcome": "false_alarm", "grade": "none", "note": ""},
     "post_message_to_patient": {"words": "We will call you at 11."},
     "post_note_on_patient": {"note": "Called her back."},
+    # Into Spine (its id is put in below): for Olga a team of another ward.
+    "post_enrol": {
+        "ref": "E-1",
+        "protocol": "spine-miss-lumbar",
+        "surgery_date": "2026-03-02",
+        "confirm_date": "yes",
+    },
 }
 # Writing on a patient's record is for the team's nurses and surgeons: its admin is refused.
 CLINICIANS_ONLY = {"post_message_to_patient", "post_note_on_patient"}
@@ -42,7 +51,14 @@ def expected(page: Page, who: str | None) -> int:
         return 404  # another team's record does not exist for her
     if page.name in CLINICIANS_ONLY and who == "Ines":
         return 403
+    if page.name == "post_enrol" and who == "Olga":
+        return 422  # Spine is not one of her teams: refused beside the field
     return 200 if page.method == "GET" or page.name in ANSWERED_WITH_A_PAGE else 303
+
+
+async def spine_id(ward: Ward) -> str:
+    async with ward.journey.runtime.sessions() as session:
+        return str(await session.scalar(select(Team.id).where(Team.name == "Spine")))
 
 
 def test_every_page_anyone_may_open_has_its_expected_statuses() -> None:
@@ -68,5 +84,6 @@ async def test_route_answers_each_person_as_the_table_says(
     if page.method == "GET":
         answer = await browser.get(path)
     else:
-        answer = await browser.post(path, data={"csrf": csrf, **FORMS.get(page.name, {})})
+        form = {"csrf": csrf, "team": await spine_id(ward), **FORMS.get(page.name, {})}
+        answer = await browser.post(path, data=form)
     assert answer.status_code == expected(page, who), answer.text[:500]

@@ -8,9 +8,11 @@ loop beside the bot (which runs on the fake clock); only the page's refresh take
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +29,7 @@ from tests.fixtures.journey import buttons
 from tests.web.conftest import POD1_9AM, Ward
 
 BAD = ("serious", "critical")
+SHEET_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs/images/console-enrol-sheet.png"
 
 
 @pytest.fixture
@@ -209,3 +212,45 @@ async def test_an_admin_reads_a_protocol_and_the_audit_log_with_the_keyboard_alo
     await expect(rows.nth(1)).to_contain_text("Ines")
     await expect(rows.nth(1)).to_contain_text("console.sign_in")
     assert "console.sign_in" in page.url and "P-001" not in page.url
+
+
+async def test_a_nurse_enrols_with_the_keyboard_and_the_sheet_prints_on_one_a4_page(
+    served: Ward, browser_page: Any
+) -> None:
+    ward, page = served, browser_page
+    complaints: list[str] = []  # a CSP refusal of the sheet's style or script would show here
+    page.on("console", lambda m: complaints.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: complaints.append(r.url) if r.status >= 400 else None)
+    await _sign_in_from_telegram(ward, page)
+    await page.get_by_role("link", name="Enrol").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Enrol a patient")
+    await _no_serious_violations(page, "enrol")
+    today = ward.journey.clock.now().date()
+    await page.get_by_label("Reference").focus()
+    for typed in (
+        "E-200",  # reference
+        "Rosa",  # name
+        "",  # team: her only one, chosen already
+        "spine-miss-lumbar",  # protocol, chosen by typing its start
+        "MIS discectomy",  # operation
+        str(today - timedelta(days=1)),  # surgery
+        str(today),  # discharge
+        "",  # time zone: the team's
+        "es",  # language
+    ):
+        await page.keyboard.type(typed)
+        await page.keyboard.press("Tab")
+    await page.keyboard.press("Tab")  # past the box for a far date, to the button
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Su seguimiento después de la cirugía"
+    )
+    assert "start=" not in page.url  # the link is in the page, never in its address
+    await expect(page.locator(".qr svg")).to_have_count(1)
+    await _no_serious_violations(page, "enrol-sheet")
+    await page.screenshot(path=SHEET_SCREENSHOT, full_page=True)
+    pdf = await page.pdf(format="A4")
+    pages = re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf)
+    assert len(pages) == 1, f"the sheet printed on {len(pages)} pages"
+    assert complaints == []

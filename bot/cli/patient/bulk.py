@@ -150,6 +150,8 @@ def _write(
                 procedure=row.procedure,
                 protocol=enrolled.protocol,
                 emergency_number=emergency,
+                time_zone=row.time_zone,
+                discharge_date=row.discharge_date,
             )
             path = folder / names[row.ref]
             write_private(path, render_sheet(sheet).encode(), force=force)

@@ -24,6 +24,7 @@ from bot.patients.enrolment.enrol import (
     EnrolmentRefused,
     check_dates,
     materialise,
+    ref_problem,
 )
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import UnknownProtocol
@@ -142,10 +143,9 @@ def _row(
         if not values.get(name):
             problems.add(line, f"{name} is empty")
     ref = values.get("ref", "")
-    if len(ref) > 64:
-        problems.add(line, "a reference is at most 64 characters")
-    if ref[:1] in ("=", "+", "@"):
-        problems.add(line, "a reference may not start with =, + or @ (a spreadsheet formula)")
+    problem = ref_problem(ref) if ref else None  # an empty one was reported just above
+    if problem is not None:
+        problems.add(line, problem)
     surgery = _date(line, "surgery_date", values.get("surgery_date", ""), problems)
     discharge = _date(line, "discharge_date", values.get("discharge_date", ""), problems)
     zone = values.get("tz", "")

@@ -32,7 +32,12 @@ OPEN_EPISODES = (
 
 
 class EnrolmentRefused(Exception):
-    """The enrolment cannot be made as asked; the message says why."""
+    """The enrolment cannot be made as asked; the message says why and ``field`` names
+    what was given wrong (a form shows the message beside it)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 # A surgery date far from today is most likely a typing error (2031 for 2021, a month and a
@@ -51,7 +56,8 @@ def check_dates(surgery: date, discharge: date | None, *, today: date, confirmed
     """Raises EnrolmentRefused (DateUnlikely when confirming would do) naming the date."""
     if discharge is not None and discharge < surgery:
         raise EnrolmentRefused(
-            f"the discharge date is before the surgery date ({discharge} < {surgery})"
+            f"the discharge date is before the surgery date ({discharge} < {surgery})",
+            "discharge_date",
         )
     if confirmed:
         return
@@ -59,13 +65,30 @@ def check_dates(surgery: date, discharge: date | None, *, today: date, confirmed
     if days < -DAYS_BACK:
         raise DateUnlikely(
             f"the surgery date {surgery} is {-days} days ago, more than {DAYS_BACK}: "
-            "is it mistyped?"
+            "is it mistyped?",
+            "surgery_date",
         )
     if days > DAYS_AHEAD:
         raise DateUnlikely(
             f"the surgery date {surgery} is {days} days ahead, more than {DAYS_AHEAD}: "
-            "is it mistyped?"
+            "is it mistyped?",
+            "surgery_date",
         )
+
+
+REF_LIMIT = 64
+
+
+def ref_problem(ref: str) -> str | None:
+    """What is wrong with a reference as given, or None."""
+    if not ref:
+        return "the reference is empty"
+    if len(ref) > REF_LIMIT:
+        return f"a reference is at most {REF_LIMIT} characters"
+    if ref[:1] in ("=", "+", "@"):
+        # Lists of references travel through spreadsheets, which would run it.
+        return "a reference may not start with =, + or @ (a spreadsheet formula)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -112,17 +135,23 @@ async def enrol(
     procedure: str | None = None,
     token_lifetime: timedelta = tokens.DEFAULT_LIFETIME,
     force: bool = False,
+    actor_kind: str = "cli",
+    origin: str = "cli",
 ) -> Enrolment:
     """``force``: take a surgery date outside the usual window (``check_dates``)."""
+    problem = ref_problem(ref)
+    if problem is not None:
+        raise EnrolmentRefused(problem, "ref")
     team = await session.scalar(select(Team).where(Team.name == team_name))
     if team is None:
-        raise EnrolmentRefused(f"no team named {team_name!r} (see `eras team list`)")
+        raise EnrolmentRefused(f"no team named {team_name!r} (see `eras team list`)", "team")
     version, protocol = await catalogue.resolve(session, protocol_id, now)
     check_dates(surgery_date, discharge_date, today=now.date(), confirmed=force)
     language = language or protocol.languages[0]
     if language not in protocol.languages:
         raise EnrolmentRefused(
-            f"protocol {protocol.id!r} speaks {', '.join(protocol.languages)}, not {language!r}"
+            f"protocol {protocol.id!r} speaks {', '.join(protocol.languages)}, not {language!r}",
+            "language",
         )
     zone = time_zone or team.timezone
 
@@ -131,7 +160,7 @@ async def enrol(
         patient = Patient(ref=ref, created_at=now, language=language, timezone=zone)
         session.add(patient)
     elif patient.erased_at is not None:
-        raise EnrolmentRefused(f"patient {ref} was erased: enrol them under a new reference")
+        raise EnrolmentRefused(f"patient {ref} was erased: enrol them under a new reference", "ref")
     else:
         in_progress = await session.scalar(
             select(Episode.id).where(
@@ -139,7 +168,7 @@ async def enrol(
             )
         )
         if in_progress is not None:
-            raise EnrolmentRefused(f"patient {ref} already has a follow-up in progress")
+            raise EnrolmentRefused(f"patient {ref} already has a follow-up in progress", "ref")
         patient.language, patient.timezone = language, zone
     if name is not None:
         patient.display_name = name
@@ -168,10 +197,10 @@ async def enrol(
     await append(
         session,
         at=now,
-        actor_kind="cli",
+        actor_kind=actor_kind,
         actor_ref=actor,
         action="patient.enrol",
-        origin="cli",
+        origin=origin,
         patient_ref=ref,
         detail={"protocol": f"{protocol.id}@{version.version}", "team": team.name},
     )

@@ -38,6 +38,10 @@ class SignedIn:
     def is_admin(self) -> bool:
         return self.role is StaffRole.ADMIN
 
+    @property
+    def may_enrol(self) -> bool:
+        return self.role in (StaffRole.NURSE, StaffRole.ADMIN)
+
 
 async def begin(session: AsyncSession, staff: Staff, now: datetime) -> str:
     """Open a session for ``staff``; the token for the cookie (only its hash is kept)."""

@@ -46,6 +46,21 @@ class Visit:
         return value.strip() if isinstance(value, str) else ""
 
 
+_FOR = {
+    Access.ADMIN: "This page is for admins.",
+    Access.NURSE_OR_ADMIN: "This page is for nurses and admins.",
+}
+
+
+def may_open(who: SignedIn, access: Access) -> bool:
+    """Whether the role may open a page of this access (its team is checked apart)."""
+    if access is Access.ADMIN:
+        return who.is_admin
+    if access is Access.NURSE_OR_ADMIN:
+        return who.may_enrol
+    return True
+
+
 def guarded(page: Page) -> Any:
     """The endpoint for a staff page: nobody signed in is sent to sign in (a refresh is
     told to reload), a nurse on an admin page gets 403, another team's record 404, a post
@@ -63,8 +78,8 @@ def guarded(page: Page) -> Any:
             who = await resume(db, token, now, by_person=by_person) if token else None
             if who is None:
                 return _sign_in_first(request, posting)
-            if page.access is Access.ADMIN and not who.is_admin:
-                raise HTTPException(403, "This page is for admins.")
+            if not may_open(who, page.access):
+                raise HTTPException(403, _FOR[page.access])
             if page.team_of is not None and await page.team_of(db, request) not in who.team_ids:
                 raise HTTPException(404)
             form = await request.form() if posting else None
