@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import cli
-from bot.patients.enrolment import enrol
+from bot.patients.enrolment.enrol import enrol
 from bot.patients.synthetic.cohort import TEAM, CohortRefused, CohortSpec, generate
 from bot.patients.synthetic.records import lived
 from bot.protocols.catalogue import ProtocolCatalogue
