@@ -23,14 +23,15 @@ typecheck: $(STAMP)
 	$(BIN)/mypy bot db flows migrations
 
 # The clinic (flows/) must be fully covered by its own tests, without help from the rest.
-# The rest runs on PYTEST_WORKERS processes (pytest-xdist; 0: in this one), the slowest
-# tests first. The console's browser tests need Debian's chromium; without it they are
-# skipped, and said to be (ERAS_REQUIRE_BROWSER=1 makes that a failure, as in CI).
+# Both run on PYTEST_WORKERS processes (pytest-xdist; 0: in this one; coverage is combined
+# across them), the slowest tests first. The console's browser tests need Debian's
+# chromium; without it they are skipped, and said to be (ERAS_REQUIRE_BROWSER=1 makes that
+# a failure, as in CI).
 PYTEST_WORKERS ?= 2
 REST := --ignore=tests/flows -n $(PYTEST_WORKERS) --dist worksteal
 pytest: $(STAMP)
-	$(BIN)/pytest tests/flows --cov=flows --cov-branch --cov-report=term-missing:skip-covered \
-		--cov-fail-under=100 -q $(PYTEST_ARGS)
+	$(BIN)/pytest tests/flows -n $(PYTEST_WORKERS) --dist worksteal --cov=flows --cov-branch \
+		--cov-report=term-missing:skip-covered --cov-fail-under=100 -q $(PYTEST_ARGS)
 	$(BIN)/pytest $(REST) $(PYTEST_ARGS)
 	@command -v chromium >/dev/null || [ -n "$$ERAS_CHROMIUM" ] || \
 		echo "make test: the console's browser tests were SKIPPED: no chromium (apt-get install chromium)"
