@@ -59,7 +59,9 @@ async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row
     state = start(protocol, row.pod, row.kind, past, last_day)
     if chat.patient.awaiting == concern.AWAITING_WORDS:  # a newer check-in ends that wait
         chat.patient.awaiting = None
-    late = row.kind is CheckInKind.SCHEDULED and chat.now - row.due_at > LATE_AFTER
+    # Due while the follow-up was paused or on hold: it waited for the patient, it is not late.
+    waited_since = max(row.due_at, chat.episode.resumed_at or row.due_at)
+    late = row.kind is CheckInKind.SCHEDULED and chat.now - waited_since > LATE_AFTER
     intro = "checkin_intro_late" if late else INTRO_KEYS[row.kind]
     row.status = CheckInStatus.SENT
     row.sent_at = chat.now

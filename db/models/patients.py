@@ -55,6 +55,9 @@ class Episode(Base):
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When it last came back from a pause or a hold: a check-in that fell due meanwhile is
+    # not late for having waited.
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Kept at each closed check-in (bot.checkins.standing), so that lists sort on them.
     last_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Percent of the planned check-ins closed so far that were answered; None: none yet.

@@ -81,8 +81,25 @@ async def test_on_hold_nothing_is_sent_and_no_missed_alert_until_the_team_resume
     after = journey.texts(maria)[told:]
     assert after[0].startswith("Your care team has restarted your check-ins")
     # Resumed inside the POD 2 window: that check-in comes now, POD 1's is not sent late.
-    assert "day 2 after your operation" in after[1]
+    # An hour after it fell due, but it waited for the hold: it is not called late.
+    assert after[1] == t("en", "checkin_intro", pod=2)
     assert (await _actions(journey))[-2:] == ["patient.pause", "patient.resume"]
+
+
+async def test_a_check_in_that_fell_due_while_the_patient_paused_is_not_called_late(
+    journey: Journey,
+) -> None:
+    maria, _ = await journey.enrolled_patient()
+    await journey.type(maria, "/stop")
+    await journey.press(maria, Pause(confirmed=True))
+    await journey.at(POD1_9AM + timedelta(hours=2))  # due two hours ago, window still open
+    told = len(journey.texts(maria))
+
+    await journey.type(maria, "/start")
+
+    after = journey.texts(maria)[told:]
+    assert t("en", "checkin_intro", pod=1) in after
+    assert t("en", "checkin_intro_late", pod=1) not in after
 
 
 async def test_the_team_does_not_resume_what_the_patient_paused(journey: Journey) -> None:

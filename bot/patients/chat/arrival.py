@@ -65,7 +65,7 @@ async def start(visit: Visit, token: str) -> None:
 async def resume(chat: PatientChat) -> None:
     """Check-ins start again; the next one is named."""
     chat.episode.status = EpisodeStatus.ACTIVE
-    chat.episode.updated_at = chat.now
+    chat.episode.updated_at = chat.episode.resumed_at = chat.now
     upcoming = await next_checkin(chat)
     chat.send(
         render.message(

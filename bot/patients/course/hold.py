@@ -75,7 +75,7 @@ async def resume(
         raise EnrolmentRefused(f"patient {ref}'s follow-up is not on hold")
     # Back to where the patient was: one who had not consented yet is asked again on /start.
     episode.status = EpisodeStatus.ACTIVE if episode.consented_at else EpisodeStatus.INVITED
-    episode.updated_at = now
+    episode.updated_at = episode.resumed_at = now
     message = None
     if episode.status is EpisodeStatus.ACTIVE:
         upcoming = await next_checkin(chat)
