@@ -30,6 +30,7 @@ from db.models import (
     Alert,
     AlertEvent,
     Answer,
+    Caregiver,
     CheckIn,
     CheckInStatus,
     Episode,
@@ -172,6 +173,12 @@ async def _traces(
     session: AsyncSession, patient: Patient, record: Record, free_form: set[str]
 ) -> Traces:
     traces = Traces(ids={i for i in (patient.telegram_user_id, patient.telegram_chat_id) if i})
+    caregivers = await session.execute(
+        select(Caregiver.telegram_user_id, Caregiver.telegram_chat_id).where(
+            Caregiver.patient_id == patient.id
+        )
+    )
+    traces.ids |= {i for row in caregivers.tuples() for i in row if i}
     traces.add_word(patient.display_name)
     for value in await _free_form_answers(session, record, free_form):
         traces.add_word(value)
@@ -187,9 +194,22 @@ async def _forget_account(session: AsyncSession, patient: Patient, record: Recor
             delete(LinkFailure).where(LinkFailure.telegram_user_id == patient.telegram_user_id)
         )
     await session.execute(delete(LinkToken).where(LinkToken.episode_id.in_(record.episodes)))
+    await _forget_caregivers(session, patient, record)
     patient.display_name = patient.telegram_user_id = patient.telegram_chat_id = None
     patient.awaiting = None
     await session.flush()
+
+
+async def _forget_caregivers(session: AsyncSession, patient: Patient, record: Record) -> None:
+    """The patient's caregivers go with them (their accounts are personal data too); the
+    audit log keeps their ids only. Answers still say a caregiver gave them."""
+    ids = list(
+        await session.scalars(select(Caregiver.id).where(Caregiver.patient_id == patient.id))
+    )
+    if not ids:
+        return
+    await session.execute(delete(LinkToken).where(LinkToken.caregiver_id.in_(ids)))
+    await session.execute(delete(Caregiver).where(Caregiver.id.in_(ids)))
 
 
 async def _record(session: AsyncSession, patient: Patient) -> Record:
