@@ -105,6 +105,50 @@ async def invite_by_ref(session: AsyncSession, ref: str, now: datetime, actor: A
     return await invite(session, patient, episode, now, actor)
 
 
+async def invite_by_episode(
+    session: AsyncSession, episode_id: int, now: datetime, actor: Actor
+) -> Invitation:
+    """The team adds a caregiver from the patient's page (named by the episode)."""
+    patient, episode = await _followed(session, episode_id)
+    return await invite(session, patient, episode, now, actor)
+
+
+async def remove_by_episode(
+    session: AsyncSession, episode_id: int, now: datetime, actor: Actor
+) -> Removal:
+    patient, episode = await _followed(session, episode_id)
+    return await remove(session, patient, episode.id, now, actor)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A caregiver as the team sees them: by id, never by their account."""
+
+    caregiver_id: int
+    added_by: str
+    added_at: datetime
+    linked_at: datetime | None
+
+
+async def listed(session: AsyncSession, episode_id: int) -> list[Listed]:
+    """The caregivers of the episode's patient, linked or waiting on their link."""
+    rows = await session.scalars(
+        select(Caregiver)
+        .join(Episode, Episode.patient_id == Caregiver.patient_id)
+        .where(Episode.id == episode_id, Caregiver.removed_at.is_(None))
+        .order_by(Caregiver.id)
+    )
+    return [Listed(c.id, c.added_by, c.added_at, c.linked_at) for c in rows]
+
+
+async def _followed(session: AsyncSession, episode_id: int) -> tuple[Patient, Episode]:
+    episode = await session.get(Episode, episode_id)
+    patient = await session.get(Patient, episode.patient_id) if episode else None
+    if episode is None or patient is None or patient.erased_at is not None:
+        raise CaregiverRefused("no such patient")
+    return await open_episode(session, patient.ref)
+
+
 async def remove(
     session: AsyncSession,
     patient: Patient,
