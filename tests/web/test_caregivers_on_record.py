@@ -19,7 +19,7 @@ POD1_9AM = local(SURGERY + timedelta(days=1), 9, "Europe/Madrid")
 
 async def test_a_nurse_adds_a_caregiver_who_answers_and_the_page_says_who(ward: Ward) -> None:
     journey = ward.journey
-    maria, enrolment = await journey.enrolled_patient("Maria")
+    _, enrolment = await journey.enrolled_patient("Maria")
     episode_id = enrolment.episode_id
     nurse = await ward.signed_in("Ana")
     page = (await nurse.get(f"/patients/{episode_id}")).text
