@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.i18n import t
 from bot.patients.caregivers.circle import LINK_LIFETIME, MAX_CAREGIVERS
+from bot.privacy.erasure import erase_patient
 from bot.sandbox import Person
 from bot.telegram.callbacks import AnswerChoice, CaregiverChoice, Consent, Pause, decode, encode
 from db.models import (
@@ -19,6 +20,7 @@ from db.models import (
     ANSWERED_BY_PATIENT,
     Answer,
     AuditEntry,
+    Base,
     Caregiver,
     CheckIn,
 )
@@ -244,3 +246,28 @@ async def test_the_check_in_a_caregiver_answers_is_the_patients(journey: Journey
     await journey.answer(jose, "none")
     [row] = [c for c in await rows(journey, CheckIn) if c.sent_at is not None]
     assert {a.checkin_id for a in await rows(journey, Answer)} == {row.id}
+
+
+async def test_caregivers_are_erased_with_the_patient_and_their_answers_still_say_who(
+    journey: Journey,
+) -> None:
+    maria, _ = await journey.enrolled_patient()
+    jose = journey.sandbox.user("Jose")
+    journey.sandbox.open_deep_link(jose, await caregiver_link(journey, maria))
+    await journey.settle()
+    await journey.at(POD1_9AM)
+    await journey.type(jose, "/checkin")
+    await journey.answer(jose, "none")
+    async with journey.runtime.sessions.begin() as session:
+        await erase_patient(session, "P-001", journey.clock.now(), actor="cli:test")
+
+    assert await rows(journey, Caregiver) == []
+    assert {a.answered_by for a in await rows(journey, Answer)} == {ANSWERED_BY_CAREGIVER}
+    account = re.compile(rf"(?<!\d){jose.id}(?!\d)")
+    async with journey.runtime.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in (await session.execute(select(table))).mappings():
+                assert not any(account.search(str(v)) for v in row.values()), table.name
+    told = len(journey.texts(jose))
+    await journey.type(jose, "/checkin")  # a stranger now
+    assert journey.texts(jose)[told:] == [t("en", "start_without_link")]
