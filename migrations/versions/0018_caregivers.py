@@ -54,9 +54,7 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("answers", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "answered_by", sa.String(length=16), server_default="patient", nullable=False
-            )
+            sa.Column("answered_by", sa.String(length=16), server_default="patient", nullable=False)
         )
 
 
