@@ -24,7 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.audit import UNKNOWN_TELEGRAM_USER, append
-from db.models import InboxUpdate, LinkFailure, Patient, Staff, StrangerTally
+from db.models import Caregiver, InboxUpdate, LinkFailure, Patient, Staff, StrangerTally
 
 ANSWERED_PER_HOUR = 20
 _KINDS = ("message", "edited_message", "callback_query", "my_chat_member")
@@ -88,6 +88,7 @@ async def _count(
     known = or_(
         exists().where(Staff.telegram_user_id == sender),
         exists().where(Patient.telegram_user_id == sender),
+        exists().where(Caregiver.telegram_user_id == sender),
     )
     if await session.scalar(select(known)):
         return set()

@@ -1,4 +1,4 @@
-"""One-time link tokens (enrolment and staff linking): random, single use, expiring.
+"""One-time link tokens (enrolment, caregivers and staff linking): random, single use, expiring.
 
 Only a hash is stored, so a leaked database does not leak working links. The token is
 long and random, so a fast hash is enough (there is nothing to brute-force offline).
@@ -40,6 +40,7 @@ async def issue(
     *,
     episode_id: int | None = None,
     staff_id: int | None = None,
+    caregiver_id: int | None = None,
     lifetime: timedelta = DEFAULT_LIFETIME,
 ) -> str:
     token = new_token()
@@ -49,6 +50,7 @@ async def issue(
             token_hash=token_hash(token),
             episode_id=episode_id,
             staff_id=staff_id,
+            caregiver_id=caregiver_id,
             created_at=now,
             expires_at=now + lifetime,
         )
@@ -61,6 +63,7 @@ class Redeemed:
     purpose: TokenPurpose
     episode_id: int | None
     staff_id: int | None
+    caregiver_id: int | None = None
 
 
 async def redeem(
@@ -88,10 +91,17 @@ async def redeem(
         return None
     row = (
         await session.execute(
-            select(LinkToken.episode_id, LinkToken.staff_id).where(LinkToken.token_hash == digest)
+            select(LinkToken.episode_id, LinkToken.staff_id, LinkToken.caregiver_id).where(
+                LinkToken.token_hash == digest
+            )
         )
     ).one()
-    return Redeemed(purpose=purpose, episode_id=row.episode_id, staff_id=row.staff_id)
+    return Redeemed(
+        purpose=purpose,
+        episode_id=row.episode_id,
+        staff_id=row.staff_id,
+        caregiver_id=row.caregiver_id,
+    )
 
 
 async def purpose_of(session: AsyncSession, token: str) -> TokenPurpose | None:

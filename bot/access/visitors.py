@@ -1,6 +1,6 @@
-"""Who is behind an update in a private chat: the patient linked to the account, or someone
-who is not (yet) a patient, refused and audited with an answer that says nothing about any
-patient.
+"""Who is behind an update in a private chat: the patient linked to the account, a caregiver
+linked to act for one, or someone who is not (yet) either, refused and audited with an
+answer that says nothing about any patient.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bot.delivery.outbox import enqueue
 from bot.i18n import catalogue as words
 from bot.i18n import t
 from bot.telegram.render.patient import message
-from db.models import Episode, EpisodeStatus, Patient
+from db.models import Caregiver, Episode, EpisodeStatus, Patient
 
 FOLLOWED = (
     EpisodeStatus.INVITED,
@@ -37,13 +37,36 @@ async def linked_patient(
     )
     if patient is None:
         return None
-    episode = await session.scalar(
+    episode = await followed_episode(session, patient.id)
+    return (patient, episode) if episode is not None else None
+
+
+async def followed_episode(session: AsyncSession, patient_id: int) -> Episode | None:
+    """The patient's episode still followed, if any."""
+    episode: Episode | None = await session.scalar(
         select(Episode)
-        .where(Episode.patient_id == patient.id, Episode.status.in_(FOLLOWED))
+        .where(Episode.patient_id == patient_id, Episode.status.in_(FOLLOWED))
         .order_by(Episode.id.desc())
         .limit(1)
     )
-    return (patient, episode) if episode is not None else None
+    return episode
+
+
+async def linked_caregiver(
+    session: AsyncSession, telegram_user_id: int
+) -> tuple[Caregiver, Patient, Episode] | None:
+    """The caregiver behind a Telegram account, with the patient they act for; None once
+    removed (their account is let go at once) or when the follow-up ended."""
+    caregiver = await session.scalar(
+        select(Caregiver).where(
+            Caregiver.telegram_user_id == telegram_user_id, Caregiver.removed_at.is_(None)
+        )
+    )
+    if caregiver is None:
+        return None
+    patient = await session.get_one(Patient, caregiver.patient_id)
+    episode = await followed_episode(session, patient.id)
+    return (caregiver, patient, episode) if episode is not None else None
 
 
 @dataclass(frozen=True)
@@ -64,6 +87,8 @@ class Visit:
     sender: Sender
     now: datetime
     chat: PatientChat | None  # None: this account is no enrolled, linked patient
+    # A caregiver's account: the patient's chat, acting as the caregiver.
+    caregiving: PatientChat | None = None
 
     @classmethod
     async def open(cls, svc: Services, session: AsyncSession, sender: Sender) -> Visit:
@@ -71,7 +96,11 @@ class Visit:
         who = sender.telegram_user_id
         linked = await linked_patient(session, who) if who is not None else None
         chat = PatientChat(session, *linked, now) if linked is not None else None
-        return cls(svc, session, sender, now, chat)
+        helping = None
+        if chat is None and who is not None and (found := await linked_caregiver(session, who)):
+            caregiver, patient, episode = found
+            helping = PatientChat(session, patient, episode, now, caregiver=caregiver)
+        return cls(svc, session, sender, now, chat, helping)
 
     async def refuse(self, action: str, key: str | None = "start_without_link") -> None:
         """Refuse someone who is not (yet) a patient, audited; the answer (``key``, None for

@@ -55,6 +55,7 @@ async def card_for(
         findings=alert.findings,
         trend=await recent_trend(session, episode.id),
         photos=await _photos_shared(session, alert.id),
+        answered_by=await answered_by(session, [f.checkin_id for f in alert.findings]),
         footer=await _footer(session, alert, ZoneInfo(team.timezone)),
         can_acknowledge=alert.status is AlertStatus.OPEN,
         can_resolve=alert.status is not AlertStatus.RESOLVED,
@@ -89,6 +90,17 @@ async def recent_trend(session: AsyncSession, episode_id: int) -> Trend:
     for checkin_id, item, value in sorted(answers.all(), key=lambda row: pod_of[row[0]]):
         trend[item].append((pod_of[checkin_id], value))
     return trend
+
+
+async def answered_by(session: AsyncSession, checkin_ids: list[int | None]) -> frozenset[str]:
+    """Who gave the answers of these check-ins: the patient, a caregiver, or both."""
+    ids = [i for i in checkin_ids if i is not None]
+    if not ids:
+        return frozenset()
+    found = await session.scalars(
+        select(Answer.answered_by).where(Answer.checkin_id.in_(ids)).distinct()
+    )
+    return frozenset(found)
 
 
 async def _photos_shared(session: AsyncSession, alert_id: int) -> int:

@@ -64,6 +64,7 @@ COMMANDS = [
     ("language", "Change language"),
     ("timezone", "Change time zone"),
     ("stop", "Pause the follow-up"),
+    ("caregiver", "Add or remove a caregiver"),
 ]
 
 

@@ -13,6 +13,7 @@ from bot.context import PatientChat, Site
 from bot.delivery.outbox import PRIORITY_ALERT, PRIORITY_CONVERSATION
 from bot.i18n import t
 from bot.telegram.render import patient as render
+from bot.telegram.render.patient import Payload
 from db.models import CheckIn, OutboxMessage
 from flows import Protocol, Tier, reply_texts
 
@@ -44,6 +45,14 @@ async def outcome_text(
     return "\n\n".join(lines)
 
 
+async def tell(chat: PatientChat, payload: Payload, tier: Tier, row: CheckIn) -> None:
+    """A check-in's outcome to whoever answered; red advice to the patient's caregivers too."""
+    if tier.rank >= Tier.RED_URGENT.rank:
+        await chat.warn(payload, "checkin_summary", priority=priority(tier), checkin_id=row.id)
+        return
+    chat.send(payload, "checkin_summary", priority=priority(tier), checkin_id=row.id)
+
+
 def _advice_key(row: CheckIn) -> str:
     return f"advice:{row.id}:{Tier.RED_URGENT.value}"
 
@@ -65,7 +74,7 @@ async def advise_now(
     if await advised_already(chat, row):
         return
     key = _advice_key(row)
-    chat.send(
+    await chat.warn(
         render.message(await outcome_text(chat, site, protocol, Tier.RED_URGENT, rules)),
         "advice_red_urgent",
         priority=PRIORITY_ALERT,

@@ -152,6 +152,16 @@ async def remind(chat: PatientChat, catalogue: ProtocolCatalogue, row: CheckIn) 
     chat.send(question, "checkin_question", priority=PRIORITY_ROUTINE, checkin_id=row.id)
 
 
+async def show_current(chat: PatientChat, catalogue: ProtocolCatalogue, row: CheckIn) -> bool:
+    """The question ``row`` waits on, to whoever asks (a caregiver); False: none waits."""
+    _version, protocol = await protocol_of(chat.session, catalogue, row)
+    current = next_question(protocol, CheckInState.from_json(row.conversation or {}), chat.language)
+    if current is None:
+        return False
+    chat.send(render.question(row.id, current), "checkin_question", checkin_id=row.id)
+    return True
+
+
 async def answer(
     chat: PatientChat,
     catalogue: ProtocolCatalogue,
@@ -195,6 +205,7 @@ async def answer(
                     answered_at=chat.now,
                     late=late,
                     update_id=update_id,
+                    answered_by=chat.answered_by,
                 )
             )
     row.conversation = result.state.to_json()
@@ -203,7 +214,7 @@ async def answer(
     if any(f.tier is Tier.RED_EMERGENCY for f in result.new_findings):
         # Nothing more is asked: the emergency advice is the one message of this outcome.
         await _close(chat, protocol, row, result.state, result.assessment)
-        chat.send(
+        await chat.warn(
             render.message(
                 advice_text(protocol, Tier.RED_EMERGENCY, chat.language, site.emergency_number)
                 + "\n\n"
@@ -289,12 +300,7 @@ async def _complete(
     told = await advice.outcome_text(chat, site, protocol, assessment.tier, rules, advised=advised)
     lines.extend([told] if told else [])
     lines.extend(education_texts(protocol, row.pod, lang))
-    chat.send(
-        render.message("\n\n".join(lines)),
-        "checkin_summary",
-        priority=advice.priority(assessment.tier),
-        checkin_id=row.id,
-    )
+    await advice.tell(chat, render.message("\n\n".join(lines)), assessment.tier, row)
 
 
 async def _complete_concern(
@@ -320,10 +326,5 @@ async def _complete_concern(
         tier = assessment.tier
         text = await advice.outcome_text(chat, site, protocol, tier, rules, advised=advised)
     if text:  # nothing new when the urgent advice was told during the screen
-        chat.send(
-            render.message(text),
-            "checkin_summary",
-            priority=advice.priority(assessment.tier),
-            checkin_id=row.id,
-        )
+        await advice.tell(chat, render.message(text), assessment.tier, row)
     concern.ask_for_words(chat, row, protocol.wordings[chat.language].skip)

@@ -22,6 +22,7 @@ from bot.alerts.card import redraw_card
 from bot.checkins.concern import WORDS_ITEMS
 from bot.correspondence.erasure import SHOWS_THE_WORDS, erase_correspondence, words_of
 from bot.delivery.outbox import enqueue
+from bot.privacy.caregivers import caregiver_accounts, forget_caregivers
 from bot.privacy.raw_updates import Traces, empty, find_mentions
 from bot.telegram.render.patient import message
 from db.audit import append
@@ -116,6 +117,7 @@ async def erase_patient(
         )
     free_form = await _free_form_items(session, record)
     # Read before the first write: on SQLite, writing locks out everyone else.
+    helpers = await caregiver_accounts(session, patient.id)
     raw_updates = await find_mentions(session, await _traces(session, patient, record, free_form))
     if not await _claim(session, patient, now):
         await session.refresh(patient)
@@ -127,6 +129,9 @@ async def erase_patient(
     await _stop_follow_up(session, record, now)
     messages = await _cancel_messages(session, record, chat_id)
     await erase_correspondence(session, record.episodes, now)
+    await forget_caregivers(
+        session, patient.id, helpers, keep_clinical=keep_clinical, nobody=NOBODY
+    )
     if keep_clinical:
         await _scrub_free_form(session, record, free_form)
         for alert in record.alerts:
@@ -172,6 +177,7 @@ async def _traces(
     session: AsyncSession, patient: Patient, record: Record, free_form: set[str]
 ) -> Traces:
     traces = Traces(ids={i for i in (patient.telegram_user_id, patient.telegram_chat_id) if i})
+    traces.ids |= await caregiver_accounts(session, patient.id)
     traces.add_word(patient.display_name)
     for value in await _free_form_answers(session, record, free_form):
         traces.add_word(value)

@@ -120,6 +120,16 @@ class Pause:
         _check(isinstance(self.confirmed, bool), "pause", self.confirmed)
 
 
+@dataclass(frozen=True, slots=True)
+class CaregiverChoice:
+    """Add a caregiver (a new link), or remove the patient's caregivers, after /caregiver."""
+
+    add: bool
+
+    def __post_init__(self) -> None:
+        _check(isinstance(self.add, bool), "caregiver choice", self.add)
+
+
 # The care team's buttons, on an alert card in its group.
 
 
@@ -201,11 +211,11 @@ class NoteOnAlert:
         _id("alert id", self.alert_id)
 
 
-PatientPress = AnswerChoice | Consent | SettingsChoice | ChooseLanguage | Pause
+PatientPress = AnswerChoice | Consent | SettingsChoice | ChooseLanguage | Pause | CaregiverChoice
 AlertPress = Acknowledge | Resolve | ResolveWith | ResolveGraded
 RecordPress = ReplyToPatient | NoteOnMessage | NoteOnAlert
 Press = PatientPress | AlertPress | RecordPress
-PATIENT_PRESSES = (AnswerChoice, Consent, SettingsChoice, ChooseLanguage, Pause)
+PATIENT_PRESSES = (AnswerChoice, Consent, SettingsChoice, ChooseLanguage, Pause, CaregiverChoice)
 ALERT_PRESSES = (Acknowledge, Resolve, ResolveWith, ResolveGraded)
 RECORD_PRESSES = (ReplyToPatient, NoteOnMessage, NoteOnAlert)
 
@@ -256,6 +266,7 @@ _LAYOUTS: dict[str, dict[str, _Layout]] = {
         "m": (ReplyToPatient, (_ROW,)),
         "t": (NoteOnMessage, (_ROW,)),
         "n": (NoteOnAlert, (_ROW,)),
+        "v": (CaregiverChoice, (_flag("a", "r"),)),
     },
     # Before versions: what buttons sent until then carry.
     "": {

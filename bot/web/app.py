@@ -18,6 +18,7 @@ from bot.web.http.security import SecurityHeaders
 from bot.web.http.visits import guarded, may_open
 from bot.web.pages import (
     audit,
+    caregivers,
     correspondence,
     enrolment,
     patient,
@@ -71,6 +72,20 @@ PAGES = (
         "/patients/{episode_id:int}/notes",
         correspondence.note_on_patient,
         Access.STAFF,
+        patient.episode_team,
+    ),
+    Page(
+        "POST",
+        "/patients/{episode_id:int}/caregivers",
+        caregivers.add_caregiver,
+        Access.NURSE_OR_ADMIN,
+        patient.episode_team,
+    ),
+    Page(
+        "POST",
+        "/patients/{episode_id:int}/caregivers/remove",
+        caregivers.remove_caregivers,
+        Access.NURSE_OR_ADMIN,
         patient.episode_team,
     ),
     Page("GET", "/protocols", protocols.protocols_page, Access.ADMIN),

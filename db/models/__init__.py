@@ -4,12 +4,12 @@ from db.models.alerts import Alert, AlertEvent
 from db.models.audit import AuditCheckpoint, AuditEntry
 from db.models.base import Base
 from db.models.care_team import EscalationStep, Staff, Team, TeamMember
-from db.models.checkins import Answer, CheckIn
+from db.models.checkins import ANSWERED_BY_CAREGIVER, ANSWERED_BY_PATIENT, Answer, CheckIn
 from db.models.console import ConsoleSession, SignInLink
 from db.models.correspondence import CareNote, Content, Direction, PatientMessage
 from db.models.heartbeats import Heartbeat
 from db.models.messaging import InboxUpdate, OutboxMessage, StrangerTally
-from db.models.patients import Episode, LinkFailure, LinkToken, Patient
+from db.models.patients import Caregiver, Episode, LinkFailure, LinkToken, Patient
 from db.models.protocols import ProtocolVersion
 from db.models.states import (
     OPEN_ALERTS,
@@ -22,6 +22,8 @@ from db.models.states import (
 )
 
 __all__ = [
+    "ANSWERED_BY_CAREGIVER",
+    "ANSWERED_BY_PATIENT",
     "OPEN_ALERTS",
     "Alert",
     "AlertEvent",
@@ -31,6 +33,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CareNote",
+    "Caregiver",
     "CheckIn",
     "CheckInStatus",
     "ConsoleSession",

@@ -25,6 +25,8 @@ from flows import CheckInKind, Tier
 # The partial index's condition, as the reminder question states it (both databases use a
 # partial index only for a query whose WHERE contains its condition).
 NOT_REMINDED = text("reminded_at IS NULL")
+ANSWERED_BY_PATIENT = "patient"
+ANSWERED_BY_CAREGIVER = "caregiver"
 
 
 class CheckIn(Base):
@@ -83,3 +85,8 @@ class Answer(Base):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     # The Telegram update that carried it: a redelivered update finds it already recorded.
     update_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Who gave it: the patient, or a caregiver answering for them (kept after erasure,
+    # which removes the caregiver's account).
+    answered_by: Mapped[str] = mapped_column(
+        String(16), default=ANSWERED_BY_PATIENT, server_default=ANSWERED_BY_PATIENT
+    )

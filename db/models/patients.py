@@ -78,10 +78,30 @@ class LinkToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     episode_id: Mapped[int | None] = mapped_column(ForeignKey("episodes.id"), index=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    # A caregiver's link: the caregiver it names (its episode_id is the patient's episode).
+    caregiver_id: Mapped[int | None] = mapped_column(ForeignKey("caregivers.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Caregiver(Base):
+    """A second Telegram account, linked with its own single-use link, that may answer the
+    patient's check-ins and receives their emergency advice. Erased with the patient."""
+
+    __tablename__ = "caregivers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    # None until the link is opened, and again once removed (the account is let go).
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Who added them: "patient", or the staff member / admin's reference.
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class LinkFailure(Base):

@@ -25,6 +25,7 @@ class StaffRole(StrEnum):
 class TokenPurpose(StrEnum):
     PATIENT = "patient"
     STAFF = "staff"
+    CAREGIVER = "caregiver"
 
 
 class CheckInStatus(StrEnum):

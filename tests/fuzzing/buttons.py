@@ -11,6 +11,7 @@ from bot.telegram.callbacks import (
     SKIP,
     Acknowledge,
     AnswerChoice,
+    CaregiverChoice,
     ChooseLanguage,
     Consent,
     NoteOnAlert,
@@ -69,13 +70,14 @@ def any_presses() -> Strategy[Press]:
         st.builds(ReplyToPatient, ids()),
         st.builds(NoteOnMessage, ids()),
         st.builds(NoteOnAlert, ids()),
+        st.builds(CaregiverChoice, st.booleans()),
     )
 
 
 def legacy(press: Press) -> str:
     """The data the bot wrote for ``press`` before versions, literally as it wrote it (a
     kind of button born since has only its data of now)."""
-    if isinstance(press, RECORD_PRESSES):
+    if isinstance(press, (*RECORD_PRESSES, CaregiverChoice)):
         return encode(press)
     yes_no = {True: "yes", False: "no"}
     match press:

@@ -22,8 +22,9 @@ OPEN_TO_ANYONE = {
     "get_sign_in_page": {None: 200, "Olga": 200, "Ana": 200, "Ines": 200},
     "post_sign_in": {None: 303, "Olga": 303, "Ana": 303, "Ines": 303},
 }
-# Posts that answer with a page rather than a redirect (a search's terms stay out of URLs).
-ANSWERED_WITH_A_PAGE = {"post_roster_search", "post_enrol"}
+# Posts that answer with a page rather than a redirect (a search's terms, a new link, stay
+# out of URLs).
+ANSWERED_WITH_A_PAGE = {"post_roster_search", "post_enrol", "post_add_caregiver"}
 FORMS = {
     "post_resolve_alert": {"outcome": "false_alarm", "grade": "none", "note": ""},
     "post_message_to_patient": {"words": "We will call you at 11."},

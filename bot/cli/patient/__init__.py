@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.patient.caregivers import caregiver
 from bot.cli.patient.correction import update_command
 from bot.cli.patient.course import pause_command, resume_command, withdraw_command
 from bot.cli.patient.enrolment import enroll, link_command
@@ -15,13 +16,15 @@ __all__ = ["enroll", "patient"]
 
 @click.group()
 def patient() -> None:
-    """Enrolled patients: list, show, reissue a link, change protocol, erase."""
+    """Enrolled patients: list, show, reissue a link, add a caregiver, change protocol,
+    erase."""
 
 
 for command in (
     list_patients,
     show_patient,
     link_command,
+    caregiver,
     pause_command,
     resume_command,
     withdraw_command,

@@ -2,7 +2,8 @@
 
 A patient opens their link (or a new one of theirs) and is welcomed and asked to consent;
 a patient who paused comes back; a patient who has not consented yet is asked again; a staff
-member links their account with their own link. Anyone else, or a link that cannot be used,
+member links their account with their own link; a caregiver opens the link the patient or
+the team made for them (``caregivers.joining``). Anyone else, or a link that cannot be used,
 gets an answer that says nothing about any patient, and every wrong link counts against the
 limit on guessing.
 """
@@ -14,6 +15,7 @@ from bot.access.tokens import purpose_of
 from bot.access.visitors import Visit
 from bot.context import PatientChat
 from bot.i18n import t
+from bot.patients.caregivers import helping, joining
 from bot.patients.chat.first_contact import redeem_link, welcome
 from bot.patients.chat.requests import next_checkin
 from bot.staff.admins import tell_admins
@@ -26,6 +28,11 @@ async def start(visit: Visit, token: str) -> None:
     """``token`` is the deep link's (empty for a plain /start)."""
     chat, session, now = visit.chat, visit.session, visit.now
     user_id, chat_id = visit.sender.telegram_user_id, visit.sender.chat_id
+    if token and await _caregiver_link(visit, token):
+        return
+    if visit.caregiving is not None:  # a caregiver's plain /start
+        helping.explain(visit.caregiving)
+        return
     if chat is not None and chat.episode.status is EpisodeStatus.PAUSED:
         await resume(chat)
         return
@@ -60,6 +67,20 @@ async def start(visit: Visit, token: str) -> None:
         visit.tell("start_link_invalid")  # the link attempt is audited
         return
     await welcome(linked, visit.svc.catalogue, visit.svc.site.emergency_number)
+
+
+async def _caregiver_link(visit: Visit, token: str) -> bool:
+    """A caregiver's link, opened (True); anything else goes the usual way, which also
+    refuses an account over its limit of wrong links."""
+    user_id = visit.sender.telegram_user_id
+    if user_id is None or visit.sender.chat_id is None:
+        return False
+    if await link_guard.over_limit(visit.session, user_id, token, visit.now):
+        return False
+    if await purpose_of(visit.session, token) is not TokenPurpose.CAREGIVER:
+        return False
+    await joining.open_link(visit, token)
+    return True
 
 
 async def resume(chat: PatientChat) -> None:

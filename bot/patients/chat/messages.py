@@ -10,6 +10,8 @@ from bot.checkins import conversation as checkins
 from bot.correspondence.from_patient import Said, keep_message
 from bot.i18n import catalogue as words
 from bot.i18n import t
+from bot.patients.caregivers import from_patient as caregivers
+from bot.patients.caregivers import helping
 from bot.patients.chat import requests
 from bot.staff.views import staff_member
 from bot.telegram.render import patient as render
@@ -25,6 +27,9 @@ async def typed(visit: Visit, text: str, update_id: int) -> None:
     """A menu button's words (in any language), a time zone asked for, or a reply to the
     question being asked."""
     chat, svc = visit.chat, visit.svc
+    if visit.caregiving is not None:
+        await helping.typed(visit, text, update_id)
+        return
     if chat is None:
         await visit.refuse("patient.text")
         return
@@ -51,6 +56,9 @@ async def photo(visit: Visit, file_id: str, caption: str | None, update_id: int)
     """A photo answers the open question (a wound photo); at any other time it goes to the
     team, with its caption."""
     chat, svc = visit.chat, visit.svc
+    if visit.caregiving is not None:
+        await helping.typed(visit, Photo(file_id=file_id), update_id)
+        return
     if chat is None:
         await visit.refuse("patient.photo")
         return
@@ -69,6 +77,9 @@ async def photo(visit: Visit, file_id: str, caption: str | None, update_id: int)
 async def voice(visit: Visit, file_id: str, update_id: int) -> None:
     """A voice message answers no question: it goes to the team (the bot cannot listen)."""
     chat = visit.chat
+    if visit.caregiving is not None:
+        helping.explain(visit.caregiving)
+        return
     if chat is None:
         await visit.refuse("patient.voice")
         return
@@ -78,6 +89,9 @@ async def voice(visit: Visit, file_id: str, update_id: int) -> None:
 
 async def edited(visit: Visit) -> None:
     """An edit never changes a recorded answer; the patient is told how to report a change."""
+    if visit.caregiving is not None:
+        helping.explain(visit.caregiving)
+        return
     if visit.chat is None:
         await visit.refuse("patient.edit", key=None)
         return
@@ -85,8 +99,12 @@ async def edited(visit: Visit) -> None:
 
 
 async def command(visit: Visit, name: str) -> None:
-    """/help, /checkin, /status, /stop, /language, /timezone (``name`` without the slash)."""
+    """/help, /checkin, /status, /stop, /language, /timezone, /caregiver (``name`` without
+    the slash); a caregiver's are theirs."""
     chat, svc = visit.chat, visit.svc
+    if visit.caregiving is not None:
+        await helping.command(visit, name)
+        return
     if chat is None:
         await visit.refuse("patient.command")
         return
@@ -98,11 +116,16 @@ async def command(visit: Visit, name: str) -> None:
         await requests.offer_languages(svc, chat)
     elif name == "timezone":
         requests.ask_timezone(chat)
+    elif name == "caregiver":
+        await caregivers.offer(chat)
 
 
 async def unknown_command(visit: Visit) -> None:
     """A command the bot does not know: a patient is shown theirs, in their language; a
-    member of staff theirs; anyone else is refused as for any command."""
+    member of staff theirs; a caregiver theirs; anyone else is refused as for any command."""
+    if visit.caregiving is not None:
+        helping.explain(visit.caregiving)
+        return
     if visit.chat is not None:
         chat = visit.chat
         chat.send(

@@ -1,4 +1,5 @@
-"""What a patient's buttons ask for: an answer, consent, settings, their language, a pause.
+"""What a patient's buttons ask for: an answer, consent, settings, their language, a pause,
+a caregiver.
 
 A press is only a request. It acts on the patient's own open check-in and episode, pressed
 in their own chat with the bot; anything else changes nothing and is audited.
@@ -11,11 +12,14 @@ from bot.checkins import concern
 from bot.checkins import conversation as checkins
 from bot.context import PatientChat
 from bot.i18n import t
+from bot.patients.caregivers import from_patient as caregivers
+from bot.patients.caregivers import helping
 from bot.patients.chat import requests
 from bot.patients.chat.first_contact import consent, pause
 from bot.telegram.callbacks import (
     SKIP,
     AnswerChoice,
+    CaregiverChoice,
     ChooseLanguage,
     Consent,
     PatientPress,
@@ -30,6 +34,9 @@ from db.models import ProtocolVersion
 
 async def pressed(visit: Visit, where: int | None, press: PatientPress) -> None:
     """``press`` on a message in the chat ``where`` (None: a message Telegram did not show)."""
+    if visit.caregiving is not None:  # a caregiver may only answer
+        await helping.pressed(visit, where, press)
+        return
     chat = visit.chat
     # A patient's buttons live in their own chat with the bot: a press anywhere else
     # (a forged message in a group) is no answer of theirs.
@@ -72,6 +79,10 @@ async def pressed(visit: Visit, where: int | None, press: PatientPress) -> None:
             await pause(chat)
         case Pause(confirmed=False):
             chat.send(render.message(t(lang, "stop_cancelled")), "reply")
+        case CaregiverChoice(add=True):
+            await caregivers.add(chat, svc.site)
+        case CaregiverChoice(add=False):
+            await caregivers.remove_all(chat)
 
 
 async def _refused(chat: PatientChat, action: str, reason: str) -> None:

@@ -58,6 +58,7 @@ class AnswerLine:
     item: str
     value: str  # with its unit
     late: bool
+    by: str = "patient"  # or "caregiver", answering for the patient
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ async def follow_up(
             value = "photo (shared in the team chat)"
         else:
             value = with_unit(answer.value, answer.item_id, protocol)
-        return AnswerLine(answer.item_id, value, answer.late)
+        return AnswerLine(answer.item_id, value, answer.late, answer.answered_by)
 
     lines = tuple(
         CheckInLine(

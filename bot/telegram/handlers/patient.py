@@ -109,7 +109,7 @@ async def edited(update: Update, context: Context) -> None:
 
 
 async def command(update: Update, context: Context) -> None:
-    """/help, /checkin, /status, /stop, /language, /timezone."""
+    """/help, /checkin, /status, /stop, /language, /timezone, /caregiver."""
     message = update.effective_message
     if message is None or message.text is None:
         return
@@ -136,7 +136,9 @@ def add_patient_handlers(application: Application[Any, Any, Any, Any, Any, Any])
     application.add_handler(CommandHandler("start", start, filters=private))
     application.add_handler(
         CommandHandler(
-            ["help", "checkin", "status", "stop", "language", "timezone"], command, filters=private
+            ["help", "checkin", "status", "stop", "language", "timezone", "caregiver"],
+            command,
+            filters=private,
         )
     )
     application.add_handler(CallbackQueryHandler(button, pattern=is_patient_press))

@@ -13,6 +13,7 @@ from bot.i18n import t
 from bot.telegram.callbacks import (
     SKIP,
     AnswerChoice,
+    CaregiverChoice,
     ChooseLanguage,
     Consent,
     Pause,
@@ -109,3 +110,13 @@ def confirm_pause(language: str) -> Payload:
             ]
         ),
     )
+
+
+def caregivers(language: str, count: int, most: int) -> Payload:
+    """After /caregiver: how many they have; add one (while under ``most``), remove them."""
+    rows = []
+    if count < most:
+        rows.append([button(t(language, "caregiver_add"), CaregiverChoice(add=True))])
+    if count:
+        rows.append([button(t(language, "caregiver_remove"), CaregiverChoice(add=False))])
+    return message(t(language, "caregiver_menu", count=count, most=most), keyboard(rows))

@@ -33,6 +33,7 @@ def alert_card(
     findings: Sequence[Finding],
     trend: Trend | None = None,
     photos: int = 0,
+    answered_by: frozenset[str] = frozenset(),
     footer: str | None = None,
     can_acknowledge: bool = False,
     can_resolve: bool = False,
@@ -54,6 +55,8 @@ def alert_card(
             f"{k} = {finding.values.get(k) or _value(v)}" for k, v in finding.answers.items()
         )
         lines.append(f"• {reason}" + (f" [{answers}]" if answers else "") + f" ({finding.rule})")
+    if by := answered_by_line(answered_by):
+        lines.append(by)
     lines.extend(_trend_lines(trend or {}))
     if photos:
         lines.append(f"📷 {photos} photo{'s' if photos > 1 else ''} from the patient, below")
@@ -65,6 +68,15 @@ def alert_card(
     # A note for the record can be added to any alert, resolved or not.
     markup = keyboard([row for row in (actions, [note_button(alert_id)]) if row])
     return message("\n".join(lines), markup)
+
+
+def answered_by_line(who: frozenset[str]) -> str | None:
+    """Said only when a caregiver answered: the patient answering is the rule."""
+    if "caregiver" not in who:
+        return None
+    if "patient" in who:
+        return "👥 Answered by the patient and their caregiver"
+    return "👥 Answered by the patient's caregiver, for them"
 
 
 def _trend_lines(trend: Trend) -> list[str]:

@@ -17,7 +17,7 @@ from bot.patients.records.follow_up import FollowUp, follow_up, team_of_episode
 from bot.telegram.render.chart import Point
 from bot.web.console import TEMPLATES
 from bot.web.http.visits import Visit
-from bot.web.pages import correspondence
+from bot.web.pages import caregivers, correspondence
 from bot.web.pages.charts import LineChart, Series, svg
 from bot.web.pages.roster import STATUS_NAMES
 from bot.web.pages.worklist import TIER_NAMES
@@ -84,6 +84,7 @@ async def patient_page(visit: Visit) -> Response:
             "status_names": STATUS_NAMES,
             "event_names": EVENT_NAMES,
             **await correspondence.on_the_page(visit),
+            **await caregivers.on_the_page(visit),
         },
     )
 
