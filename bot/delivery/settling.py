@@ -138,6 +138,7 @@ class OutcomeWriter:
         for outcome in outcomes:
             alike.setdefault(tuple(sorted(outcome.values)), []).append(outcome)
         held: set[int] = set()
+        typed = session.get_bind().dialect.name == "postgresql"
         for columns, group in alike.items():
             held.update(
                 await session.scalars(
@@ -146,7 +147,7 @@ class OutcomeWriter:
                         OutboxMessage.id.in_([outcome.message.id for outcome in group]),
                         OutboxMessage.lease_owner == self._owner,
                     )
-                    .values({column: _by_id(column, group) for column in columns})
+                    .values({column: _by_id(column, group, typed) for column in columns})
                     .returning(OutboxMessage.id)
                     .execution_options(synchronize_session=False)
                 )
@@ -158,15 +159,17 @@ class OutcomeWriter:
         return [outcome.message.id in held for outcome in outcomes]
 
 
-def _by_id(column: str, outcomes: list[Settled]) -> Any:
-    """The column's new value: the same for every row, or each row's own by its id."""
+def _by_id(column: str, outcomes: list[Settled], typed: bool) -> Any:
+    """The column's new value: the same for every row, or each row's own by its id.
+    ``typed``: each value cast to the column's type, which PostgreSQL needs to type a CASE
+    of parameters; SQLite must not have it (CAST AS DATETIME there makes a number)."""
     values = [outcome.values[column] for outcome in outcomes]
     if all(value == values[0] for value in values):
         return values[0]
     kind = OutboxMessage.__table__.c[column].type
     return case(
         {
-            outcome.message.id: cast(literal(value, kind), kind)
+            outcome.message.id: cast(literal(value, kind), kind) if typed else literal(value, kind)
             for outcome, value in zip(outcomes, values, strict=True)
         },
         value=OutboxMessage.id,
