@@ -52,6 +52,17 @@ def _numbers(text: str) -> tuple[float, ...]:
 @click.option("--bulk-patients", default=1_000, show_default=True, help="Enrolment: in one list")
 @click.option("--flood-patients", default=100, show_default=True, help="Flood: writing, per run")
 @click.option("--flood-messages", default=2_000, show_default=True, help="Flood: one stranger's")
+@click.option("--sends", default=10_000, show_default=True, help="Sends: in the outbox at once")
+@click.option(
+    "--profile",
+    help="Sends: run the sender under cProfile, statistics to PROFILE.<backend>.pstats",
+)
+@click.option(
+    "--scaleout-processes",
+    default="1,2,4",
+    show_default=True,
+    help="Scale-out: bot processes on one PostgreSQL, per run (sends: --sends)",
+)
 @click.option("--scoring-seconds", default=3.0, show_default=True)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
 def bench(
@@ -71,6 +82,9 @@ def bench(
     bulk_patients: int,
     flood_patients: int,
     flood_messages: int,
+    sends: int,
+    profile: str | None,
+    scaleout_processes: str,
     scoring_seconds: float,
     json_path: Path | None,
 ) -> None:
@@ -97,6 +111,9 @@ def bench(
         flood_patients=flood_patients,
         flood_messages=flood_messages,
         scoring_seconds=scoring_seconds,
+        sends=sends,
+        profile=profile,
+        scaleout_processes=tuple(int(n) for n in _numbers(scaleout_processes)),
     )
     # The bot's own warnings (e.g. an alert with nobody on call) would drown the progress.
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")

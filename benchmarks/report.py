@@ -10,6 +10,10 @@ def render(results: dict[str, Any]) -> str:
     parts = [_machine(results)]
     if "dispatch" in results:
         parts.append(_dispatch(results))
+    if "sends" in results:
+        parts.append(_sends(results))
+    if "scaleout" in results:
+        parts.append(_scale_out(results["scaleout"]))
     if "burst" in results:
         parts.append(_burst(results))
     if "telegram_client" in results:
@@ -93,6 +97,55 @@ def _machine(results: dict[str, Any]) -> str:
         f"Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gb']} GB RAM, "
         f"Python {m['python']}; load average at start {load or '–'}, at end "
         f"{', '.join(str(x) for x in results.get('load_average_at_end') or []) or '–'}"
+    )
+
+
+def _sends(results: dict[str, Any]) -> str:
+    rows = []
+    for backend, found in results["sends"].items():
+        for who, figures in (
+            ("python-telegram-bot alone, before", found["client_before"]),
+            ("the outbox sender", found),
+            ("python-telegram-bot alone, after", found["client_after"]),
+        ):
+            rows.append([backend, who, figures["sends_per_second"], figures["cpu_ms_per_send"]])
+        rows.append(
+            [
+                backend,
+                "sender ÷ client",
+                found.get("throughput_share_of_client"),
+                found.get("cpu_ratio_to_client"),
+            ]
+        )
+    return (
+        "Durable sends without limits, the sender alone vs python-telegram-bot alone "
+        "(same in flight)\n" + table(["backend", "who", "sends/s", "CPU ms/send"], rows)
+    )
+
+
+def _scale_out(runs: list[dict[str, Any]]) -> str:
+    columns = [
+        "processes",
+        "messages",
+        "delivered",
+        "without",
+        "twice",
+        "sends/s",
+        "bot CPU ms/send",
+        "database CPU ms/send",
+    ]
+    keys = [
+        "processes",
+        "messages",
+        "delivered",
+        "patients_without",
+        "patients_twice",
+        "sends_per_second",
+        "bot_cpu_ms_per_send",
+        "database_cpu_ms_per_send",
+    ]
+    return "Scale-out on PostgreSQL, Telegram's limits off\n" + table(
+        columns, [[run.get(key) for key in keys] for run in runs]
     )
 
 

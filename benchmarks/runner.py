@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from benchmarks import goals, machine, scoring
@@ -18,10 +19,23 @@ from benchmarks.dispatch import dispatch
 from benchmarks.enrolment import bulk_enrolment
 from benchmarks.flood import stranger_flood
 from benchmarks.scale import one_cohort
+from benchmarks.scaleout import scale_out
+from benchmarks.sends import durable_sends
 from benchmarks.telegram import Telegram, telegram_process
 from bot.delivery.sender import IN_FLIGHT
+from bot.sandbox.api.limits import Limits
 
-BENCHMARKS = ("dispatch", "burst", "alerts", "flood", "scale", "enrolment", "scoring")
+BENCHMARKS = (
+    "dispatch",
+    "sends",
+    "scaleout",
+    "burst",
+    "alerts",
+    "flood",
+    "scale",
+    "enrolment",
+    "scoring",
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +56,9 @@ class Sizes:
     burst_patients: tuple[int, ...] = (1_000, 3_000)  # due at the same minute (burst)
     burst_runs: int = 3  # of each size
     bulk_patients: int = 1_000  # in one list (enrolment)
+    sends: int = 10_000  # in the outbox, drained by the sender alone (sends)
+    profile: str | None = None  # where the sends benchmark's cProfile statistics go
+    scaleout_processes: tuple[int, ...] = (1, 2, 4)  # bot processes on one PostgreSQL
 
 
 Progress = Callable[[str], None]
@@ -79,6 +96,14 @@ async def run(
                         "python-telegram-bot alone",
                         client_alone(telegram, sizes.client_sends, sizes.client_in_flight),
                     )
+            if "sends" in only:
+                results.setdefault("sends", {})[backend] = await _timed(
+                    progress,
+                    f"durable sends, {backend}, {sizes.sends:,}",
+                    _sends(databases, telegram, backend, sizes),
+                )
+            if "scaleout" in only and backend == "postgresql":
+                results["scaleout"] = await _scale_outs(databases, telegram, sizes, progress)
             if "burst" in only:
                 results.setdefault("burst", {})[backend] = {
                     str(size): await _bursts(databases, telegram, backend, size, sizes, progress)
@@ -134,6 +159,34 @@ async def _dispatch(
     await telegram.client.reset()
     async with databases.fresh(backend, "dispatch") as url:
         return await dispatch(url, telegram, check_ins, limited=limits == "telegram_limits")
+
+
+async def _sends(databases: Databases, telegram: Telegram, backend: str, sizes: Sizes) -> Any:
+    await telegram.client.reset()
+    profile = Path(f"{sizes.profile}.{backend}.pstats") if sizes.profile else None
+    async with databases.fresh(backend, "sends") as url:
+        return await durable_sends(url, telegram, sizes.sends, profile=profile)
+
+
+async def _scale_outs(
+    databases: Databases, telegram: Telegram, sizes: Sizes, progress: Progress
+) -> list[Any]:
+    """The same messages (``sizes.sends``) to the same patients, each count of processes on
+    a database of its own."""
+    await telegram.client.reset()
+    await telegram.client.enforce_limits(False, Limits())
+    chats = await telegram.patients(sizes.sends)
+    runs = []
+    for processes in sizes.scaleout_processes:
+        async with databases.fresh("postgresql", "scaleout") as url:
+            runs.append(
+                await _timed(
+                    progress,
+                    f"scale-out, {processes} processes, {sizes.sends:,} sends",
+                    scale_out(url, telegram, chats, processes),
+                )
+            )
+    return runs
 
 
 async def _bursts(

@@ -32,7 +32,7 @@ from bot.checkins.dispatcher import Dispatcher, TickReport
 from bot.clock import Clock, SystemClock
 from bot.context import Services, Site
 from bot.delivery.pacing import Pacer
-from bot.delivery.sender import FatalDeliveryError, OutboxSender
+from bot.delivery.sender import IN_FLIGHT, FatalDeliveryError, OutboxSender
 from bot.delivery.settling import DeliveryHooks
 from bot.inbox.updates import ALLOWED_UPDATES, InboxProcessor, Poller, PollingStopped
 from bot.inbox.webhook import WebhookInbox, webhook_path
@@ -66,6 +66,11 @@ COMMANDS = [
     ("stop", "Pause the follow-up"),
     ("caregiver", "Add or remove a caregiver"),
 ]
+
+# Connections to Telegram for everything but getUpdates: the sender's requests in flight
+# and a few for the handlers' own calls. One pool, shared; more would only lengthen the
+# list of idle connections the HTTP client looks through on every request.
+CONNECTIONS = IN_FLIGHT + 8
 
 
 @dataclass
@@ -103,9 +108,11 @@ class BotRuntime:
             .updater(None)
             .job_queue(None)  # the bot schedules its own rounds (run)
         )
-        if transport is not None:
+        if transport is None:
+            builder = builder.connection_pool_size(CONNECTIONS)
+        else:
             on = {"transport": transport}
-            builder = builder.request(HTTPXRequest(httpx_kwargs=on))
+            builder = builder.request(HTTPXRequest(CONNECTIONS, httpx_kwargs=on))
             builder = builder.get_updates_request(HTTPXRequest(httpx_kwargs=on))
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         add_patient_handlers(self.application)

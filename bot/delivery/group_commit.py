@@ -26,6 +26,8 @@ class GroupCommit(Generic[Item, Result]):
         self._write = write
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
         self._turn = asyncio.Lock()
+        self.batches = 0  # transactions written, and the items in them (a benchmark's figures)
+        self.items = 0
 
     async def __call__(self, item: Item) -> Result:
         mine: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
@@ -45,6 +47,8 @@ class GroupCommit(Generic[Item, Result]):
 
     async def _write_waiting(self) -> None:
         batch, self._waiting = self._waiting, []
+        self.batches += 1
+        self.items += len(batch)
         results: Sequence[Result | BaseException]
         try:
             results = await self._write([item for item, _ in batch])

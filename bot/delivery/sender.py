@@ -79,6 +79,14 @@ class OutboxSender:
         """Messages claimed at a time: ROUND_SECONDS' sending under Telegram's limits."""
         return max(1, min(SEND_ROUND, math.ceil(ROUND_SECONDS * self._pacer.per_second)))
 
+    @property
+    def batch_sizes(self) -> dict[str, float | None]:
+        """Messages per transaction so far, of the "begun" marks and of the outcomes."""
+        return {
+            name: round(writes.items / writes.batches, 1) if writes.batches else None
+            for name, writes in (("begun", self._begins), ("outcomes", self._outcomes))
+        }
+
     async def deliver_due(self, limit: int | None = None) -> int:
         """Claim what is due and send it; returns how many messages were attempted.
 

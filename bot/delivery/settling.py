@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import case, cast, literal, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.outcomes import Classified, Outcome
@@ -118,28 +118,59 @@ class OutcomeWriter:
         if len(outcomes) > 1:
             try:
                 async with self._sessions.begin() as session:
-                    return [await self._write(session, one) for one in outcomes]
+                    return list(await self._write(session, outcomes))
             except Exception:
                 log.warning("outcomes of %s messages written one by one", len(outcomes))
         written: list[bool | BaseException] = []
         for outcome in outcomes:
             try:
                 async with self._sessions.begin() as session:
-                    written.append(await self._write(session, outcome))
+                    written += await self._write(session, [outcome])
             except Exception as error:
                 written.append(error)
         return written
 
-    async def _write(self, session: AsyncSession, outcome: Settled) -> bool:
-        message = outcome.message
-        result = await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message.id, OutboxMessage.lease_owner == self._owner)
-            .values(**outcome.values)
-            .execution_options(synchronize_session=False)
-        )
-        if not result.rowcount:  # type: ignore[attr-defined]
-            return False
-        for hook in outcome.hooks:
-            await hook(session, message, outcome.verdict, outcome.now)
-        return True
+    async def _write(self, session: AsyncSession, outcomes: list[Settled]) -> list[bool]:
+        """One UPDATE for the outcomes that set the same columns (most often: all of them
+        delivered), the values that differ from row to row chosen by id; then the hooks
+        of those this sender still held."""
+        alike: dict[tuple[str, ...], list[Settled]] = {}
+        for outcome in outcomes:
+            alike.setdefault(tuple(sorted(outcome.values)), []).append(outcome)
+        held: set[int] = set()
+        typed = session.get_bind().dialect.name == "postgresql"
+        for columns, group in alike.items():
+            held.update(
+                await session.scalars(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id.in_([outcome.message.id for outcome in group]),
+                        OutboxMessage.lease_owner == self._owner,
+                    )
+                    .values({column: _by_id(column, group, typed) for column in columns})
+                    .returning(OutboxMessage.id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+        for outcome in outcomes:
+            if outcome.message.id in held:
+                for hook in outcome.hooks:
+                    await hook(session, outcome.message, outcome.verdict, outcome.now)
+        return [outcome.message.id in held for outcome in outcomes]
+
+
+def _by_id(column: str, outcomes: list[Settled], typed: bool) -> Any:
+    """The column's new value: the same for every row, or each row's own by its id.
+    ``typed``: each value cast to the column's type, which PostgreSQL needs to type a CASE
+    of parameters; SQLite must not have it (CAST AS DATETIME there makes a number)."""
+    values = [outcome.values[column] for outcome in outcomes]
+    if all(value == values[0] for value in values):
+        return values[0]
+    kind = OutboxMessage.__table__.c[column].type
+    return case(
+        {
+            outcome.message.id: cast(literal(value, kind), kind) if typed else literal(value, kind)
+            for outcome, value in zip(outcomes, values, strict=True)
+        },
+        value=OutboxMessage.id,
+    )

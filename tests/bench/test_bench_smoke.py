@@ -34,6 +34,8 @@ TINY = Sizes(
     burst_patients=(12,),
     burst_runs=1,
     bulk_patients=20,
+    sends=20,
+    scaleout_processes=(1, 2),
 )
 
 
@@ -58,6 +60,7 @@ async def test_every_benchmark_runs_and_reports_its_figures(
     client = results["telegram_client"]
     assert [(r["in_flight"], r["sends"]) for r in client] == [(1, 6), (3, 6)]
     assert all(r["sends_per_second"] > 0 and r["cpu_ms_per_send"] > 0 for r in client)
+    _check_durable_sends(results, db_backend)
     [burst] = results["burst"][db_backend]["12"]["runs"]
     assert burst["finished"] is True and burst["patients_reached"] == 12
     assert burst["card_ms"] is not None and burst["reply_ms"] is not None
@@ -83,6 +86,35 @@ async def test_every_benchmark_runs_and_reports_its_figures(
     rendered = report.render(results)
     assert "Goals" in rendered and "python-telegram-bot alone" in rendered
     assert "Bulk enrolment" in rendered
+
+
+@pytest.mark.slow(seconds=30)
+async def test_the_durable_send_benchmarks_run_and_report_their_figures(
+    db_backend: str, tmp_path: Path, quick_ticks: None
+) -> None:
+    databases = Databases(POSTGRES_URL or None, tmp_path)
+    results = await run(("sends", "scaleout"), [db_backend], TINY, databases)
+
+    _check_durable_sends(results, db_backend)
+    rendered = report.render(results)
+    assert "Durable sends" in rendered
+    assert ("Scale-out on PostgreSQL" in rendered) == (db_backend == "postgresql")
+
+
+def _check_durable_sends(results: dict[str, Any], db_backend: str) -> None:
+    sends = results["sends"][db_backend]
+    assert sends["sent"] == TINY.sends
+    assert sends["cpu_ms_per_send"] > 0 and sends["cpu_ratio_to_client"] > 0
+    assert sends["client_before"]["sends"] == sends["client_after"]["sends"] == TINY.sends
+    if db_backend != "postgresql":
+        assert "scaleout" not in results
+        return
+    runs = results["scaleout"]
+    assert [run["processes"] for run in runs] == list(TINY.scaleout_processes)
+    for one in runs:
+        assert one["finished"] is True and one["delivered"] == TINY.sends
+        assert one["patients_without"] == one["patients_twice"] == 0
+        assert one["bot_cpu_ms_per_send"] > 0
 
 
 def _phases(queries: list[dict[str, Any]]) -> set[str]:
