@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.settings import TELEGRAM_SIGN_IN_PATH
 from bot.web.console import STATIC, TEMPLATES, Console
 from bot.web.http import service
 from bot.web.http.security import SecurityHeaders
@@ -35,6 +36,7 @@ ALERT = "/alerts/{alert_id:int}"
 PAGES = (
     Page("GET", "/health", service.health, Access.ANYONE),
     Page("GET", "/signed-out", sign_in.signed_out, Access.ANYONE),
+    Page("GET", TELEGRAM_SIGN_IN_PATH, sign_in.telegram_sign_in, Access.ANYONE),
     Page("GET", "/sign-in/{token}", sign_in.sign_in_page, Access.ANYONE),
     Page("POST", "/sign-in/{token}", sign_in.sign_in, Access.ANYONE),
     Page("POST", "/sign-out", sign_in.sign_out, Access.STAFF),

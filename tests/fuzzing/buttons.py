@@ -15,6 +15,7 @@ from bot.telegram.callbacks import (
     Consent,
     NoteOnAlert,
     NoteOnMessage,
+    OpenConsole,
     Pause,
     Press,
     ReplyToPatient,
@@ -69,13 +70,14 @@ def any_presses() -> Strategy[Press]:
         st.builds(ReplyToPatient, ids()),
         st.builds(NoteOnMessage, ids()),
         st.builds(NoteOnAlert, ids()),
+        st.builds(OpenConsole, ids()),
     )
 
 
 def legacy(press: Press) -> str:
     """The data the bot wrote for ``press`` before versions, literally as it wrote it (a
     kind of button born since has only its data of now)."""
-    if isinstance(press, RECORD_PRESSES):
+    if isinstance(press, (*RECORD_PRESSES, OpenConsole)):
         return encode(press)
     yes_no = {True: "yes", False: "no"}
     match press:
