@@ -78,6 +78,7 @@ PAGES = (
     Page("GET", "/protocols", protocols.protocols_page, Access.ADMIN),
     Page("GET", "/protocols/{protocol_id}", protocols.protocol_page, Access.ADMIN),
     Page("GET", "/audit", audit.audit_page, Access.ADMIN),
+    Page("POST", "/audit", audit.audit_search, Access.ADMIN),
 )
 # The pages in the navigation bar, in order: (title, path, who may open it).
 NAVIGATION = (

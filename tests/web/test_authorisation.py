@@ -25,7 +25,7 @@ OPEN_TO_ANYONE = {
     "get_telegram_sign_in": {None: 404, "Olga": 404, "Ana": 404, "Ines": 404},
 }
 # Posts that answer with a page rather than a redirect (a search's terms stay out of URLs).
-ANSWERED_WITH_A_PAGE = {"post_roster_search", "post_enrol"}
+ANSWERED_WITH_A_PAGE = {"post_roster_search", "post_enrol", "post_audit_search"}
 FORMS = {
     "post_resolve_alert": {"outcome": "false_alarm", "grade": "none", "note": ""},
     "post_message_to_patient": {"words": "We will call you at 11."},
