@@ -77,6 +77,7 @@ PAGES = (
     ),
     Page("GET", "/protocols", protocols.protocols_page, Access.ADMIN),
     Page("GET", "/protocols/{protocol_id}", protocols.protocol_page, Access.ADMIN),
+    Page("GET", "/protocols/{protocol_id}/diff", protocols.protocol_diff_page, Access.ADMIN),
     Page("GET", "/audit", audit.audit_page, Access.ADMIN),
     Page("POST", "/audit", audit.audit_search, Access.ADMIN),
 )
