@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.plain_errors import sentences
@@ -160,14 +160,15 @@ class Settings(BaseSettings):
             raise ValueError(f"not an http(s) URL: {value!r}")
         return value.strip() if value else None
 
-    @model_validator(mode="after")
-    def _telegram_login(self) -> Settings:
-        if self.telegram_login and not (self.public_url or "").startswith("https://"):
+    @field_validator("telegram_login")
+    @classmethod
+    def _telegram_login(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and not (info.data.get("public_url") or "").startswith("https://"):
             raise ValueError(
-                "ERAS_TELEGRAM_LOGIN needs ERAS_PUBLIC_URL, an https address on the domain "
-                "set with BotFather (/setdomain)"
+                "needs ERAS_PUBLIC_URL, an https address on the domain set with BotFather "
+                "(/setdomain)"
             )
-        return self
+        return value
 
     @field_validator("webhook_secret")
     @classmethod
