@@ -60,6 +60,19 @@ async def test_a_valid_signature_signs_the_staff_member_in(ward: Ward) -> None:
     assert entry.origin == "telegram_login" and entry.outcome == "done"
 
 
+async def test_a_signature_opens_one_session_only(ward: Ward) -> None:
+    """The address stays in the browser's history: on a shared computer, going back to it
+    must not sign the next person in."""
+    fields = _signed(ward.staff["Ana"], ward.journey.sandbox.token, ward.journey.clock.now())
+    assert (await _browser(ward).get(TELEGRAM_SIGN_IN_PATH, params=fields)).status_code == 303
+    again = _browser(ward)
+    assert (await again.get(TELEGRAM_SIGN_IN_PATH, params=fields)).status_code == 403
+    assert COOKIE not in again.cookies
+    ward.journey.clock.advance(timedelta(seconds=1))  # a new press: a new signature
+    later = _signed(ward.staff["Ana"], ward.journey.sandbox.token, ward.journey.clock.now())
+    assert (await _browser(ward).get(TELEGRAM_SIGN_IN_PATH, params=later)).status_code == 303
+
+
 async def test_a_forged_or_altered_signature_is_refused(ward: Ward) -> None:
     token = ward.journey.sandbox.token
     now = ward.journey.clock.now()

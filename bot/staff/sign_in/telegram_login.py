@@ -4,7 +4,9 @@ bot's domain is set with BotFather.
 Telegram sends the browser to the console with the user's id, names, ``auth_date`` and a
 ``hash``: HMAC-SHA256 of the other fields (sorted ``key=value`` lines, the data-check-string)
 keyed by SHA-256 of the bot's token. Only the bot's token can make that hash, so a valid
-one says Telegram vouches for the user; ``auth_date`` keeps an old address from working.
+one says Telegram vouches for the user; ``auth_date`` keeps an old address from working,
+and each signature opens one session only: the address stays in the browser's history, and
+a ward's shared computer must not sign the next person in as the last one.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import hmac
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access.refusals import refuse
+from bot.access.tokens import token_hash
 from bot.staff.views import staff_member
 from db.audit import append
-from db.models import Staff
+from db.models import SignInLink, Staff
 
 LIFETIME = timedelta(minutes=5)
 # A clock a little ahead of ours is Telegram's, not a forger's; beyond this, refused.
@@ -62,7 +66,8 @@ async def sign_in_with_telegram(
     session: AsyncSession, fields: Mapping[str, str], bot_token: str, now: datetime
 ) -> Staff | None:
     """The active staff member linked to the Telegram user Telegram vouches for, or None;
-    a valid signature of anyone else is refused and audited."""
+    a valid signature of anyone else is refused and audited, and a signature already used
+    opens nothing more (it is kept as a used one-time link until it expires anyway)."""
     user_id = vouched_user(fields, bot_token, now)
     if user_id is None:
         return None
@@ -70,6 +75,19 @@ async def sign_in_with_telegram(
     if member is None:
         await refuse(session, telegram_user_id=user_id, action="console.sign_in", now=now)
         return None
+    used = token_hash("telegram-login:" + fields["hash"])  # never a link's token's hash
+    if await session.scalar(select(SignInLink.id).where(SignInLink.token_hash == used)):
+        return None
+    signed_at = datetime.fromtimestamp(int(fields["auth_date"]), UTC)
+    session.add(
+        SignInLink(
+            token_hash=used,
+            staff_id=member.id,
+            created_at=now,
+            expires_at=signed_at + LIFETIME,
+            used_at=now,
+        )
+    )
     await append(
         session,
         at=now,
