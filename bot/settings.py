@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.plain_errors import sentences
@@ -20,6 +20,11 @@ DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 DEFAULT_LISTEN = "127.0.0.1:8080"
 # Where Telegram posts updates, under ERAS_PUBLIC_URL.
 WEBHOOK_PATH = "/telegram/updates"
+# Where Telegram's "Open console" (LoginUrl) buttons sign staff in, under ERAS_PUBLIC_URL.
+TELEGRAM_SIGN_IN_PATH = "/telegram-sign-in"
+# The key under which the database sessions carry that address (or None) to whoever draws
+# a team's card or digest: set once, where the sessions are made.
+TELEGRAM_LOGIN_URL = "telegram_login_url"
 
 # Exit code for configuration errors, documented in the README.
 EXIT_CONFIG = 2
@@ -64,6 +69,11 @@ class Settings(BaseSettings):
     )
     http_listen: str | None = Field(
         None, description=f"The address and port the console listens on (default {DEFAULT_LISTEN})"
+    )
+    telegram_login: bool = Field(
+        False,
+        description="True once the bot's domain is set with BotFather (/setdomain) to "
+        "ERAS_PUBLIC_URL's: alert cards and the digest carry Telegram sign-in buttons",
     )
     webhook_secret: SecretStr | None = Field(
         None, description="Webhook mode: the secret Telegram sends back in every request"
@@ -150,6 +160,16 @@ class Settings(BaseSettings):
             raise ValueError(f"not an http(s) URL: {value!r}")
         return value.strip() if value else None
 
+    @field_validator("telegram_login")
+    @classmethod
+    def _telegram_login(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and not (info.data.get("public_url") or "").startswith("https://"):
+            raise ValueError(
+                "needs ERAS_PUBLIC_URL, an https address on the domain set with BotFather "
+                "(/setdomain)"
+            )
+        return value
+
     @field_validator("webhook_secret")
     @classmethod
     def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -215,6 +235,20 @@ class Settings(BaseSettings):
             parts = urlsplit(self.webhook_url)
             return f"{parts.scheme}://{parts.netloc}"
         return f"http://{self.listen}"
+
+    @property
+    def telegram_login_url(self) -> str | None:
+        """Where an "Open console" LoginUrl button points, or None: without the domain set
+        with BotFather, the button asks the bot for a sign-in link in a private chat."""
+        return self.console_url + TELEGRAM_SIGN_IN_PATH if self.telegram_login else None
+
+    def telegram_login_token(self) -> str | None:
+        """The bot's token, which checks Telegram's sign-in: only with ERAS_TELEGRAM_LOGIN."""
+        return self.require_token() if self.telegram_login else None
+
+    def session_info(self) -> dict[str, object]:
+        """What every database session carries for the use cases that draw buttons."""
+        return {TELEGRAM_LOGIN_URL: self.telegram_login_url}
 
     @property
     def deprecated(self) -> list[str]:

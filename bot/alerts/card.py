@@ -15,8 +15,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.outbox import PRIORITY_ALERT, enqueue
+from bot.settings import TELEGRAM_LOGIN_URL
 from bot.telegram.render.patient import Payload
-from bot.telegram.render.team import OUTCOMES, TIER_LABELS, Trend, alert_card
+from bot.telegram.render.team import OUTCOMES, TIER_LABELS, Trend, alert_card, console_button
 from db.models import (
     Alert,
     AlertEvent,
@@ -59,6 +60,7 @@ async def card_for(
         footer=await _footer(session, alert, ZoneInfo(team.timezone)),
         can_acknowledge=alert.status is AlertStatus.OPEN,
         can_resolve=alert.status is not AlertStatus.RESOLVED,
+        console=console_button(team.id, session.info.get(TELEGRAM_LOGIN_URL)),
     )
     if markup is not None:
         payload["reply_markup"] = markup

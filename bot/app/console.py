@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 async def serve_console(settings: Settings) -> None:
     engine = create_engine(settings.database_url)
-    sessions = session_factory(engine)
+    sessions = session_factory(engine, settings.session_info())
     clock = SystemClock()
     site = Site(
         settings.require_emergency_number(),
@@ -48,6 +48,7 @@ async def serve_console(settings: Settings) -> None:
         health,
         health_token=settings.health_secret,
         audit_key=settings.audit_key_bytes(),
+        telegram_login_token=settings.telegram_login_token(),
     )
     server = ConsoleServer(console_app(console), settings.listen)
     stop = asyncio.Event()

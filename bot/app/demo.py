@@ -199,10 +199,16 @@ def _current(demo: Demo, ward: Any, card: dict[str, Any]) -> dict[str, Any]:
 
 
 def sandboxed_runtime(
-    sandbox: Sandbox, database_url: str, clock: FakeClock, *, over_http: bool = False
+    sandbox: Sandbox,
+    database_url: str,
+    clock: FakeClock,
+    *,
+    over_http: bool = False,
+    **more: Any,
 ) -> BotRuntime:
     """The real bot on the sandbox with a simulated clock (the demo's and the tests'):
-    in this process through the sandbox's transport, or ``over_http`` to a served one."""
+    in this process through the sandbox's transport, or ``over_http`` to a served one.
+    ``more``: other settings, by name."""
     settings = Settings(
         database_url=database_url,
         telegram_token=sandbox.token,
@@ -211,6 +217,7 @@ def sandboxed_runtime(
         # The demo's database goes with it: a key of its own is enough.
         audit_key=secrets.token_hex(32),
         bot_username=sandbox.bot_username,
+        **more,
     )
     # A scripted patient answers the instant a question arrives, which no person does; at
     # Telegram's pace of one message a second per chat, it would mostly wait.

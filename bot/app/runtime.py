@@ -96,7 +96,7 @@ class BotRuntime:
         self.clock = clock or SystemClock()
         token = settings.require_token()
         self.engine = create_engine(settings.database_url)
-        self.sessions = session_factory(self.engine)
+        self.sessions = session_factory(self.engine, settings.session_info())
         self.catalogue = ProtocolCatalogue(load_protocols(settings.protocols_dir))
         self._wake = asyncio.Event()
         owner = f"{socket.gethostname()}:{os.getpid()}"
@@ -241,6 +241,7 @@ class BotRuntime:
             path,
             health_token=self.settings.health_secret,
             audit_key=self.audit_key,
+            telegram_login_token=self.settings.telegram_login_token(),
         )
         server = ConsoleServer(console_app(console), self.settings.listen)
         try:

@@ -67,7 +67,7 @@ def with_database(work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T
     async def main() -> T:
         engine = create_engine(config.database_url)
         try:
-            return await work(session_factory(engine))
+            return await work(session_factory(engine, config.session_info()))
         finally:
             await engine.dispose()
 

@@ -25,8 +25,10 @@ from bot.protocols.catalogue import ProtocolCatalogue
 from bot.reports.digest import team_digest
 from bot.reports.doctor.findings import Misconfiguration
 from bot.reports.doctor.setup import team_findings
+from bot.settings import TELEGRAM_LOGIN_URL
 from bot.telegram.render.digest import digest_text
-from bot.telegram.render.patient import message
+from bot.telegram.render.patient import keyboard, message
+from bot.telegram.render.team import console_button
 from db.audit import append
 from db.models import OutboxMessage, Team
 
@@ -98,6 +100,7 @@ class DailyDigest:
             if team.chat_id is None:
                 return 0
             digest = await team_digest(session, self._catalogue, team, now)
+            login_url = session.info.get(TELEGRAM_LOGIN_URL)
             text = digest_text(digest, "Daily digest")
             if line := setup_line(await team_findings(session, team)):
                 text += "\n\n" + line
@@ -106,7 +109,7 @@ class DailyDigest:
                 chat_id=team.chat_id,
                 now=now,
                 purpose="digest",
-                payload=message(text),
+                payload=message(text, keyboard([[console_button(team_id, login_url)]])),
                 dedupe_key=key,
             )
             await append(

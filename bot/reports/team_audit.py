@@ -36,6 +36,7 @@ class AuditFilter:
     since: date | None = None
     until: date | None = None
     before: int | None = None
+    patient: str = ""  # a patient's reference: every entry about them
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,12 @@ class AuditPage:
     actions: tuple[str, ...]  # every action the teams' entries hold, for the filter
     chain: ChainReport | None  # verified with the first page only: it reads the whole log
     zone: str
+    # The patient asked for is not one of the teams' (or there is no such reference): no
+    # entry is shown, and the answer is the same either way.
+    unknown_patient: bool = False
+
+
+NO_SUCH_PATIENT = "There is no such patient in your teams."
 
 
 async def team_audit(
@@ -85,26 +92,55 @@ async def team_audit(
     )
     names = {f"staff:{staff_id}": name for staff_id, name in members}
     scope = _of_teams(team_ids, list(names))
+    actions = tuple(
+        await session.scalars(select(AuditEntry.action).where(scope).distinct().order_by("action"))
+    )
+    if asked.patient and not await _in_teams(session, asked.patient, team_ids):
+        if audited:
+            await _audit(session, viewer_id, now, team_ids, asked, 0, patient_ref=None)
+        return AuditPage((), None, tuple(names.items()), actions, chain, zone, True)
     query = select(AuditEntry).where(scope).order_by(AuditEntry.id.desc()).limit(PAGE_SIZE + 1)
     for condition in _conditions(asked, zone):
         query = query.where(condition)
     found = list(await session.scalars(query))
     older = found[PAGE_SIZE - 1].id if len(found) > PAGE_SIZE else None
     lines = tuple(_line(entry, names) for entry in found[:PAGE_SIZE])
-    actions = tuple(
-        await session.scalars(select(AuditEntry.action).where(scope).distinct().order_by("action"))
-    )
-    if audited:
-        await append(
-            session,
-            at=now,
-            actor_kind="staff",
-            actor_ref=f"staff:{viewer_id}",
-            action="audit.view",
-            origin="console",
-            detail={"teams": sorted(team_ids), "filter": _said(asked), "entries": len(lines)},
-        )
+    if audited:  # reading a patient's entries is a view of their record: it names them
+        patient_ref = asked.patient or None
+        await _audit(session, viewer_id, now, team_ids, asked, len(lines), patient_ref)
     return AuditPage(lines, older, tuple(names.items()), actions, chain, zone)
+
+
+async def _in_teams(session: AsyncSession, ref: str, team_ids: frozenset[int]) -> bool:
+    found = await session.scalar(
+        select(Patient.id)
+        .join(Episode, Episode.patient_id == Patient.id)
+        .where(Patient.ref == ref, Episode.team_id.in_(team_ids))
+        .limit(1)
+    )
+    return found is not None
+
+
+async def _audit(
+    session: AsyncSession,
+    viewer_id: int,
+    now: datetime,
+    team_ids: frozenset[int],
+    asked: AuditFilter,
+    entries: int,
+    patient_ref: str | None,
+) -> None:
+    await append(
+        session,
+        at=now,
+        actor_kind="staff",
+        actor_ref=f"staff:{viewer_id}",
+        action="audit.view",
+        outcome="done" if patient_ref or not asked.patient else "refused",
+        origin="console",
+        patient_ref=patient_ref,
+        detail={"teams": sorted(team_ids), "filter": _said(asked), "entries": entries},
+    )
 
 
 def _of_teams(team_ids: frozenset[int], staff_refs: list[str]) -> ColumnElement[bool]:
@@ -125,6 +161,13 @@ def _conditions(asked: AuditFilter, zone: str) -> list[ColumnElement[bool]]:
         conditions.append(AuditEntry.actor_ref == asked.actor[:ACTOR_LIMIT])
     if asked.action:
         conditions.append(AuditEntry.action == asked.action)
+    if asked.patient:
+        conditions.append(
+            or_(
+                AuditEntry.patient_ref == asked.patient,
+                AuditEntry.actor_ref == f"patient:{asked.patient}"[:ACTOR_LIMIT],
+            )
+        )
     if asked.since is not None:
         conditions.append(AuditEntry.at >= _midnight(asked.since, zone))
     if asked.until is not None:
@@ -166,6 +209,7 @@ def _said(asked: AuditFilter) -> dict[str, Any]:
     return {
         "actor": asked.actor or None,
         "action": asked.action or None,
+        "patient": bool(asked.patient),  # whether; which is the entry's patient_ref
         "since": asked.since.isoformat() if asked.since else None,
         "until": asked.until.isoformat() if asked.until else None,
         "before": asked.before,

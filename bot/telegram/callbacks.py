@@ -211,10 +211,25 @@ class NoteOnAlert:
         _id("alert id", self.alert_id)
 
 
+# The care team's way into the web console, on an alert card and in the digest.
+
+
+@dataclass(frozen=True, slots=True)
+class OpenConsole:
+    """Send me a sign-in link for the console, in my private chat: a group's card never
+    carries a link itself, since everyone in the group could use it. The team is the
+    card's: only its active staff get a link."""
+
+    team_id: int
+
+    def __post_init__(self) -> None:
+        _id("team id", self.team_id)
+
+
 PatientPress = AnswerChoice | Consent | SettingsChoice | ChooseLanguage | Pause | CaregiverChoice
 AlertPress = Acknowledge | Resolve | ResolveWith | ResolveGraded
 RecordPress = ReplyToPatient | NoteOnMessage | NoteOnAlert
-Press = PatientPress | AlertPress | RecordPress
+Press = PatientPress | AlertPress | RecordPress | OpenConsole
 PATIENT_PRESSES = (AnswerChoice, Consent, SettingsChoice, ChooseLanguage, Pause, CaregiverChoice)
 ALERT_PRESSES = (Acknowledge, Resolve, ResolveWith, ResolveGraded)
 RECORD_PRESSES = (ReplyToPatient, NoteOnMessage, NoteOnAlert)
@@ -267,6 +282,7 @@ _LAYOUTS: dict[str, dict[str, _Layout]] = {
         "t": (NoteOnMessage, (_ROW,)),
         "n": (NoteOnAlert, (_ROW,)),
         "v": (CaregiverChoice, (_flag("a", "r"),)),
+        "w": (OpenConsole, (_ROW,)),
     },
     # Before versions: what buttons sent until then carry.
     "": {

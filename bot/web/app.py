@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.settings import TELEGRAM_SIGN_IN_PATH
 from bot.web.console import STATIC, TEMPLATES, Console
 from bot.web.http import service
 from bot.web.http.security import SecurityHeaders
@@ -36,6 +37,7 @@ ALERT = "/alerts/{alert_id:int}"
 PAGES = (
     Page("GET", "/health", service.health, Access.ANYONE),
     Page("GET", "/signed-out", sign_in.signed_out, Access.ANYONE),
+    Page("GET", TELEGRAM_SIGN_IN_PATH, sign_in.telegram_sign_in, Access.ANYONE),
     Page("GET", "/sign-in/{token}", sign_in.sign_in_page, Access.ANYONE),
     Page("POST", "/sign-in/{token}", sign_in.sign_in, Access.ANYONE),
     Page("POST", "/sign-out", sign_in.sign_out, Access.STAFF),
@@ -90,7 +92,9 @@ PAGES = (
     ),
     Page("GET", "/protocols", protocols.protocols_page, Access.ADMIN),
     Page("GET", "/protocols/{protocol_id}", protocols.protocol_page, Access.ADMIN),
+    Page("GET", "/protocols/{protocol_id}/diff", protocols.protocol_diff_page, Access.ADMIN),
     Page("GET", "/audit", audit.audit_page, Access.ADMIN),
+    Page("POST", "/audit", audit.audit_search, Access.ADMIN),
 )
 # The pages in the navigation bar, in order: (title, path, who may open it).
 NAVIGATION = (

@@ -48,6 +48,8 @@ class Console:
     health_token: str | None = None
     # ERAS_AUDIT_KEY: checks the audit log's checkpoints on SQLite (the audit page).
     audit_key: bytes | None = None
+    # ERAS_TELEGRAM_LOGIN: the bot's token, which checks Telegram's sign-in (None: off).
+    telegram_login_token: str | None = field(default=None, repr=False)
     attempts: SignInAttempts = field(init=False)
 
     def __post_init__(self) -> None:

@@ -22,6 +22,7 @@ from bot.telegram.callbacks import (
     AnswerChoice,
     Consent,
     NoteOnAlert,
+    OpenConsole,
     Press,
     ReplyToPatient,
     ResolveGraded,
@@ -59,6 +60,7 @@ class World:
     alert_id: int
     maria_checkin: int
     bob_episode: int
+    team_id: int  # the Spine team's, whose card this is
 
     def forge(self, sender: Person, data: str, message: dict[str, Any] | None = None) -> None:
         """A callback query no button of this message carries (a modified client)."""
@@ -93,10 +95,11 @@ async def _world(journey: Journey) -> World:
     stray = journey.sandbox.group("Coffee corner", members=(eve, maria, ana))
     async with journey.runtime.sessions() as session:
         alert = await session.scalar(select(Alert))
+        team_id = await session.scalar(select(Team.id).where(Team.name == "Spine"))
         checkin = await session.scalar(
             select(CheckIn).where(CheckIn.status == CheckInStatus.IN_PROGRESS).order_by(CheckIn.id)
         )
-    assert alert is not None and checkin is not None
+    assert alert is not None and checkin is not None and team_id is not None
     return World(
         journey,
         maria,
@@ -109,6 +112,7 @@ async def _world(journey: Journey) -> World:
         alert.id,
         checkin.id,
         bob_enrolment.episode_id,
+        team_id,
     )
 
 
@@ -252,6 +256,13 @@ INTRUDERS: dict[str, list[Attempt]] = {
         pressed(lambda w: NoteOnAlert(w.alert_id), "eve"),
         pressed(lambda _: ReplyToPatient(999999), "ana"),  # a message that does not exist
         pressed(lambda w: NoteOnAlert(w.alert_id), "eve", stray=True),
+    ],
+    "console_button": [  # Open console: a sign-in link in the presser's private chat
+        pressed(lambda w: OpenConsole(w.team_id), "maria"),
+        pressed(lambda w: OpenConsole(w.team_id), "carla"),
+        pressed(lambda w: OpenConsole(w.team_id), "eve"),
+        pressed(lambda _: OpenConsole(999999), "ana"),  # a team that is not hers
+        pressed(lambda w: OpenConsole(w.team_id), "eve", stray=True),
     ],
     "reply_in_group": [
         replied("carla", to_a_prompt=True),

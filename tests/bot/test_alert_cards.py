@@ -96,7 +96,12 @@ async def test_new_findings_of_the_same_tier_redraw_the_card(journey: Journey) -
     assert "Recent trend:" in card["text"]
     assert "back pain 6 (POD 1)" in card["text"] and "leg pain 3 (POD 1)" in card["text"]
     assert "walking in room (POD 1)" in card["text"]
-    assert [label for label, _ in buttons(card)] == ["Acknowledge", "Resolve", "Add note"]
+    assert [label for label, _ in buttons(card)] == [
+        "Acknowledge",
+        "Resolve",
+        "Add note",
+        "Open console",
+    ]
     alert = await _alert(journey)
     assert [f.rule for f in alert.findings] == ["wound_bleeding", "fever_high"]
 
@@ -114,7 +119,7 @@ async def test_a_redrawn_card_keeps_who_acknowledged_it(journey: Journey) -> Non
     await journey.type(maria, "38.7")
     card = journey.last(journey.ward)
     assert "fever_high" in card["text"] and "✅ Acknowledged by Ana at 09:00" in card["text"]
-    assert [label for label, _ in buttons(card)] == ["Resolve", "Add note"]
+    assert [label for label, _ in buttons(card)] == ["Resolve", "Add note", "Open console"]
     assert (await _alert(journey)).status is AlertStatus.ACKNOWLEDGED
 
 
@@ -139,7 +144,12 @@ async def test_a_rising_tier_notifies_again_and_asks_for_acknowledgement_again(
     assert second["message_id"] != first["message_id"]
     assert "RED — EMERGENCY" in second["text"] and "cauda_equina_incontinence" in second["text"]
     assert "Dressing soaked" in second["text"]  # the same alert: earlier findings stay
-    assert [label for label, _ in buttons(second)] == ["Acknowledge", "Resolve", "Add note"]
+    assert [label for label, _ in buttons(second)] == [
+        "Acknowledge",
+        "Resolve",
+        "Add note",
+        "Open console",
+    ]
     old = next(
         m
         for m in journey.sandbox.messages_to(journey.ward)

@@ -62,7 +62,12 @@ async def test_a_red_flag_card_reaches_the_team_chat_with_its_reason(journey: Jo
     card = journey.last(journey.ward)
     assert "RED — URGENT" in card["text"]
     assert "wound_bleeding = soaked" in card["text"]
-    assert [label for label, _ in buttons(card)] == ["Acknowledge", "Resolve", "Add note"]
+    assert [label for label, _ in buttons(card)] == [
+        "Acknowledge",
+        "Resolve",
+        "Add note",
+        "Open console",
+    ]
 
 
 async def test_a_nurse_of_the_team_acknowledges_and_the_patient_is_told(journey: Journey) -> None:
@@ -75,7 +80,7 @@ async def test_a_nurse_of_the_team_acknowledges_and_the_patient_is_told(journey:
     edited = journey.last(journey.ward)
     assert edited["message_id"] == card["message_id"]
     assert "✅ Acknowledged by Ana at" in edited["text"]
-    assert [label for label, _ in buttons(edited)] == ["Resolve", "Add note"]
+    assert [label for label, _ in buttons(edited)] == ["Resolve", "Add note", "Open console"]
     assert journey.texts(maria)[-1] == t("en", "nurse_has_seen")
     assert journey.sandbox.callback_answer(press)["text"].startswith("Acknowledged")  # type: ignore[index]
 
@@ -146,7 +151,7 @@ async def test_resolving_records_the_outcome_and_its_grade(journey: Journey) -> 
     card = journey.last(journey.ward)
     assert "✔ Resolved by Ana at" in card["text"]
     assert "Emergency department (Clavien–Dindo IIIb)" in card["text"]
-    assert [label for label, _ in buttons(card)] == ["Add note"]  # a note, still
+    assert [label for label, _ in buttons(card)] == ["Add note", "Open console"]  # a note, still
     shown = await _eras(journey, "alert", "show", str(alert.id))
     assert "outcome: emergency_department, Clavien–Dindo IIIb" in shown
     assert "resolved" in shown.splitlines()[-1]

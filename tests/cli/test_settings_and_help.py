@@ -135,6 +135,21 @@ def test_the_public_url_gives_the_console_and_the_webhook_their_addresses() -> N
     assert settings.listen == "127.0.0.1:8080" and settings.deprecated == []
 
 
+def test_telegram_sign_in_needs_an_https_public_address() -> None:
+    for public_url in ({}, {"ERAS_PUBLIC_URL": "http://eras.example.org"}):
+        result = eras("patient", "purge", "--dry-run", ERAS_TELEGRAM_LOGIN="true", **public_url)
+        assert result.returncode == 2
+        assert result.stderr.startswith(
+            "eras: configuration error: ERAS_TELEGRAM_LOGIN: needs ERAS_PUBLIC_URL, an https"
+        )
+    settings = Settings(
+        public_url="https://eras.example.org/", telegram_login=True, telegram_token="123:abc"
+    )
+    assert settings.telegram_login_url == "https://eras.example.org/telegram-sign-in"
+    assert settings.telegram_login_token() == "123:abc"
+    assert Settings(public_url="https://eras.example.org").telegram_login_url is None
+
+
 def test_the_old_webhook_names_still_work_for_a_release_with_a_warning() -> None:
     settings = Settings(
         webhook_url="https://eras.example.org/hook",

@@ -16,6 +16,7 @@ from bot.telegram.callbacks import (
     Consent,
     NoteOnAlert,
     NoteOnMessage,
+    OpenConsole,
     Pause,
     Press,
     ReplyToPatient,
@@ -71,13 +72,14 @@ def any_presses() -> Strategy[Press]:
         st.builds(NoteOnMessage, ids()),
         st.builds(NoteOnAlert, ids()),
         st.builds(CaregiverChoice, st.booleans()),
+        st.builds(OpenConsole, ids()),
     )
 
 
 def legacy(press: Press) -> str:
     """The data the bot wrote for ``press`` before versions, literally as it wrote it (a
     kind of button born since has only its data of now)."""
-    if isinstance(press, (*RECORD_PRESSES, CaregiverChoice)):
+    if isinstance(press, (*RECORD_PRESSES, CaregiverChoice, OpenConsole)):
         return encode(press)
     yes_no = {True: "yes", False: "no"}
     match press:

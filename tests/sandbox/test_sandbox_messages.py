@@ -11,6 +11,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    LoginUrl,
     MenuButtonCommands,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -386,3 +387,22 @@ async def test_the_bot_can_ask_who_is_in_a_group_and_what_a_chat_is(
     sandbox.migrate_to_supergroup(ward)
     with pytest.raises(tg.ChatMigrated):
         await bot.get_chat_member(ward.chat_id, nurse.id)
+
+
+async def test_a_login_url_button_is_taken_with_an_https_address_only(
+    sandbox: Sandbox, bot: Bot
+) -> None:
+    ward = sandbox.group("Ward 5")
+    signing_in = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Open console", login_url=LoginUrl("https://eras.example.org/in"))]]
+    )
+    sent = await bot.send_message(ward.chat_id, "Red flag", reply_markup=signing_in)
+
+    assert sent.reply_markup is not None
+    [[button]] = sent.reply_markup.inline_keyboard
+    assert button.login_url is not None and button.login_url.url == "https://eras.example.org/in"
+    plain = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Open console", login_url=LoginUrl("http://eras.example.org/in"))]]
+    )
+    with pytest.raises(tg.BadRequest, match="Button_url_invalid"):
+        await bot.send_message(ward.chat_id, "Red flag", reply_markup=plain)

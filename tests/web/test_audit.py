@@ -7,12 +7,14 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from sqlalchemy import func, select
+import httpx
+import pytest
+from sqlalchemy import func, or_, select
 
 from bot.reports.team_audit import PAGE_SIZE
 from db.audit import append
-from db.models import AuditEntry, Episode, Staff, StaffRole
-from tests.web.conftest import Ward
+from db.models import AuditEntry, Episode, Patient, Staff, StaffRole
+from tests.web.conftest import Ward, csrf_of
 
 CELL = r"<td>(.*?)</td>"
 
@@ -167,3 +169,96 @@ async def test_a_row_that_does_not_follow_the_chain_is_shown_as_broken(ward: War
         )
     page = (await admin.get("/audit")).text
     assert f"Chain broken at entry #{(last or 0) + 1}: does not follow the row before it" in page
+
+
+async def _search(admin: httpx.AsyncClient, **fields: str) -> httpx.Response:
+    """The filter form, posted as the page's own form would post it."""
+    csrf = csrf_of((await admin.get("/audit")).text)
+    return await admin.post("/audit", data={"csrf": csrf, **fields})
+
+
+async def test_the_patient_filter_shows_every_entry_about_that_patient_and_only_them(
+    ward: Ward,
+) -> None:
+    await ward.red_flag("Maria", "Juan")  # P-001 and P-002
+    ana = await ward.signed_in("Ana")
+    async with ward.journey.runtime.sessions() as session:
+        episodes = dict(
+            (await session.execute(select(Patient.ref, Episode.id).join(Episode))).tuples().all()
+        )
+    await ana.get(f"/patients/{episodes['P-001']}")
+    await ana.get(f"/patients/{episodes['P-002']}")
+    async with ward.journey.runtime.sessions() as session:
+        about = await session.scalars(
+            select(AuditEntry.id).where(
+                or_(AuditEntry.patient_ref == "P-001", AuditEntry.actor_ref == "patient:P-001")
+            )
+        )
+        expected = sorted(about, reverse=True)
+    assert len(expected) >= 3  # enrolled, viewed…: not a vacuous match
+    admin = await ward.signed_in("Ines")
+    answer = await _search(admin, patient="P-001")
+    assert answer.status_code == 200
+    rows = _rows(answer.text)
+    assert [int(row[0]) for row in rows] == expected
+    assert all(row[6].startswith("P-001") or row[2] == "P-001" for row in rows)
+    assert "P-002" not in answer.text
+    assert "Every entry about P-001" in answer.text
+    assert not re.search(r'href="[^"]*P-001', answer.text)  # never in an address
+    [reading] = [e for e in await _entries(ward, "audit.view") if e.patient_ref == "P-001"]
+    assert reading.detail["filter"]["patient"] is True and reading.outcome == "done"
+
+
+@pytest.mark.parametrize("ref", ["P-404", "C-001", "x" * 200])
+async def test_an_unknown_or_other_teams_patient_gets_the_same_clear_answer(
+    ward: Ward, ref: str
+) -> None:
+    await ward.red_flag("Maria")
+    await ward.journey.enrol("C-001", team="Cervical")  # Olga's team: not Ines's
+    admin = await ward.signed_in("Ines")
+    answer = await _search(admin, patient=ref)
+    assert answer.status_code == 200
+    assert "There is no such patient in your teams." in answer.text
+    assert _rows(answer.text) == []
+    readings = await _entries(ward, "audit.view")
+    assert readings[-1].patient_ref is None and readings[-1].outcome == "refused"
+
+
+async def test_a_patient_in_the_address_is_not_obeyed(ward: Ward) -> None:
+    await ward.red_flag("Maria")
+    admin = await ward.signed_in("Ines")
+    page = (await admin.get("/audit", params={"patient": "P-001"})).text
+    assert "Every entry about" not in page
+    assert any(row[3] == "console.sign_in" for row in _rows(page))  # the log, unfiltered
+
+
+async def test_pages_of_a_patients_entries_are_posted_forms(ward: Ward) -> None:
+    await ward.red_flag("Maria")
+    journey = ward.journey
+    ana = await _staff_ref(ward, "Ana")
+    async with journey.runtime.sessions.begin() as session:
+        for n in range(PAGE_SIZE + 3):
+            await append(
+                session,
+                at=journey.clock.now(),
+                actor_kind="staff",
+                actor_ref=ana,
+                action="patient.view",
+                origin="console",
+                patient_ref="P-001",
+                detail={"episode": n},
+            )
+    admin = await ward.signed_in("Ines")
+    first = (await _search(admin, patient="P-001")).text
+    assert "/audit?" not in first  # no link: it would drop the patient or carry it in a URL
+    older = re.search(
+        r'<button type="submit" form="audit-filter" name="before" value="(\d+)"', first
+    )
+    assert older is not None
+    form = re.search(r'<form id="audit-filter".*?</form>', first, re.S)
+    assert form is not None and 'name="patient" value="P-001"' in form.group(0)
+    second = (await _search(admin, patient="P-001", before=older.group(1))).text
+    ids = [int(row[0]) for row in _rows(first) + _rows(second)]
+    assert ids == sorted(set(ids), reverse=True)
+    assert all(row[6].startswith("P-001") for row in _rows(first) + _rows(second))
+    assert "Newest</button>" in second and "Older" not in second.split("<tbody>")[-1]

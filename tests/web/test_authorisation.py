@@ -21,10 +21,17 @@ OPEN_TO_ANYONE = {
     "get_signed_out": {None: 200, "Olga": 303, "Ana": 303, "Ines": 303},
     "get_sign_in_page": {None: 200, "Olga": 200, "Ana": 200, "Ines": 200},
     "post_sign_in": {None: 303, "Olga": 303, "Ana": 303, "Ines": 303},
+    # Off without ERAS_TELEGRAM_LOGIN, as here; with it, test_telegram_sign_in.py.
+    "get_telegram_sign_in": {None: 404, "Olga": 404, "Ana": 404, "Ines": 404},
 }
 # Posts that answer with a page rather than a redirect (a search's terms, a new link, stay
 # out of URLs).
-ANSWERED_WITH_A_PAGE = {"post_roster_search", "post_enrol", "post_add_caregiver"}
+ANSWERED_WITH_A_PAGE = {
+    "post_roster_search",
+    "post_enrol",
+    "post_add_caregiver",
+    "post_audit_search",
+}
 FORMS = {
     "post_resolve_alert": {"outcome": "false_alarm", "grade": "none", "note": ""},
     "post_message_to_patient": {"words": "We will call you at 11."},

@@ -27,6 +27,7 @@ from db.models import Episode
 from tests.fixtures.browser import ARTIFACTS
 from tests.fixtures.journey import buttons
 from tests.web.conftest import POD1_9AM, Ward
+from tests.web.test_protocols import store_changed_version
 
 BAD = ("serious", "critical")
 SHEET_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs/images/console-enrol-sheet.png"
@@ -184,11 +185,12 @@ async def test_a_patients_page_from_the_worklist_with_the_keyboard_alone(
     await _no_serious_violations(page, "patient")
 
 
-async def test_an_admin_reads_a_protocol_and_the_audit_log_with_the_keyboard_alone(
+async def test_an_admin_reads_a_protocol_its_versions_and_the_audit_log_with_the_keyboard(
     served: Ward, browser_page: Any
 ) -> None:
     ward, page = served, browser_page
     await ward.red_flag()
+    await store_changed_version(ward)
     await _sign_in_from_telegram(ward, page, "Ines")
     await page.get_by_role("link", name="Protocols").focus()
     await page.keyboard.press("Enter")
@@ -199,6 +201,13 @@ async def test_an_admin_reads_a_protocol_and_the_audit_log_with_the_keyboard_alo
     await expect(page.get_by_role("heading", name="Rules")).to_be_visible()
     await expect(page.get_by_role("heading", name="Emergency")).to_be_visible()
     await _no_serious_violations(page, "protocol")
+    await page.get_by_role("link", name="Compare stored versions").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("between two versions")
+    await page.get_by_role("button", name="Compare").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=2)).to_contain_text("From 2 to 9:")
+    await _no_serious_violations(page, "protocol-versions")
 
     await page.get_by_role("link", name="Audit").focus()
     await page.keyboard.press("Enter")
@@ -211,7 +220,19 @@ async def test_an_admin_reads_a_protocol_and_the_audit_log_with_the_keyboard_alo
     rows = page.get_by_role("row")
     await expect(rows.nth(1)).to_contain_text("Ines")
     await expect(rows.nth(1)).to_contain_text("console.sign_in")
-    assert "console.sign_in" in page.url and "P-001" not in page.url
+    assert page.url.endswith("/audit")  # the filter was posted
+    await page.get_by_label("Action").select_option("")
+    await page.get_by_role("textbox", name="Patient").fill("P-001")
+    await page.get_by_role("button", name="Filter").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=2)).to_contain_text("Every entry about P-001")
+    await expect(rows.nth(1)).to_contain_text("P-001")
+    await _no_serious_violations(page, "audit-patient")
+    assert "P-001" not in page.url
+    await page.get_by_role("textbox", name="Patient").fill("P-404")
+    await page.get_by_role("button", name="Filter").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("alert")).to_contain_text("no such patient in your teams")
 
 
 async def test_a_nurse_enrols_with_the_keyboard_and_the_sheet_prints_on_one_a4_page(

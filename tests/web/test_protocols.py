@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from html import unescape
 
+import yaml
+
 from bot.protocols.review import review
+from db.protocol_store import register
+from flows import diff_protocols, parse_protocol
 from tests.web.conftest import Ward
 
 PATHWAY = "spine-miss-lumbar"
@@ -72,3 +77,77 @@ async def test_an_unknown_pathway_is_a_404_and_a_nurse_is_refused(ward: Ward) ->
     nurse = await ward.signed_in("Ana")
     answer = await nurse.get(f"/protocols/{PATHWAY}")
     assert answer.status_code == 403 and "This page is for admins." in answer.text
+
+
+async def store_changed_version(ward: Ward) -> list[str]:
+    """Versions 2 (the shipped file) and 9 (a rule gone, a milestone later, a check-in day
+    more) of the pathway, stored; the changes `eras protocol diff` lists between them."""
+    loaded = ward.console.services.catalogue.files[PATHWAY]
+    data = yaml.safe_load(loaded.text)
+    data["version"] = "9"
+    data["rules"].pop()
+    data["milestones"][0]["from_pod"] += 1
+    data["schedule"]["check_ins"].insert(-1, 28)
+    data["schedule"]["questions"][0]["pods"].append(28)  # red flags, bladder, wound
+    text = yaml.safe_dump(data, allow_unicode=True)
+    now = ward.journey.clock.now()
+    async with ward.journey.runtime.sessions.begin() as session:
+        await ward.console.services.catalogue.current(session, PATHWAY, now)
+        await register(
+            session,
+            protocol_id=PATHWAY,
+            version="9",
+            content_hash=hashlib.sha256(text.encode()).hexdigest(),
+            source_name="changed.yaml",
+            content=text,
+            now=now,
+        )
+    return diff_protocols(loaded.protocol, parse_protocol(text, "changed.yaml"))
+
+
+async def test_an_admin_sees_what_changed_between_two_stored_versions(ward: Ward) -> None:
+    changes = await store_changed_version(ward)
+    admin = await ward.signed_in("Ines")
+    picker = (await admin.get(f"/protocols/{PATHWAY}/diff")).text
+    assert "<option selected>2</option>" in picker and "<option selected>9</option>" in picker
+    page = (await admin.get(f"/protocols/{PATHWAY}/diff", params={"old": "2", "new": "9"})).text
+    text = _text(page)
+    assert f"From 2 to 9: {len(changes)} changes" in text
+    listed = re.findall(r'<span class="rule">(.*?)</span>', page)
+    assert sorted(unescape(change) for change in listed) == sorted(changes)  # the same diff
+    sections = re.findall(r"<h3>(.*?)</h3>", page)
+    assert sections == ["Schedule", "Rules", "Milestones", "Everything else"]
+    assert "removed rule 'patient_concern' removed" in text
+    assert "added schedule: POD 28 check-in added" in text
+    [milestone] = [change for change in changes if change.startswith("milestone")]
+    assert "1 → 2" in milestone and f"changed {milestone}" in text
+    back = _text(
+        (await admin.get(f"/protocols/{PATHWAY}/diff", params={"old": "9", "new": "2"})).text
+    )
+    assert "added rule 'patient_concern' added" in back
+    same = _text(
+        (await admin.get(f"/protocols/{PATHWAY}/diff", params={"old": "2", "new": "2"})).text
+    )
+    assert "No changes: the two versions say the same." in same
+
+
+async def test_a_version_not_stored_is_said_and_an_unknown_protocol_is_a_404(ward: Ward) -> None:
+    await store_changed_version(ward)
+    admin = await ward.signed_in("Ines")
+    page = await admin.get(f"/protocols/{PATHWAY}/diff", params={"old": "2", "new": "<b>7"})
+    assert page.status_code == 200 and "Choose two of the stored versions below." in page.text
+    assert "<b>7" not in page.text and "change" not in _text(page.text).split("below.")[-1]
+    assert (await admin.get("/protocols/no-such-pathway/diff")).status_code == 404
+
+
+async def test_with_one_stored_version_there_is_nothing_to_compare(ward: Ward) -> None:
+    async with ward.journey.runtime.sessions.begin() as session:
+        await ward.console.services.catalogue.current(session, PATHWAY, ward.journey.clock.now())
+    page = (await (await ward.signed_in("Ines")).get(f"/protocols/{PATHWAY}/diff")).text
+    assert "Only version 2 is stored: there is nothing to compare." in _text(page)
+    assert "<select" not in page
+
+
+async def test_a_nurse_may_not_compare_versions(ward: Ward) -> None:
+    answer = await (await ward.signed_in("Ana")).get(f"/protocols/{PATHWAY}/diff")
+    assert answer.status_code == 403

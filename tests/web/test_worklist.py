@@ -73,7 +73,7 @@ async def test_acknowledging_on_the_console_updates_the_team_chats_card(ward: Wa
     await journey.settle()
     card = journey.last(journey.ward)
     assert "✅ Acknowledged by Ana at" in card["text"]
-    assert [label for label, _ in buttons(card)] == ["Resolve", "Add note"]
+    assert [label for label, _ in buttons(card)] == ["Resolve", "Add note", "Open console"]
     async with journey.runtime.sessions() as session:
         entry = await session.scalar(
             select(AuditEntry).where(AuditEntry.action == "alert.acknowledge")

@@ -8,6 +8,7 @@ chat app fetching the link for a preview cannot use it up.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -20,7 +21,7 @@ from bot.staff.registry import StaffRefused, find_staff
 from bot.staff.views import NOT_STAFF, staff_member
 from bot.telegram.render.patient import message
 from db.audit import append
-from db.models import SignInLink, Staff
+from db.models import SignInLink, Staff, TeamMember
 
 LINK_LIFETIME = timedelta(minutes=5)
 SIGN_IN_PATH = "/sign-in/"
@@ -63,14 +64,54 @@ async def send_link(
     else:
         token = await issue_link(session, member, now)
         await _audit(session, member, now, "console.link", "telegram")
-        text = (
-            "Your sign-in link for the care-team console, valid for 5 minutes and once:\n"
-            f"{sign_in_url(console_url, token)}\n"
-            "Open it in your browser; do not pass it on."
-        )
+        text = _link_text(console_url, token)
     payload = message(text)
     payload["link_preview_options"] = {"is_disabled": True}
     enqueue(session, chat_id=chat_id, now=now, purpose="reply", payload=payload)
+
+
+@dataclass(frozen=True)
+class PrivateLink:
+    """The answer to an "Open console" press: what to send the presser in their private
+    chat (None: nothing), and what the button's answer says."""
+
+    text: str | None
+    answer: str
+
+
+NOT_THIS_TEAM = "This button is for the staff of this card's team."
+LINK_SENT = "Your sign-in link is in your private chat with the bot."
+
+
+async def private_link(
+    session: AsyncSession,
+    console_url: str | None,
+    team_id: int,
+    telegram_user_id: int,
+    now: datetime,
+) -> PrivateLink:
+    """An "Open console" press on a team's card or digest: a sign-in link for the presser's
+    private chat if they are active staff of that team; a refusal (audited) otherwise."""
+    member = await staff_member(session, telegram_user_id)
+    membership = None
+    if member is not None:
+        membership = await session.get(TeamMember, (team_id, member.id))
+    if member is None or membership is None:
+        await refuse(session, telegram_user_id=telegram_user_id, action="console.link", now=now)
+        return PrivateLink(None, NOT_THIS_TEAM)
+    if console_url is None:
+        return PrivateLink(None, "The console's address is not set up: ask an admin.")
+    token = await issue_link(session, member, now)
+    await _audit(session, member, now, "console.link", "telegram")
+    return PrivateLink(_link_text(console_url, token), LINK_SENT)
+
+
+def _link_text(console_url: str, token: str) -> str:
+    return (
+        "Your sign-in link for the care-team console, valid for 5 minutes and once:\n"
+        f"{sign_in_url(console_url, token)}\n"
+        "Open it in your browser; do not pass it on."
+    )
 
 
 async def link_for(

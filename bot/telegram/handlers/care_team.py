@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
+from telegram import LinkPreviewOptions, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -19,14 +20,16 @@ from telegram.ext import (
 
 from bot.alerts.actions import Notice, acknowledge, choose_outcome, resolve
 from bot.context import Services
+from bot.delivery.outcomes import Outcome, classify
 from bot.patients.records.record import send_patient_record
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.reports.staff_digest import send_digests
-from bot.staff.sign_in.links import send_link
+from bot.staff.sign_in.links import private_link, send_link
 from bot.staff.views import send_open_alerts
 from bot.telegram.callbacks import (
     ALERT_PRESSES,
     Acknowledge,
+    OpenConsole,
     Resolve,
     ResolveGraded,
     ResolveWith,
@@ -35,6 +38,10 @@ from bot.telegram.callbacks import (
 from bot.telegram.handlers.unit_of_work import answer_button, unit_of_work
 
 NOT_VALID = "This button is not valid."
+OPEN_PRIVATE_CHAT = (
+    "I cannot write to you yet: open a private chat with me, press Start, then press "
+    "“Open console” again."
+)
 # A staff view sent to a direct chat: (session, protocols, chat, Telegram user, now).
 Send = Callable[[AsyncSession, ProtocolCatalogue, int, int, datetime], Awaitable[None]]
 
@@ -65,6 +72,36 @@ async def alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                 case ResolveGraded(alert_id, outcome, grade):
                     answer = await resolve(session, alert_id, user.id, now, outcome, grade)
             text = answer.text if answer is not None else NOT_VALID
+    await answer_button(query, text, alert=True)
+
+
+def is_console_press(data: object) -> bool:
+    return isinstance(data, str) and isinstance(decode(data), OpenConsole)
+
+
+async def console_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """ "Open console" on a card or digest (no LoginUrl): the presser's sign-in link goes to
+    their private chat, never to the group. It is sent at once, not through the outbox, so
+    that the answer can say whether it arrived."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or query.data is None or user is None:
+        return
+    svc: Services = context.application.bot_data["services"]
+    press = decode(query.data)
+    text = NOT_VALID
+    async with unit_of_work(svc, update) as session:
+        if session is not None and isinstance(press, OpenConsole):
+            now = svc.clock.now()
+            link = await private_link(session, svc.site.console_url, press.team_id, user.id, now)
+            text = link.answer
+            if link.text is not None:
+                try:
+                    quiet = LinkPreviewOptions(is_disabled=True)
+                    await context.bot.send_message(user.id, link.text, link_preview_options=quiet)
+                except TelegramError as error:
+                    if classify(error).outcome is not Outcome.UNREACHABLE:
+                        raise  # Telegram's trouble, not the person's: the update is retried
+                    text = OPEN_PRIVATE_CHAT
     await answer_button(query, text, alert=True)
 
 
@@ -118,6 +155,7 @@ async def console_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 def add_care_team_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(alert_button, pattern=is_alert_press))
+    application.add_handler(CallbackQueryHandler(console_button, pattern=is_console_press))
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("alerts", alerts_command, filters=private))
     application.add_handler(CommandHandler("digest", digest_command, filters=private))

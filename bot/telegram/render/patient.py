@@ -7,6 +7,7 @@ recognised.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.i18n import t
@@ -33,7 +34,7 @@ def button(text: str, press: Press) -> dict[str, str]:
     return {"text": text, "callback_data": encode(press)}
 
 
-def keyboard(rows: list[list[dict[str, str]]]) -> dict[str, Any]:
+def keyboard(rows: Sequence[Sequence[Mapping[str, Any]]]) -> dict[str, Any]:
     return {"inline_keyboard": rows}
 
 

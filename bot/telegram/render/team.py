@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.telegram.callbacks import Acknowledge, Resolve, ResolveGraded, ResolveWith
+from bot.telegram.callbacks import Acknowledge, OpenConsole, Resolve, ResolveGraded, ResolveWith
 from bot.telegram.render.correspondence import note_button
 from bot.telegram.render.patient import Payload, button, keyboard, message
 from flows import Finding
@@ -38,10 +38,11 @@ def alert_card(
     can_acknowledge: bool = False,
     can_resolve: bool = False,
     language: str = "en",
+    console: dict[str, Any] | None = None,
 ) -> Payload:
     """Who, what fired and why, with the answers that fired it, the recent trend and the
     patient's photos; Acknowledge while nobody has, Resolve until someone does, and Add
-    note always."""
+    note always; then ``console``, the "Open console" button."""
     who = patient_ref + (f" ({patient_name})" if patient_name else "")
     lines = [f"{TIER_LABELS.get(tier, tier)} · alert #{alert_id}", f"Patient {who}"]
     if procedure or pod is not None:
@@ -66,8 +67,21 @@ def alert_card(
     if can_resolve and can_acknowledge:
         actions.insert(0, button("Acknowledge", Acknowledge(alert_id)))
     # A note for the record can be added to any alert, resolved or not.
-    markup = keyboard([row for row in (actions, [note_button(alert_id)]) if row])
-    return message("\n".join(lines), markup)
+    rows = [actions, [note_button(alert_id)], [console] if console else []]
+    return message("\n".join(lines), keyboard([row for row in rows if row]))
+
+
+CONSOLE_LABEL = "Open console"
+
+
+def console_button(team_id: int, login_url: str | None) -> dict[str, Any]:
+    """The "Open console" button of a team's card or digest. With the bot's domain set
+    (``login_url``), Telegram signs the presser in itself (a LoginUrl button, asking leave
+    for the bot to write to them); otherwise the bot is asked for a sign-in link in the
+    presser's private chat. Neither carries a token: whoever reads the group could use it."""
+    if login_url is None:
+        return button(CONSOLE_LABEL, OpenConsole(team_id))
+    return {"text": CONSOLE_LABEL, "login_url": {"url": login_url, "request_write_access": True}}
 
 
 def answered_by_line(who: frozenset[str]) -> str | None:

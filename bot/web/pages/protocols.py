@@ -1,7 +1,8 @@
 """The protocols pages (admins): the pathways the teams enrol patients on, each as a reviewer
 reads it — questions by day, the schedule's windows, rules by tier with their source,
 milestones, response targets and advice — drawn from the same review as
-``eras protocol show``. Read only: protocols change as files, reviewed and validated.
+``eras protocol show``; and what changed between two of its stored versions, as
+``eras protocol diff`` says it. Read only: protocols change as files, reviewed and validated.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from starlette.responses import Response
 
 from bot.protocols.review import pods, review
 from bot.protocols.sources import UnknownProtocol, find_protocol
+from bot.protocols.versions import compare, versions
 from bot.web.console import TEMPLATES
 from bot.web.http.visits import Visit
 from bot.web.pages.worklist import TIER_NAMES
@@ -46,5 +48,35 @@ async def protocol_page(visit: Visit) -> Response:
             "check_in_days": pods(loaded.protocol.schedule.check_ins),
             "tier_names": TIER_NAMES,
             "targets": {target.tier: target for target in reviewed.targets},
+        },
+    )
+
+
+async def protocol_diff_page(visit: Visit) -> Response:
+    """Pick two stored versions of one protocol; see what changed from the first to the
+    second. The versions travel in the query: they are no one's data."""
+    protocol_id = visit.request.path_params["protocol_id"]
+    stored = [row["version"] for row in await versions(visit.db, protocol_id)]
+    if not stored and protocol_id not in visit.console.services.catalogue.files:
+        raise HTTPException(404)
+    query = visit.request.query_params
+    old, new = query.get("old", ""), query.get("new", "")
+    problem = comparison = None
+    if old or new:
+        if old not in stored or new not in stored:
+            problem = "Choose two of the stored versions below."
+        else:
+            comparison = await compare(visit.db, protocol_id, old, new)
+    return TEMPLATES.TemplateResponse(
+        visit.request,
+        "protocol_diff.html",
+        {
+            "who": visit.who,
+            "protocol_id": protocol_id,
+            "stored": stored,
+            "old": old if old in stored else (stored[-2] if len(stored) > 1 else ""),
+            "new": new if new in stored else (stored[-1] if stored else ""),
+            "problem": problem,
+            "comparison": comparison,
         },
     )

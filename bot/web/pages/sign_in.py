@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from bot.staff.sign_in import links
 from bot.staff.sign_in.sessions import begin, end, resume
+from bot.staff.sign_in.telegram_login import sign_in_with_telegram
 from bot.web.console import TEMPLATES, Console
 from bot.web.http.security import same_origin
 from bot.web.http.visits import COOKIE, SIGNED_OUT, Visit
@@ -22,9 +23,13 @@ def _address(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
-def _refused(request: Request, console: Console, status: int = 410) -> Response:
+def _refused(
+    request: Request, console: Console, status: int = 410, *, telegram: bool = False
+) -> Response:
     console.attempts.failed(_address(request))
-    return TEMPLATES.TemplateResponse(request, "sign_in_refused.html", {}, status_code=status)
+    return TEMPLATES.TemplateResponse(
+        request, "sign_in_refused.html", {"telegram": telegram}, status_code=status
+    )
 
 
 def _limited(request: Request, console: Console) -> Response | None:
@@ -60,6 +65,29 @@ async def sign_in(request: Request) -> Response:
         cookie = await begin(db, member, now) if member is not None else None
     if cookie is None:
         return _refused(request, console)
+    return _signed_in(console, cookie)
+
+
+async def telegram_sign_in(request: Request) -> Response:
+    """Where an "Open console" LoginUrl button sends the browser: Telegram's signed fields
+    in the query. Refused like a used link when the signature, its age or the staff member
+    does not hold; counted against the address like every failed sign-in."""
+    console: Console = request.app.state.console
+    if console.telegram_login_token is None:
+        raise HTTPException(404)
+    if (limited := _limited(request, console)) is not None:
+        return limited
+    fields = dict(request.query_params)
+    async with console.services.sessions.begin() as db:
+        now = console.services.clock.now()
+        member = await sign_in_with_telegram(db, fields, console.telegram_login_token, now)
+        cookie = await begin(db, member, now) if member is not None else None
+    if cookie is None:
+        return _refused(request, console, status=403, telegram=True)
+    return _signed_in(console, cookie)  # off to the worklist: the fields leave the address
+
+
+def _signed_in(console: Console, cookie: str) -> Response:
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
         COOKIE,

@@ -100,8 +100,19 @@ def _valid_inline_keyboard(markup: JSON) -> JSON:
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
                 raise bad_request("BUTTON_DATA_INVALID")
+            if "login_url" in button:
+                _valid_login_url(button["login_url"])
     # Telegram answers with the keyboard as it stored it: only the fields it knows.
     return {"inline_keyboard": rows}
+
+
+def _valid_login_url(login_url: object) -> None:
+    """A LoginUrl button, as Telegram takes it: an object whose url is an https address
+    (Telegram also wants its domain set with BotFather, which the sandbox takes as done)."""
+    if not isinstance(login_url, dict) or not isinstance(login_url.get("url"), str):
+        raise bad_request("can't parse inline keyboard button: LoginUrl is invalid")
+    if not login_url["url"].startswith("https://"):
+        raise bad_request("BUTTON_URL_INVALID")
 
 
 def _replied_message(ctx: Context, conversation: Conversation) -> JSON | None:
