@@ -20,6 +20,7 @@ from bot.web.pages import (
     audit,
     correspondence,
     enrolment,
+    outcomes,
     patient,
     protocols,
     roster,
@@ -76,12 +77,14 @@ PAGES = (
     Page("GET", "/protocols", protocols.protocols_page, Access.ADMIN),
     Page("GET", "/protocols/{protocol_id}", protocols.protocol_page, Access.ADMIN),
     Page("GET", "/audit", audit.audit_page, Access.ADMIN),
+    Page("GET", "/reports/outcomes", outcomes.outcomes_page, Access.STAFF),
 )
 # The pages in the navigation bar, in order: (title, path, who may open it).
 NAVIGATION = (
     ("Worklist", "/", Access.STAFF),
     ("Roster", "/patients", Access.STAFF),
     ("Enrol", "/patients/new", Access.NURSE_OR_ADMIN),
+    ("Outcomes", "/reports/outcomes", Access.STAFF),
     ("Protocols", "/protocols", Access.ADMIN),
     ("Audit", "/audit", Access.ADMIN),
 )

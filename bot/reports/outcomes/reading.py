@@ -62,6 +62,8 @@ class Scope:
     pathways: tuple[str, ...] = ()
     surgery_from: date | None = None
     surgery_to: date | None = None
+    # The teams a staff member belongs to, on the console: nothing outside them is read.
+    team_ids: frozenset[int] | None = None
 
     def described(self) -> dict[str, Any]:
         return {
@@ -121,6 +123,8 @@ def episodes_in(scope: Scope, team: int | None) -> Select[tuple[int]]:
     )
     if team is not None:
         query = query.where(Episode.team_id == team)
+    if scope.team_ids is not None:
+        query = query.where(Episode.team_id.in_(scope.team_ids))
     if scope.pathways:
         query = query.where(ProtocolVersion.protocol_id.in_(scope.pathways))
     if scope.surgery_from is not None:
