@@ -99,7 +99,9 @@ async def write_report(
     now: datetime,
 ) -> None:
     if report_format == "csv":
-        writer = csv.DictWriter(sink, fieldnames=COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(
+            sink, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore"
+        )
         writer.writeheader()
         async with sessions.begin() as session:
             async for row in long_rows(session, catalogue, scope):
