@@ -267,12 +267,15 @@ async def test_a_nurse_reads_the_outcomes_report_with_the_keyboard_alone(
     await _sign_in_from_telegram(ward, page)
     await page.get_by_role("link", name="Outcomes").focus()
     await page.keyboard.press("Enter")
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Outcomes")
+    # The first report loads the statistics and plotting libraries: seconds on a busy machine.
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Outcomes", timeout=60_000)
     await page.get_by_label("Pathway").select_option("spine-miss-lumbar")
     await page.get_by_label("Surgery from").fill("2026-01-01")
     await page.get_by_role("button", name="Show").focus()
     await page.keyboard.press("Enter")
-    await expect(page.get_by_role("heading", name="Recovery milestones")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Recovery milestones")).to_be_visible(
+        timeout=30_000
+    )
     assert "pathway=spine-miss-lumbar" in page.url and "P-001" not in page.url
     # The figures are inline PNGs: drawn, so the page's policy lets exactly those in.
     figures = page.get_by_role("img", name=re.compile("Share of patients who reached"))
