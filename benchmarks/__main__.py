@@ -52,6 +52,13 @@ def _numbers(text: str) -> tuple[float, ...]:
 @click.option("--bulk-patients", default=1_000, show_default=True, help="Enrolment: in one list")
 @click.option("--flood-patients", default=100, show_default=True, help="Flood: writing, per run")
 @click.option("--flood-messages", default=2_000, show_default=True, help="Flood: one stranger's")
+@click.option("--outcome-patients", default=20_000, show_default=True, help="Outcomes: followed up")
+@click.option(
+    "--fhir-patients",
+    default="1000,5000,20000",
+    show_default=True,
+    help="Outcomes: FHIR-exported, each size in a process of its own",
+)
 @click.option("--scoring-seconds", default=3.0, show_default=True)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
 def bench(
@@ -71,6 +78,8 @@ def bench(
     bulk_patients: int,
     flood_patients: int,
     flood_messages: int,
+    outcome_patients: int,
+    fhir_patients: str,
     scoring_seconds: float,
     json_path: Path | None,
 ) -> None:
@@ -96,6 +105,8 @@ def bench(
         bulk_patients=bulk_patients,
         flood_patients=flood_patients,
         flood_messages=flood_messages,
+        outcome_patients=outcome_patients,
+        fhir_patients=tuple(int(n) for n in _numbers(fhir_patients)),
         scoring_seconds=scoring_seconds,
     )
     # The bot's own warnings (e.g. an alert with nobody on call) would drown the progress.

@@ -17,11 +17,21 @@ from benchmarks.databases import Databases
 from benchmarks.dispatch import dispatch
 from benchmarks.enrolment import bulk_enrolment
 from benchmarks.flood import stranger_flood
+from benchmarks.outcomes import outcomes
 from benchmarks.scale import one_cohort
 from benchmarks.telegram import Telegram, telegram_process
 from bot.delivery.sender import IN_FLIGHT
 
-BENCHMARKS = ("dispatch", "burst", "alerts", "flood", "scale", "enrolment", "scoring")
+BENCHMARKS = (
+    "dispatch",
+    "burst",
+    "alerts",
+    "flood",
+    "scale",
+    "enrolment",
+    "outcomes",
+    "scoring",
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,8 @@ class Sizes:
     burst_patients: tuple[int, ...] = (1_000, 3_000)  # due at the same minute (burst)
     burst_runs: int = 3  # of each size
     bulk_patients: int = 1_000  # in one list (enrolment)
+    outcome_patients: int = 20_000  # followed up, bulk-loaded (outcomes)
+    fhir_patients: tuple[int, ...] = (1_000, 5_000, 20_000)  # exported, per run (outcomes)
 
 
 Progress = Callable[[str], None]
@@ -111,6 +123,12 @@ async def run(
                 f"bulk enrolment, {backend}, {sizes.bulk_patients:,} patients",
                 _bulk(databases, backend, sizes.bulk_patients),
             )
+        if "outcomes" in only:  # no Telegram in it
+            results.setdefault("outcomes", {})[backend] = await _timed(
+                progress,
+                f"outcomes report and FHIR export, {backend}, {sizes.outcome_patients:,} patients",
+                _outcomes(databases, backend, sizes),
+            )
     if "scoring" in only:
         progress("scoring, one core")
         results["scoring"] = scoring.measure(sizes.scoring_seconds)
@@ -161,6 +179,11 @@ async def _bursts(
 async def _bulk(databases: Databases, backend: str, patients: int) -> Any:
     async with databases.fresh(backend, "enrolment") as url:
         return await bulk_enrolment(url, patients)
+
+
+async def _outcomes(databases: Databases, backend: str, sizes: Sizes) -> Any:
+    async with databases.fresh(backend, "outcomes") as url:
+        return await outcomes(url, sizes.outcome_patients, sizes.fhir_patients)
 
 
 async def _alerts(databases: Databases, telegram: Telegram, backend: str, sizes: Sizes) -> Any:
