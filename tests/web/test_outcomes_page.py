@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from bot.web.http.security import CONTENT_SECURITY_POLICY
-from db.models import AuditEntry, Staff, Team
+from db.models import AuditEntry, Staff, StaffRole, Team
 from tests.web.conftest import Ward
 
 EVERYONE = re.compile(r'<td class="label">all</td><td>([^<]*)</td>')
@@ -94,3 +94,10 @@ async def test_each_reading_is_recorded_by_scope_without_patient_data(ward: Ward
 async def test_the_navigation_offers_it_to_staff(ward: Ward) -> None:
     page = await (await ward.signed_in("Olga")).get("/")
     assert '<a href="/reports/outcomes">Outcomes</a>' in page.text
+
+
+async def test_a_surgeon_of_the_team_reads_it_too(ward: Ward) -> None:
+    await ward.red_flag()
+    await ward.journey.staff_member("Sam", StaffRole.SURGEON)
+    page = await (await ward.signed_in("Sam")).get("/reports/outcomes")
+    assert page.status_code == 200 and EVERYONE.findall(page.text) == ["&lt;5"]
