@@ -77,11 +77,15 @@ async def long_rows(
     )
     # Columns, not entities, taken a batch at a time: an ORM object and a switch into the
     # driver's thread per answer were most of the time at 300,000 check-ins.
+    # The rows come an episode at a time: its columns are made once for all its answers.
     result = await session.stream(answers.execution_options(yield_per=BATCH))
+    part: dict[str, Any] = {}
     async for batch in result.partitions():
         for ref, episode_id, pathway, version, surgery, checkin_id, kind, pod, *answer in batch:
             item, value, answered_at, late = answer
-            yield _episode_part(ref, episode_id, pathway, version, surgery) | {
+            if part.get("episode_id") != episode_id:
+                part = _episode_part(ref, episode_id, pathway, version, surgery)
+            yield part | {
                 "record": "answer",
                 "checkin_id": checkin_id,
                 "checkin_kind": kind.value,
