@@ -54,7 +54,7 @@ def _outcomes(results: dict[str, Any]) -> str:
                 rows.get("checkins"),
                 rows.get("answers"),
                 found["load_seconds"],
-                *(found["report"][kind]["seconds"] for kind in ("html", "csv", "json")),
+                *(_seconds(found["report"][kind]) for kind in ("html", "csv", "json")),
             ]
         )
         export_rows += [
@@ -77,6 +77,12 @@ def _outcomes(results: dict[str, Any]) -> str:
         + "\n\nFHIR export, a process a size (peak resident memory)\n"
         + table(export_headers, export_rows)
     )
+
+
+def _seconds(figures: dict[str, Any]) -> str:
+    """Wall-clock seconds, and the process's CPU seconds where measured."""
+    cpu = figures.get("cpu_seconds")
+    return f"{figures['seconds']:,.1f}" + (f" ({cpu:,.1f} CPU)" if cpu is not None else "")
 
 
 def _enrolment(results: dict[str, Any]) -> str:
