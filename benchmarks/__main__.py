@@ -63,6 +63,13 @@ def _numbers(text: str) -> tuple[float, ...]:
     show_default=True,
     help="Scale-out: bot processes on one PostgreSQL, per run (sends: --sends)",
 )
+@click.option("--outcome-patients", default=20_000, show_default=True, help="Outcomes: followed up")
+@click.option(
+    "--fhir-patients",
+    default="1000,5000,20000",
+    show_default=True,
+    help="Outcomes: FHIR-exported, each size in a process of its own",
+)
 @click.option("--scoring-seconds", default=3.0, show_default=True)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
 def bench(
@@ -85,6 +92,8 @@ def bench(
     sends: int,
     profile: str | None,
     scaleout_processes: str,
+    outcome_patients: int,
+    fhir_patients: str,
     scoring_seconds: float,
     json_path: Path | None,
 ) -> None:
@@ -110,6 +119,8 @@ def bench(
         bulk_patients=bulk_patients,
         flood_patients=flood_patients,
         flood_messages=flood_messages,
+        outcome_patients=outcome_patients,
+        fhir_patients=tuple(int(n) for n in _numbers(fhir_patients)),
         scoring_seconds=scoring_seconds,
         sends=sends,
         profile=profile,

@@ -23,6 +23,9 @@ START_UP_SECONDS = 3
 SCORED_PER_SECOND = 20_000
 BULK_MS_PER_PATIENT = 10  # a list of 1,000, amortised
 BIG_COHORT, SMALLER_COHORT = "100000", "10000"
+OUTCOMES_SECONDS = 30  # the report in one format, 20,000 patients, 300,000 check-ins
+OUTCOME_PATIENTS = 20_000
+EXPORT_MEMORY_GROWTH = 1.25  # peak memory, the most patients exported against the fewest
 
 
 def evaluate(results: dict[str, Any]) -> list[Check]:
@@ -34,6 +37,7 @@ def evaluate(results: dict[str, Any]) -> list[Check]:
         checks += _flood(backend, results.get("flood", {}).get(backend))
         checks += _scale(backend, results.get("scale", {}).get(backend))
         checks += _enrolment(backend, results.get("enrolment", {}).get(backend))
+        checks += _outcomes(backend, results.get("outcomes", {}).get(backend))
     if "scoring" in results:
         mixed = results["scoring"]["check_ins_per_second"]["both, mixed"]
         checks.append(
@@ -163,6 +167,39 @@ def _enrolment(backend: str, found: dict[str, Any] | None) -> list[Check]:
             figure <= BULK_MS_PER_PATIENT if found["patients"] >= 1_000 else None,
         )
     ]
+
+
+def _outcomes(backend: str, found: dict[str, Any] | None) -> list[Check]:
+    if not found:
+        return []
+    patients = found["patients"]
+    checks = [
+        _check(
+            f"outcomes report, {kind}, {patients:,} patients",
+            backend,
+            f"< {OUTCOMES_SECONDS} s",
+            figures["seconds"],
+            figures["seconds"] < OUTCOMES_SECONDS if patients >= OUTCOME_PATIENTS else None,
+        )
+        for kind, figures in found["report"].items()
+    ]
+    exports = sorted(found["fhir_export"], key=lambda e: e["patients"])
+    if len(exports) >= 2:
+        fewest, most = exports[0], exports[-1]
+        growth = round(most["peak_rss_mb"] / fewest["peak_rss_mb"], 2)
+        checks.append(
+            _check(
+                f"FHIR export streams: peak memory, {most['patients']:,} patients against "
+                f"{fewest['patients']:,}",
+                backend,
+                f"≤ {EXPORT_MEMORY_GROWTH}×",
+                growth,
+                growth <= EXPORT_MEMORY_GROWTH
+                if most["patients"] >= 4 * fewest["patients"]
+                else None,
+            )
+        )
+    return checks
 
 
 def _scale(backend: str, found: dict[str, Any] | None) -> list[Check]:

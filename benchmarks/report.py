@@ -35,6 +35,8 @@ def render(results: dict[str, Any]) -> str:
         parts.append(_scale(results))
     if "enrolment" in results:
         parts.append(_enrolment(results))
+    if "outcomes" in results:
+        parts.append(_outcomes(results))
     if "scoring" in results:
         rates = results["scoring"]["check_ins_per_second"]
         parts.append(
@@ -43,6 +45,48 @@ def render(results: dict[str, Any]) -> str:
         )
     parts.append(_goals(results["goals"]))
     return "\n\n".join(parts) + "\n"
+
+
+def _outcomes(results: dict[str, Any]) -> str:
+    report_rows, export_rows = [], []
+    for backend, found in results["outcomes"].items():
+        rows = found["rows"]
+        report_rows.append(
+            [
+                backend,
+                found["patients"],
+                rows.get("checkins"),
+                rows.get("answers"),
+                found["load_seconds"],
+                *(_seconds(found["report"][kind]) for kind in ("html", "csv", "json")),
+            ]
+        )
+        export_rows += [
+            [
+                backend,
+                e["patients"],
+                e["resources"],
+                e["seconds"],
+                e["patients_per_second"],
+                e["baseline_rss_mb"],
+                e["peak_rss_mb"],
+            ]
+            for e in found["fhir_export"]
+        ]
+    report_headers = ["backend", "patients", "check-ins", "answers", "load s"]
+    export_headers = ["backend", "patients", "resources", "s", "patients/s", "base MB", "peak MB"]
+    return (
+        "Outcomes report (bulk-loaded follow-up; seconds a format)\n"
+        + table([*report_headers, "html s", "csv s", "json s"], report_rows)
+        + "\n\nFHIR export, a process a size (peak resident memory)\n"
+        + table(export_headers, export_rows)
+    )
+
+
+def _seconds(figures: dict[str, Any]) -> str:
+    """Wall-clock seconds, and the process's CPU seconds where measured."""
+    cpu = figures.get("cpu_seconds")
+    return f"{figures['seconds']:,.1f}" + (f" ({cpu:,.1f} CPU)" if cpu is not None else "")
 
 
 def _enrolment(results: dict[str, Any]) -> str:

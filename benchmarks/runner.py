@@ -18,6 +18,7 @@ from benchmarks.databases import Databases
 from benchmarks.dispatch import dispatch
 from benchmarks.enrolment import bulk_enrolment
 from benchmarks.flood import stranger_flood
+from benchmarks.outcomes import outcomes
 from benchmarks.scale import one_cohort
 from benchmarks.scaleout import scale_out
 from benchmarks.sends import durable_sends
@@ -34,6 +35,7 @@ BENCHMARKS = (
     "flood",
     "scale",
     "enrolment",
+    "outcomes",
     "scoring",
 )
 
@@ -59,6 +61,8 @@ class Sizes:
     sends: int = 10_000  # in the outbox, drained by the sender alone (sends)
     profile: str | None = None  # where the sends benchmark's cProfile statistics go
     scaleout_processes: tuple[int, ...] = (1, 2, 4)  # bot processes on one PostgreSQL
+    outcome_patients: int = 20_000  # followed up, bulk-loaded (outcomes)
+    fhir_patients: tuple[int, ...] = (1_000, 5_000, 20_000)  # exported, per run (outcomes)
 
 
 Progress = Callable[[str], None]
@@ -135,6 +139,12 @@ async def run(
                 progress,
                 f"bulk enrolment, {backend}, {sizes.bulk_patients:,} patients",
                 _bulk(databases, backend, sizes.bulk_patients),
+            )
+        if "outcomes" in only:  # no Telegram in it
+            results.setdefault("outcomes", {})[backend] = await _timed(
+                progress,
+                f"outcomes report and FHIR export, {backend}, {sizes.outcome_patients:,} patients",
+                _outcomes(databases, backend, sizes),
             )
     if "scoring" in only:
         progress("scoring, one core")
@@ -214,6 +224,11 @@ async def _bursts(
 async def _bulk(databases: Databases, backend: str, patients: int) -> Any:
     async with databases.fresh(backend, "enrolment") as url:
         return await bulk_enrolment(url, patients)
+
+
+async def _outcomes(databases: Databases, backend: str, sizes: Sizes) -> Any:
+    async with databases.fresh(backend, "outcomes") as url:
+        return await outcomes(url, sizes.outcome_patients, sizes.fhir_patients)
 
 
 async def _alerts(databases: Databases, telegram: Telegram, backend: str, sizes: Sizes) -> Any:

@@ -58,13 +58,13 @@ async def run_console_demo(
     """The story, then the console on ``listen`` until cancelled (or ``serving`` returns)."""
 
     async def afterwards(demo: Demo) -> None:
-        await _more_patients(demo)
+        await more_patients(demo)
         await _serve(demo, echo, listen, serving or _until_stopped(demo))
 
     await run_demo(echo, afterwards)
 
 
-async def _more_patients(demo: Demo) -> None:
+async def more_patients(demo: Demo) -> None:
     runtime = demo.runtime
     quiet = Demo(demo.sandbox, runtime, lambda _line: None, {})
     clock = runtime.clock

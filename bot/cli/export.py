@@ -49,7 +49,8 @@ def fhir(
 ) -> None:
     """FHIR R4 transaction Bundles: one Bundle (JSON) for --patient, otherwise NDJSON with one
     patient's Bundle a line, each postable to a FHIR server on its own. Re-exporting creates
-    nothing twice (stable identifiers, conditional creates). Recorded in the audit log."""
+    nothing twice and carries what changed (stable identifiers; conditional
+    updates for what changes, conditional creates for the rest). Recorded in the audit log."""
     if patient_ref is not None and team is not None:
         raise click.UsageError("give --patient or --team, not both")
     try:

@@ -22,6 +22,7 @@ from bot.web.pages import (
     caregivers,
     correspondence,
     enrolment,
+    outcomes,
     patient,
     protocols,
     roster,
@@ -95,12 +96,14 @@ PAGES = (
     Page("GET", "/protocols/{protocol_id}/diff", protocols.protocol_diff_page, Access.ADMIN),
     Page("GET", "/audit", audit.audit_page, Access.ADMIN),
     Page("POST", "/audit", audit.audit_search, Access.ADMIN),
+    Page("GET", "/reports/outcomes", outcomes.outcomes_page, Access.STAFF),
 )
 # The pages in the navigation bar, in order: (title, path, who may open it).
 NAVIGATION = (
     ("Worklist", "/", Access.STAFF),
     ("Roster", "/patients", Access.STAFF),
     ("Enrol", "/patients/new", Access.NURSE_OR_ADMIN),
+    ("Outcomes", "/reports/outcomes", Access.STAFF),
     ("Protocols", "/protocols", Access.ADMIN),
     ("Audit", "/audit", Access.ADMIN),
 )

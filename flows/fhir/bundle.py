@@ -25,8 +25,10 @@ from flows.schema.protocol import Protocol
 from flows.tiers import Tier
 
 # Every resource's id is a uuid5 of the deployment's namespace (16 bytes) and the record's own id
-# ("Alert/12"): stable across exports, and free of patient data. Each entry is a conditional
-# create on that identifier, so posting the same Bundle twice creates nothing new.
+# ("Alert/12"): stable across exports, and free of patient data. A resource whose content the
+# follow-up changes later is a conditional update on that identifier (PUT ``Task?identifier=…``),
+# so a re-export carries its new state; one that never changes is a conditional create
+# (``ifNoneExist``). Either way, posting the same Bundle twice creates nothing new.
 
 IDENTIFIER_SYSTEM = "urn:ietf:rfc:3986"
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem/"
@@ -47,6 +49,14 @@ _EPISODE_STATUS = {
 }
 # The alert's life, as the team's task: open, acknowledged (someone has it), resolved.
 _TASK_STATUS = {"open": "requested", "acknowledged": "in-progress", "resolved": "completed"}
+# What changes after a first export: an episode's status and end, a corrected operation or
+# pathway, a check-in answered further, an alert's findings (added while it is open), its flag and
+# its task (acknowledged, resolved). A Questionnaire is one protocol version; an Observation one
+# answer; the Patient is its pseudonymous reference (its name goes out only when asked, and an
+# export without names must not erase one sent before).
+MUTABLE = frozenset(
+    {"EpisodeOfCare", "Procedure", "QuestionnaireResponse", "DetectedIssue", "Flag", "Task"}
+)
 _SEVERITY = {Tier.AMBER: "moderate", Tier.RED_URGENT: "high", Tier.RED_EMERGENCY: "high"}
 _PRIORITY = {Tier.AMBER: "urgent", Tier.RED_URGENT: "asap", Tier.RED_EMERGENCY: "stat"}
 
@@ -147,17 +157,17 @@ class _Bundle:
             else:
                 resource["identifier"] = [identifier, *resource.get("identifier", [])]
             self.entries.append(
-                {
-                    "fullUrl": url,
-                    "resource": resource,
-                    "request": {
-                        "method": "POST",
-                        "url": kind,
-                        "ifNoneExist": f"identifier={IDENTIFIER_SYSTEM}|{url}",
-                    },
-                }
+                {"fullUrl": url, "resource": resource, "request": _request(kind, url)}
             )
         return url
+
+
+def _request(kind: str, url: str) -> dict[str, str]:
+    """A conditional update for what changes, a conditional create for what does not."""
+    search = f"identifier={IDENTIFIER_SYSTEM}|{url}"
+    if kind in MUTABLE:
+        return {"method": "PUT", "url": f"{kind}?{search}"}
+    return {"method": "POST", "url": kind, "ifNoneExist": search}
 
 
 def _patient(patient: PatientRecord, namespace: bytes) -> dict[str, Any]:

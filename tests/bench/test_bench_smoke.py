@@ -36,6 +36,8 @@ TINY = Sizes(
     bulk_patients=20,
     sends=20,
     scaleout_processes=(1, 2),
+    outcome_patients=12,
+    fhir_patients=(2, 5),
 )
 
 
@@ -80,12 +82,18 @@ async def test_every_benchmark_runs_and_reports_its_figures(
     assert {"tick, nothing due", "sending", "patients replying"} <= _phases(cohort["queries"])
     enrolment = results["enrolment"][db_backend]
     assert enrolment["patients"] == TINY.bulk_patients and enrolment["ms_per_patient"] > 0
+    outcomes = results["outcomes"][db_backend]
+    assert outcomes["patients"] == 12 and outcomes["rows"]["answers"] > 12
+    assert all(outcomes["report"][kind]["seconds"] > 0 for kind in ("html", "csv", "json"))
+    exports = outcomes["fhir_export"]
+    assert [e["patients"] for e in exports] == [2, 5]
+    assert all(e["resources"] > e["patients"] and e["peak_rss_mb"] > 0 for e in exports)
     assert results["scoring"]["check_ins_per_second"]["both, mixed"] > 0
     assert {check["met"] for check in results["goals"]} <= {True, False, None}
     json.dumps(results)  # what --json writes
     rendered = report.render(results)
     assert "Goals" in rendered and "python-telegram-bot alone" in rendered
-    assert "Bulk enrolment" in rendered
+    assert "Bulk enrolment" in rendered and "FHIR export, a process a size" in rendered
 
 
 @pytest.mark.slow(seconds=30)

@@ -117,6 +117,43 @@ async def test_exporting_twice_gives_the_same_identifiers(followed: Journey) -> 
     ]
 
 
+def _of_kind(exported: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [e for b in exported for e in b["entry"] if e["resource"]["resourceType"] == kind]
+
+
+async def test_a_re_export_carries_the_alert_acknowledged_and_resolved_since(
+    journey: Journey,
+) -> None:
+    ana = await journey.staff_member("Ana")
+    patient, _ = await journey.enrolled_patient(display_name=NAME)
+    await _checkin(journey, patient)
+    before = await _export(journey, Scope(patient_ref="P-001"))
+    await _acknowledge_and_resolve(journey, ana)
+    after = await _export(journey, Scope(patient_ref="P-001"))
+
+    assert [e["fullUrl"] for b in before for e in b["entry"]] == [
+        e["fullUrl"] for b in after for e in b["entry"]
+    ]
+    for entry in [e for b in after for e in b["entry"]]:
+        get_fhir_model_class(entry["resource"]["resourceType"]).model_validate(entry["resource"])
+    (task_before,) = _of_kind(before, "Task")
+    (task_after,) = _of_kind(after, "Task")
+    assert task_before["resource"]["status"] == "requested"
+    assert task_after["resource"]["status"] == "completed"
+    assert [f["resource"]["status"] for f in _of_kind(before + after, "Flag")] == [
+        "active",
+        "inactive",
+    ]
+    # A server that has the Task from the first export is told to update it, on the same
+    # identifier, rather than to keep its old copy.
+    identifier = task_after["resource"]["identifier"][0]
+    assert task_after["request"] == {
+        "method": "PUT",
+        "url": f"Task?identifier={identifier['system']}|{identifier['value']}",
+    }
+    assert identifier["value"] == task_after["fullUrl"]
+
+
 async def test_a_name_appears_only_with_names_asked_for(followed: Journey) -> None:
     without = json.dumps(await _export(followed, Scope(team="Spine")))
     assert "Zebulonia" not in without

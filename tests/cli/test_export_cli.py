@@ -50,7 +50,9 @@ def test_a_patient_is_one_transaction_bundle(runner: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     bundle = Bundle.model_validate(json.loads(result.output))
     assert bundle.type == "transaction"
-    (procedure,) = [e.resource for e in bundle.entry if e.request.url == "Procedure"]
+    (procedure,) = [
+        e.resource for e in bundle.entry if e.resource.get_resource_type() == "Procedure"
+    ]
     assert procedure.category.coding[0].code == "open"
     assert "Name of" not in result.output
 

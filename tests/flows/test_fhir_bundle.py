@@ -19,6 +19,7 @@ from flows.fhir import (
     patient_bundle,
     resource_id,
 )
+from flows.fhir.bundle import MUTABLE
 from flows.findings import Finding
 from flows.schema import Protocol
 from flows.tiers import Tier
@@ -76,11 +77,36 @@ def test_it_builds_a_transaction_bundle_whose_every_resource_parses(miss: Protoc
     for entry in bundle["entry"]:
         kind = entry["resource"]["resourceType"]
         get_fhir_model_class(kind).model_validate(entry["resource"])
-        assert entry["request"]["url"] == kind
-        assert entry["request"]["ifNoneExist"].endswith(entry["fullUrl"])
+        search = f"identifier=urn:ietf:rfc:3986|{entry['fullUrl']}"
+        if kind in MUTABLE:
+            assert entry["request"] == {"method": "PUT", "url": f"{kind}?{search}"}
+        else:
+            assert entry["request"] == {"method": "POST", "url": kind, "ifNoneExist": search}
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
     assert kinds[:4] == ["Patient", "EpisodeOfCare", "Procedure", "Questionnaire"]
     assert kinds.count("Flag") == kinds.count("DetectedIssue") == kinds.count("Task") == 3
+
+
+def test_what_the_follow_up_changes_is_updated_and_the_rest_created_once(
+    miss: Protocol,
+) -> None:
+    methods = {
+        e["resource"]["resourceType"]: e["request"]["method"]
+        for e in bundle_of(episode(miss))["entry"]
+    }
+    assert {kind for kind, method in methods.items() if method == "PUT"} == {
+        "EpisodeOfCare",
+        "Procedure",
+        "QuestionnaireResponse",
+        "DetectedIssue",
+        "Flag",
+        "Task",
+    }
+    assert {kind for kind, method in methods.items() if method == "POST"} == {
+        "Patient",
+        "Questionnaire",
+        "Observation",
+    }
 
 
 def test_identifiers_are_uuid5_of_the_namespace_and_the_record(miss: Protocol) -> None:

@@ -26,7 +26,7 @@ from bot.patients.synthetic.records import lived
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
 from bot.reports.outcomes.reading import PATHWAY_KINDS, Scope, read_scope
-from bot.reports.outcomes.report import milestone_section
+from bot.reports.outcomes.report import build, milestone_section
 from bot.reports.outcomes.survival import TimeToEvent, time_to
 from db.models import AlertEvent, Answer, Episode, Patient, Team
 
@@ -55,7 +55,7 @@ async def test_a_synthetic_cohort_is_lived_through_the_pipeline_and_reported_as_
     catalogue = _catalogue()
     made = await generate(sessions, catalogue, SPEC)
     async with sessions() as session:
-        found = await read_scope(session, catalogue, Scope(team=TEAM))
+        found = await read_scope(session, catalogue, Scope(team=TEAM), all_items=True)
     by_ref = {p.ref: p for p in made.patients}
     assert len(found.episodes) == 4
 
@@ -87,6 +87,16 @@ async def test_a_synthetic_cohort_is_lived_through_the_pipeline_and_reported_as_
     assert (open_curve["n"], open_curve["events"]) == (1, 0)  # censored, not dropped
     assert any(a.cause == "non_response" for a in found.alerts)
     assert made.alerts_resolved == sum(1 for a in found.alerts if a.outcome is not None) > 0
+    # The report reads only the answers it uses, and computes the same report from them.
+    async with sessions() as session:
+        read = await read_scope(session, catalogue, Scope(team=TEAM))
+    items = {item for e in read.episodes for c in e.check_ins for item in c.answers}
+    assert items == {"pain_back", "pain_leg", "walking", "opioid_use", "bowels_days"}
+    fewer = {item for e in found.episodes for c in e.check_ins for item in c.answers} - items
+    assert fewer, "every answer was one the report reads: nothing was left out"
+    assert build(read.episodes, read.alerts, scope={}, generated_at=NOW) == build(
+        found.episodes, found.alerts, scope={}, generated_at=NOW
+    )
 
     monkeypatch.setenv("ERAS_DATABASE_URL", database_url)
     result = await _eras("report", "outcomes", "--team", TEAM, "--format", "csv")

@@ -275,3 +275,34 @@ async def test_a_nurse_enrols_with_the_keyboard_and_the_sheet_prints_on_one_a4_p
     pages = re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf)
     assert len(pages) == 1, f"the sheet printed on {len(pages)} pages"
     assert complaints == []
+
+
+OUTCOMES_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs/images/console-outcomes.png"
+
+
+async def test_a_nurse_reads_the_outcomes_report_with_the_keyboard_alone(
+    served: Ward, browser_page: Any
+) -> None:
+    ward, page = served, browser_page
+    await ward.red_flag("Maria", "Pedro")
+    await _sign_in_from_telegram(ward, page)
+    await page.get_by_role("link", name="Outcomes").focus()
+    await page.keyboard.press("Enter")
+    # The first report loads the statistics and plotting libraries: seconds on a busy machine.
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Outcomes", timeout=60_000)
+    await page.get_by_label("Pathway").select_option("spine-miss-lumbar")
+    await page.get_by_label("Surgery from").fill("2026-01-01")
+    await page.get_by_role("button", name="Show").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", name="Recovery milestones")).to_be_visible(
+        timeout=30_000
+    )
+    assert "pathway=spine-miss-lumbar" in page.url and "P-001" not in page.url
+    # The figures are inline PNGs: drawn, so the page's policy lets exactly those in.
+    figures = page.get_by_role("img", name=re.compile("Share of patients who reached"))
+    await expect(figures).to_have_count(2)
+    widths = await figures.evaluate_all("images => images.map(i => i.naturalWidth)")
+    assert all(width > 0 for width in widths), widths
+    await _no_serious_violations(page, "outcomes")
+    OUTCOMES_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=OUTCOMES_SCREENSHOT, full_page=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from bot.reports.outcomes import figures
 from bot.reports.outcomes.small_cells import NOTE, hidden
@@ -40,6 +41,16 @@ def _data_uri(png: bytes) -> str:
 
 
 def as_html(report: dict[str, Any]) -> str:
+    """The self-contained file: the report's body with its own styles."""
+    return _TEMPLATES.get_template("outcomes.html").render(_page(report))
+
+
+def as_fragment(report: dict[str, Any]) -> Markup:
+    """The report's body alone, for a page that has its own head, title and styles."""
+    return Markup(_TEMPLATES.get_template("outcomes_body.html").render(_page(report)))
+
+
+def _page(report: dict[str, Any]) -> dict[str, Any]:
     curves = {
         section["id"]: _data_uri(figures.milestone_curves(section))
         for section in report["milestones"]
@@ -49,15 +60,15 @@ def as_html(report: dict[str, Any]) -> str:
         for item, title in PAIN_TITLES.items()
     }
     page = shown(report)
-    return _TEMPLATES.get_template("outcomes.html").render(
-        report=page,
-        curve_images=curves,
-        pain_images=pain,
-        pain_titles=PAIN_TITLES,
-        response=_by_pathway(page["response_by_pod"]),
-        walking_levels=_levels(page["walking"]),
-        opioid_levels=_levels(page["opioid_use"]),
-    )
+    return {
+        "report": page,
+        "curve_images": curves,
+        "pain_images": pain,
+        "pain_titles": PAIN_TITLES,
+        "response": _by_pathway(page["response_by_pod"]),
+        "walking_levels": _levels(page["walking"]),
+        "opioid_levels": _levels(page["opioid_use"]),
+    }
 
 
 def _levels(rows: list[dict[str, Any]]) -> list[str]:
