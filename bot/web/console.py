@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from jinja2_fragments.starlette import Jinja2Blocks
 
 from bot.context import Services
+from bot.delivery.files import TelegramFiles
 from bot.inbox.webhook import WebhookInbox
 from bot.staff.sign_in.attempts import SignInAttempts
 
@@ -48,6 +49,9 @@ class Console:
     health_token: str | None = None
     # ERAS_AUDIT_KEY: checks the audit log's checkpoints on SQLite (the audit page).
     audit_key: bytes | None = None
+    # Where the photos and voice messages patients sent are fetched from (Telegram, through
+    # the bot); None: a console without a bot token shows that they exist, not what they are.
+    files: TelegramFiles | None = None
     attempts: SignInAttempts = field(init=False)
 
     def __post_init__(self) -> None:
