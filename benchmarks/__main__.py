@@ -52,6 +52,12 @@ def _numbers(text: str) -> tuple[float, ...]:
 @click.option("--bulk-patients", default=1_000, show_default=True, help="Enrolment: in one list")
 @click.option("--flood-patients", default=100, show_default=True, help="Flood: writing, per run")
 @click.option("--flood-messages", default=2_000, show_default=True, help="Flood: one stranger's")
+@click.option("--console-patients", default=100_000, show_default=True, help="Console: enrolled")
+@click.option("--console-active", default=20_000, show_default=True, help="Console: active")
+@click.option("--console-alerts", default=500, show_default=True, help="Console: open alerts")
+@click.option(
+    "--console-repeats", default=50, show_default=True, help="Console: requests a page, timed"
+)
 @click.option("--scoring-seconds", default=3.0, show_default=True)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
 def bench(
@@ -71,6 +77,10 @@ def bench(
     bulk_patients: int,
     flood_patients: int,
     flood_messages: int,
+    console_patients: int,
+    console_active: int,
+    console_alerts: int,
+    console_repeats: int,
     scoring_seconds: float,
     json_path: Path | None,
 ) -> None:
@@ -96,6 +106,10 @@ def bench(
         bulk_patients=bulk_patients,
         flood_patients=flood_patients,
         flood_messages=flood_messages,
+        console_patients=console_patients,
+        console_active=console_active,
+        console_alerts=console_alerts,
+        console_repeats=console_repeats,
         scoring_seconds=scoring_seconds,
     )
     # The bot's own warnings (e.g. an alert with nobody on call) would drown the progress.

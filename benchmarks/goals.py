@@ -23,6 +23,8 @@ START_UP_SECONDS = 3
 SCORED_PER_SECOND = 20_000
 BULK_MS_PER_PATIENT = 10  # a list of 1,000, amortised
 BIG_COHORT, SMALLER_COHORT = "100000", "10000"
+PAGE_P95_MS = 150  # a console page, server time
+PAGE_BYTES = 100_000  # a console page's weight, without photos
 
 
 def evaluate(results: dict[str, Any]) -> list[Check]:
@@ -34,6 +36,7 @@ def evaluate(results: dict[str, Any]) -> list[Check]:
         checks += _flood(backend, results.get("flood", {}).get(backend))
         checks += _scale(backend, results.get("scale", {}).get(backend))
         checks += _enrolment(backend, results.get("enrolment", {}).get(backend))
+        checks += _console(backend, results.get("console", {}).get(backend))
     if "scoring" in results:
         mixed = results["scoring"]["check_ins_per_second"]["both, mixed"]
         checks.append(
@@ -43,6 +46,24 @@ def evaluate(results: dict[str, Any]) -> list[Check]:
                 f"≥ {SCORED_PER_SECOND:,}",
                 mixed,
                 mixed >= SCORED_PER_SECOND,
+            )
+        )
+    return checks
+
+
+def _console(backend: str, found: dict[str, Any] | None) -> list[Check]:
+    if not found:
+        return []
+    checks = []
+    for page, f in found["pages"].items():
+        p95 = f["server_ms"]["p95_ms"]
+        checks.append(
+            _check(f"console, {page}, p95 ms", backend, f"< {PAGE_P95_MS}", p95, p95 < PAGE_P95_MS)
+        )
+        weight = f["bytes_max"]
+        checks.append(
+            _check(
+                f"console, {page}, bytes", backend, f"< {PAGE_BYTES:,}", weight, weight < PAGE_BYTES
             )
         )
     return checks

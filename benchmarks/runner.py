@@ -13,6 +13,7 @@ from benchmarks import goals, machine, scoring
 from benchmarks.alerts import alert_latency
 from benchmarks.burst import burst, summary
 from benchmarks.client import client_alone
+from benchmarks.console import console_pages
 from benchmarks.databases import Databases
 from benchmarks.dispatch import dispatch
 from benchmarks.enrolment import bulk_enrolment
@@ -21,7 +22,16 @@ from benchmarks.scale import one_cohort
 from benchmarks.telegram import Telegram, telegram_process
 from bot.delivery.sender import IN_FLIGHT
 
-BENCHMARKS = ("dispatch", "burst", "alerts", "flood", "scale", "enrolment", "scoring")
+BENCHMARKS = (
+    "dispatch",
+    "burst",
+    "alerts",
+    "flood",
+    "scale",
+    "enrolment",
+    "console",
+    "scoring",
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,10 @@ class Sizes:
     burst_patients: tuple[int, ...] = (1_000, 3_000)  # due at the same minute (burst)
     burst_runs: int = 3  # of each size
     bulk_patients: int = 1_000  # in one list (enrolment)
+    console_patients: int = 100_000  # enrolled, of one team (console)
+    console_active: int = 20_000  # of them, followed now
+    console_alerts: int = 500  # open
+    console_repeats: int = 50  # requests of each page, timed
 
 
 Progress = Callable[[str], None]
@@ -105,6 +119,12 @@ async def run(
                     )
                     for size in sizes.cohorts
                 }
+        if "console" in only:  # no Telegram in it
+            results.setdefault("console", {})[backend] = await _timed(
+                progress,
+                f"console, {backend}, {sizes.console_patients:,} patients",
+                _console(databases, backend, sizes, progress),
+            )
         if "enrolment" in only:  # no Telegram in it
             results.setdefault("enrolment", {})[backend] = await _timed(
                 progress,
@@ -161,6 +181,18 @@ async def _bursts(
 async def _bulk(databases: Databases, backend: str, patients: int) -> Any:
     async with databases.fresh(backend, "enrolment") as url:
         return await bulk_enrolment(url, patients)
+
+
+async def _console(databases: Databases, backend: str, sizes: Sizes, progress: Progress) -> Any:
+    async with databases.fresh(backend, "console") as url:
+        return await console_pages(
+            url,
+            patients=sizes.console_patients,
+            active=sizes.console_active,
+            open_alerts=sizes.console_alerts,
+            repeats=sizes.console_repeats,
+            progress=progress,
+        )
 
 
 async def _alerts(databases: Databases, telegram: Telegram, backend: str, sizes: Sizes) -> Any:
