@@ -121,7 +121,8 @@ def _pages(
     rng: random.Random,
 ) -> dict[str, Callable[[], Awaitable[httpx.Response]]]:
     """What is asked for, by name: each a request a nurse makes."""
-    shown = rng.sample(alerted, PATIENT_PAGES // 2) + rng.sample(active, PATIENT_PAGES // 2)
+    half = PATIENT_PAGES // 2
+    shown = rng.sample(alerted, min(half, len(alerted))) + rng.sample(active, half)
     turn = iter(range(10**9))
 
     def get(path: str) -> Callable[[], Awaitable[httpx.Response]]:

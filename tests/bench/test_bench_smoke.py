@@ -34,6 +34,10 @@ TINY = Sizes(
     burst_patients=(12,),
     burst_runs=1,
     bulk_patients=20,
+    console_patients=300,
+    console_active=60,
+    console_alerts=8,
+    console_repeats=2,
 )
 
 
@@ -77,12 +81,19 @@ async def test_every_benchmark_runs_and_reports_its_figures(
     assert {"tick, nothing due", "sending", "patients replying"} <= _phases(cohort["queries"])
     enrolment = results["enrolment"][db_backend]
     assert enrolment["patients"] == TINY.bulk_patients and enrolment["ms_per_patient"] > 0
+    console = results["console"][db_backend]
+    assert console["rows"]["active episodes"] == TINY.console_active
+    assert console["rows"]["open alerts"] == TINY.console_alerts
+    assert {"worklist", "roster", "roster by alert, desc", "patient page"} <= set(console["pages"])
+    for page in console["pages"].values():
+        assert page["server_ms"]["n"] == TINY.console_repeats and page["bytes_max"] > 1_000
+    assert {"worklist", "patient page"} <= _phases(console["queries"])
     assert results["scoring"]["check_ins_per_second"]["both, mixed"] > 0
     assert {check["met"] for check in results["goals"]} <= {True, False, None}
     json.dumps(results)  # what --json writes
     rendered = report.render(results)
     assert "Goals" in rendered and "python-telegram-bot alone" in rendered
-    assert "Bulk enrolment" in rendered
+    assert "Bulk enrolment" in rendered and "Console query plans" in rendered
 
 
 def _phases(queries: list[dict[str, Any]]) -> set[str]:
