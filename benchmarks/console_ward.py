@@ -37,7 +37,7 @@ from flows.schema.items import ChoiceItem, NrsItem, OrdinalItem
 
 # Surgery dates from half a year ago to a week ahead: with follow-ups of about a month, near
 # a fifth of the patients are still followed; the few over the count are paused.
-SURGERY_DAYS = (-185, 7)
+SURGERY_DAYS = (-160, 7)
 ANSWERED_ITEMS = ("pain_back", "pain_leg", "walking", "temperature", "wound_fluid")
 NAMED = 0.5  # patients with a name recorded (the rest: a reference only)
 FIRST_NAMES = ("Maria", "Jose", "Ana", "Luis", "Carmen", "Pedro", "Lucia", "Javier", "Elena")

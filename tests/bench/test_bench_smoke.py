@@ -35,7 +35,7 @@ TINY = Sizes(
     burst_runs=1,
     bulk_patients=20,
     console_patients=300,
-    console_active=60,
+    console_active=40,
     console_alerts=8,
     console_repeats=2,
 )
