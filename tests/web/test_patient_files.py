@@ -139,3 +139,13 @@ async def test_a_file_telegram_no_longer_gives_is_said_so(ward: Ward) -> None:
     assert answer.status_code == 502
     assert "no longer gives this file" in answer.text
     assert len(await _looks(ward)) == 1  # the look was made, and is on record
+
+
+async def test_a_console_without_a_bot_says_it_cannot_show_the_file(ward: Ward) -> None:
+    _, episode_id, ref = await ward.photo_sent()
+    ward.console.files = None  # `eras web` without the bot's token
+    ana = await ward.signed_in("Ana")
+    answer = await ana.get(f"/patients/{episode_id}/files/{ref}")
+    assert answer.status_code == 503
+    assert "no bot to fetch files with" in answer.text
+    assert PNG not in answer.content
