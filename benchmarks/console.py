@@ -59,6 +59,7 @@ async def console_pages(
         )
         loaded_s = round(time.perf_counter() - started, 1)
         progress(f"console: ward loaded in {loaded_s:,} s ({ward.rows})")
+        now = datetime.now(UTC)  # a sign-in link lasts minutes: not from before the load
         sessions = session_factory(engine)
         services = Services(
             sessions,
@@ -98,7 +99,8 @@ async def console_pages(
             for name, ask in pages.items():
                 with log.recording(name):
                     measured[name] = await _measure(ask, repeats)
-                progress(f"console: {name}: {measured[name]['server_ms']}")
+                found = measured[name]
+                progress(f"console: {name}: {found['server_ms']}, {found['bytes_max']:,} bytes")
         explained = await plans.explain(log)
         return {
             "patients": patients,
