@@ -92,10 +92,8 @@ async def load_ward(
                 .where(Episode.id.in_(paused[start : start + 1_000]))
                 .values(status=EpisodeStatus.PAUSED)
             )
-        patient_of = select(Episode.id, Episode.patient_id).where(
-            Episode.id.in_(cohort.episode_ids)
-        )
-        patient_ids = list(dict((await connection.execute(patient_of)).tuples().all()).values())
+        # The database holds this ward alone: every patient in it is the cohort's.
+        patient_ids = list(await connection.scalars(select(Patient.id).order_by(Patient.id)))
         named = [
             {"patient": patient_id, "name": _name(rng)}
             for patient_id in patient_ids
