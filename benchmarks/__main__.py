@@ -70,6 +70,12 @@ def _numbers(text: str) -> tuple[float, ...]:
     show_default=True,
     help="Outcomes: FHIR-exported, each size in a process of its own",
 )
+@click.option("--console-patients", default=100_000, show_default=True, help="Console: enrolled")
+@click.option("--console-active", default=20_000, show_default=True, help="Console: active")
+@click.option("--console-alerts", default=500, show_default=True, help="Console: open alerts")
+@click.option(
+    "--console-repeats", default=50, show_default=True, help="Console: requests a page, timed"
+)
 @click.option("--scoring-seconds", default=3.0, show_default=True)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
 def bench(
@@ -94,6 +100,10 @@ def bench(
     scaleout_processes: str,
     outcome_patients: int,
     fhir_patients: str,
+    console_patients: int,
+    console_active: int,
+    console_alerts: int,
+    console_repeats: int,
     scoring_seconds: float,
     json_path: Path | None,
 ) -> None:
@@ -121,6 +131,10 @@ def bench(
         flood_messages=flood_messages,
         outcome_patients=outcome_patients,
         fhir_patients=tuple(int(n) for n in _numbers(fhir_patients)),
+        console_patients=console_patients,
+        console_active=console_active,
+        console_alerts=console_alerts,
+        console_repeats=console_repeats,
         scoring_seconds=scoring_seconds,
         sends=sends,
         profile=profile,

@@ -26,6 +26,8 @@ BIG_COHORT, SMALLER_COHORT = "100000", "10000"
 OUTCOMES_SECONDS = 30  # the report in one format, 20,000 patients, 300,000 check-ins
 OUTCOME_PATIENTS = 20_000
 EXPORT_MEMORY_GROWTH = 1.25  # peak memory, the most patients exported against the fewest
+PAGE_P95_MS = 150  # a console page, server time
+PAGE_BYTES = 100_000  # a console page's weight, without photos
 
 
 def evaluate(results: dict[str, Any]) -> list[Check]:
@@ -38,6 +40,7 @@ def evaluate(results: dict[str, Any]) -> list[Check]:
         checks += _scale(backend, results.get("scale", {}).get(backend))
         checks += _enrolment(backend, results.get("enrolment", {}).get(backend))
         checks += _outcomes(backend, results.get("outcomes", {}).get(backend))
+        checks += _console(backend, results.get("console", {}).get(backend))
     if "scoring" in results:
         mixed = results["scoring"]["check_ins_per_second"]["both, mixed"]
         checks.append(
@@ -47,6 +50,24 @@ def evaluate(results: dict[str, Any]) -> list[Check]:
                 f"≥ {SCORED_PER_SECOND:,}",
                 mixed,
                 mixed >= SCORED_PER_SECOND,
+            )
+        )
+    return checks
+
+
+def _console(backend: str, found: dict[str, Any] | None) -> list[Check]:
+    if not found:
+        return []
+    checks = []
+    for page, f in found["pages"].items():
+        p95 = f["server_ms"]["p95_ms"]
+        checks.append(
+            _check(f"console, {page}, p95 ms", backend, f"< {PAGE_P95_MS}", p95, p95 < PAGE_P95_MS)
+        )
+        weight = f["bytes_max"]
+        checks.append(
+            _check(
+                f"console, {page}, bytes", backend, f"< {PAGE_BYTES:,}", weight, weight < PAGE_BYTES
             )
         )
     return checks

@@ -37,6 +37,8 @@ def render(results: dict[str, Any]) -> str:
         parts.append(_enrolment(results))
     if "outcomes" in results:
         parts.append(_outcomes(results))
+    if "console" in results:
+        parts.append(_console(results))
     if "scoring" in results:
         rates = results["scoring"]["check_ins_per_second"]
         parts.append(
@@ -374,6 +376,25 @@ def _scale(results: dict[str, Any]) -> str:
         "RSS MB",
     ]
     return "Scale\n" + table(headers, rows) + "\n\nQuery plans\n" + "\n".join(plans)
+
+
+def _console(results: dict[str, Any]) -> str:
+    rows, plans = [], []
+    for backend, found in results["console"].items():
+        for page, f in found["pages"].items():
+            ms = f["server_ms"]
+            rows.append([backend, page, ms["p50_ms"], ms["p95_ms"], ms["max_ms"], f["bytes_max"]])
+        bad = [q for q in found.get("queries", []) if q["reads_big_table_without_index"]]
+        plans.append(
+            f"{backend}, {found['patients']:,} patients: {len(found.get('queries', []))} "
+            f"statements, {len(bad)} reading a big table without an index"
+        )
+        plans += [
+            f"  {q['query']}  ({q['origin']}; {', '.join(q['reads_big_table_without_index'])})"
+            for q in bad
+        ]
+    headers = ["backend", "page", "p50 ms", "p95 ms", "max ms", "bytes"]
+    return "Console\n" + table(headers, rows) + "\n\nConsole query plans\n" + "\n".join(plans)
 
 
 def _goals(checks: list[dict[str, Any]]) -> str:

@@ -14,6 +14,7 @@ from benchmarks import goals, machine, scoring
 from benchmarks.alerts import alert_latency
 from benchmarks.burst import burst, summary
 from benchmarks.client import client_alone
+from benchmarks.console import console_pages
 from benchmarks.databases import Databases
 from benchmarks.dispatch import dispatch
 from benchmarks.enrolment import bulk_enrolment
@@ -36,6 +37,7 @@ BENCHMARKS = (
     "scale",
     "enrolment",
     "outcomes",
+    "console",
     "scoring",
 )
 
@@ -63,6 +65,10 @@ class Sizes:
     scaleout_processes: tuple[int, ...] = (1, 2, 4)  # bot processes on one PostgreSQL
     outcome_patients: int = 20_000  # followed up, bulk-loaded (outcomes)
     fhir_patients: tuple[int, ...] = (1_000, 5_000, 20_000)  # exported, per run (outcomes)
+    console_patients: int = 100_000  # enrolled, of one team (console)
+    console_active: int = 20_000  # of them, followed now
+    console_alerts: int = 500  # open
+    console_repeats: int = 50  # requests of each page, timed
 
 
 Progress = Callable[[str], None]
@@ -134,6 +140,12 @@ async def run(
                     )
                     for size in sizes.cohorts
                 }
+        if "console" in only:  # no Telegram in it
+            results.setdefault("console", {})[backend] = await _timed(
+                progress,
+                f"console, {backend}, {sizes.console_patients:,} patients",
+                _console(databases, backend, sizes, progress),
+            )
         if "enrolment" in only:  # no Telegram in it
             results.setdefault("enrolment", {})[backend] = await _timed(
                 progress,
@@ -229,6 +241,18 @@ async def _bulk(databases: Databases, backend: str, patients: int) -> Any:
 async def _outcomes(databases: Databases, backend: str, sizes: Sizes) -> Any:
     async with databases.fresh(backend, "outcomes") as url:
         return await outcomes(url, sizes.outcome_patients, sizes.fhir_patients)
+
+
+async def _console(databases: Databases, backend: str, sizes: Sizes, progress: Progress) -> Any:
+    async with databases.fresh(backend, "console") as url:
+        return await console_pages(
+            url,
+            patients=sizes.console_patients,
+            active=sizes.console_active,
+            open_alerts=sizes.console_alerts,
+            repeats=sizes.console_repeats,
+            progress=progress,
+        )
 
 
 async def _alerts(databases: Databases, telegram: Telegram, backend: str, sizes: Sizes) -> Any:

@@ -31,6 +31,9 @@ from flows import Finding, Protocol, Tier
 from flows.schema.items import IntegerItem, NrsItem, NumberItem
 from flows.units import symbol
 
+# Alerts a page of the console's worklist: a ward's bad day (hundreds open) stays a page
+# that loads at once; the most urgent come first, the rest a click away.
+PAGE_SIZE = 50
 # Staff read the console in English, as the alert cards.
 STAFF_LANGUAGE = "en"
 
@@ -74,8 +77,11 @@ class WorklistRow:
 
 @dataclass(frozen=True)
 class Worklist:
-    rows: tuple[WorklistRow, ...]
+    rows: tuple[WorklistRow, ...]  # of this page
     teams: Mapping[int, str]  # the member's teams, for the filter
+    total: int = 0  # open alerts on every page
+    page: int = 1
+    pages: int = 1
 
 
 async def worklist(
@@ -87,9 +93,11 @@ async def worklist(
     filters: Filters = Filters(),
     *,
     audited: bool = True,
+    page: int | None = None,
 ) -> Worklist:
     """The list as ``staff_id`` (of ``team_ids``) sees it now. A person's look at it is
-    audited, as /alerts in Telegram is (``audited``: not the page refreshing itself)."""
+    audited, as /alerts in Telegram is (``audited``: not the page refreshing itself).
+    ``page``: only that page of ``PAGE_SIZE`` alerts, the most urgent first (None: all)."""
     names = select(Team.id, Team.name).where(Team.id.in_(team_ids)).order_by(Team.name)
     teams = {team_id: name for team_id, name in (await session.execute(names)).all()}
     shown = [filters.team_id] if filters.team_id in teams else list(teams)
@@ -133,6 +141,11 @@ async def worklist(
             )
         )
     rows.sort(key=lambda r: (-r.tier.rank, -r.overdue_minutes, r.opened_at, r.alert_id))
+    total, pages = len(rows), 1
+    if page is not None:
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(page, 1), pages)
+        rows = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     if audited:
         await append(
             session,
@@ -143,7 +156,7 @@ async def worklist(
             origin="console",
             detail={"alerts": [row.alert_id for row in rows]},
         )
-    return Worklist(tuple(rows), teams)
+    return Worklist(tuple(rows), teams, total, page or 1, pages)
 
 
 async def team_of_alert(session: AsyncSession, alert_id: int) -> int | None:

@@ -10,8 +10,11 @@ import os
 import signal
 import socket
 
+from telegram import Bot
+
 from bot.clock import SystemClock
 from bot.context import Services, Site
+from bot.delivery.files import TelegramFiles
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
 from bot.reports.health import health_report
@@ -42,6 +45,15 @@ async def serve_console(settings: Settings) -> None:
             sessions, clock.now(), emergency_number=settings.emergency_number
         )
 
+    # The patients' photos and voice messages are Telegram's to give: without the bot's
+    # token the console lists them without showing them.
+    bot = None
+    if settings.telegram_token is not None:
+        bot = Bot(
+            settings.telegram_token.get_secret_value(),
+            base_url=settings.bot_api_base_url,
+            base_file_url=settings.bot_file_base_url,
+        )
     console = Console(
         services,
         settings.console_url,
@@ -49,6 +61,7 @@ async def serve_console(settings: Settings) -> None:
         health_token=settings.health_secret,
         audit_key=settings.audit_key_bytes(),
         telegram_login_token=settings.telegram_login_token(),
+        files=TelegramFiles(bot) if bot is not None else None,
     )
     server = ConsoleServer(console_app(console), settings.listen)
     stop = asyncio.Event()
@@ -63,6 +76,8 @@ async def serve_console(settings: Settings) -> None:
         await stop.wait()
     finally:
         await server.stop()
+        if bot is not None:
+            await bot.shutdown()
         await engine.dispose()
 
 

@@ -109,7 +109,13 @@ async def _enrolled(demo: Demo, ref: str, name: str) -> tuple[str, int]:
 
 async def _serve(demo: Demo, echo: Callable[[str], None], listen: str, serving: Serving) -> None:
     runtime = demo.runtime
-    console = Console(runtime.services, "", runtime.health, audit_key=runtime.audit_key)
+    console = Console(
+        runtime.services,
+        "",
+        runtime.health,
+        audit_key=runtime.audit_key,
+        files=runtime.files,
+    )
     server = ConsoleServer(console_app(console), listen)
     await server.start()
     host = listen.rpartition(":")[0] or "127.0.0.1"

@@ -31,6 +31,7 @@ from bot.app.starting import log_handler_error, until_telegram_answers
 from bot.checkins.dispatcher import Dispatcher, TickReport
 from bot.clock import Clock, SystemClock
 from bot.context import Services, Site
+from bot.delivery.files import TelegramFiles
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import IN_FLIGHT, FatalDeliveryError, OutboxSender
 from bot.delivery.settling import DeliveryHooks
@@ -127,6 +128,8 @@ class BotRuntime:
             bot_username=settings.bot_username,
         )
         self.services = Services(self.sessions, self.catalogue, site, self.clock, self._wake.set)
+        # The photos and voice messages patients sent, fetched for the console.
+        self.files = TelegramFiles(self.application.bot, transport)
         self.application.bot_data["services"] = self.services
         self.poller = Poller(
             self.sessions,
@@ -242,6 +245,7 @@ class BotRuntime:
             health_token=self.settings.health_secret,
             audit_key=self.audit_key,
             telegram_login_token=self.settings.telegram_login_token(),
+            files=self.files,
         )
         server = ConsoleServer(console_app(console), self.settings.listen)
         try:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import CareNote, PatientMessage, Staff
+from db.models import CareNote, Direction, PatientMessage, Staff
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class Entry:
     text: str | None
     by: str | None  # the staff member who wrote it
     alert_id: int | None = None  # a note on an alert
+    message_id: int | None = None  # a photo or voice message the patient sent: its row
 
 
 async def correspondence(session: AsyncSession, episode_id: int) -> list[Entry]:
@@ -42,7 +43,14 @@ async def correspondence(session: AsyncSession, episode_id: int) -> list[Entry]:
         .all()
     )
     entries = [
-        Entry(m.sent_at, m.direction.value, m.content.value, m.text, names.get(m.staff_id or 0))
+        Entry(
+            m.sent_at,
+            m.direction.value,
+            m.content.value,
+            m.text,
+            names.get(m.staff_id or 0),
+            message_id=m.id if m.file_id and m.direction is Direction.FROM_PATIENT else None,
+        )
         for m in messages
     ] + [
         Entry(n.written_at, "note", "text", n.text, names.get(n.staff_id), n.alert_id)

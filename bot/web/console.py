@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from jinja2_fragments.starlette import Jinja2Blocks
 
 from bot.context import Services
+from bot.delivery.files import TelegramFiles
 from bot.inbox.webhook import WebhookInbox
 from bot.staff.sign_in.attempts import SignInAttempts
 
@@ -50,6 +51,9 @@ class Console:
     audit_key: bytes | None = None
     # ERAS_TELEGRAM_LOGIN: the bot's token, which checks Telegram's sign-in (None: off).
     telegram_login_token: str | None = field(default=None, repr=False)
+    # Where the photos and voice messages patients sent are fetched from (Telegram, through
+    # the bot); None: a console without a bot token shows that they exist, not what they are.
+    files: TelegramFiles | None = None
     attempts: SignInAttempts = field(init=False)
 
     def __post_init__(self) -> None:

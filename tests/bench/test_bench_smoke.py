@@ -38,6 +38,10 @@ TINY = Sizes(
     scaleout_processes=(1, 2),
     outcome_patients=12,
     fhir_patients=(2, 5),
+    console_patients=300,
+    console_active=40,
+    console_alerts=8,
+    console_repeats=2,
 )
 
 
@@ -88,12 +92,20 @@ async def test_every_benchmark_runs_and_reports_its_figures(
     exports = outcomes["fhir_export"]
     assert [e["patients"] for e in exports] == [2, 5]
     assert all(e["resources"] > e["patients"] and e["peak_rss_mb"] > 0 for e in exports)
+    console = results["console"][db_backend]
+    assert console["rows"]["active episodes"] == TINY.console_active
+    assert console["rows"]["open alerts"] == TINY.console_alerts
+    assert {"worklist", "roster", "roster by alert, desc", "patient page"} <= set(console["pages"])
+    for page in console["pages"].values():
+        assert page["server_ms"]["n"] == TINY.console_repeats and page["bytes_max"] > 1_000
+    assert {"worklist", "patient page"} <= _phases(console["queries"])
     assert results["scoring"]["check_ins_per_second"]["both, mixed"] > 0
     assert {check["met"] for check in results["goals"]} <= {True, False, None}
     json.dumps(results)  # what --json writes
     rendered = report.render(results)
     assert "Goals" in rendered and "python-telegram-bot alone" in rendered
     assert "Bulk enrolment" in rendered and "FHIR export, a process a size" in rendered
+    assert "Console query plans" in rendered
 
 
 @pytest.mark.slow(seconds=30)

@@ -12,15 +12,18 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from bot.patients.records.files import message_file_ref
 from bot.sandbox import Person
 from bot.staff.sign_in.links import issue_link
 from bot.web.app import console_app
 from bot.web.console import Console
-from db.models import Alert, Staff, StaffRole, Team
+from db.models import Alert, PatientMessage, Staff, StaffRole, Team
 from tests.fixtures.journey import SURGERY, Journey, local
 
 POD1_9AM = local(SURGERY + timedelta(days=1), 9, "Europe/Madrid")
 CONSOLE_URL = "http://console.test"
+# The first bytes of a PNG file, then anything: what a photo's bytes are read as.
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 
 
 @dataclass
@@ -68,6 +71,22 @@ class Ward:
             await journey.answer(patient, "soaked")
         return patients
 
+    async def photo_sent(
+        self, name: str = "Bob", ref: str = "P-090", data: bytes = PNG
+    ) -> tuple[Person, int, str]:
+        """A patient of Spine, just enrolled, who sent the team a photo: the patient, their
+        episode's id and the photo's reference on the console."""
+        journey = self.journey
+        person, enrolment = await journey.enrolled_patient(name, ref=ref, display_name=name)
+        journey.sandbox.send_photo(person, data)
+        await journey.settle()
+        async with journey.runtime.sessions() as session:
+            message_id = await session.scalar(
+                select(PatientMessage.id).where(PatientMessage.episode_id == enrolment.episode_id)
+            )
+        assert message_id is not None
+        return person, enrolment.episode_id, message_file_ref(message_id)
+
     async def alert(self) -> Alert:
         async with self.journey.runtime.sessions() as session:
             alert = await session.scalar(select(Alert).order_by(Alert.id.desc()))
@@ -101,7 +120,11 @@ async def ward(journey: Journey) -> AsyncIterator[Ward]:
     }
     services = journey.runtime.services
     console = Console(
-        services, CONSOLE_URL, journey.runtime.health, audit_key=journey.runtime.audit_key
+        services,
+        CONSOLE_URL,
+        journey.runtime.health,
+        audit_key=journey.runtime.audit_key,
+        files=journey.runtime.files,
     )
     ward = Ward(journey, console, staff)
     try:

@@ -78,6 +78,10 @@ def test_every_page_anyone_may_open_has_its_expected_statuses() -> None:
 async def test_route_answers_each_person_as_the_table_says(
     ward: Ward, page: Page, who: str | None
 ) -> None:
+    photo = None
+    if "{file_ref}" in page.path:  # a photo another patient of Spine sent on the day
+        _, episode_id, file_ref = await ward.photo_sent()
+        photo = (episode_id, file_ref)
     await ward.red_flag()
     alert = await ward.alert()
     browser = await ward.signed_in(who) if who else ward.client()
@@ -88,6 +92,8 @@ async def test_route_answers_each_person_as_the_table_says(
         "token": await ward.link("Ana"),
         "protocol_id": "spine-miss-lumbar",
     }
+    if photo is not None:
+        values |= {"episode_id": str(photo[0]), "file_ref": photo[1]}
     path = re.sub(r"{(\w+)(:\w+)?}", lambda m: values[m.group(1)], page.path)
     if page.method == "GET":
         answer = await browser.get(path)

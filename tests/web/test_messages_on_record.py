@@ -4,6 +4,7 @@ team's group, and the console's forms, which call the same use cases as the butt
 from __future__ import annotations
 
 import html
+import re
 
 from sqlalchemy import select
 
@@ -73,7 +74,10 @@ async def test_transcript_a_photo_and_a_question_answered_from_the_group(ward: W
     page = await _page(ward, "Ana", enrolment.episode_id)
     assert "Messages and notes" in page
     assert page.index(ANSWER) < page.index(QUESTION) < page.index(CAPTION)
-    assert "(photo message, in the team's chat)" in page
+    # The photo itself, through the console (tests/web/test_patient_files.py).
+    assert re.search(
+        r'<img class="photo" src="/patients/\d+/files/m\d+" alt="Photo the patient sent"', page
+    )
     assert "To the patient" in page and "From the patient" in page
 
 

@@ -139,3 +139,14 @@ async def test_a_check_in_answered_in_full_shows_its_time_rate_and_score(ward: W
     browser = await ward.signed_in("Ana")
     row = (await browser.get("/patients")).text.split("<strong>P-001</strong>")[1]
     assert "100 %" in row and f"{POD1_9AM.astimezone(MADRID):%H:%M}" in row
+
+
+async def test_a_sort_the_page_has_no_column_for_falls_back_to_the_reference(ward: Ward) -> None:
+    journey = ward.journey
+    for n, name in enumerate(("Zoe", "Ana"), start=1):
+        await journey.enrol(f"P-{n:03d}", display_name=name)
+    browser = await ward.signed_in("Ana")
+    for sort in ("name", "nonsense"):
+        answer = await browser.get(f"/patients?sort={sort}&order=asc")
+        assert answer.status_code == 200
+        assert refs(answer.text) == ["P-001", "P-002"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.telegram.callbacks import Acknowledge, encode
@@ -193,3 +194,27 @@ async def test_a_person_looking_at_the_list_is_audited_and_its_refreshes_are_not
     assert [(v.origin, v.actor_ref, v.detail["alerts"]) for v in views] == [
         ("console", f"staff:{await _staff_id(ward, 'Ana')}", [alert.id])
     ]
+
+
+async def test_a_long_list_comes_a_page_at_a_time_the_most_urgent_first(
+    ward: Ward, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.alerts.worklist.PAGE_SIZE", 2)
+    monkeypatch.setattr("bot.web.pages.worklist.PAGE_SIZE", 2)
+    await ward.red_flag("Maria", "Lucia", "Rosa", every=timedelta(minutes=30))
+    ward.journey.clock.advance(timedelta(hours=2))
+    browser = await ward.signed_in("Ana")
+    first = (await browser.get("/")).text
+    assert rows(first) == ["P-001", "P-002"]
+    assert "3 open alerts" in first and "Alerts 1–2 of 3" in first
+    assert 'href="/?page=2">Less urgent' in first
+    second = (await browser.get("/?page=2")).text
+    assert rows(second) == ["P-003"]
+    assert 'href="/?page=1">‹ More urgent' in second
+    assert "seen=" in second and "/?page=2&amp;seen=" in second  # its refresh keeps the page
+    assert rows((await browser.get("/?page=99")).text) == ["P-003"]  # past the end: the last
+    async with ward.journey.runtime.sessions() as session:
+        views = list(
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "alerts.view"))
+        )
+    assert [len(v.detail["alerts"]) for v in views] == [2, 1, 1]  # what each page showed

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.worklist import FindingLine, finding_line, with_unit
+from bot.patients.records.files import answer_file_ref, photo_items
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.reports.recovery_chart import pod_on, recovery_chart
 from bot.telegram.render.chart import Point, RecoveryChart
@@ -31,7 +32,6 @@ from db.models import (
     Team,
 )
 from flows import Protocol, Tier
-from flows.schema.items import PhotoItem
 
 ACTION = "patient.view"
 TEMPERATURE = "temperature"
@@ -59,6 +59,7 @@ class AnswerLine:
     value: str  # with its unit
     late: bool
     by: str = "patient"  # or "caregiver", answering for the patient
+    file: str | None = None  # a photo's reference on the console (records.files)
 
 
 @dataclass(frozen=True)
@@ -183,13 +184,16 @@ async def follow_up(
         if alert.checkin_id is not None:
             found_lines = [finding_line(f, protocol) for f in alert.findings]
             findings_of.setdefault(alert.checkin_id, []).extend(found_lines)
-    photos = {item.id for item in protocol.items if isinstance(item, PhotoItem)}
+    photos = photo_items(protocol)
 
     def shown(answer: Answer) -> AnswerLine:
         if answer.item_id in photos:
-            value = "photo (shared in the team chat)"
-        else:
-            value = with_unit(answer.value, answer.item_id, protocol)
+            if not isinstance(answer.value, str) or not answer.value:
+                return AnswerLine(answer.item_id, "no photo", answer.late, answer.answered_by)
+            return AnswerLine(
+                answer.item_id, "photo", answer.late, answer.answered_by, answer_file_ref(answer.id)
+            )
+        value = with_unit(answer.value, answer.item_id, protocol)
         return AnswerLine(answer.item_id, value, answer.late, answer.answered_by)
 
     lines = tuple(

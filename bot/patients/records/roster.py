@@ -62,14 +62,19 @@ class Roster:
 
 
 def _tier_rank() -> ColumnElement[int]:
-    """The most urgent open alert of the episode, as a number (0 for none)."""
-    rank = case({tier.value: tier.rank + 1 for tier in Tier}, value=Alert.tier, else_=0)
-    return (
-        select(func.coalesce(func.max(rank), 0))
-        .where(Alert.episode_id == Episode.id, Alert.status.in_(OPEN_ALERTS))
-        .correlate(Episode)
-        .scalar_subquery()
-    )
+    """The most urgent open alert of an episode, as a number (1 for green … 4)."""
+    return func.max(case({tier.value: tier.rank + 1 for tier in Tier}, value=Alert.tier, else_=0))
+
+
+# The episodes with an open alert (a few hundred of a team's thousands) and their most
+# urgent alert's rank: joined once, rather than asked for each episode (a subquery per row
+# took 3 s to sort 100,000 episodes on PostgreSQL).
+OPEN_RANKS = (
+    select(Alert.episode_id.label("episode_id"), _tier_rank().label("rank"))
+    .where(Alert.status.in_(OPEN_ALERTS))
+    .group_by(Alert.episode_id)
+    .subquery("open_ranks")
+)
 
 
 # The columns the roster sorts by, each with its order (the tie broken by episode id).
@@ -81,7 +86,7 @@ SORTS: dict[str, ColumnElement[Any] | InstrumentedAttribute[Any]] = {
     "last_answered": Episode.last_answered_at,
     "response_rate": Episode.response_rate,
     "recovery_score": Episode.recovery_score,
-    "alert": _tier_rank(),
+    "alert": func.coalesce(OPEN_RANKS.c.rank, 0),
 }
 
 
@@ -122,7 +127,8 @@ async def roster(
     tie = Episode.id.desc() if descending else Episode.id.asc()
     found = (
         await session.execute(
-            query.add_columns(_tier_rank())
+            query.outerjoin(OPEN_RANKS, OPEN_RANKS.c.episode_id == Episode.id)
+            .add_columns(SORTS["alert"])
             .order_by(ordered, tie)
             .offset((page - 1) * PAGE_SIZE)
             .limit(PAGE_SIZE)

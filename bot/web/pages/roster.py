@@ -49,7 +49,8 @@ async def _page(visit: Visit, search: str) -> Response:
     else:
         query = visit.request.query_params
         sort, order, page_asked = (query.get(k, "") for k in ("sort", "order", "page"))
-    sort = sort if sort in SORTS else "ref"
+    # Only the columns shown: sorting by one the page has no heading for had it fail.
+    sort = sort if sort in SORTS and sort in dict(COLUMNS) else "ref"
     descending = order == "desc"
     found = await roster(
         visit.db,

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.alerts.actions import ConsoleUser, Notice, acknowledge, resolve
-from bot.alerts.worklist import Filters, team_of_alert, worklist
+from bot.alerts.worklist import PAGE_SIZE, Filters, team_of_alert, worklist
 from bot.telegram.render.team import GRADES, OUTCOMES
 from bot.web.console import TEMPLATES
 from bot.web.http.visits import Visit
@@ -49,6 +49,11 @@ def _filters(visit: Visit) -> Filters:
     )
 
 
+def _page_asked(visit: Visit) -> int:
+    asked = visit.request.query_params.get("page", "")
+    return int(asked) if asked.isdigit() and len(asked) < 7 else 1
+
+
 async def _page(visit: Visit, notice: Notice | None = None) -> Response:
     filters = _filters(visit)
     services = visit.console.services
@@ -60,6 +65,7 @@ async def _page(visit: Visit, notice: Notice | None = None) -> Response:
         visit.now,
         filters,
         audited=visit.by_person,
+        page=_page_asked(visit),
     )
     query = {
         k: v
@@ -70,11 +76,15 @@ async def _page(visit: Visit, notice: Notice | None = None) -> Response:
         )
         if v
     }
+    # The list's refresh and its forms keep the page; the links to other pages set it.
+    on_page = query | ({"page": str(found.page)} if found.page > 1 else {})
     context: dict[str, Any] = {
         "who": visit.who,
         "list": found,
         "filters": filters,
-        "query": urlencode(query),
+        "query": urlencode(on_page),
+        "filter_query": urlencode(query),
+        "page_size": PAGE_SIZE,
         "tier_names": TIER_NAMES,
         "notice": notice,
         "refresh_seconds": REFRESH_SECONDS,
