@@ -118,5 +118,6 @@ def _fix_on_call(team: str) -> str:
 def _fix_surgeon(team: str) -> str:
     return (
         f"add one with `eras staff add --name NAME --role surgeon --team {team!r}` and have "
-        "them open their one-time link, or change the chain with `eras team chain`"
+        "them open their one-time link (a surgeon of another team: `eras staff join NAME "
+        f"--team {team!r} --role surgeon`), or change the chain with `eras team chain`"
     )
