@@ -55,7 +55,7 @@ async def test_a_nurse_of_one_team_and_admin_of_another_writes_only_as_a_nurse(
 
 
 async def test_the_admin_pages_show_only_the_teams_she_is_admin_of(ward: Ward) -> None:
-    maria, pedro = await _nora(ward)
+    maria, _ = await _nora(ward)
     ana = await ward.signed_in("Ana")
     await ana.get(f"/patients/{maria}")  # a Spine record viewed by a Spine nurse
     nora = await ward.signed_in("Nora")
