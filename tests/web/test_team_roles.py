@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import html
 
+from sqlalchemy import select
+
 from bot.correspondence.authority import REFUSED
 from bot.staff.memberships import join_team, leave_team, set_role
-from db.models import StaffRole
+from db.models import StaffRole, Team
 from tests.web.conftest import Ward, csrf_of
 
 WORDS = "We will call you this afternoon."
@@ -98,3 +100,29 @@ async def test_the_enrol_form_offers_only_the_teams_where_she_may_enrol(ward: Wa
         )
     form = (await (await ward.signed_in("Sara")).get("/patients/new")).text
     assert ">Cervical (" in form and ">Spine (" not in form
+
+
+async def test_the_enrolment_sheet_gives_the_team_s_number_and_phone(ward: Ward) -> None:
+    from bot.staff.teams import set_contact
+    from tests.web.test_enrolment import enrol, filled_form
+
+    journey = ward.journey
+    async with journey.runtime.sessions.begin() as session:
+        await set_contact(
+            session,
+            "Spine",
+            emergency_number="061",
+            phone="+34 913 000 000",
+            now=journey.clock.now(),
+            actor="cli:test",
+        )
+    status, page = await enrol(ward, "Ana", await filled_form(ward, language="en"))
+    assert status == 200, page
+    assert "☎ 061" in page and "☎ 112" not in page
+    assert "Questions that can wait: your care team (Spine), +34 913 000 000." in page
+    async with journey.runtime.sessions() as session:
+        cervical = await session.scalar(select(Team.id).where(Team.name == "Cervical"))
+    form = await filled_form(ward, ref="E-101", language="en", team=str(cervical))
+    status, page = await enrol(ward, "Olga", form)
+    assert status == 200, page
+    assert "☎ 112" in page and "Questions that can wait" not in page  # the default, no phone
