@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -38,6 +39,14 @@ class Settings(BaseSettings):
     """Everything the program can be told from outside."""
 
     model_config = SettingsConfigDict(env_prefix="ERAS_", extra="ignore")
+
+    # What `eras run` refuses to start without (beyond what has a default): each field with
+    # the method that says so. docker-compose.yml must pass every one (a test checks).
+    RUN_REQUIRES: ClassVar[dict[str, str]] = {
+        "telegram_token": "require_token",
+        "emergency_number": "require_emergency_number",
+        "audit_key": "require_audit_key",
+    }
 
     database_url: str = Field(
         DEFAULT_DATABASE_URL,
@@ -265,6 +274,12 @@ class Settings(BaseSettings):
                 "changes (e.g. `openssl rand -hex 32`); keep it apart from the database"
             )
         return key
+
+    def require_to_run(self) -> str:
+        """Refuse (ConfigError) when a setting `eras run` needs is missing; the token."""
+        for method in self.RUN_REQUIRES.values():
+            getattr(self, method)()
+        return self.require_token()
 
     def require_token(self) -> str:
         if self.telegram_token is None:

@@ -37,8 +37,7 @@ def run(webhook: bool) -> None:
     config = settings()
     for line in config.deprecated:
         click.echo(f"eras: {line}", err=True)
-    token = config.require_token()
-    config.require_emergency_number()
+    token = config.require_to_run()
     if webhook:
         config.require_webhook()
     try:
