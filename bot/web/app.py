@@ -18,6 +18,7 @@ from bot.web.http.security import SecurityHeaders
 from bot.web.http.visits import guarded, may_open
 from bot.web.pages import (
     audit,
+    correction,
     correspondence,
     enrolment,
     patient,
@@ -71,6 +72,20 @@ PAGES = (
         "/patients/{episode_id:int}/notes",
         correspondence.note_on_patient,
         Access.STAFF,
+        patient.episode_team,
+    ),
+    Page(
+        "GET",
+        "/patients/{episode_id:int}/correction",
+        correction.correction_page,
+        Access.NURSE_OR_ADMIN,
+        patient.episode_team,
+    ),
+    Page(
+        "POST",
+        "/patients/{episode_id:int}/correction",
+        correction.correct_patient,
+        Access.NURSE_OR_ADMIN,
         patient.episode_team,
     ),
     Page("GET", "/protocols", protocols.protocols_page, Access.ADMIN),
