@@ -37,7 +37,8 @@ def run(webhook: bool) -> None:
     config = settings()
     for line in config.deprecated:
         click.echo(f"eras: {line}", err=True)
-    token = config.require_to_run()
+    token = config.require_token()
+    config.require_emergency_number()
     if webhook:
         config.require_webhook()
     try:
