@@ -77,7 +77,7 @@ async def link_staff(
     member = await session.get_one(Staff, redeemed.staff_id)
     if not member.active:
         return None  # removed after the link was printed
-    await free_account(session, telegram_user_id, now=now)
+    await free_account(session, telegram_user_id, now=now, origin="telegram")
     member.telegram_user_id = telegram_user_id
     await append(
         session,
@@ -125,7 +125,9 @@ async def find_staff(
     return matches[0]
 
 
-async def free_account(session: AsyncSession, telegram_user_id: int, *, now: datetime) -> None:
+async def free_account(
+    session: AsyncSession, telegram_user_id: int, *, now: datetime, origin: str = "cli"
+) -> None:
     """Take a Telegram account off the removed staff member who held it, so that it can be
     linked again; StaffRefused when an active member holds it."""
     holder = await session.scalar(select(Staff).where(Staff.telegram_user_id == telegram_user_id))
@@ -141,7 +143,7 @@ async def free_account(session: AsyncSession, telegram_user_id: int, *, now: dat
         actor_kind="system",
         actor_ref="staff.registry",
         action="staff.unlink",
-        origin="cli",
+        origin=origin,
         detail={"staff": holder.id, "reason": "account_linked_again"},
     )
 

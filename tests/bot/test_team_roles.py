@@ -158,3 +158,34 @@ async def test_each_team_tells_its_patients_its_own_emergency_number(journey: Jo
     journey.sandbox.send_text(pedro, "/help")
     await journey.settle()
     assert any("061" in text and "112" not in text for text in journey.texts(pedro)[-2:])
+
+
+async def test_an_account_a_removed_member_held_links_a_new_record(journey: Journey) -> None:
+    # What kept a removed member from being linked again: their old record kept the account.
+    from bot.staff.registry import add_staff
+    from db.models import StaffRole
+
+    ana = await journey.staff_member("Ana")
+    async with journey.runtime.sessions.begin() as session:
+        await remove_staff(session, "Ana", now=journey.clock.now(), actor="cli:test")
+        added = await add_staff(
+            session,
+            name="Ana",
+            role=StaffRole.SURGEON,
+            team_name="Spine",
+            on_call=False,
+            telegram_id=None,
+            now=journey.clock.now(),
+            actor="cli:test",
+        )
+    assert added.token is not None
+    journey.sandbox.open_deep_link(ana, added.token)
+    await journey.settle()
+    assert journey.texts(ana)[-1] == t("en", "staff_linked", name="Ana")
+    async with journey.runtime.sessions() as session:
+        unlinked = list(
+            await session.scalars(
+                select(AuditEntry.detail).where(AuditEntry.action == "staff.unlink")
+            )
+        )
+    assert [entry["reason"] for entry in unlinked] == ["account_linked_again"]
