@@ -19,7 +19,14 @@ from bot.clock import Clock
 from bot.delivery.outbox import PRIORITY_CONVERSATION, enqueue
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.telegram.render.patient import Payload
-from db.models import ANSWERED_BY_CAREGIVER, ANSWERED_BY_PATIENT, Caregiver, Episode, Patient
+from db.models import (
+    ANSWERED_BY_CAREGIVER,
+    ANSWERED_BY_PATIENT,
+    Caregiver,
+    Episode,
+    Patient,
+    Team,
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,12 @@ class Site:
     console_url: str | None = None
     # The bot's Telegram username: a patient's link is t.me/<it>?start=<token>.
     bot_username: str | None = None
+
+
+async def team_emergency_number(session: AsyncSession, team_id: int, default: str) -> str:
+    """A team's emergency number, else the site's default."""
+    team = await session.get(Team, team_id)
+    return team.emergency_number if team is not None and team.emergency_number else default
 
 
 @dataclass
@@ -68,6 +81,11 @@ class PatientChat:
         if self.caregiver is not None:
             return self.caregiver.telegram_chat_id
         return self.patient.telegram_chat_id
+
+    async def emergency_number(self, default: str) -> str:
+        """The number this patient is told to call: their team's own, else the site's
+        default (``ERAS_EMERGENCY_NUMBER``)."""
+        return await team_emergency_number(self.session, self.episode.team_id, default)
 
     def send(
         self,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -43,6 +44,16 @@ class Settings(BaseSettings):
     """Everything the program can be told from outside."""
 
     model_config = SettingsConfigDict(env_prefix="ERAS_", extra="ignore")
+
+    # What `eras run` refuses to start without (beyond what has a default): each field with
+    # the method it checks it by. A test holds `eras run` to this list (every require_ it
+    # calls but the webhook's, which only --webhook needs) and docker-compose.yml to passing
+    # every one.
+    RUN_REQUIRES: ClassVar[dict[str, str]] = {
+        "telegram_token": "require_token",
+        "emergency_number": "require_emergency_number",
+        "audit_key": "require_audit_key",
+    }
 
     database_url: str = Field(
         DEFAULT_DATABASE_URL,

@@ -235,7 +235,7 @@ class Escalator:
         if step.notify == ON_CALL:
             query = query.where(TeamMember.on_call.is_(True))
         else:
-            query = query.where(Staff.role == StaffRole.SURGEON)
+            query = query.where(TeamMember.role == StaffRole.SURGEON)
         told = []
         for member in await session.scalars(query):
             assert member.telegram_user_id is not None

@@ -243,9 +243,7 @@ async def _play(
 ) -> None:
     nurse = sandbox.user("Ana")
     ward = sandbox.group("Spine ward", members=(nurse,))
-    ana = Staff(
-        name="Ana", role=StaffRole.NURSE, telegram_user_id=nurse.id, created_at=_local(SURGERY, 15)
-    )
+    ana = Staff(name="Ana", telegram_user_id=nurse.id, created_at=_local(SURGERY, 15))
     clock = FakeClock(_local(SURGERY, 15))
     runtime = sandboxed_runtime(sandbox, url, clock, over_http=True)
     await runtime.start()
@@ -256,7 +254,9 @@ async def _play(
             )
             session.add_all([team, ana])
             await session.flush()
-            session.add(TeamMember(team_id=team.id, staff_id=ana.id, on_call=True))
+            session.add(
+                TeamMember(team_id=team.id, staff_id=ana.id, role=StaffRole.NURSE, on_call=True)
+            )
             enrolled = await enrol(
                 session,
                 runtime.catalogue,

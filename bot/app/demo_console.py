@@ -125,10 +125,10 @@ async def _serve(demo: Demo, echo: Callable[[str], None], listen: str, serving: 
         async with runtime.sessions.begin() as session:
             team = await session.scalar(select(Team).where(Team.name == "Spine ward"))
             assert team is not None
-            admin = Staff(name=ADMIN, role=StaffRole.ADMIN, created_at=runtime.clock.now())
+            admin = Staff(name=ADMIN, created_at=runtime.clock.now())
             session.add(admin)
             await session.flush()
-            session.add(TeamMember(team_id=team.id, staff_id=admin.id))
+            session.add(TeamMember(team_id=team.id, staff_id=admin.id, role=StaffRole.ADMIN))
             link = f"{url}/sign-in/{await issue_link(session, admin, runtime.clock.now())}"
         echo(f"\nThe care-team console is at {url}")
         echo(f"Sign in as {ADMIN} (an admin of the Spine ward) with this one-time link:")

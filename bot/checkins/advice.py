@@ -36,11 +36,12 @@ async def outcome_text(
     protocol's advice, each rule's self-care line and, for amber and red_urgent, the safety
     net; unless an emergency alert is still open, whose advice then stands (never "on track"
     after it). ``advised``: the tier's advice was given earlier in this check-in (not twice)."""
+    number = await chat.emergency_number(site.emergency_number)
     if tier is not Tier.RED_EMERGENCY and await emergency_open(chat.session, chat.episode.id):
-        return t(chat.language, "emergency_stands", number=site.emergency_number)
-    lines = reply_texts(protocol, tier, rules, chat.language, site.emergency_number)
+        return t(chat.language, "emergency_stands", number=number)
+    lines = reply_texts(protocol, tier, rules, chat.language, number)
     if advised:  # the advice and its safety net were told mid-check-in: only self-care is new
-        told = set(reply_texts(protocol, tier, (), chat.language, site.emergency_number))
+        told = set(reply_texts(protocol, tier, (), chat.language, number))
         lines = tuple(line for line in lines if line not in told)
     return "\n\n".join(lines)
 

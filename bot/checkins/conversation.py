@@ -72,7 +72,12 @@ async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row
     # limit binds; one the patient asked for (/help, /checkin) is an answer to them.
     priority = PRIORITY_ROUTINE if row.kind in PLANNED_KINDS else PRIORITY_CONVERSATION
     intro_message = render.message(
-        t(chat.language, intro, pod=row.pod, number=site.emergency_number)
+        t(
+            chat.language,
+            intro,
+            pod=row.pod,
+            number=await chat.emergency_number(site.emergency_number),
+        )
     )
     chat.send(intro_message, "checkin_intro", priority=priority, checkin_id=row.id)
     if first is None:  # nothing to ask on this day
@@ -216,7 +221,12 @@ async def answer(
         await _close(chat, protocol, row, result.state, result.assessment)
         await chat.warn(
             render.message(
-                advice_text(protocol, Tier.RED_EMERGENCY, chat.language, site.emergency_number)
+                advice_text(
+                    protocol,
+                    Tier.RED_EMERGENCY,
+                    chat.language,
+                    await chat.emergency_number(site.emergency_number),
+                )
                 + "\n\n"
                 + t(chat.language, "emergency_checkin_closed")
             ),
@@ -319,7 +329,8 @@ async def _complete_concern(
         chat.session, chat.episode.id
     ):
         within = concern.expected_within(protocol.escalation.amber)
-        text = t(chat.language, "concern_reply", within=within, number=site.emergency_number)
+        number = await chat.emergency_number(site.emergency_number)
+        text = t(chat.language, "concern_reply", within=within, number=number)
     else:
         rules = [f.rule for f in assessment.findings]
         advised = assessment.tier is Tier.RED_URGENT and await advice.advised_already(chat, row)

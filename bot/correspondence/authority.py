@@ -1,4 +1,5 @@
-"""Who may write on a patient's record: a nurse or surgeon of the patient's care team,
+"""Who may write on a patient's record: a nurse or surgeon of the patient's care team (their
+role in that team: an admin of it who nurses on another ward may not),
 linked (Telegram) or signed in (console), and still active. Whatever a button or a form
 says, this is read from the database; every attempt is audited, without its words."""
 
@@ -52,7 +53,7 @@ async def writer(session: AsyncSession, episode_id: int | None, who: Presser) ->
         .where(
             is_who,
             Staff.active.is_(True),
-            Staff.role.in_(CLINICAL_ROLES),
+            TeamMember.role.in_(CLINICAL_ROLES),
             TeamMember.team_id == episode.team_id,
         )
     )

@@ -71,7 +71,8 @@ async def keep_message(
             priority=PRIORITY_ALERT,
             episode_id=chat.episode.id,
         )
-    chat.send(message(t(chat.language, "message_kept", number=emergency_number)), "reply")
+    number = await chat.emergency_number(emergency_number)
+    chat.send(message(t(chat.language, "message_kept", number=number)), "reply")
     await append(
         chat.session,
         at=chat.now,

@@ -26,14 +26,18 @@ async def tell_admins(
     """Write ``text`` to the linked admins (of ``team_id``, or of every team) in their
     direct chats; when none has linked an account, to the teams' groups instead. Once per
     ``dedupe_key`` and chat. How many chats were written to now."""
-    admins = select(Staff.telegram_user_id).where(
-        Staff.role == StaffRole.ADMIN, Staff.active.is_(True), Staff.telegram_user_id.is_not(None)
+    admins = (
+        select(Staff.telegram_user_id)
+        .join(TeamMember, TeamMember.staff_id == Staff.id)
+        .where(
+            TeamMember.role == StaffRole.ADMIN,
+            Staff.active.is_(True),
+            Staff.telegram_user_id.is_not(None),
+        )
     )
     groups = select(Team.chat_id).where(Team.chat_id.is_not(None))
     if team_id is not None:
-        admins = admins.join(TeamMember, TeamMember.staff_id == Staff.id).where(
-            TeamMember.team_id == team_id
-        )
+        admins = admins.where(TeamMember.team_id == team_id)
         groups = groups.where(Team.id == team_id)
     chats = [c for c in await session.scalars(admins.distinct()) if c is not None]
     if not chats:

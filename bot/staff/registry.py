@@ -37,15 +37,13 @@ async def add_staff(
     now: datetime,
     actor: str,
 ) -> StaffAdded:
-    team = await _team(session, team_name)
-    if telegram_id is not None and await session.scalar(
-        select(Staff.id).where(Staff.telegram_user_id == telegram_id)
-    ):
-        raise StaffRefused("that Telegram account is already linked to a staff member")
-    member = Staff(name=name, role=role, telegram_user_id=telegram_id, active=True, created_at=now)
+    team = await team_named(session, team_name)
+    if telegram_id is not None:
+        await free_account(session, telegram_id, now=now)
+    member = Staff(name=name, telegram_user_id=telegram_id, active=True, created_at=now)
     session.add(member)
     await session.flush()
-    session.add(TeamMember(team_id=team.id, staff_id=member.id, on_call=on_call))
+    session.add(TeamMember(team_id=team.id, staff_id=member.id, role=role, on_call=on_call))
     token = None
     if telegram_id is None:
         token = await tokens.issue(session, TokenPurpose.STAFF, now, staff_id=member.id)
@@ -64,13 +62,22 @@ async def add_staff(
 async def link_staff(
     session: AsyncSession, token: str, telegram_user_id: int, now: datetime
 ) -> Staff | None:
-    """Link a staff member's Telegram account with their one-time token."""
-    if await session.scalar(select(Staff.id).where(Staff.telegram_user_id == telegram_user_id)):
+    """Link a staff member's Telegram account with their one-time token.
+
+    An account a removed staff member held is free again (a person who left and came back
+    links the same phone); one held by an active member is not.
+    """
+    if await session.scalar(
+        select(Staff.id).where(Staff.telegram_user_id == telegram_user_id, Staff.active.is_(True))
+    ):
         return None  # one account, one staff member
     redeemed = await tokens.redeem(session, token, TokenPurpose.STAFF, telegram_user_id, now)
     if redeemed is None or redeemed.staff_id is None:
         return None
     member = await session.get_one(Staff, redeemed.staff_id)
+    if not member.active:
+        return None  # removed after the link was printed
+    await free_account(session, telegram_user_id, now=now, origin="telegram")
     member.telegram_user_id = telegram_user_id
     await append(
         session,
@@ -83,9 +90,12 @@ async def link_staff(
     return member
 
 
-async def find_staff(session: AsyncSession, who: str, team: Team | None = None) -> Staff:
+async def find_staff(
+    session: AsyncSession, who: str, team: Team | None = None, *, include_removed: bool = False
+) -> Staff:
     """The staff member ``who`` names: an id, or a name (any case) that only one active staff
-    member has, within ``team`` when given; StaffRefused otherwise."""
+    member has (or removed one, with ``include_removed``), within ``team`` when given;
+    StaffRefused otherwise."""
     who = who.strip()
     if who.isdigit():
         found = await session.get(Staff, int(who))
@@ -94,7 +104,9 @@ async def find_staff(session: AsyncSession, who: str, team: Team | None = None) 
         return found
     # Exact spelling, or the same in lower case (SQLite lowers ASCII letters only).
     same_name = or_(Staff.name == who, func.lower(Staff.name) == who.lower())
-    query = select(Staff).where(same_name, Staff.active.is_(True))
+    query = select(Staff).where(same_name)
+    if not include_removed:
+        query = query.where(Staff.active.is_(True))
     where = ""
     if team is not None:
         query = query.join(TeamMember, TeamMember.staff_id == Staff.id).where(
@@ -103,13 +115,37 @@ async def find_staff(session: AsyncSession, who: str, team: Team | None = None) 
         where = f" in team {team.name!r}"
     matches = list(await session.scalars(query.order_by(Staff.id)))
     if not matches:
-        raise StaffRefused(f"no active staff member named {who!r}{where} (see `eras staff list`)")
+        kind = "staff member" if include_removed else "active staff member"
+        raise StaffRefused(f"no {kind} named {who!r}{where} (see `eras staff list`)")
     if len(matches) > 1:
         ids = ", ".join(str(m.id) for m in matches)
         raise StaffRefused(
             f"{len(matches)} staff members are named {who!r}{where} (ids {ids}): give the id"
         )
     return matches[0]
+
+
+async def free_account(
+    session: AsyncSession, telegram_user_id: int, *, now: datetime, origin: str = "cli"
+) -> None:
+    """Take a Telegram account off the removed staff member who held it, so that it can be
+    linked again; StaffRefused when an active member holds it."""
+    holder = await session.scalar(select(Staff).where(Staff.telegram_user_id == telegram_user_id))
+    if holder is None:
+        return
+    if holder.active:
+        raise StaffRefused("that Telegram account is already linked to a staff member")
+    holder.telegram_user_id = None
+    await session.flush()  # the unique account column is free before anyone takes it
+    await append(
+        session,
+        at=now,
+        actor_kind="system",
+        actor_ref="staff.registry",
+        action="staff.unlink",
+        origin=origin,
+        detail={"staff": holder.id, "reason": "account_linked_again"},
+    )
 
 
 @dataclass(frozen=True)
@@ -171,9 +207,10 @@ async def remove_staff(
 
 async def set_on_call(
     session: AsyncSession, who: str, team_name: str, on_call: bool, *, now: datetime, actor: str
-) -> list[Staff]:
-    """Put a team member on call for the team, or off; returns who is on call afterwards."""
-    team = await _team(session, team_name)
+) -> list[tuple[Staff, StaffRole]]:
+    """Put a team member on call for the team, or off; returns who is on call afterwards,
+    with their role in the team."""
+    team = await team_named(session, team_name)
     member = await find_staff(session, who, team)
     if not member.active:
         raise StaffRefused(f"{member.name} (id {member.id}) was removed and cannot be on call")
@@ -191,7 +228,15 @@ async def set_on_call(
         detail={"staff": member.id, "team": team.name, "on_call": on_call},
     )
     await session.flush()
-    return await on_call_for(session, team.id)
+    roles = {
+        staff_id: role
+        for staff_id, role in (
+            await session.execute(
+                select(TeamMember.staff_id, TeamMember.role).where(TeamMember.team_id == team.id)
+            )
+        ).all()
+    }
+    return [(s, roles[s.id]) for s in await on_call_for(session, team.id)]
 
 
 async def on_call_for(session: AsyncSession, team_id: int) -> list[Staff]:
@@ -214,7 +259,7 @@ async def members(session: AsyncSession) -> list[dict[str, Any]]:
     """Staff with their teams (one row per team they are in), by team then name."""
     rows = (
         await session.execute(
-            select(Staff, Team.name, TeamMember.on_call)
+            select(Staff, Team.name, TeamMember.role, TeamMember.on_call)
             .join(TeamMember, TeamMember.staff_id == Staff.id)
             .join(Team, Team.id == TeamMember.team_id)
             .order_by(Team.name, Staff.name)
@@ -224,17 +269,17 @@ async def members(session: AsyncSession) -> list[dict[str, Any]]:
         {
             "id": s.id,
             "name": s.name,
-            "role": s.role.value,
+            "role": role.value,
             "team": team,
             "on_call": on_call,
             "linked": s.telegram_user_id is not None,
             "active": s.active,
         }
-        for s, team, on_call in rows
+        for s, team, role, on_call in rows
     ]
 
 
-async def _team(session: AsyncSession, name: str) -> Team:
+async def team_named(session: AsyncSession, name: str) -> Team:
     team = await session.scalar(select(Team).where(Team.name == name))
     if team is None:
         raise StaffRefused(f"no team named {name!r} (see `eras team list`)")

@@ -20,6 +20,7 @@ from bot.web.http.visits import guarded, may_open
 from bot.web.pages import (
     audit,
     caregivers,
+    correction,
     correspondence,
     enrolment,
     files,
@@ -96,6 +97,20 @@ PAGES = (
         "POST",
         "/patients/{episode_id:int}/caregivers/remove",
         caregivers.remove_caregivers,
+        Access.NURSE_OR_ADMIN,
+        patient.episode_team,
+    ),
+    Page(
+        "GET",
+        "/patients/{episode_id:int}/correction",
+        correction.correction_page,
+        Access.NURSE_OR_ADMIN,
+        patient.episode_team,
+    ),
+    Page(
+        "POST",
+        "/patients/{episode_id:int}/correction",
+        correction.correct_patient,
         Access.NURSE_OR_ADMIN,
         patient.episode_team,
     ),

@@ -20,6 +20,10 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     timezone: Mapped[str] = mapped_column(String(64))
+    # What the team's patients are told to call in an emergency, and the ward's own phone;
+    # None: the deployment's default (ERAS_EMERGENCY_NUMBER), no phone on the sheet.
+    emergency_number: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     members: Mapped[list[TeamMember]] = relationship(back_populates="team")
@@ -30,7 +34,6 @@ class Staff(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[StaffRole] = mapped_column(str_enum(StaffRole))
     # Set once the person linked their Telegram account with a one-time token.
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -40,10 +43,14 @@ class Staff(Base):
 
 
 class TeamMember(Base):
+    """A staff member in one team, with their role in that team (a nurse of one ward may be
+    an admin of another): every authorisation reads the role of the team in question."""
+
     __tablename__ = "team_members"
 
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    role: Mapped[StaffRole] = mapped_column(str_enum(StaffRole))
     on_call: Mapped[bool] = mapped_column(Boolean, default=False)
 
     team: Mapped[Team] = relationship(back_populates="members")

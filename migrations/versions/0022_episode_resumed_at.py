@@ -1,7 +1,7 @@
 """When a follow-up last came back from a pause or a hold
 
 Revision ID: 0022
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-07 19:40:00
 
 A check-in that fell due while the follow-up was paused (by the patient) or on hold (by the
@@ -18,7 +18,7 @@ from alembic import op
 import db.types
 
 revision: str = "0022"
-down_revision: str | None = "0018"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -35,12 +35,10 @@ async def _ward(sessions: async_sessionmaker[AsyncSession]) -> int:
         session.add_all([team, patient])
         await session.flush()
         for telegram_id, name in ((101, "Ana"), (102, "Ben")):
-            nurse = Staff(
-                name=name, role=StaffRole.NURSE, telegram_user_id=telegram_id, created_at=NOW
-            )
+            nurse = Staff(name=name, telegram_user_id=telegram_id, created_at=NOW)
             session.add(nurse)
             await session.flush()
-            session.add(TeamMember(team_id=team.id, staff_id=nurse.id))
+            session.add(TeamMember(team_id=team.id, staff_id=nurse.id, role=StaffRole.NURSE))
         episode = Episode(
             patient_id=patient.id,
             team_id=team.id,

@@ -422,7 +422,7 @@ async def test_digest_gives_a_staff_member_each_of_their_teams(journey: Journey)
     async with journey.runtime.sessions.begin() as session:
         ids = {t.name: t.id for t in await session.scalars(select(Team))}
         staff_id = await session.scalar(select(TeamMember.staff_id))
-        session.add(TeamMember(team_id=ids["Boston"], staff_id=staff_id))
+        session.add(TeamMember(team_id=ids["Boston"], staff_id=staff_id, role=StaffRole.NURSE))
     await journey.type(ana, "/digest")
     boston_digest, spine_digest = journey.texts(ana)[-2:]
     assert boston_digest.startswith("Digest · Boston · Mon 02 Mar 2026, 10:00 (America/New_York)")

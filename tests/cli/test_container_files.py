@@ -6,10 +6,11 @@ import re
 from pathlib import Path
 
 import click
+import pytest
 import yaml
 
 from bot.cli import cli
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -85,3 +86,40 @@ def _console_scripts() -> dict[str, str]:
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     return dict(project["scripts"])
+
+
+def test_compose_passes_every_setting_eras_run_requires_and_refuses_to_start_without() -> None:
+    bot = COMPOSE["services"]["bot"]["environment"]
+    for field in Settings.RUN_REQUIRES:
+        assert field in Settings.model_fields, field
+        name = f"ERAS_{field.upper()}"
+        assert name in bot, f"docker-compose.yml does not pass {name}, which `eras run` needs"
+        # `${NAME:?…}`: compose itself refuses to start while it is unset.
+        assert str(bot[name]).startswith(f"${{{name}:?"), bot[name]
+
+
+@pytest.mark.parametrize("field", sorted(Settings.RUN_REQUIRES))
+def test_each_setting_run_requires_is_one_it_refuses_to_start_without(
+    field: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in Settings.RUN_REQUIRES:  # the settings read the environment too
+        monkeypatch.delenv(f"ERAS_{name.upper()}", raising=False)
+    given = {"telegram_token": "1:abc", "emergency_number": "112", "audit_key": "k" * 32}
+    assert set(given) == set(Settings.RUN_REQUIRES)  # a new one is given here too
+    method = Settings.RUN_REQUIRES[field]
+    assert getattr(Settings.model_validate(given), method)()  # given: taken
+    with pytest.raises(ConfigError, match=f"ERAS_{field.upper()}"):
+        getattr(Settings.model_validate({k: v for k, v in given.items() if k != field}), method)()
+
+
+def test_every_setting_eras_run_requires_is_on_the_list() -> None:
+    source = (ROOT / "bot" / "cli" / "run.py").read_text()
+    called = set(re.findall(r"config\.(require_\w+)\(", source))
+    assert called - {"require_webhook"} == set(Settings.RUN_REQUIRES.values())
+
+
+def test_compose_serves_the_console_on_the_port_it_listens_on() -> None:
+    bot = COMPOSE["services"]["bot"]
+    port = bot["environment"]["ERAS_HTTP_LISTEN"].rsplit(":", 1)[1]
+    assert any(str(p).endswith(f":{port}") for p in bot["ports"]), bot["ports"]
+    assert str(bot["environment"]["ERAS_PUBLIC_URL"]).endswith(f":{port}}}")

@@ -116,8 +116,13 @@ async def test_a_missing_emergency_number_is_reported(
     monkeypatch.delenv("ERAS_EMERGENCY_NUMBER")
     code, report = await findings(runner)
     assert code == 1
-    assert [f["kind"] for f in report["findings"]] == ["no_emergency_number"]
+    # The default, and the team that has no number of its own either.
+    assert [(f["kind"], f["team"]) for f in report["findings"]] == [
+        ("no_emergency_number", None),
+        ("no_emergency_number", "Spine"),
+    ]
     assert "ERAS_EMERGENCY_NUMBER" in report["findings"][0]["text"]
+    assert "`eras team set-contact 'Spine' --emergency-number" in report["findings"][1]["text"]
 
 
 async def test_a_database_not_upgraded_is_reported_and_nothing_else_is_tried(

@@ -23,7 +23,14 @@ def test_a_team_is_added_and_listed(runner: CliRunner) -> None:
     assert added.exit_code == 0, added.output
     listed = runner.invoke(cli, ["team", "list", "--json"])
     assert json.loads(listed.output) == [
-        {"id": 1, "name": "Spine ward", "chat_id": -1001, "timezone": "Europe/Madrid"}
+        {
+            "id": 1,
+            "name": "Spine ward",
+            "chat_id": -1001,
+            "timezone": "Europe/Madrid",
+            "emergency_number": None,  # the default, ERAS_EMERGENCY_NUMBER
+            "phone": None,
+        }
     ]
 
 

@@ -149,7 +149,8 @@ def _write(
                 surgery_date=enrolled.surgery_date,
                 procedure=row.procedure,
                 protocol=enrolled.protocol,
-                emergency_number=emergency,
+                emergency_number=enrolment.emergency_number(emergency),
+                team_phone=enrolment.team_phone,
                 time_zone=row.time_zone,
                 discharge_date=row.discharge_date,
             )

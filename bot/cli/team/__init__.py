@@ -15,7 +15,7 @@ from bot.cli.common import CommandFailed, admin_ref, echo_json, valid_timezone, 
 from bot.cli.team.chain import chain
 from bot.clock import SystemClock
 from bot.plain_errors import dotted, sentences
-from bot.staff.teams import TeamRefused, TeamSetup, add_team, apply_teams
+from bot.staff.teams import TeamRefused, TeamSetup, add_team, apply_teams, set_contact
 from bot.staff.teams import teams as listed
 from flows import Tier
 from flows.escalation import ChainStep, parse_duration
@@ -43,8 +43,20 @@ def _group_chat_id(_ctx: click.Context, _param: click.Parameter, value: int | No
 @click.option(
     "--tz", "timezone", default="UTC", show_default=True, callback=lambda c, p, v: valid_timezone(v)
 )
+@click.option(
+    "--emergency-number",
+    help="The number the team's patients call in an emergency (default: ERAS_EMERGENCY_NUMBER)",
+)
+@click.option("--phone", help="The ward's own phone, printed on the enrolment sheet")
 @click.option("--json", "as_json", is_flag=True, help="Print the new team as JSON")
-def add(name: str, chat_id: int | None, timezone: str, as_json: bool) -> None:
+def add(
+    name: str,
+    chat_id: int | None,
+    timezone: str,
+    emergency_number: str | None,
+    phone: str | None,
+    as_json: bool,
+) -> None:
     """Add a care team NAME."""
 
     async def work(sessions: async_sessionmaker[AsyncSession]) -> int:
@@ -56,13 +68,22 @@ def add(name: str, chat_id: int | None, timezone: str, as_json: bool) -> None:
                 timezone=timezone,
                 now=SystemClock().now(),
                 actor=admin_ref(),
+                emergency_number=emergency_number,
+                phone=phone,
             )
 
     try:
         team_id = with_database(work)
     except TeamRefused as error:
         raise CommandFailed(str(error)) from None
-    created = {"id": team_id, "name": name, "chat_id": chat_id, "timezone": timezone}
+    created = {
+        "id": team_id,
+        "name": name,
+        "chat_id": chat_id,
+        "timezone": timezone,
+        "emergency_number": emergency_number,
+        "phone": phone,
+    }
     if as_json:
         echo_json(created)
     else:
@@ -86,7 +107,55 @@ def list_teams(as_json: bool) -> None:
         click.echo("no teams yet: add one with `eras team add NAME --chat-id ID`")
     for t in teams:
         chat = t["chat_id"] if t["chat_id"] is not None else "no chat yet"
-        click.echo(f"{t['name']}  (chat {chat}, {t['timezone']})")
+        number = t["emergency_number"] or "the default"
+        phone = f", phone {t['phone']}" if t["phone"] else ""
+        click.echo(f"{t['name']}  (chat {chat}, {t['timezone']}, emergency {number}{phone})")
+
+
+@team.command("set-contact")
+@click.argument("name")
+@click.option(
+    "--emergency-number",
+    help="What the team's patients are told to call in an emergency; 'default' for "
+    "ERAS_EMERGENCY_NUMBER",
+)
+@click.option("--phone", help="The ward's own phone for the enrolment sheet; 'none' to clear")
+@click.option("--json", "as_json", is_flag=True)
+def contact(name: str, emergency_number: str | None, phone: str | None, as_json: bool) -> None:
+    """Set team NAME's emergency number and phone; patients of the team are told them from
+    the next message on."""
+    if emergency_number is None and phone is None:
+        raise click.UsageError("give --emergency-number, --phone or both")
+    keep = frozenset(
+        field
+        for field, value in (("emergency_number", emergency_number), ("phone", phone))
+        if value is None
+    )
+    number = None if (emergency_number or "").lower() == "default" else emergency_number
+    own_phone = None if (phone or "").lower() == "none" else phone
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
+        async with sessions.begin() as session:
+            row = await set_contact(
+                session,
+                name,
+                emergency_number=number,
+                phone=own_phone,
+                now=SystemClock().now(),
+                actor=admin_ref(),
+                keep=keep,
+            )
+            return {"name": row.name, "emergency_number": row.emergency_number, "phone": row.phone}
+
+    try:
+        done = with_database(work)
+    except TeamRefused as error:
+        raise CommandFailed(str(error)) from None
+    if as_json:
+        echo_json(done)
+        return
+    said = done["emergency_number"] or "the default (ERAS_EMERGENCY_NUMBER)"
+    click.echo(f"{done['name']}: emergency number {said}, phone {done['phone'] or 'none'}")
 
 
 class TeamsFile(BaseModel):
@@ -95,7 +164,8 @@ class TeamsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     class Entry(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+        # A number written without quotes (emergency_number: 112) is still a number to dial.
+        model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
         class Link(BaseModel):
             model_config = ConfigDict(extra="forbid")
@@ -111,6 +181,8 @@ class TeamsFile(BaseModel):
         name: str
         chat_id: int | None = None
         tz: str = "UTC"
+        emergency_number: str | None = None  # None: ERAS_EMERGENCY_NUMBER
+        phone: str | None = None
         escalation: dict[Literal["amber", "red_urgent", "red_emergency"], list[Link]] = {}
 
         def chains(self) -> dict[Tier, list[ChainStep]]:
@@ -155,7 +227,16 @@ def apply(path: Path) -> None:
             valid_timezone(entry.tz)
             if entry.chat_id is not None and entry.chat_id >= 0:
                 raise ValueError(f"team {entry.name!r}: a team chat id is negative")
-            setups.append(TeamSetup(entry.name, entry.chat_id, entry.tz, entry.chains()))
+            setups.append(
+                TeamSetup(
+                    entry.name,
+                    entry.chat_id,
+                    entry.tz,
+                    entry.chains(),
+                    entry.emergency_number,
+                    entry.phone,
+                )
+            )
     except ValidationError as error:
         raise CommandFailed(
             "\n".join(f"{path}: {line}" for line in sentences(error, _field_namer(raw)))

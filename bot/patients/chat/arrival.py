@@ -37,7 +37,7 @@ async def start(visit: Visit, token: str) -> None:
         await resume(chat)
         return
     if chat is not None and chat.episode.status is EpisodeStatus.ON_HOLD:  # only the team resumes
-        emergency = visit.svc.site.emergency_number
+        emergency = await chat.emergency_number(visit.svc.site.emergency_number)
         chat.send(render.message(t(chat.language, "on_hold", emergency_number=emergency)), "reply")
         return
     if chat is not None and chat.episode.status is EpisodeStatus.ACTIVE:

@@ -127,7 +127,7 @@ async def welcome(chat: PatientChat, catalogue: ProtocolCatalogue, emergency_num
         team=team.name,
         procedure=chat.episode.procedure,
         protocol=catalogue.of(version),
-        emergency_number=emergency_number,
+        emergency_number=await chat.emergency_number(emergency_number),
     )
     chat.send(
         render.message(text),

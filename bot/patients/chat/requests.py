@@ -59,7 +59,7 @@ def ask_timezone(chat: PatientChat) -> None:
 
 async def menu(svc: Services, chat: PatientChat, key: str) -> None:
     if chat.episode.status is EpisodeStatus.ON_HOLD:
-        emergency = svc.site.emergency_number
+        emergency = await chat.emergency_number(svc.site.emergency_number)
         chat.send(render.message(t(chat.language, "on_hold", emergency_number=emergency)), "reply")
         return
     if chat.episode.status is not EpisodeStatus.ACTIVE:
@@ -136,7 +136,13 @@ async def status(svc: Services, chat: PatientChat) -> None:
     )
     if await emergency_open(chat.session, chat.episode.id):  # progress comes second to it
         text = (
-            t(chat.language, "emergency_stands", number=svc.site.emergency_number) + "\n\n" + text
+            t(
+                chat.language,
+                "emergency_stands",
+                number=await chat.emergency_number(svc.site.emergency_number),
+            )
+            + "\n\n"
+            + text
         )
     chat.send(render.message(text), "status")
 

@@ -49,7 +49,13 @@ async def put_on_hold(
         action="patient.pause",
         detail={"from": before.value},
         message=(
-            render.message(t(chat.language, "on_hold", emergency_number=emergency_number)),
+            render.message(
+                t(
+                    chat.language,
+                    "on_hold",
+                    emergency_number=await chat.emergency_number(emergency_number),
+                )
+            ),
             "on_hold",
         ),
     )

@@ -53,7 +53,13 @@ async def withdraw(
         action="patient.withdraw",
         detail={"from": before.value},
         message=(
-            render.message(t(chat.language, "withdrawn", emergency_number=emergency_number)),
+            render.message(
+                t(
+                    chat.language,
+                    "withdrawn",
+                    emergency_number=await chat.emergency_number(emergency_number),
+                )
+            ),
             "withdrawn",
         ),
     )

@@ -101,6 +101,12 @@ class Enrolment:
     token: str
     token_expires_at: datetime
     check_ins: int
+    # The team's own emergency number (None: the site's default) and phone, for the sheet.
+    team_emergency_number: str | None = None
+    team_phone: str | None = None
+
+    def emergency_number(self, default: str) -> str:
+        return self.team_emergency_number or default
 
 
 async def open_episode(session: AsyncSession, ref: str) -> tuple[Patient, Episode]:
@@ -213,6 +219,8 @@ async def enrol(
         token=token,
         token_expires_at=now + token_lifetime,
         check_ins=planned,
+        team_emergency_number=team.emergency_number,
+        team_phone=team.phone,
     )
 
 

@@ -37,6 +37,7 @@ class Sheet:
     emergency_number: str
     time_zone: str
     discharge_date: date | None = None
+    team_phone: str | None = None  # the ward's own phone, for questions that can wait
 
 
 @cache
@@ -82,6 +83,11 @@ def render_sheet(
         red_flags_title=t(lang, "sheet_red_flags"),
         red_flags=red_flags[lang].format(emergency_number=sheet.emergency_number),
         emergency_number=sheet.emergency_number,
+        team_phone=(
+            t(lang, "sheet_team_phone", team=sheet.team, phone=sheet.team_phone)
+            if sheet.team_phone
+            else None
+        ),
         open_link=t(lang, "sheet_open_link"),
         link=sheet.link,
         expires=t(lang, "sheet_expires", expires=f"{sheet.expires_at:%Y-%m-%d}"),

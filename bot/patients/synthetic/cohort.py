@@ -135,10 +135,12 @@ async def _ward(session: AsyncSession, now: datetime) -> int:
         select(Staff).join(TeamMember).where(TeamMember.team_id == team.id)
     )
     if nurse is None:
-        nurse = Staff(name="Synthetic nurse", role=StaffRole.NURSE, active=True, created_at=now)
+        nurse = Staff(name="Synthetic nurse", active=True, created_at=now)
         session.add(nurse)
         await session.flush()
-        session.add(TeamMember(team_id=team.id, staff_id=nurse.id, on_call=True))
+        session.add(
+            TeamMember(team_id=team.id, staff_id=nurse.id, role=StaffRole.NURSE, on_call=True)
+        )
     return nurse.id
 
 

@@ -14,7 +14,7 @@ from flows.escalation import DEFAULT_CHAINS, ON_CALL, SURGEON
 CHECKED = (
     "every team has a group chat",
     "every escalation step reaches someone",
-    "an emergency number is set",
+    "every team's patients have an emergency number",
 )
 
 _WHO = {ON_CALL: "the on-call staff", SURGEON: "the surgeon"}
@@ -26,7 +26,7 @@ async def setup_findings(
     """What is wrong with the teams, their chains and the deployment's emergency number."""
     found = []
     if emergency_number is None:
-        # Teams have no number of their own: the deployment's is every patient's.
+        # The default, for every team without a number of its own; `eras run` needs it.
         found.append(
             Misconfiguration(
                 "no_emergency_number",
@@ -36,6 +36,17 @@ async def setup_findings(
             )
         )
     for team in await session.scalars(select(Team).order_by(Team.name)):
+        if emergency_number is None and team.emergency_number is None:
+            found.append(
+                Misconfiguration(
+                    "no_emergency_number",
+                    f"Team {team.name!r} has no emergency number and there is no default: its "
+                    "patients would not be told whom to call. Set one with `eras team "
+                    f"set-contact {team.name!r} --emergency-number NUMBER`, or set "
+                    "ERAS_EMERGENCY_NUMBER.",
+                    team.name,
+                )
+            )
         found.extend(await team_findings(session, team))
     return found
 
@@ -93,7 +104,7 @@ async def _reachable(session: AsyncSession, team_id: int, who: str) -> bool:
     if who == ON_CALL:
         query = query.where(TeamMember.on_call.is_(True))
     else:
-        query = query.where(Staff.role == StaffRole.SURGEON)
+        query = query.where(TeamMember.role == StaffRole.SURGEON)
     return await session.scalar(query.limit(1)) is not None
 
 
@@ -107,5 +118,6 @@ def _fix_on_call(team: str) -> str:
 def _fix_surgeon(team: str) -> str:
     return (
         f"add one with `eras staff add --name NAME --role surgeon --team {team!r}` and have "
-        "them open their one-time link, or change the chain with `eras team chain`"
+        "them open their one-time link (a surgeon of another team: `eras staff join NAME "
+        f"--team {team!r} --role surgeon`), or change the chain with `eras team chain`"
     )

@@ -9,6 +9,7 @@ moment its staff member is removed.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,30 +18,48 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access.tokens import looks_like_token, new_token, token_hash
 from db.audit import append
-from db.models import ConsoleSession, Staff, StaffRole, TeamMember
+from db.models import ConsoleSession, Staff, TeamMember
+from db.models import StaffRole as StaffRole  # the roles a page asks for, for the console
 
 IDLE_LIMIT = timedelta(minutes=15)
 LONGEST = timedelta(hours=12)
 
 
+ENROLLING = frozenset({StaffRole.NURSE, StaffRole.ADMIN})
+
+
 @dataclass(frozen=True)
 class SignedIn:
-    """Who a request comes from, as the session row and the staff table say now."""
+    """Who a request comes from, as the session row and the staff table say now: their
+    teams, with their role in each (read at every request, so a change applies at once)."""
 
     session_id: int
     staff_id: int
     name: str
-    role: StaffRole
-    team_ids: frozenset[int]
+    roles: Mapping[int, StaffRole]  # team id → their role in that team
     csrf_token: str
 
     @property
+    def team_ids(self) -> frozenset[int]:
+        return frozenset(self.roles)
+
+    def teams_as(self, *roles: StaffRole) -> frozenset[int]:
+        """The teams in which they hold one of ``roles``."""
+        return frozenset(team for team, role in self.roles.items() if role in roles)
+
+    @property
     def is_admin(self) -> bool:
-        return self.role is StaffRole.ADMIN
+        """An admin of at least one team (the pages then show only those teams)."""
+        return bool(self.teams_as(StaffRole.ADMIN))
 
     @property
     def may_enrol(self) -> bool:
-        return self.role in (StaffRole.NURSE, StaffRole.ADMIN)
+        return bool(self.teams_as(*ENROLLING))
+
+    @property
+    def role_names(self) -> str:
+        """Their roles, for the page's header: "nurse", or "nurse, admin"."""
+        return ", ".join(sorted({role.value for role in self.roles.values()}))
 
 
 async def begin(session: AsyncSession, staff: Staff, now: datetime) -> str:
@@ -86,8 +105,13 @@ async def resume(
         return None
     if by_person:
         held.last_seen_at = now
-    teams = await session.scalars(select(TeamMember.team_id).where(TeamMember.staff_id == staff.id))
-    return SignedIn(held.id, staff.id, staff.name, staff.role, frozenset(teams), held.csrf_token)
+    roles = (
+        await session.execute(
+            select(TeamMember.team_id, TeamMember.role).where(TeamMember.staff_id == staff.id)
+        )
+    ).all()
+    team_roles = {team_id: role for team_id, role in roles}
+    return SignedIn(held.id, staff.id, staff.name, team_roles, held.csrf_token)
 
 
 async def end(session: AsyncSession, signed_in: SignedIn, now: datetime) -> None:

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bot.staff.sign_in.sessions import SignedIn, resume
+from bot.staff.sign_in.sessions import ENROLLING, SignedIn, StaffRole, resume
 from bot.web.console import Console
 from bot.web.http.security import csrf_matches, same_origin
 from bot.web.routes import Access, Page
@@ -52,8 +52,17 @@ _FOR = {
 }
 
 
-def may_open(who: SignedIn, access: Access) -> bool:
-    """Whether the role may open a page of this access (its team is checked apart)."""
+def may_open(who: SignedIn, access: Access, team_id: int | None = None) -> bool:
+    """Whether their role may open a page of this access: their role in ``team_id`` for a
+    team's record, else their role in any of their teams (the page then shows only the
+    teams where they hold it)."""
+    if team_id is not None:
+        role = who.roles.get(team_id)
+        if access is Access.ADMIN:
+            return role is StaffRole.ADMIN
+        if access is Access.NURSE_OR_ADMIN:
+            return role in ENROLLING
+        return role is not None
     if access is Access.ADMIN:
         return who.is_admin
     if access is Access.NURSE_OR_ADMIN:
@@ -78,10 +87,11 @@ def guarded(page: Page) -> Any:
             who = await resume(db, token, now, by_person=by_person) if token else None
             if who is None:
                 return _sign_in_first(request, posting)
-            if not may_open(who, page.access):
-                raise HTTPException(403, _FOR[page.access])
-            if page.team_of is not None and await page.team_of(db, request) not in who.team_ids:
+            team_id = await page.team_of(db, request) if page.team_of is not None else None
+            if page.team_of is not None and team_id not in who.team_ids:
                 raise HTTPException(404)
+            if not may_open(who, page.access, team_id):
+                raise HTTPException(403, _FOR[page.access])
             form = await request.form() if posting else None
             if form is not None and not csrf_matches(who.csrf_token, form.get("csrf")):
                 raise HTTPException(403, "This form has expired: reload the page and try again.")

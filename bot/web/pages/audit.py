@@ -14,6 +14,7 @@ from datetime import date
 from starlette.responses import Response
 
 from bot.reports.team_audit import NO_SUCH_PATIENT, AuditFilter, team_audit
+from bot.staff.sign_in.sessions import StaffRole
 from bot.web.console import TEMPLATES
 from bot.web.http.visits import Visit
 
@@ -31,7 +32,7 @@ async def audit_page(visit: Visit) -> Response:
     asked, problems = _filter(visit)
     found = await team_audit(
         visit.db,
-        visit.who.team_ids,
+        visit.who.teams_as(StaffRole.ADMIN),
         asked,
         viewer_id=visit.who.staff_id,
         now=visit.now,

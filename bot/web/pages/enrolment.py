@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from bot.patients.enrolment.form import FormEnrolled, FormRefused, choices, enrol_from_form
 from bot.patients.enrolment.sheet import Sheet, render_sheet, stylesheet
+from bot.staff.sign_in.sessions import ENROLLING
 from bot.web.console import TEMPLATES
 from bot.web.http.visits import Visit
 
@@ -46,7 +47,7 @@ async def enrol(visit: Visit) -> Response:
             visit.console.services.catalogue,
             values,
             staff_id=visit.who.staff_id,
-            team_ids=visit.who.team_ids,
+            team_ids=visit.who.teams_as(*ENROLLING),
             now=visit.now,
         )
     except FormRefused as refused:
@@ -63,7 +64,9 @@ async def sheet_style(_request: Any) -> Response:
 async def _form(
     visit: Visit, values: dict[str, str], problems: dict[str, str], *, status: int = 200
 ) -> Response:
-    offered = await choices(visit.db, visit.console.services.catalogue, visit.who.team_ids)
+    offered = await choices(
+        visit.db, visit.console.services.catalogue, visit.who.teams_as(*ENROLLING)
+    )
     if not values and len(offered.teams) == 1:
         values = {"team": str(offered.teams[0].id)}
     return TEMPLATES.TemplateResponse(
@@ -93,7 +96,8 @@ def _sheet_page(visit: Visit, done: FormEnrolled, link: str) -> str:
         surgery_date=done.surgery_date,
         procedure=done.procedure,
         protocol=done.protocol,
-        emergency_number=visit.console.services.site.emergency_number,
+        emergency_number=enrolment.emergency_number(visit.console.services.site.emergency_number),
+        team_phone=enrolment.team_phone,
         time_zone=done.time_zone,
         discharge_date=done.discharge_date,
     )

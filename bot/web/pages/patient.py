@@ -16,11 +16,12 @@ from starlette.responses import Response
 from bot.patients.records.follow_up import FollowUp, follow_up, team_of_episode
 from bot.telegram.render.chart import Point
 from bot.web.console import TEMPLATES
-from bot.web.http.visits import Visit
+from bot.web.http.visits import Visit, may_open
 from bot.web.pages import caregivers, correspondence
 from bot.web.pages.charts import LineChart, Series, svg
 from bot.web.pages.roster import STATUS_NAMES
 from bot.web.pages.worklist import TIER_NAMES
+from bot.web.routes import Access
 
 FEVER = 38.0  # °C: the line drawn on the temperature chart
 EVENT_NAMES = {
@@ -83,6 +84,11 @@ async def patient_page(visit: Visit) -> Response:
             "tier_names": TIER_NAMES,
             "status_names": STATUS_NAMES,
             "event_names": EVENT_NAMES,
+            "may_correct": may_open(
+                visit.who,
+                Access.NURSE_OR_ADMIN,
+                await team_of_episode(visit.db, visit.request.path_params["episode_id"]),
+            ),
             **await correspondence.on_the_page(visit),
             **await caregivers.on_the_page(visit),
         },
