@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
+
+from benchmarks.tables import table
+from benchmarks.ward_report import console, enrolment, outcomes
 
 
 def render(results: dict[str, Any]) -> str:
@@ -34,11 +36,11 @@ def render(results: dict[str, Any]) -> str:
     if "scale" in results:
         parts.append(_scale(results))
     if "enrolment" in results:
-        parts.append(_enrolment(results))
+        parts.append(enrolment(results))
     if "outcomes" in results:
-        parts.append(_outcomes(results))
+        parts.append(outcomes(results))
     if "console" in results:
-        parts.append(_console(results))
+        parts.append(console(results))
     if "scoring" in results:
         rates = results["scoring"]["check_ins_per_second"]
         parts.append(
@@ -47,93 +49,6 @@ def render(results: dict[str, Any]) -> str:
         )
     parts.append(_goals(results["goals"]))
     return "\n\n".join(parts) + "\n"
-
-
-def _outcomes(results: dict[str, Any]) -> str:
-    report_rows, export_rows = [], []
-    for backend, found in results["outcomes"].items():
-        rows = found["rows"]
-        report_rows.append(
-            [
-                backend,
-                found["patients"],
-                rows.get("checkins"),
-                rows.get("answers"),
-                found["load_seconds"],
-                *(_seconds(found["report"][kind]) for kind in ("html", "csv", "json")),
-            ]
-        )
-        export_rows += [
-            [
-                backend,
-                e["patients"],
-                e["resources"],
-                e["seconds"],
-                e["patients_per_second"],
-                e["baseline_rss_mb"],
-                e["peak_rss_mb"],
-            ]
-            for e in found["fhir_export"]
-        ]
-    report_headers = ["backend", "patients", "check-ins", "answers", "load s"]
-    export_headers = ["backend", "patients", "resources", "s", "patients/s", "base MB", "peak MB"]
-    return (
-        "Outcomes report (bulk-loaded follow-up; seconds a format)\n"
-        + table([*report_headers, "html s", "csv s", "json s"], report_rows)
-        + "\n\nFHIR export, a process a size (peak resident memory)\n"
-        + table(export_headers, export_rows)
-    )
-
-
-def _seconds(figures: dict[str, Any]) -> str:
-    """Wall-clock seconds, and the process's CPU seconds where measured."""
-    cpu = figures.get("cpu_seconds")
-    return f"{figures['seconds']:,.1f}" + (f" ({cpu:,.1f} CPU)" if cpu is not None else "")
-
-
-def _enrolment(results: dict[str, Any]) -> str:
-    rows = []
-    for backend, found in results["enrolment"].items():
-        phases = found["phases_ms_per_patient"]
-        rows.append(
-            [
-                backend,
-                found["patients"],
-                found["ms_per_patient"],
-                found["cpu_ms_per_patient"],
-                phases["read_and_check_file"],
-                phases["check_and_enrol_in_database"],
-                phases["render_sheets"],
-            ]
-        )
-    headers = ["backend", "patients", "ms/patient", "CPU ms", "read file", "enrol", "sheets"]
-    return "Bulk enrolment: one list, one transaction (ms a patient)\n" + table(headers, rows)
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[_cell(v) for v in row] for row in [headers, *rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = [
-        "  ".join(
-            v.rjust(w) if n else v.ljust(w)
-            for n, (v, w) in enumerate(zip(row, widths, strict=True))
-        )
-        for row in cells
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.3g}" if abs(value) < 10 else f"{value:,.0f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
 
 
 def _machine(results: dict[str, Any]) -> str:
@@ -376,25 +291,6 @@ def _scale(results: dict[str, Any]) -> str:
         "RSS MB",
     ]
     return "Scale\n" + table(headers, rows) + "\n\nQuery plans\n" + "\n".join(plans)
-
-
-def _console(results: dict[str, Any]) -> str:
-    rows, plans = [], []
-    for backend, found in results["console"].items():
-        for page, f in found["pages"].items():
-            ms = f["server_ms"]
-            rows.append([backend, page, ms["p50_ms"], ms["p95_ms"], ms["max_ms"], f["bytes_max"]])
-        bad = [q for q in found.get("queries", []) if q["reads_big_table_without_index"]]
-        plans.append(
-            f"{backend}, {found['patients']:,} patients: {len(found.get('queries', []))} "
-            f"statements, {len(bad)} reading a big table without an index"
-        )
-        plans += [
-            f"  {q['query']}  ({q['origin']}; {', '.join(q['reads_big_table_without_index'])})"
-            for q in bad
-        ]
-    headers = ["backend", "page", "p50 ms", "p95 ms", "max ms", "bytes"]
-    return "Console\n" + table(headers, rows) + "\n\nConsole query plans\n" + "\n".join(plans)
 
 
 def _goals(checks: list[dict[str, Any]]) -> str:
