@@ -11,6 +11,7 @@ import re
 from sqlalchemy import select
 
 from bot.sandbox import Person
+from bot.telegram.callbacks import Pause
 from db.models import AuditEntry, Episode, EpisodeStatus, Patient, StaffRole
 from tests.web.conftest import Ward, csrf_of
 
@@ -147,3 +148,20 @@ async def test_only_the_teams_nurses_and_admins_act_and_csrf_is_checked(ward: Wa
     assert await _status(ward, episode_id) is EpisodeStatus.ACTIVE
     for action in ("patient.pause", "patient.resume", "patient.withdraw", "patient.link"):
         assert await _audited(ward, action) == []
+
+
+async def test_a_patient_who_paused_themselves_is_resumed_by_them_not_the_team(
+    ward: Ward,
+) -> None:
+    maria, episode_id = await _maria(ward)
+    await ward.journey.type(maria, "/stop")
+    await ward.journey.press(maria, Pause(confirmed=True))
+    assert await _status(ward, episode_id) is EpisodeStatus.PAUSED
+    page = await _page(ward, "Ana", episode_id)
+    assert "Put on hold" in page and ">Resume</button>" not in page
+    status, answer = await _post(ward, "Ana", episode_id, "resume")
+    assert status == 409 and "resume it with /start" in answer
+    assert await _status(ward, episode_id) is EpisodeStatus.PAUSED
+    status, _ = await _post(ward, "Ana", episode_id, "hold")  # readmitted meanwhile
+    assert status == 303
+    assert await _status(ward, episode_id) is EpisodeStatus.ON_HOLD
