@@ -31,7 +31,10 @@ ANSWERED_WITH_A_PAGE = {
     "post_enrol",
     "post_add_caregiver",
     "post_audit_search",
+    "post_reissue_patient_link",
 }
+# Posts the use case refuses here, said on the page: the patient is not on hold.
+REFUSED_HERE = {"post_resume_patient": 409}
 FORMS = {
     "post_resolve_alert": {"outcome": "false_alarm", "grade": "none", "note": ""},
     "post_message_to_patient": {"words": "We will call you at 11."},
@@ -43,6 +46,7 @@ FORMS = {
         "surgery_date": "2026-03-02",
         "confirm_date": "yes",
     },
+    "post_withdraw_patient": {"confirm": "yes"},
 }
 # Writing on a patient's record is for the team's nurses and surgeons: its admin is refused.
 CLINICIANS_ONLY = {"post_message_to_patient", "post_note_on_patient"}
@@ -61,6 +65,8 @@ def expected(page: Page, who: str | None) -> int:
         return 403
     if page.name == "post_enrol" and who == "Olga":
         return 422  # Spine is not one of her teams: refused beside the field
+    if page.name in REFUSED_HERE:
+        return REFUSED_HERE[page.name]
     return 200 if page.method == "GET" or page.name in ANSWERED_WITH_A_PAGE else 303
 
 

@@ -8,17 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from bot.patients.course.hold import put_on_hold, resume
+from bot.patients.course.ward import ReissuedSheet, ref_of_episode, reissue_by_episode
+from bot.patients.course.withdrawal import withdraw
+from bot.patients.enrolment.enrol import EnrolmentRefused
+from bot.patients.enrolment.sheet import Sheet, render_sheet
 from bot.patients.records.follow_up import FollowUp, follow_up, team_of_episode
 from bot.telegram.render.chart import Point
 from bot.web.console import TEMPLATES
 from bot.web.http.visits import Visit, may_open
 from bot.web.pages import caregivers, correspondence
 from bot.web.pages.charts import LineChart, Series, svg
+from bot.web.pages.enrolment import SHEET_STYLE
 from bot.web.pages.roster import STATUS_NAMES
 from bot.web.pages.worklist import TIER_NAMES
 from bot.web.routes import Access
@@ -151,6 +158,134 @@ def _charts(record: FollowUp) -> list[tuple[str, LineChart, list[tuple[str, str]
         ("walking", walking, [("walking", "walking level"), goal, ("", scale)]),
         ("temperature", temperature, [("temperature", "temperature"), ("threshold", "38.0 °C")]),
     ]
+
+
+# The ward's actions: the use cases `eras patient pause|resume|withdraw|link` call, the
+# staff member as the actor, from the console; each audited by its use case.
+async def hold_patient(visit: Visit) -> Response:
+    ref = await _ref(visit)
+    if isinstance(ref, Response):
+        return ref
+    try:
+        await put_on_hold(
+            visit.db,
+            ref=ref,
+            now=visit.now,
+            emergency_number=visit.console.services.site.emergency_number,
+            actor=_actor(visit),
+            actor_kind="staff",
+            origin="console",
+        )
+    except EnrolmentRefused as refused:
+        return _refused(visit, str(refused))
+    return _back(visit)
+
+
+async def resume_patient(visit: Visit) -> Response:
+    ref = await _ref(visit)
+    if isinstance(ref, Response):
+        return ref
+    try:
+        await resume(
+            visit.db,
+            ref=ref,
+            now=visit.now,
+            actor=_actor(visit),
+            actor_kind="staff",
+            origin="console",
+        )
+    except EnrolmentRefused as refused:
+        return _refused(visit, str(refused))
+    return _back(visit)
+
+
+async def withdraw_patient(visit: Visit) -> Response:
+    """Ends the follow-up for good: only with the box "I mean to end it" ticked."""
+    if visit.field("confirm") != "yes":
+        return _refused(
+            visit,
+            "Nothing changed: tick the box to confirm that the follow-up ends (it cannot "
+            "be resumed).",
+            status=422,
+        )
+    ref = await _ref(visit)
+    if isinstance(ref, Response):
+        return ref
+    try:
+        await withdraw(
+            visit.db,
+            ref=ref,
+            now=visit.now,
+            emergency_number=visit.console.services.site.emergency_number,
+            actor=_actor(visit),
+            actor_kind="staff",
+            origin="console",
+        )
+    except EnrolmentRefused as refused:
+        return _refused(visit, str(refused))
+    return _back(visit)
+
+
+async def reissue_patient_link(visit: Visit) -> Response:
+    """The new link and the sheet in the answer to the post, never in a URL or a log."""
+    username = visit.console.services.site.bot_username
+    if username is None:
+        raise HTTPException(503, "Set ERAS_BOT_USERNAME: the patient's link names the bot.")
+    try:
+        done = await reissue_by_episode(
+            visit.db,
+            visit.console.services.catalogue,
+            visit.request.path_params["episode_id"],
+            now=visit.now,
+            actor=_actor(visit),
+            actor_kind="staff",
+            origin="console",
+        )
+    except EnrolmentRefused as refused:
+        return _refused(visit, str(refused))
+    link = f"https://t.me/{username}?start={done.link.token}"
+    return HTMLResponse(_reissued_sheet(visit, done, link))
+
+
+def _reissued_sheet(visit: Visit, done: ReissuedSheet, link: str) -> str:
+    notice = TEMPLATES.get_template("reissued.html").render(
+        reissued=done.link, link=link, episode_id=visit.request.path_params["episode_id"]
+    )
+    sheet = Sheet(
+        link=link,
+        expires_at=done.link.expires_at,
+        language=done.language,
+        team=done.team,
+        surgery_date=done.surgery_date,
+        procedure=done.procedure,
+        protocol=done.protocol,
+        emergency_number=done.team_emergency_number or visit.console.services.site.emergency_number,
+        team_phone=done.team_phone,
+        time_zone=done.time_zone,
+        discharge_date=done.discharge_date,
+    )
+    return render_sheet(sheet, stylesheet_href=SHEET_STYLE, staff_notice=Markup(notice))
+
+
+def _actor(visit: Visit) -> str:
+    return f"staff:{visit.who.staff_id}"
+
+
+async def _ref(visit: Visit) -> str | Response:
+    try:
+        return await ref_of_episode(visit.db, visit.request.path_params["episode_id"])
+    except EnrolmentRefused as refused:
+        return _refused(visit, str(refused))
+
+
+def _back(visit: Visit) -> Response:
+    return RedirectResponse(f"/patients/{visit.request.path_params['episode_id']}", 303)
+
+
+def _refused(visit: Visit, why: str, *, status: int = 409) -> Response:
+    return TEMPLATES.TemplateResponse(
+        visit.request, "problem.html", {"status": status, "detail": why}, status_code=status
+    )
 
 
 TEMPLATES.env.filters["svg"] = svg

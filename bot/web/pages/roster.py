@@ -28,6 +28,7 @@ STATUS_NAMES = {
     "invited": "Enrolled, not linked",
     "active": "Active",
     "paused": "Paused",
+    "on_hold": "On hold (by the team)",
     "declined": "Ended: declined",
     "unreachable": "Ended: unreachable",
     "completed": "Ended: completed",
