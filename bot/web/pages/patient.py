@@ -21,10 +21,10 @@ from bot.patients.enrolment.enrol import EnrolmentRefused
 from bot.patients.enrolment.sheet import Sheet, render_sheet
 from bot.patients.records.follow_up import FollowUp, follow_up, team_of_episode
 from bot.telegram.render.chart import Point
+from bot.web.charts import LineChart, Series, svg
 from bot.web.console import TEMPLATES
 from bot.web.http.visits import Visit, may_open
 from bot.web.pages import caregivers, correspondence
-from bot.web.pages.charts import LineChart, Series, svg
 from bot.web.pages.enrolment import SHEET_STYLE
 from bot.web.pages.roster import STATUS_NAMES
 from bot.web.pages.worklist import TIER_NAMES
