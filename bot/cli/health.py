@@ -70,7 +70,8 @@ def doctor(as_json: bool) -> None:
             click.echo(f"- {finding.text}")
         if not examination.findings:
             click.echo("Nothing wrong found.")
-        click.echo("Checked: " + "; ".join(examination.checked) + ".")
+        # Questions, not verdicts: the findings above say which of them failed.
+        click.echo("Checked whether: " + "; ".join(examination.checked) + ".")
         if examination.not_checked:
             click.echo("Not checked: " + "; ".join(examination.not_checked) + ".")
     if examination.findings:
