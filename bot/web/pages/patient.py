@@ -6,7 +6,8 @@ browsers, proxies and logs). Each load by a person is audited; its refreshes are
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -163,40 +164,12 @@ def _charts(record: FollowUp) -> list[tuple[str, LineChart, list[tuple[str, str]
 # The ward's actions: the use cases `eras patient pause|resume|withdraw|link` call, the
 # staff member as the actor, from the console; each audited by its use case.
 async def hold_patient(visit: Visit) -> Response:
-    ref = await _ref(visit)
-    if isinstance(ref, Response):
-        return ref
-    try:
-        await put_on_hold(
-            visit.db,
-            ref=ref,
-            now=visit.now,
-            emergency_number=visit.console.services.site.emergency_number,
-            actor=_actor(visit),
-            actor_kind="staff",
-            origin="console",
-        )
-    except EnrolmentRefused as refused:
-        return _refused(visit, str(refused))
-    return _back(visit)
+    emergency_number = visit.console.services.site.emergency_number
+    return await _ward_action(visit, put_on_hold, emergency_number=emergency_number)
 
 
 async def resume_patient(visit: Visit) -> Response:
-    ref = await _ref(visit)
-    if isinstance(ref, Response):
-        return ref
-    try:
-        await resume(
-            visit.db,
-            ref=ref,
-            now=visit.now,
-            actor=_actor(visit),
-            actor_kind="staff",
-            origin="console",
-        )
-    except EnrolmentRefused as refused:
-        return _refused(visit, str(refused))
-    return _back(visit)
+    return await _ward_action(visit, resume)
 
 
 async def withdraw_patient(visit: Visit) -> Response:
@@ -208,18 +181,26 @@ async def withdraw_patient(visit: Visit) -> Response:
             "be resumed).",
             status=422,
         )
+    emergency_number = visit.console.services.site.emergency_number
+    return await _ward_action(visit, withdraw, emergency_number=emergency_number)
+
+
+async def _ward_action(
+    visit: Visit, use_case: Callable[..., Awaitable[object]], **arguments: Any
+) -> Response:
+    """Run one of the ward's use cases on this page's patient; a refusal changes nothing."""
     ref = await _ref(visit)
     if isinstance(ref, Response):
         return ref
     try:
-        await withdraw(
+        await use_case(
             visit.db,
             ref=ref,
             now=visit.now,
-            emergency_number=visit.console.services.site.emergency_number,
             actor=_actor(visit),
             actor_kind="staff",
             origin="console",
+            **arguments,
         )
     except EnrolmentRefused as refused:
         return _refused(visit, str(refused))
