@@ -22,7 +22,7 @@ from flows.schema.conditions import (
 )
 from flows.schema.items import IntegerItem, Item, NrsItem, NumberItem
 from flows.schema.protocol import Milestone
-from flows.units import symbol
+from flows.units import quantity
 
 SYMBOLS = {
     "equals": "=",
@@ -106,9 +106,9 @@ def answer_words(item: Item, value: Any) -> str:
     if isinstance(item, NrsItem) and isinstance(value, int):
         return f"{value}/10"
     if isinstance(item, NumberItem) and isinstance(value, int | float):
-        return f"{value:.{item.decimals}f} {symbol(item.unit)}"
+        return quantity(f"{value:.{item.decimals}f}", value, item.unit)
     if isinstance(item, IntegerItem) and item.unit and isinstance(value, int):
-        return f"{value} {symbol(item.unit)}"
+        return quantity(str(value), value, item.unit)
     return value_words(value)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 class Unit:
     symbol: str  # what a patient reads
     typed: tuple[str, ...]  # what a patient may type after the number, lower case
+    one: str | None = None  # the symbol after exactly 1, where it differs ("1 day")
 
 
 UNITS: dict[str, Unit] = {
@@ -21,7 +22,7 @@ UNITS: dict[str, Unit] = {
     "[degF]": Unit("°F", ("°f", "ºf", "f", "fahrenheit")),
     "kg": Unit("kg", ("kg", "kgs", "kilo", "kilos")),
     "[lb_av]": Unit("lb", ("lb", "lbs", "pound", "pounds", "libras")),
-    "d": Unit("days", ("d", "day", "days", "día", "días", "dia", "dias")),
+    "d": Unit("days", ("d", "day", "days", "día", "días", "dia", "dias"), one="day"),
 }
 
 
@@ -43,3 +44,11 @@ def symbol(code: str) -> str:
     """How a unit is shown: its symbol when we know it, else its code."""
     unit = UNITS.get(code)
     return unit.symbol if unit else code
+
+
+def quantity(number: str, value: float, code: str) -> str:
+    """A number already formatted, with its unit: ``38.5 °C``, ``1 day``, ``4 days``."""
+    unit = UNITS.get(code)
+    if unit is not None and unit.one is not None and value == 1:
+        return f"{number} {unit.one}"
+    return f"{number} {symbol(code)}"

@@ -28,8 +28,7 @@ from db.models import (
     Team,
 )
 from flows import Finding, Protocol, Tier
-from flows.schema.items import IntegerItem, NrsItem, NumberItem
-from flows.units import symbol
+from flows.describe import answer_words, value_words
 
 # Alerts a page of the console's worklist: a ward's bad day (hundreds open) stays a page
 # that loads at once; the most urgent come first, the rest a click away.
@@ -178,13 +177,7 @@ def finding_line(finding: Finding, protocol: Protocol) -> FindingLine:
 
 
 def with_unit(value: object, item_id: str, protocol: Protocol) -> str:
-    if value is True:
-        return "yes"
-    if value is False:
-        return "no"
-    item = next((i for i in protocol.items if i.id == item_id), None)
-    if isinstance(item, NrsItem):
-        return f"{value}/10"
-    if isinstance(item, NumberItem | IntegerItem) and item.unit:
-        return f"{value} {symbol(item.unit)}"
-    return str(value).replace("_", " ")
+    """An answer as the care team reads it (``38.6 °C``, ``8/10``, ``1 day``), ids spelled out."""
+    item = protocol.items_by_id.get(item_id)
+    words = answer_words(item, value) if item is not None else value_words(value)
+    return words.replace("_", " ")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.describe import describe, milestone_words
+from flows.describe import answer_words, describe, milestone_words
 from flows.schema import Protocol
 
 
@@ -74,3 +74,11 @@ def test_a_fall_is_described_as_a_change(hernia: Protocol) -> None:
     assert describe(ChangeIs(change="groin_pain", at_least=3)) == (
         "groin_pain up ≥ 3 since its last answer"
     )
+
+
+def test_answers_read_with_their_units_and_one_day_is_singular(miss: Protocol) -> None:
+    assert answer_words(miss.item("temperature"), 38.25) == "38.2 °C"
+    assert answer_words(miss.item("pain_leg"), 7) == "7/10"
+    assert answer_words(miss.item("bowels_days"), 1) == "1 day"
+    assert answer_words(miss.item("bowels_days"), 4) == "4 days"
+    assert answer_words(miss.item("saddle_numbness"), True) == "yes"

@@ -40,6 +40,7 @@ async def test_the_patient_page_shows_header_charts_answers_and_alert_events(
     assert "MIS lumbar discectomy" in page and "Europe/Madrid" in page and "POD 1 today" in page
     assert page.count('<svg class="chart"') == 3 and "38.0 °C" in page
     assert "wound_bleeding" in page and "soaked" in page  # the answer, on the timeline
+    assert "How does your dressing look?" in page  # beside the question as it was asked
     assert "Raised" in page and "Acknowledged" in page and "Ines" in page
     sent = re.search(r"<td>([^<]*)</td>\s*<td>Card sent</td>\s*<td>—</td>\s*<td>([^<]*)</td>", page)
     assert sent is not None, "the card's delivery is not on the alert's timeline"

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.alerts.worklist import FindingLine, finding_line, with_unit
+from bot.alerts.worklist import STAFF_LANGUAGE, FindingLine, finding_line, with_unit
 from bot.patients.records.files import answer_file_ref, photo_items
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.reports.recovery_chart import pod_on, recovery_chart
@@ -56,6 +56,7 @@ class Header:
 @dataclass(frozen=True)
 class AnswerLine:
     item: str
+    question: str  # as the protocol asks it, in the staff's language
     value: str  # with its unit
     late: bool
     by: str = "patient"  # or "caregiver", answering for the patient
@@ -103,6 +104,14 @@ class FollowUp:
     temperatures: tuple[Point, ...]  # (POD, °C)
     check_ins: tuple[CheckInLine, ...]  # sent so far, newest first
     alerts: tuple[AlertLine, ...]  # newest first
+
+
+def question_of(protocol: Protocol, item_id: str) -> str:
+    """The question as the protocol words it for the team (the item's id when it has none)."""
+    item = protocol.items_by_id.get(item_id)
+    if item is None:
+        return item_id.replace("_", " ")
+    return item.question.get(STAFF_LANGUAGE) or next(iter(item.question.values()))
 
 
 async def team_of_episode(session: AsyncSession, episode_id: int) -> int | None:
@@ -187,14 +196,14 @@ async def follow_up(
     photos = photo_items(protocol)
 
     def shown(answer: Answer) -> AnswerLine:
-        if answer.item_id in photos:
+        item, by = answer.item_id, answer.answered_by
+        asked = question_of(protocol, item)
+        if item in photos:
             if not isinstance(answer.value, str) or not answer.value:
-                return AnswerLine(answer.item_id, "no photo", answer.late, answer.answered_by)
-            return AnswerLine(
-                answer.item_id, "photo", answer.late, answer.answered_by, answer_file_ref(answer.id)
-            )
-        value = with_unit(answer.value, answer.item_id, protocol)
-        return AnswerLine(answer.item_id, value, answer.late, answer.answered_by)
+                return AnswerLine(item, asked, "no photo", answer.late, by)
+            return AnswerLine(item, asked, "photo", answer.late, by, answer_file_ref(answer.id))
+        value = with_unit(answer.value, item, protocol)
+        return AnswerLine(item, asked, value, answer.late, by)
 
     lines = tuple(
         CheckInLine(
