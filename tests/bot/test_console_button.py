@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.sandbox import Person
+from bot.sandbox import Person, TooManyRequests
 from bot.settings import TELEGRAM_SIGN_IN_PATH
 from bot.staff.registry import add_staff, remove_staff
 from bot.staff.sign_in.links import LINK_SENT, NOT_THIS_TEAM, SIGN_IN_PATH
@@ -203,3 +203,20 @@ async def test_the_digest_offers_the_private_link_without_the_domain(journey: Jo
     await journey.settle()
     assert journey.sandbox.callback_answer(pressed)["text"] == LINK_SENT  # type: ignore[index]
     assert len(_sign_in_links(journey, ana)) == 1
+
+
+async def test_a_link_telegram_would_not_take_at_once_follows_through_the_outbox(
+    journey: Journey,
+) -> None:
+    ana = await journey.staff_member("Ana")
+    await _red_flag(journey)
+    journey.sandbox.fail_next(
+        "sendMessage", chat_id=ana.chat_id, error=TooManyRequests(retry_after=1)
+    )
+    answer = await _press(journey, ana, encode(OpenConsole(await _spine_id(journey))))
+    assert answer is not None and answer["text"] == LINK_SENT
+    await journey.at(journey.clock.now() + timedelta(seconds=2))
+    links = _sign_in_links(journey, ana)
+    assert len(links) == 1 and await _links(journey) == 1  # one link, issued once
+    refused = [c for c in journey.sandbox.ledger.calls("sendMessage") if c.status == 429]
+    assert len(refused) == 1

@@ -106,6 +106,14 @@ async def private_link(
     return PrivateLink(_link_text(console_url, token), LINK_SENT)
 
 
+def queue_link(session: AsyncSession, chat_id: int, text: str, now: datetime) -> None:
+    """A private link Telegram would not take at once (its trouble, not the person's): the
+    outbox sends it in the replies' lane, honouring any ``retry_after``."""
+    payload = message(text)
+    payload["link_preview_options"] = {"is_disabled": True}
+    enqueue(session, chat_id=chat_id, now=now, purpose="reply", payload=payload)
+
+
 def _link_text(console_url: str, token: str) -> str:
     return (
         "Your sign-in link for the care-team console, valid for 5 minutes and once:\n"

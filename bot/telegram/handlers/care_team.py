@@ -24,7 +24,7 @@ from bot.delivery.outcomes import Outcome, classify
 from bot.patients.records.record import send_patient_record
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.reports.staff_digest import send_digests
-from bot.staff.sign_in.links import private_link, send_link
+from bot.staff.sign_in.links import PrivateLink, private_link, queue_link, send_link
 from bot.staff.views import send_open_alerts
 from bot.telegram.callbacks import (
     ALERT_PRESSES,
@@ -82,26 +82,30 @@ def is_console_press(data: object) -> bool:
 async def console_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """ "Open console" on a card or digest (no LoginUrl): the presser's sign-in link goes to
     their private chat, never to the group. It is sent at once, not through the outbox, so
-    that the answer can say whether it arrived."""
+    that the answer can say whether it arrived; and after the link is committed, so that no
+    write waits on Telegram."""
     query, user = update.callback_query, update.effective_user
     if query is None or query.data is None or user is None:
         return
     svc: Services = context.application.bot_data["services"]
     press = decode(query.data)
-    text = NOT_VALID
+    link: PrivateLink | None = None
     async with unit_of_work(svc, update) as session:
         if session is not None and isinstance(press, OpenConsole):
             now = svc.clock.now()
             link = await private_link(session, svc.site.console_url, press.team_id, user.id, now)
-            text = link.answer
-            if link.text is not None:
-                try:
-                    quiet = LinkPreviewOptions(is_disabled=True)
-                    await context.bot.send_message(user.id, link.text, link_preview_options=quiet)
-                except TelegramError as error:
-                    if classify(error).outcome is not Outcome.UNREACHABLE:
-                        raise  # Telegram's trouble, not the person's: the update is retried
-                    text = OPEN_PRIVATE_CHAT
+    text = NOT_VALID if link is None else link.answer
+    if link is not None and link.text is not None:
+        try:
+            quiet = LinkPreviewOptions(is_disabled=True)
+            await context.bot.send_message(user.id, link.text, link_preview_options=quiet)
+        except TelegramError as error:
+            if classify(error).outcome is Outcome.UNREACHABLE:
+                text = OPEN_PRIVATE_CHAT
+            else:
+                async with svc.sessions.begin() as session:
+                    queue_link(session, user.id, link.text, svc.clock.now())
+                svc.wake_sender()
     await answer_button(query, text, alert=True)
 
 
