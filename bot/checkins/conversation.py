@@ -322,7 +322,8 @@ async def _complete_concern(
     assessment: Assessment,
 ) -> None:
     """A concern is never answered "on track": the team gets its card whatever was found,
-    the patient is told when to expect a reply, then asked for their own words."""
+    the patient is told when to expect a reply, then asked for their own words (not when
+    a caregiver answered the screen: the words are the patient's alone)."""
     assessment = concern.with_concern_finding(assessment, row.pod)
     await _close(chat, protocol, row, state, assessment)
     if concern.nothing_fired(assessment) and not await emergency_open(
@@ -338,4 +339,5 @@ async def _complete_concern(
         text = await advice.outcome_text(chat, site, protocol, tier, rules, advised=advised)
     if text:  # nothing new when the urgent advice was told during the screen
         await advice.tell(chat, render.message(text), assessment.tier, row)
-    concern.ask_for_words(chat, row, protocol.wordings[chat.language].skip)
+    if chat.caregiver is None:  # the words are the patient's own; a caregiver gives none
+        concern.ask_for_words(chat, row, protocol.wordings[chat.language].skip)

@@ -18,6 +18,7 @@ from bot.telegram.callbacks import AnswerChoice, CaregiverChoice, Consent, Pause
 from db.models import (
     ANSWERED_BY_CAREGIVER,
     ANSWERED_BY_PATIENT,
+    Alert,
     Answer,
     AuditEntry,
     Base,
@@ -271,3 +272,26 @@ async def test_caregivers_are_erased_with_the_patient_and_their_answers_still_sa
     told = len(journey.texts(jose))
     await journey.type(jose, "/checkin")  # a stranger now
     assert journey.texts(jose)[told:] == [t("en", "start_without_link")]
+
+
+async def test_a_concern_the_caregiver_finishes_leaves_the_patients_next_words_alone(
+    journey: Journey,
+) -> None:
+    """The words after a concern are the patient's own (a caregiver may not give them): when
+    the caregiver answers the screen's last question, nobody is asked for them, and what the
+    patient types next is not taken for them."""
+    maria, _ = await journey.enrolled_patient()
+    jose = journey.sandbox.user("Jose")
+    journey.sandbox.open_deep_link(jose, await caregiver_link(journey, maria))
+    await journey.settle()
+    await journey.type(maria, "/help")
+    await journey.type(jose, "/checkin")
+    await journey.answer(jose, "none")  # red flags
+    while journey.question_id(jose) not in (None, "concern_words"):
+        await journey.press(jose, buttons(journey.last(jose))[0][1])
+    prompt = t("en", "concern_words_prompt")
+    assert prompt not in journey.texts(jose) and prompt not in journey.texts(maria)
+    await journey.type(maria, "Thanks, all fine now")
+    [alert] = await rows(journey, Alert)
+    assert [f.rule for f in alert.findings] == ["patient_concern"]  # no words on a card
+    assert {a.item_id for a in await rows(journey, Answer)}.isdisjoint({"concern_words"})
