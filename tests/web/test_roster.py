@@ -7,8 +7,10 @@ import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select, update
 
+from bot.patients.records import roster
 from bot.patients.records.roster import PAGE_SIZE
 from db.models import CheckIn, CheckInStatus, Episode, EpisodeStatus
 from tests.fixtures.journey import buttons
@@ -214,3 +216,23 @@ async def test_a_sort_the_page_has_no_column_for_falls_back_to_the_reference(war
         answer = await browser.get(f"/patients?sort={sort}&order=asc")
         assert answer.status_code == 200
         assert refs(answer.text) == ["P-001", "P-002"]
+
+
+async def test_a_team_beyond_what_is_counted_has_more_than_that_many(
+    ward: Ward, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journey = ward.journey
+    for n in range(1, PAGE_SIZE + 3):
+        await journey.enrol(f"P-{n:03d}", display_name="Maria" if n < 4 else None)
+    browser = await ward.signed_in("Ana")
+    counted = (await browser.get("/patients")).text
+    assert f"{PAGE_SIZE + 2} patients" in counted and "Page 1 of 2" in counted
+    monkeypatch.setattr(roster, "COUNTED", PAGE_SIZE // 2)
+    page = (await browser.get("/patients")).text
+    assert f"More than {PAGE_SIZE // 2} patients" in page and "Page 1 of more than 1" in page
+    assert len(refs(page)) == PAGE_SIZE  # the pages themselves are whole
+    following = link(page, "Next page")
+    assert following is not None and len(refs((await browser.get(following)).text)) == 2
+    monkeypatch.setattr(roster, "COUNTED", 2)
+    searched = await browser.post("/patients", data={"csrf": csrf_of(page), "search": "maria"})
+    assert "More than 2 patients" in searched.text and len(refs(searched.text)) == 3

@@ -33,6 +33,9 @@ from db.models import (
 from flows import Tier
 
 PAGE_SIZE = 50
+# Patients counted at most: beyond, the roster says "more than" (counting a team of 100,000
+# on every page read every one of its episodes, for a figure nobody pages through).
+COUNTED = 10_000
 SEARCH_LIMIT = 100  # characters of a search: a reference or a name
 
 
@@ -56,9 +59,10 @@ class RosterRow:
 @dataclass(frozen=True)
 class Roster:
     rows: tuple[RosterRow, ...]
-    total: int
+    total: int  # at most COUNTED
     page: int
     pages: int
+    more: bool = False  # more than ``total`` (the count stopped there)
     earlier: bool = False  # a page before this one
     later: bool = False  # a page after this one
 
@@ -158,6 +162,8 @@ async def roster(
             )
         )
     total = await _count(session, team_ids, query if search else None)
+    more = total > COUNTED
+    total = min(total, COUNTED)
     pages = max(1, -(-total // PAGE_SIZE))
     stretches = SORTS.get(sort, SORTS["ref"])
     backwards = place is not None and place.before
@@ -165,33 +171,36 @@ async def roster(
     if place is not None and start is None:  # that row is gone, or not theirs: the first
         backwards, page = False, 1
     found = await _walk(session, query, stretches, descending, backwards, start)
-    more = len(found) > PAGE_SIZE
+    beyond = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
     if backwards:
         found.reverse()
-    earlier, later = (more, True) if backwards else (start is not None, more)
-    page = 1 if not earlier else min(max(page, 2), pages)
+    earlier, later = (beyond, True) if backwards else (start is not None, beyond)
+    page = 1 if not earlier else max(page, 2) if more else min(max(page, 2), pages)
     rows = await _rows(session, catalogue, found, now)
-    return Roster(tuple(rows), total, page, pages, earlier, later)
+    return Roster(tuple(rows), total, page, pages, more, earlier, later)
 
 
 async def _count(
     session: AsyncSession, team_ids: Collection[int], searched: Select[Any] | None
 ) -> int:
-    """The team's patients: from the episodes' team index, less the few erased (their
-    episodes stay, their patients are no one now); a search's, from what it matched."""
+    """The team's patients, up to one more than ``COUNTED``: from the episodes' team index,
+    less the few erased (their episodes stay, their patients are no one now); a search's,
+    from what it matched."""
     if searched is not None:
-        return await session.scalar(select(func.count()).select_from(searched.subquery())) or 0
-    episodes = await session.scalar(
-        select(func.count()).select_from(Episode).where(Episode.team_id.in_(team_ids))
-    )
-    erased = await session.scalar(
-        select(func.count())
-        .select_from(Episode)
+        return await _counted(session, searched.limit(COUNTED + 1))
+    erased = await _counted(
+        session,
+        select(Episode.id)
         .join(Patient, Patient.id == Episode.patient_id)
-        .where(Episode.team_id.in_(team_ids), Patient.erased_at.is_not(None))
+        .where(Episode.team_id.in_(team_ids), Patient.erased_at.is_not(None)),
     )
-    return (episodes or 0) - (erased or 0)
+    episodes = select(Episode.id).where(Episode.team_id.in_(team_ids))
+    return await _counted(session, episodes.limit(COUNTED + 1 + erased)) - erased
+
+
+async def _counted(session: AsyncSession, query: Select[Any]) -> int:
+    return await session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 _Start = tuple[int, tuple[Any, ...]]  # the stretch a page starts in, and its row's keys
