@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -103,6 +103,7 @@ class _Stretch:
     where: ColumnElement[bool] | None = None
     ranked: bool = False  # joined to the open alerts' ranks
     nulls: bool = False  # the rows without a value: last, whichever the direction
+    by_reference: bool = False  # read from the patients' references, in their order
 
 
 def _nullable(column: InstrumentedAttribute[Any]) -> tuple[_Stretch, ...]:
@@ -114,7 +115,7 @@ def _nullable(column: InstrumentedAttribute[Any]) -> tuple[_Stretch, ...]:
 
 # The columns the roster sorts by, each as its stretches in ascending order.
 SORTS: dict[str, tuple[_Stretch, ...]] = {
-    "ref": (_Stretch((Patient.ref, Episode.id)),),
+    "ref": (_Stretch((Patient.ref, Episode.id), by_reference=True),),
     "status": (_Stretch((Episode.status, Episode.id)),),
     "pod": (_Stretch((Episode.surgery_date, Episode.id)),),
     "last_answered": _nullable(Episode.last_answered_at),
@@ -150,7 +151,7 @@ async def roster(
         select(Episode, Patient, Team)
         .join(Patient, Patient.id == Episode.patient_id)
         .join(Team, Team.id == Episode.team_id)
-        .where(Episode.team_id.in_(team_ids), Patient.erased_at.is_(None))
+        .where(Patient.erased_at.is_(None))
     )
     search = search.strip()[:SEARCH_LIMIT]
     if search:
@@ -161,16 +162,19 @@ async def roster(
                 func.lower(Patient.display_name).like(f"%{pattern}%", escape="\\"),
             )
         )
-    total = await _count(session, team_ids, query if search else None)
+    teams = tuple(team_ids)
+    # A search is counted from the patients it matches, not from every episode's patient.
+    searched = _of_teams(query, teams, by_index=False) if search else None
+    total = await _count(session, teams, searched)
     more = total > COUNTED
     total = min(total, COUNTED)
     pages = max(1, -(-total // PAGE_SIZE))
     stretches = SORTS.get(sort, SORTS["ref"])
     backwards = place is not None and place.before
-    start = await _start(session, query, stretches, place) if place else None
+    start = await _start(session, query, teams, stretches, place) if place else None
     if place is not None and start is None:  # that row is gone, or not theirs: the first
         backwards, page = False, 1
-    found = await _walk(session, query, stretches, descending, backwards, start)
+    found = await _walk(session, query, teams, stretches, descending, backwards, start)
     beyond = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
     if backwards:
@@ -189,11 +193,14 @@ async def _count(
     from what it matched."""
     if searched is not None:
         return await _counted(session, searched.limit(COUNTED + 1))
-    erased = await _counted(
-        session,
-        select(Episode.id)
-        .join(Patient, Patient.id == Episode.patient_id)
-        .where(Episode.team_id.in_(team_ids), Patient.erased_at.is_not(None)),
+    erased_patients = select(Patient.id).where(Patient.erased_at.is_not(None))
+    erased = (
+        await session.scalar(
+            select(func.count())
+            .select_from(Episode)
+            .where(Episode.team_id.in_(team_ids), Episode.patient_id.in_(erased_patients))
+        )
+        or 0
     )
     episodes = select(Episode.id).where(Episode.team_id.in_(team_ids))
     return await _counted(session, episodes.limit(COUNTED + 1 + erased)) - erased
@@ -209,19 +216,30 @@ _Start = tuple[int, tuple[Any, ...]]  # the stretch a page starts in, and its ro
 async def _start(
     session: AsyncSession,
     query: Select[Any],
+    teams: tuple[int, ...],
     stretches: tuple[_Stretch, ...],
     place: Place,
 ) -> _Start | None:
     """The stretch and keys of the row a page starts next to (None: not on this list)."""
     for n, stretch in enumerate(stretches):
-        keyed = _in_stretch(query, stretch).where(Episode.id == place.episode_id)
+        keyed = _in_stretch(query, teams, stretch).where(Episode.id == place.episode_id)
         keys = (await session.execute(keyed.with_only_columns(*stretch.keys))).first()
         if keys is not None:
             return n, tuple(keys)
     return None
 
 
-def _in_stretch(query: Select[Any], stretch: _Stretch) -> Select[Any]:
+def _of_teams(query: Select[Any], teams: tuple[int, ...], *, by_index: bool = True) -> Select[Any]:
+    if by_index:
+        return query.where(Episode.team_id.in_(teams))
+    # "+ 0": not from the team's index, so that SQLite reads the patients first (in the
+    # order of their references, or to match a search) rather than every one of the team's
+    # episodes (PostgreSQL does so anyway).
+    return query.where((Episode.team_id + literal_column("0")).in_(teams))
+
+
+def _in_stretch(query: Select[Any], teams: tuple[int, ...], stretch: _Stretch) -> Select[Any]:
+    query = _of_teams(query, teams, by_index=not stretch.by_reference)
     if stretch.ranked:
         query = query.join(OPEN_RANKS, OPEN_RANKS.c.episode_id == Episode.id)
     return query if stretch.where is None else query.where(stretch.where)
@@ -230,6 +248,7 @@ def _in_stretch(query: Select[Any], stretch: _Stretch) -> Select[Any]:
 async def _walk(
     session: AsyncSession,
     query: Select[Any],
+    teams: tuple[int, ...],
     stretches: tuple[_Stretch, ...],
     descending: bool,
     backwards: bool,
@@ -247,7 +266,7 @@ async def _walk(
         shown = shown[next(i for i, (n, _) in enumerate(shown) if n == start[0]) :]
     found: list[tuple[Episode, Patient, Team]] = []
     for n, stretch in shown:
-        within = _in_stretch(query, stretch)
+        within = _in_stretch(query, teams, stretch)
         if start is not None and n == start[0]:
             within = within.where(_past(stretch.keys, start[1], reverse))
         keys = [key.desc() if reverse else key.asc() for key in stretch.keys]
