@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from functools import partial
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, or_, select
@@ -163,18 +164,22 @@ async def roster(
             )
         )
     teams = tuple(team_ids)
+    # SQLite is told to read the patients first (below); PostgreSQL's planner does so when
+    # it pays, and would misjudge the hint.
+    hinted = session.get_bind().dialect.name == "sqlite"
     # A search is counted from the patients it matches, not from every episode's patient.
-    searched = _of_teams(query, teams, by_index=False) if search else None
+    searched = _of_teams(query, teams=teams, by_index=not hinted) if search else None
     total = await _count(session, teams, searched)
     more = total > COUNTED
     total = min(total, COUNTED)
     pages = max(1, -(-total // PAGE_SIZE))
     stretches = SORTS.get(sort, SORTS["ref"])
     backwards = place is not None and place.before
-    start = await _start(session, query, teams, stretches, place) if place else None
+    teams_of = partial(_of_teams, teams=teams, hinted=hinted)
+    start = await _start(session, query, teams_of, stretches, place) if place else None
     if place is not None and start is None:  # that row is gone, or not theirs: the first
         backwards, page = False, 1
-    found = await _walk(session, query, teams, stretches, descending, backwards, start)
+    found = await _walk(session, query, teams_of, stretches, descending, backwards, start)
     beyond = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
     if backwards:
@@ -216,30 +221,42 @@ _Start = tuple[int, tuple[Any, ...]]  # the stretch a page starts in, and its ro
 async def _start(
     session: AsyncSession,
     query: Select[Any],
-    teams: tuple[int, ...],
+    teams_of: _TeamsOf,
     stretches: tuple[_Stretch, ...],
     place: Place,
 ) -> _Start | None:
     """The stretch and keys of the row a page starts next to (None: not on this list)."""
     for n, stretch in enumerate(stretches):
-        keyed = _in_stretch(query, teams, stretch).where(Episode.id == place.episode_id)
+        keyed = _in_stretch(query, teams_of, stretch).where(Episode.id == place.episode_id)
         keys = (await session.execute(keyed.with_only_columns(*stretch.keys))).first()
         if keys is not None:
             return n, tuple(keys)
     return None
 
 
-def _of_teams(query: Select[Any], teams: tuple[int, ...], *, by_index: bool = True) -> Select[Any]:
-    if by_index:
+class _TeamsOf(Protocol):
+    def __call__(self, query: Select[Any], *, by_reference: bool) -> Select[Any]: ...
+
+
+def _of_teams(
+    query: Select[Any],
+    *,
+    teams: tuple[int, ...],
+    hinted: bool = False,
+    by_reference: bool = True,
+    by_index: bool = True,
+) -> Select[Any]:
+    """Only the episodes of ``teams``. ``by_index=False``, or ``hinted`` and
+    ``by_reference``: checked on each row rather than read from the team's index ("+ 0"),
+    so that SQLite reads the patients first (in the order of their references, or to
+    match a search) rather than every one of the team's episodes."""
+    if by_index and not (hinted and by_reference):
         return query.where(Episode.team_id.in_(teams))
-    # "+ 0": not from the team's index, so that SQLite reads the patients first (in the
-    # order of their references, or to match a search) rather than every one of the team's
-    # episodes (PostgreSQL does so anyway).
     return query.where((Episode.team_id + literal_column("0")).in_(teams))
 
 
-def _in_stretch(query: Select[Any], teams: tuple[int, ...], stretch: _Stretch) -> Select[Any]:
-    query = _of_teams(query, teams, by_index=not stretch.by_reference)
+def _in_stretch(query: Select[Any], teams_of: _TeamsOf, stretch: _Stretch) -> Select[Any]:
+    query = teams_of(query, by_reference=stretch.by_reference)
     if stretch.ranked:
         query = query.join(OPEN_RANKS, OPEN_RANKS.c.episode_id == Episode.id)
     return query if stretch.where is None else query.where(stretch.where)
@@ -248,7 +265,7 @@ def _in_stretch(query: Select[Any], teams: tuple[int, ...], stretch: _Stretch) -
 async def _walk(
     session: AsyncSession,
     query: Select[Any],
-    teams: tuple[int, ...],
+    teams_of: _TeamsOf,
     stretches: tuple[_Stretch, ...],
     descending: bool,
     backwards: bool,
@@ -266,7 +283,7 @@ async def _walk(
         shown = shown[next(i for i, (n, _) in enumerate(shown) if n == start[0]) :]
     found: list[tuple[Episode, Patient, Team]] = []
     for n, stretch in shown:
-        within = _in_stretch(query, teams, stretch)
+        within = _in_stretch(query, teams_of, stretch)
         if start is not None and n == start[0]:
             within = within.where(_past(stretch.keys, start[1], reverse))
         keys = [key.desc() if reverse else key.asc() for key in stretch.keys]
