@@ -236,3 +236,21 @@ async def test_a_team_beyond_what_is_counted_has_more_than_that_many(
     monkeypatch.setattr(roster, "COUNTED", 2)
     searched = await browser.post("/patients", data={"csrf": csrf_of(page), "search": "maria"})
     assert "More than 2 patients" in searched.text and len(refs(searched.text)) == 3
+
+
+async def test_paging_through_a_search_posts_its_terms_and_the_place_again(ward: Ward) -> None:
+    journey = ward.journey
+    for n in range(1, PAGE_SIZE + 3):
+        await journey.enrol(f"P-{n:03d}", display_name=f"Maria {n}")
+    await journey.enrol("P-999", display_name="Lucia")
+    browser = await ward.signed_in("Ana")
+    csrf = csrf_of((await browser.get("/patients")).text)
+    first = await browser.post("/patients", data={"csrf": csrf, "search": "maria"})
+    assert f"{PAGE_SIZE + 2} patients" in first.text and len(refs(first.text)) == PAGE_SIZE
+    found = re.search(r'name="view" value="(ref asc 2 after \d+)"', first.text)
+    assert found is not None  # the button posts the terms with the place, no link
+    second = await browser.post(
+        "/patients", data={"csrf": csrf, "search": "maria", "view": found.group(1)}
+    )
+    assert refs(second.text) == [f"P-{n:03d}" for n in (PAGE_SIZE + 1, PAGE_SIZE + 2)]
+    assert "Page 2 of 2" in second.text
