@@ -73,8 +73,18 @@ def console(results: dict[str, Any]) -> str:
     rows, plans = [], []
     for backend, found in results["console"].items():
         for page, f in found["pages"].items():
-            ms = f["server_ms"]
-            rows.append([backend, page, ms["p50_ms"], ms["p95_ms"], ms["max_ms"], f["bytes_max"]])
+            ms, cpu = f["server_ms"], f["cpu_ms"]
+            rows.append(
+                [
+                    backend,
+                    page,
+                    ms["p50_ms"],
+                    ms["p95_ms"],
+                    ms["max_ms"],
+                    cpu["p50_ms"],
+                    f["bytes_max"],
+                ]
+            )
         bad = [q for q in found.get("queries", []) if q["reads_big_table_without_index"]]
         plans.append(
             f"{backend}, {found['patients']:,} patients: {len(found.get('queries', []))} "
@@ -84,5 +94,5 @@ def console(results: dict[str, Any]) -> str:
             f"  {q['query']}  ({q['origin']}; {', '.join(q['reads_big_table_without_index'])})"
             for q in bad
         ]
-    headers = ["backend", "page", "p50 ms", "p95 ms", "max ms", "bytes"]
+    headers = ["backend", "page", "p50 ms", "p95 ms", "max ms", "CPU p50 ms", "bytes"]
     return "Console\n" + table(headers, rows) + "\n\nConsole query plans\n" + "\n".join(plans)

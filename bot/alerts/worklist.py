@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.alerts.age import age_of
 from bot.protocols.catalogue import ProtocolCatalogue
 from db.audit import append
 from db.models import (
@@ -28,6 +27,7 @@ from db.models import (
     Team,
 )
 from flows import Finding, Protocol, Tier
+from flows.alert_age import AlertAge, alert_age
 from flows.describe import answer_words, value_words
 
 # Alerts a page of the console's worklist: a ward's bad day (hundreds open) stays a page
@@ -100,23 +100,59 @@ async def worklist(
     names = select(Team.id, Team.name).where(Team.id.in_(team_ids)).order_by(Team.name)
     teams = {team_id: name for team_id, name in (await session.execute(names)).all()}
     shown = [filters.team_id] if filters.team_id in teams else list(teams)
-    query = (
-        select(Alert, Episode, Patient, Team, Staff.name)
+    # First the order, from the few columns it needs: a ward's bad day is hundreds of open
+    # alerts, and only a page of them is shown (their findings and names read below).
+    ranking = (
+        select(
+            Alert.id,
+            Alert.tier,
+            Alert.status,
+            Alert.opened_at,
+            Episode.protocol_version_id,
+            Team.timezone,
+        )
         .join(Episode, Episode.id == Alert.episode_id)
-        .join(Patient, Patient.id == Episode.patient_id)
         .join(Team, Team.id == Episode.team_id)
-        .outerjoin(Staff, Staff.id == Alert.acknowledged_by)
         .where(Alert.status.in_(OPEN_ALERTS), Episode.team_id.in_(shown))
     )
     if filters.tier is not None:
-        query = query.where(Alert.tier == filters.tier)
+        ranking = ranking.where(Alert.tier == filters.tier)
     if filters.mine:
-        query = query.where(Alert.acknowledged_by == staff_id)
+        ranking = ranking.where(Alert.acknowledged_by == staff_id)
+    ages: dict[int, AlertAge] = {}
+    order = []
+    for alert_id, tier, status, opened_at, version_id, zone in (
+        await session.execute(ranking)
+    ).tuples():
+        protocol = await catalogue.of_id(session, version_id)
+        age = alert_age(protocol, tier, opened_at, now, zone, waiting=status is AlertStatus.OPEN)
+        ages[alert_id] = age
+        order.append((-tier.rank, -_overdue(age), opened_at, alert_id))
+    order.sort()
+    total, pages = len(order), 1
+    if page is not None:
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(page, 1), pages)
+        order = order[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    ids = [alert_id for *_, alert_id in order]
+    found = {
+        alert.id: (alert, episode, patient, team, acknowledger)
+        for alert, episode, patient, team, acknowledger in (
+            await session.execute(
+                select(Alert, Episode, Patient, Team, Staff.name)
+                .join(Episode, Episode.id == Alert.episode_id)
+                .join(Patient, Patient.id == Episode.patient_id)
+                .join(Team, Team.id == Episode.team_id)
+                .outerjoin(Staff, Staff.id == Alert.acknowledged_by)
+                .where(Alert.id.in_(ids))
+            )
+        ).tuples()
+    }
     rows = []
-    for alert, episode, patient, team, acknowledger in (await session.execute(query)).all():
+    for alert_id in ids:
+        alert, episode, patient, team, acknowledger = found[alert_id]
         protocol = await catalogue.of_id(session, episode.protocol_version_id)
-        age = age_of(alert, protocol, now, team.timezone)
-        overdue = age.minutes - age.target_minutes if age.past_target and age.target_minutes else 0
+        age = ages[alert_id]
         rows.append(
             WorklistRow(
                 alert_id=alert.id,
@@ -134,17 +170,11 @@ async def worklist(
                 age_minutes=age.minutes,
                 age_unit=age.unit,
                 target_minutes=age.target_minutes,
-                overdue_minutes=overdue,
+                overdue_minutes=_overdue(age),
                 acknowledged_by=acknowledger,
                 acknowledged_at=alert.acknowledged_at,
             )
         )
-    rows.sort(key=lambda r: (-r.tier.rank, -r.overdue_minutes, r.opened_at, r.alert_id))
-    total, pages = len(rows), 1
-    if page is not None:
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = min(max(page, 1), pages)
-        rows = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     if audited:
         await append(
             session,
@@ -166,6 +196,11 @@ async def team_of_alert(session: AsyncSession, alert_id: int) -> int | None:
         .where(Alert.id == alert_id)
     )
     return team_id
+
+
+def _overdue(age: AlertAge) -> int:
+    """Minutes past the target; 0 when within it, acknowledged, or without a target."""
+    return age.minutes - age.target_minutes if age.past_target and age.target_minutes else 0
 
 
 def finding_line(finding: Finding, protocol: Protocol) -> FindingLine:

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models.base import Base
 from db.models.states import EpisodeStatus, TokenPurpose
 from db.types import UTCDateTime, str_enum
 
+ERASED = text("erased_at IS NOT NULL")
+
 
 class Patient(Base):
     __tablename__ = "patients"
+    # The few erased patients, found without reading the rest (the roster's count).
+    __table_args__ = (
+        Index("ix_patients_erased", "id", sqlite_where=ERASED, postgresql_where=ERASED),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The hospital's pseudonymous reference: what logs and alerts use.
@@ -42,6 +48,7 @@ class Episode(Base):
         Index("ix_episodes_team_response_rate", "team_id", "response_rate", "id"),
         Index("ix_episodes_team_recovery_score", "team_id", "recovery_score", "id"),
         Index("ix_episodes_team_surgery_date", "team_id", "surgery_date", "id"),
+        Index("ix_episodes_team_status", "team_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,8 +7,10 @@ import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select, update
 
+from bot.patients.records import roster
 from bot.patients.records.roster import PAGE_SIZE
 from db.models import CheckIn, CheckInStatus, Episode, EpisodeStatus
 from tests.fixtures.journey import buttons
@@ -92,6 +94,11 @@ async def test_each_column_sorts_the_roster(ward: Ward) -> None:
     assert 'aria-sort="descending"' in page
 
 
+def link(page: str, label: str) -> str | None:
+    found = re.search(rf'<a href="([^"]+)" aria-label="{label}">', page)
+    return None if found is None else found.group(1).replace("&amp;", "&")
+
+
 async def test_the_roster_is_paged_and_a_paused_patient_shows_as_paused(ward: Ward) -> None:
     journey = ward.journey
     for n in range(1, PAGE_SIZE + 3):
@@ -103,11 +110,70 @@ async def test_the_roster_is_paged_and_a_paused_patient_shows_as_paused(ward: Wa
     browser = await ward.signed_in("Ana")
     first = (await browser.get("/patients")).text
     assert len(refs(first)) == PAGE_SIZE and "Page 1 of 2" in first
+    assert link(first, "Previous page") is None
     assert "Paused" in first.split("<strong>P-001</strong>")[1].split("</tr>")[0]
-    second = (await browser.get("/patients?page=2")).text
+    following = link(first, "Next page")
+    assert following is not None and "P-0" not in following  # an episode's id, no reference
+    second = (await browser.get(following)).text
     assert refs(second) == [f"P-{n:03d}" for n in (PAGE_SIZE + 1, PAGE_SIZE + 2)]
-    beyond = (await browser.get("/patients?page=99")).text
-    assert refs(beyond) == refs(second)  # past the end: the last page
+    assert "Page 2 of 2" in second and link(second, "Next page") is None
+    back = link(second, "Previous page")
+    assert back is not None and refs((await browser.get(back)).text) == refs(first)
+    # A place that is not on the list (gone, or another team's): the first page.
+    unknown = (await browser.get("/patients?page=2&after=99999")).text
+    assert refs(unknown) == refs(first) and "Page 1 of 2" in unknown
+
+
+async def test_paging_through_a_sort_keeps_those_without_a_value_last(ward: Ward) -> None:
+    journey = ward.journey
+    for n in range(1, PAGE_SIZE + 6):
+        await journey.enrol(f"P-{n:03d}")
+    async with journey.runtime.sessions.begin() as session:
+        # Half have a response rate (some equal), the rest none yet.
+        for episode_id in range(1, PAGE_SIZE + 6, 2):
+            await session.execute(
+                update(Episode)
+                .where(Episode.id == episode_id)
+                .values(response_rate=episode_id % 7 * 10)
+            )
+        rates = dict(
+            (await session.execute(select(Episode.id, Episode.response_rate))).tuples().all()
+        )
+    browser = await ward.signed_in("Ana")
+    for order, descending in (("desc", True), ("asc", False)):
+        expected = sorted(
+            rates,
+            key=lambda e: (
+                rates[e] is None,
+                0 if rates[e] is None else -rates[e] if descending else rates[e],
+                -e if descending else e,
+            ),
+        )
+        pages = [(await browser.get(f"/patients?sort=response_rate&order={order}")).text]
+        while (following := link(pages[-1], "Next page")) is not None:
+            pages.append((await browser.get(following)).text)
+        shown = [ref for page in pages for ref in refs(page)]
+        assert shown == [f"P-{e:03d}" for e in expected]
+        assert len(pages) == 2
+        back = link(pages[-1], "Previous page")
+        assert back is not None and refs((await browser.get(back)).text) == refs(pages[0])
+
+
+async def test_paging_through_the_open_alerts_order(ward: Ward) -> None:
+    journey = ward.journey
+    await ward.red_flag("Maria")  # P-001: an urgent alert open
+    for n in range(2, PAGE_SIZE + 3):
+        await journey.enrol(f"P-{n:03d}")
+    browser = await ward.signed_in("Ana")
+    first = (await browser.get("/patients?sort=alert&order=desc")).text
+    assert refs(first)[:2] == ["P-001", f"P-{PAGE_SIZE + 2:03d}"]
+    following = link(first, "Next page")
+    assert following is not None
+    assert refs((await browser.get(following)).text) == ["P-003", "P-002"]
+    ascending = (await browser.get("/patients?sort=alert&order=asc")).text
+    following = link(ascending, "Next page")
+    assert following is not None
+    assert refs((await browser.get(following)).text) == [f"P-{PAGE_SIZE + 2:03d}", "P-001"]
 
 
 async def test_a_missed_check_in_lowers_the_response_rate(ward: Ward) -> None:
@@ -150,3 +216,41 @@ async def test_a_sort_the_page_has_no_column_for_falls_back_to_the_reference(war
         answer = await browser.get(f"/patients?sort={sort}&order=asc")
         assert answer.status_code == 200
         assert refs(answer.text) == ["P-001", "P-002"]
+
+
+async def test_a_team_beyond_what_is_counted_has_more_than_that_many(
+    ward: Ward, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journey = ward.journey
+    for n in range(1, PAGE_SIZE + 3):
+        await journey.enrol(f"P-{n:03d}", display_name="Maria" if n < 4 else None)
+    browser = await ward.signed_in("Ana")
+    counted = (await browser.get("/patients")).text
+    assert f"{PAGE_SIZE + 2} patients" in counted and "Page 1 of 2" in counted
+    monkeypatch.setattr(roster, "COUNTED", PAGE_SIZE // 2)
+    page = (await browser.get("/patients")).text
+    assert f"More than {PAGE_SIZE // 2} patients" in page and "Page 1 of more than 1" in page
+    assert len(refs(page)) == PAGE_SIZE  # the pages themselves are whole
+    following = link(page, "Next page")
+    assert following is not None and len(refs((await browser.get(following)).text)) == 2
+    monkeypatch.setattr(roster, "COUNTED", 2)
+    searched = await browser.post("/patients", data={"csrf": csrf_of(page), "search": "maria"})
+    assert "More than 2 patients" in searched.text and len(refs(searched.text)) == 3
+
+
+async def test_paging_through_a_search_posts_its_terms_and_the_place_again(ward: Ward) -> None:
+    journey = ward.journey
+    for n in range(1, PAGE_SIZE + 3):
+        await journey.enrol(f"P-{n:03d}", display_name=f"Maria {n}")
+    await journey.enrol("P-999", display_name="Lucia")
+    browser = await ward.signed_in("Ana")
+    csrf = csrf_of((await browser.get("/patients")).text)
+    first = await browser.post("/patients", data={"csrf": csrf, "search": "maria"})
+    assert f"{PAGE_SIZE + 2} patients" in first.text and len(refs(first.text)) == PAGE_SIZE
+    found = re.search(r'name="view" value="(ref asc 2 after \d+)"', first.text)
+    assert found is not None  # the button posts the terms with the place, no link
+    second = await browser.post(
+        "/patients", data={"csrf": csrf, "search": "maria", "view": found.group(1)}
+    )
+    assert refs(second.text) == [f"P-{n:03d}" for n in (PAGE_SIZE + 1, PAGE_SIZE + 2)]
+    assert "Page 2 of 2" in second.text

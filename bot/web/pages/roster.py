@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from bot.patients.records.roster import SEARCH_LIMIT, SORTS, roster
+from bot.patients.records.roster import SEARCH_LIMIT, SORTS, Place, roster
 from bot.web.console import TEMPLATES
 from bot.web.http.visits import Visit
 from bot.web.pages.worklist import TIER_NAMES
@@ -45,11 +45,12 @@ async def roster_search(visit: Visit) -> Response:
 
 
 async def _page(visit: Visit, search: str) -> Response:
-    if visit.form is not None:  # a search's button: "sort order page"
-        sort, order, page_asked = [*visit.field("view").split(), "", "", ""][:3]
+    if visit.form is not None:  # a search's button: "sort order page [after|before id]"
+        sort, order, page_asked, *place_asked = [*visit.field("view").split(), "", "", ""][:5]
     else:
         query = visit.request.query_params
         sort, order, page_asked = (query.get(k, "") for k in ("sort", "order", "page"))
+        place_asked = next(([k, query[k]] for k in ("after", "before") if k in query), [])
     # Only the columns shown: sorting by one the page has no heading for had it fail.
     sort = sort if sort in SORTS and sort in dict(COLUMNS) else "ref"
     descending = order == "desc"
@@ -61,7 +62,8 @@ async def _page(visit: Visit, search: str) -> Response:
         search=search,
         sort=sort,
         descending=descending,
-        page=int(page_asked) if page_asked.isdigit() else 1,
+        page=int(page_asked) if page_asked.isdigit() and len(page_asked) < 7 else 1,
+        place=_place(place_asked),
     )
     return TEMPLATES.TemplateResponse(
         visit.request,
@@ -80,3 +82,12 @@ async def _page(visit: Visit, search: str) -> Response:
             "many_teams": len(visit.who.team_ids) > 1,
         },
     )
+
+
+def _place(asked: list[str]) -> Place | None:
+    """Where the page asked for starts: ["after" or "before", an episode's id]."""
+    if len(asked) < 2 or asked[0] not in ("after", "before"):
+        return None
+    if not asked[1].isdigit() or len(asked[1]) > 18:
+        return None
+    return Place(int(asked[1]), before=asked[0] == "before")
