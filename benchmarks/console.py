@@ -83,14 +83,14 @@ async def console_pages(
             nurse = await session.scalar(select(Staff).where(Staff.name == "Nurse"))
             assert nurse is not None
             token = await issue_link(session, nurse, now)
-        app = console_app(Console(services, CONSOLE_URL, _no_health))
+        app = console_app(Console(services, CONSOLE_URL, no_health))
         log = plans.StatementLog(engine)
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url=CONSOLE_URL
         ) as browser:
             signed_in = await browser.post(f"/sign-in/{token}")
             assert signed_in.status_code == 303, signed_in.status_code
-            csrf = _csrf((await browser.get("/patients")).text)
+            csrf = csrf_of((await browser.get("/patients")).text)
             rng = random.Random(3)
             pages = _pages(
                 browser, csrf, ward.alerted_episode_ids, ward.active_episode_ids, ward.refs, rng
@@ -98,7 +98,7 @@ async def console_pages(
             measured: dict[str, Any] = {}
             for name, ask in pages.items():
                 with log.recording(name):
-                    measured[name] = await _measure(ask, repeats)
+                    measured[name] = await measure(ask, repeats)
                 found = measured[name]
                 progress(f"console: {name}: {found['server_ms']}, {found['bytes_max']:,} bytes")
         explained = await plans.explain(log)
@@ -152,7 +152,7 @@ def _pages(
     return pages
 
 
-async def _measure(ask: Callable[[], Awaitable[httpx.Response]], repeats: int) -> dict[str, Any]:
+async def measure(ask: Callable[[], Awaitable[httpx.Response]], repeats: int) -> dict[str, Any]:
     for _ in range(WARM_UP):
         answer = await ask()
         assert answer.status_code == 200, answer.status_code
@@ -167,11 +167,11 @@ async def _measure(ask: Callable[[], Awaitable[httpx.Response]], repeats: int) -
     return {"server_ms": summary_ms(seconds), "bytes_max": max(sizes), "bytes_min": min(sizes)}
 
 
-def _csrf(page: str) -> str:
+def csrf_of(page: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', page)
     assert found is not None, "no CSRF token on the roster"
     return found.group(1)
 
 
-async def _no_health() -> dict[str, Any]:
+async def no_health() -> dict[str, Any]:
     return {}
