@@ -31,11 +31,11 @@ async def insert_rows(
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
     for chunk in chunks(rows, CHUNK):
-        records = [tuple(for_copy(row[name]) for name in columns) for row in chunk]
+        records = [tuple(_for_copy(row[name]) for name in columns) for row in chunk]
         await driver.copy_records_to_table(table.name, records=records, columns=columns)
 
 
-def for_copy(value: Any) -> Any:
+def _for_copy(value: Any) -> Any:
     """COPY takes the driver's own types: text for enums and JSON."""
     if isinstance(value, dict | list):
         return json.dumps(value)
