@@ -12,7 +12,7 @@ import click
 
 from benchmarks.databases import Databases
 from benchmarks.report import render
-from benchmarks.runner import BENCHMARKS, Sizes, run
+from benchmarks.runner import BENCHMARKS, ON_REQUEST, Sizes, run
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -26,7 +26,11 @@ def _numbers(text: str) -> tuple[float, ...]:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--only", "only", multiple=True, type=click.Choice(BENCHMARKS), help="Run only these (repeat)"
+    "--only",
+    "only",
+    multiple=True,
+    type=click.Choice(BENCHMARKS + ON_REQUEST),
+    help="Run only these (repeat); million only when asked for",
 )
 @click.option(
     "--backend", "backends", multiple=True, type=click.Choice(BACKENDS), help="Default: both"
@@ -76,6 +80,12 @@ def _numbers(text: str) -> tuple[float, ...]:
 @click.option(
     "--console-repeats", default=50, show_default=True, help="Console: requests a page, timed"
 )
+@click.option(
+    "--million-patients",
+    default="1000000",
+    show_default=True,
+    help="Million (PostgreSQL): enrolled, copied in, per run",
+)
 @click.option("--scoring-seconds", default=3.0, show_default=True)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
 def bench(
@@ -104,6 +114,7 @@ def bench(
     console_active: int,
     console_alerts: int,
     console_repeats: int,
+    million_patients: str,
     scoring_seconds: float,
     json_path: Path | None,
 ) -> None:
@@ -135,6 +146,7 @@ def bench(
         console_active=console_active,
         console_alerts=console_alerts,
         console_repeats=console_repeats,
+        million_patients=tuple(int(n) for n in _numbers(million_patients)),
         scoring_seconds=scoring_seconds,
         sends=sends,
         profile=profile,

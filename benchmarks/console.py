@@ -108,7 +108,7 @@ async def measure_pages(
         nurse = await session.scalar(select(Staff).where(Staff.name == "Nurse"))
         assert nurse is not None
         token = await issue_link(session, nurse, now)
-    app = console_app(Console(services, CONSOLE_URL, _no_health))
+    app = console_app(Console(services, CONSOLE_URL, no_health))
     log = plans.StatementLog(engine)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url=CONSOLE_URL
@@ -124,7 +124,7 @@ async def measure_pages(
         measured: dict[str, Any] = {}
         for name, ask in pages.items():
             with log.recording(name):
-                measured[name] = await _measure(ask, repeats)
+                measured[name] = await measure(ask, repeats)
             found = measured[name]
             progress(f"console: {name}: {found['server_ms']}, {found['bytes_max']:,} bytes")
     return {"pages": measured, "queries": await plans.explain(log)}
@@ -187,7 +187,7 @@ async def _far_in(sessions: async_sessionmaker[AsyncSession], team_id: int, rows
     return last
 
 
-async def _measure(ask: Callable[[], Awaitable[httpx.Response]], repeats: int) -> dict[str, Any]:
+async def measure(ask: Callable[[], Awaitable[httpx.Response]], repeats: int) -> dict[str, Any]:
     for _ in range(WARM_UP):
         answer = await ask()
         assert answer.status_code == 200, answer.status_code
@@ -215,5 +215,5 @@ def _csrf(page: str) -> str:
     return found.group(1)
 
 
-async def _no_health() -> dict[str, Any]:
+async def no_health() -> dict[str, Any]:
     return {}

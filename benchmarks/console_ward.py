@@ -108,7 +108,7 @@ async def load_ward(
     answers = await _add_answers(engine, now, kept, rng)
     await _keep_standing(engine)
     alerted = sorted(rng.sample(kept, min(open_alerts, len(kept))))
-    await _add_open_alerts(engine, now, alerted, rng)
+    await add_open_alerts(engine, now, alerted, rng)
     async with engine.begin() as connection:
         await connection.execute(text("ANALYZE"))  # as a live database's statistics would be
     rows = dict(cohort.rows) | {"answers": answers, "open alerts": len(alerted)}
@@ -216,7 +216,7 @@ async def _keep_standing(engine: AsyncEngine) -> None:
         )
 
 
-async def _add_open_alerts(
+async def add_open_alerts(
     engine: AsyncEngine, now: datetime, episode_ids: list[int], rng: random.Random
 ) -> None:
     """One open alert (a third acknowledged) on each episode given, on its latest answered

@@ -108,12 +108,14 @@ def _frames() -> Iterator[FrameType]:
         frame = current.gr_frame if current is not None else None
 
 
-async def explain(log: StatementLog) -> list[dict[str, Any]]:
+async def explain(log: StatementLog, *, buffers: bool = False) -> list[dict[str, Any]]:
     """Each recorded statement with its plan, problems first.
 
     On PostgreSQL the statement is run (``EXPLAIN ANALYZE``, in a transaction rolled back
     afterwards), so the plan says how many rows each step really read and threw away: an
     index on a column that hardly narrows the search shows up as well as no index at all.
+    With ``buffers``, each step also says how many pages it touched (``BUFFERS``: found in
+    the cache + read), and the statement its execution time.
     """
     sizes = await table_sizes(log.engine)
     postgres = log.engine.dialect.name == "postgresql"
@@ -121,8 +123,9 @@ async def explain(log: StatementLog) -> list[dict[str, Any]]:
     async with log.engine.connect() as connection:
         for statement in log.statements.values():
             if postgres:
-                steps, wasteful = await _postgres_plan(connection, statement)
+                steps, wasteful, took = await _postgres_plan(connection, statement, buffers)
             else:
+                took = None
                 steps, wasteful = await _sqlite_plan(connection, statement)
             found.append(
                 {
@@ -131,6 +134,7 @@ async def explain(log: StatementLog) -> list[dict[str, Any]]:
                     "phases": sorted(statement.phases),
                     "runs": statement.runs,
                     "plan": steps,
+                    **({"execution_ms": took} if took is not None else {}),
                     "reads_big_table_without_index": sorted(
                         t for t in wasteful if sizes.get(t, 0) >= BIG
                     ),
@@ -149,11 +153,14 @@ async def table_sizes(engine: AsyncEngine) -> dict[str, int]:
     return sizes
 
 
-async def _postgres_plan(connection: Any, statement: Statement) -> tuple[list[str], set[str]]:
+async def _postgres_plan(
+    connection: Any, statement: Statement, buffers: bool
+) -> tuple[list[str], set[str], float | None]:
+    options = "ANALYZE, BUFFERS, FORMAT JSON" if buffers else "ANALYZE, FORMAT JSON"
     transaction = await connection.begin()
     try:
         result = await connection.exec_driver_sql(
-            "EXPLAIN (ANALYZE, FORMAT JSON) " + statement.sql, statement.parameters
+            f"EXPLAIN ({options}) " + statement.sql, statement.parameters
         )
         plan = result.scalar()
     finally:
@@ -174,6 +181,9 @@ async def _postgres_plan(connection: Any, statement: Statement) -> tuple[list[st
         if table:
             words.append(f"on {table}")
         words.append(f"({rows:,} rows" + (f", {thrown:,} read and dropped)" if thrown else ")"))
+        if buffers:
+            hit, read = node.get("Shared Hit Blocks", 0), node.get("Shared Read Blocks", 0)
+            words.append(f"[buffers {hit:,} hit, {read:,} read]")
         steps.append("  " * depth + " ".join(words))
         whole = node["Node Type"] == "Seq Scan" or (
             "Index Name" in node
@@ -186,7 +196,7 @@ async def _postgres_plan(connection: Any, statement: Statement) -> tuple[list[st
             walk(child, depth + 1)
 
     walk(plan[0]["Plan"], 0)
-    return steps, wasteful
+    return steps, wasteful, plan[0].get("Execution Time") if buffers else None
 
 
 async def _sqlite_plan(connection: Any, statement: Statement) -> tuple[list[str], set[str]]:

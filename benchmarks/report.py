@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchmarks import million
 from benchmarks.tables import table
 from benchmarks.ward_report import console, enrolment, outcomes
 
@@ -35,6 +36,8 @@ def render(results: dict[str, Any]) -> str:
         parts.append(_flood(results))
     if "scale" in results:
         parts.append(_scale(results))
+    if "million" in results:
+        parts.append(million.report(results))
     if "enrolment" in results:
         parts.append(enrolment(results))
     if "outcomes" in results:

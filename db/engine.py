@@ -58,6 +58,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # No JIT: the bot's statements read a few rows by index, but an estimate over
+    # jit_above_cost had PostgreSQL compile the idle tick's claim of closed windows anew
+    # every tick from 250,000 patients on: 5 ms of the server's CPU for 9 pages read
+    # (docs/BENCHMARKS.md, "A million enrolled").
+    settings = kwargs.setdefault("connect_args", {}).setdefault("server_settings", {})
+    settings.setdefault("jit", "off")
     return _create_async_engine(url, **kwargs)
 
 

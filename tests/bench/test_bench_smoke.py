@@ -15,7 +15,7 @@ import pytest
 from benchmarks import report
 from benchmarks.databases import Databases
 from benchmarks.runner import BENCHMARKS, Sizes, run
-from tests.fixtures.databases import POSTGRES_URL
+from tests.fixtures.databases import POSTGRES_URL, require_postgres
 
 TINY = Sizes(
     check_ins=8,
@@ -42,6 +42,10 @@ TINY = Sizes(
     console_active=40,
     console_alerts=8,
     console_repeats=2,
+    million_patients=(250,),
+    million_ticks=3,
+    million_alerts=5,
+    million_repeats=2,
 )
 
 
@@ -119,6 +123,28 @@ async def test_the_durable_send_benchmarks_run_and_report_their_figures(
     rendered = report.render(results)
     assert "Durable sends" in rendered
     assert ("Scale-out on PostgreSQL" in rendered) == (db_backend == "postgresql")
+
+
+@pytest.mark.slow(seconds=30)
+async def test_the_million_benchmark_copies_its_cohort_and_reports_its_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("benchmarks.million_load.SLICE", 100)  # three slices, made in turn
+    databases = Databases(require_postgres(), tmp_path)
+    results = await run(("million",), ["postgresql"], TINY, databases)
+
+    found = results["million"]["250"]
+    rows = found["load"]["rows"]
+    assert rows["patients"] == rows["episodes"] == 250
+    assert rows["checkins"] > 10 * 250 and rows["outbox_messages"] > 0
+    assert found["open_alerts"] == TINY.million_alerts
+    assert found["eras_run"]["seconds_to_first_poll"] > 0 and found["eras_run"]["resident_mb"]
+    assert found["idle_tick"]["n"] == TINY.million_ticks and found["idle_tick"]["bot_cpu_ms"] > 0
+    for page in ("worklist", "roster"):
+        assert found["console"][page]["server_ms"]["n"] == TINY.million_repeats
+    assert {"tick, nothing due", "worklist", "roster"} <= _phases(found["queries"])
+    assert all("buffers" in q["plan"][0] and q["execution_ms"] > 0 for q in found["queries"])
+    assert "A million enrolled" in report.render(results)
 
 
 def _check_durable_sends(results: dict[str, Any], db_backend: str) -> None:
