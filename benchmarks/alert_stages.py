@@ -42,6 +42,17 @@ class Stages:
         if episode is not None:
             self.by_episode.setdefault(episode, {}).setdefault(stage, time.monotonic())
 
+    def handling_rate(self) -> dict[str, float | None]:
+        """Replies handled (committed) in the run, and how many a second from the first
+        handler's start to the last commit: the inbox's throughput."""
+        starts = [m["handling"] for m in self.by_chat.values() if "handling" in m]
+        commits = [m["committed"] for m in self.by_chat.values() if "committed" in m]
+        span = max(commits) - min(starts) if starts and commits else 0.0
+        return {
+            "handled": len(commits),
+            "per_second": round(len(commits) / span, 1) if span > 0 else None,
+        }
+
     def breakdown(
         self, handed: dict[int, float], arrived: dict[int, float], episodes: dict[int, int]
     ) -> dict[str, Any]:

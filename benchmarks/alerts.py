@@ -164,6 +164,7 @@ async def _one_run(
     seq = await telegram.last_seq()
     updates: dict[int, Patient] = {}
     started = time.perf_counter()
+    cpu = time.process_time()  # the bot's, mostly: it runs in this process
 
     async def reply(patient: Patient, at: float) -> None:
         await asyncio.sleep(max(0.0, at - (time.perf_counter() - started)))
@@ -175,6 +176,8 @@ async def _one_run(
     await asyncio.gather(*(reply(p, n / run.rate) for n, p in enumerate(group)))
     replied_in = time.perf_counter() - started
     cards = await _cards(telegram, {p.ref for p in group if p.chat in red}, seq)
+    cpu = time.process_time() - cpu
+    handling = stages.handling_rate()
     calls = await telegram.calls(after=seq)
     handed = ledger.fetched_at(calls)
     latencies = [
@@ -198,6 +201,10 @@ async def _one_run(
         "too_many_requests": ledger.too_many_requests(calls),
         "backlog_messages_meanwhile": len(backlog_sends),
         "stages_ms": where_time_went,
+        "replies_handled": handling,
+        "cpu_ms_per_reply_handled": (
+            round(1000 * cpu / handling["handled"], 1) if handling["handled"] else None
+        ),
     }
 
 
