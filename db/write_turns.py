@@ -8,7 +8,9 @@ red-flag card's claim waited behind every reply's transaction, and a reply's tra
 could wait out the whole busy timeout. Here the writers of one process queue instead, and
 each is woken the moment the one before it is done: the sender's short writes first (every
 message's path runs through them), then storing updates, then a reply's transaction, then
-routine work such as the dispatcher's. Same urgency, first come first served.
+routine work such as the dispatcher's. Same urgency, first come first served; and a writer
+climbs one level of urgency for every PROMOTE_SECONDS it has waited, so that a stream of
+replies delays the dispatcher's check-ins by seconds, not for as long as the stream lasts.
 
 On PostgreSQL rows are locked, not the database: turns are not taken there.
 """
@@ -16,10 +18,10 @@ On PostgreSQL rows are locked, not the database: turns are not taken there.
 from __future__ import annotations
 
 import asyncio
-import heapq
 import itertools
+import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -30,20 +32,24 @@ SENDER = 0  # claims, "begun" marks and outcomes of the outbox
 INBOX = 1  # storing updates, marking them done
 REPLY = 2  # a handler's unit of work: a patient's reply, a nurse's press
 ROUTINE = 3  # the dispatcher's check-ins
+PROMOTE_SECONDS = 0.5  # waited this long, a writer goes as if one level more urgent
 
 
 class WriteTurns:
-    """A lock that hands itself to the most urgent waiter, earliest first among equals. A
-    task that holds it may take it again (nested transactions in one task)."""
+    """A lock that hands itself to the most urgent waiter (urgency rising with the wait),
+    earliest first among equals. A task that holds it may take it again (nested
+    transactions in one task)."""
 
-    def __init__(self) -> None:
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
         self._holder: asyncio.Task[Any] | None = None
-        self._line: list[tuple[int, int, asyncio.Task[Any], asyncio.Future[None]]] = []
+        # (priority, arrival, since, task, granted); a short list: a process's writers
+        self._line: list[tuple[int, int, float, asyncio.Task[Any], asyncio.Future[None]]] = []
         self._arrivals = itertools.count()
 
     @property
     def waiting(self) -> int:
-        return sum(1 for *_, future in self._line if not future.done())
+        return sum(1 for *_, granted in self._line if not granted.done())
 
     @asynccontextmanager
     async def turn(self, priority: int) -> AsyncIterator[None]:
@@ -54,14 +60,15 @@ class WriteTurns:
             return
         if self._holder is not None:
             granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            heapq.heappush(self._line, (priority, next(self._arrivals), task, granted))
+            entry = (priority, next(self._arrivals), self._monotonic(), task, granted)
+            self._line.append(entry)
             try:
                 await granted
             except asyncio.CancelledError:
                 if granted.done() and not granted.cancelled():
                     self._hand_on()  # handed to it as it was cancelled: to the next
                 else:
-                    granted.cancel()  # its place in the line is passed over
+                    self._line.remove(entry)
                 raise
         self._holder = task
         try:
@@ -71,12 +78,14 @@ class WriteTurns:
 
     def _hand_on(self) -> None:
         self._holder = None
-        while self._line:
-            _priority, _arrival, task, granted = heapq.heappop(self._line)
-            if not granted.done():
-                self._holder = task  # nobody arriving meanwhile can take it first
-                granted.set_result(None)
-                return
+        if not self._line:
+            return
+        now = self._monotonic()
+        entry = min(self._line, key=lambda e: (e[0] - (now - e[2]) / PROMOTE_SECONDS, e[1]))
+        self._line.remove(entry)
+        *_, task, granted = entry
+        self._holder = task  # nobody arriving meanwhile can take it first
+        granted.set_result(None)
 
 
 _TURNS: weakref.WeakKeyDictionary[Engine, WriteTurns] = weakref.WeakKeyDictionary()

@@ -18,7 +18,15 @@ from bot.delivery.leases import Leases
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
 from bot.telegram.handlers.unit_of_work import unit_of_work
-from db.write_turns import REPLY, ROUTINE, SENDER, WriteTurns, turns_of, write_turn
+from db.write_turns import (
+    PROMOTE_SECONDS,
+    REPLY,
+    ROUTINE,
+    SENDER,
+    WriteTurns,
+    turns_of,
+    write_turn,
+)
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -59,6 +67,34 @@ async def test_the_most_urgent_waiting_writer_goes_next_whoever_came_first() -> 
     await asyncio.gather(first, *rest)
 
     assert order == ["reply 1", "claim", "reply 2", "reply 3", "dispatcher"]
+
+
+async def test_a_routine_writer_that_has_waited_long_goes_before_urgent_ones_just_come() -> None:
+    """A stream of replies delays the dispatcher by seconds, not for as long as it lasts."""
+    now = [0.0]
+    turns = WriteTurns(monotonic=lambda: now[0])
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def write(name: str, priority: int, hold: Awaitable[object] | None = None) -> None:
+        async with turns.turn(priority):
+            order.append(name)
+            if hold is not None:
+                await hold
+
+    first = asyncio.create_task(write("reply 1", REPLY, release.wait()))
+    await _until(lambda: order == ["reply 1"])
+    dispatcher = asyncio.create_task(write("dispatcher", ROUTINE))
+    await _until(lambda: turns.waiting == 1)
+    now[0] = (ROUTINE - SENDER + 1) * PROMOTE_SECONDS  # more than three levels' wait
+    latecomers = [
+        asyncio.create_task(write(n, p)) for n, p in (("reply 2", REPLY), ("claim", SENDER))
+    ]
+    await _until(lambda: turns.waiting == 3)
+    release.set()
+    await asyncio.gather(first, dispatcher, *latecomers)
+
+    assert order == ["reply 1", "dispatcher", "claim", "reply 2"]
 
 
 async def test_a_writer_that_stops_waiting_gives_up_its_place_and_blocks_nobody() -> None:
