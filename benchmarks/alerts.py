@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from benchmarks import ledger
+from benchmarks.alert_stages import Stages, stamped
 from benchmarks.bot import daytime_zone, running_bot, unlimited
 from benchmarks.cohort import Cohort, CohortSpec, add_cohort, add_teams, make_due
 from benchmarks.questions import WAIT, answer, wait_for_questions
@@ -46,6 +47,7 @@ class Patient:
     ref: str
     message_id: int = 0  # the bladder question they answer
     checkin_id: int = 0
+    episode_id: int = 0
 
 
 async def alert_latency(
@@ -109,7 +111,8 @@ async def alert_latency(
             group = people[number * patients : (number + 1) * patients]
             rng.shuffle(group)
             red = {p.chat for p in rng.sample(group, round(len(group) * red_share))}
-            figures = await _one_run(telegram, run, group, red, set(busy.chat_ids))
+            with stamped(runtime) as stages:
+                figures = await _one_run(telegram, run, group, red, set(busy.chat_ids), stages)
             results[f"{'busy' if run.busy else 'idle'}_{run.rate:g}_per_second"] = figures
     return results
 
@@ -119,7 +122,8 @@ async def _to_the_bladder_question(
 ) -> list[Patient]:
     """Set-up, at full speed: each patient gets a check-in and says no to the red flags."""
     people = {
-        chat: Patient(chat, ref) for chat, ref in zip(cohort.chat_ids, cohort.refs, strict=True)
+        chat: Patient(chat, ref, episode_id=episode)
+        for chat, ref, episode in zip(cohort.chat_ids, cohort.refs, cohort.episode_ids, strict=True)
     }
     await telegram.client.enforce_limits(False)
     async with running_bot(telegram, database_url, unlimited()) as runtime:
@@ -150,11 +154,17 @@ async def _until_sending(telegram: Telegram, chats: set[int], messages: int = 30
 
 
 async def _one_run(
-    telegram: Telegram, run: Run, group: list[Patient], red: set[int], backlog: set[int]
+    telegram: Telegram,
+    run: Run,
+    group: list[Patient],
+    red: set[int],
+    backlog: set[int],
+    stages: Stages,
 ) -> dict[str, Any]:
     seq = await telegram.last_seq()
     updates: dict[int, Patient] = {}
     started = time.perf_counter()
+    cpu = time.process_time()  # the bot's, mostly: it runs in this process
 
     async def reply(patient: Patient, at: float) -> None:
         await asyncio.sleep(max(0.0, at - (time.perf_counter() - started)))
@@ -166,6 +176,8 @@ async def _one_run(
     await asyncio.gather(*(reply(p, n / run.rate) for n, p in enumerate(group)))
     replied_in = time.perf_counter() - started
     cards = await _cards(telegram, {p.ref for p in group if p.chat in red}, seq)
+    cpu = time.process_time() - cpu
+    handling = stages.handling_rate()
     calls = await telegram.calls(after=seq)
     handed = ledger.fetched_at(calls)
     latencies = [
@@ -174,6 +186,12 @@ async def _one_run(
         if patient.chat in red and patient.ref in cards and update_id in handed
     ]
     backlog_sends = [c for c in ledger.delivered(calls) if c["chat_id"] in backlog]
+    reds = [(u, p) for u, p in updates.items() if p.chat in red and u in handed]
+    where_time_went = stages.breakdown(
+        {p.chat: handed[u] for u, p in reds},
+        {p.chat: cards[p.ref]["at"] for _, p in reds if p.ref in cards},
+        {p.chat: p.episode_id for p in group},
+    )
     return {
         "replies": len(updates),
         "replies_per_second": round(len(updates) / replied_in, 1) if replied_in else None,
@@ -182,6 +200,11 @@ async def _one_run(
         "reply_to_card": summary_ms(latencies),
         "too_many_requests": ledger.too_many_requests(calls),
         "backlog_messages_meanwhile": len(backlog_sends),
+        "stages_ms": where_time_went,
+        "replies_handled": handling,
+        "cpu_ms_per_reply_handled": (
+            round(1000 * cpu / handling["handled"], 1) if handling["handled"] else None
+        ),
     }
 
 

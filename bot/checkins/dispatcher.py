@@ -26,6 +26,7 @@ from bot.context import PatientChat, Site
 from bot.protocols.catalogue import ProtocolCatalogue
 from db.claims import claim
 from db.models import CheckIn, CheckInStatus, Episode, EpisodeStatus, Patient
+from db.write_turns import ROUTINE, write_turn
 from flows import Protocol, score_missed
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ class Dispatcher:
     async def _claim(self, conditions: list[ColumnElement[bool]], now: datetime) -> list[list[int]]:
         """A batch of the check-ins meeting each condition (the conditions are disjoint)."""
         free = or_(CheckIn.lease_until.is_(None), CheckIn.lease_until < now)
-        async with self._sessions.begin() as session:
+        async with write_turn(self._sessions, ROUTINE), self._sessions.begin() as session:
             batches = []
             for condition in conditions:
                 rows = await claim(
@@ -147,7 +148,7 @@ class Dispatcher:
         """Run ``job`` on the claimed row, locked, if it is still what was claimed: the
         patient may have answered, or started it, since the claim (handlers take no lease)."""
         try:
-            async with self._sessions.begin() as session:
+            async with write_turn(self._sessions, ROUTINE), self._sessions.begin() as session:
                 row = await session.scalar(
                     select(CheckIn)
                     .where(CheckIn.id == row_id, CheckIn.lease_owner == self._owner, still)

@@ -17,6 +17,7 @@ from bot.delivery.outbox import PRIORITY_CONVERSATION
 from bot.delivery.settling import MAX_DOUBTFUL_SENDS
 from db.claims import claim
 from db.models import OutboxMessage, OutboxStatus
+from db.write_turns import SENDER, write_turn
 
 
 class Leases:
@@ -66,7 +67,7 @@ class Leases:
             claimable = due & ~ahead & (OutboxMessage.priority <= PRIORITY_CONVERSATION)
         else:
             claimable = or_(due, lease_lapsed) & ~ahead
-        async with self._sessions.begin() as session:
+        async with write_turn(self._sessions, SENDER), self._sessions.begin() as session:
             if not urgent:
                 await _doubt_lapsed(session, lease_lapsed, now)
             return await claim(
@@ -85,7 +86,7 @@ class Leases:
         """Write down that the requests are about to leave, before they leave, so that a
         sender taking a message over after a crash knows whether it may have arrived.
         False for each whose lease was lost meanwhile."""
-        async with self._sessions.begin() as session:
+        async with write_turn(self._sessions, SENDER), self._sessions.begin() as session:
             begun = set(
                 await session.scalars(
                     update(OutboxMessage)
@@ -102,7 +103,7 @@ class Leases:
         written down as begun never left: it is no doubt to a later sender)."""
         if not messages:
             return
-        async with self._sessions.begin() as session:
+        async with write_turn(self._sessions, SENDER), self._sessions.begin() as session:
             await session.execute(
                 update(OutboxMessage)
                 .where(self.still_claimed(messages))

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.outcomes import Classified, Outcome
 from db.models import OutboxMessage, OutboxStatus
+from db.write_turns import SENDER, write_turn
 
 log = logging.getLogger(__name__)
 
@@ -117,14 +118,14 @@ class OutcomeWriter:
         hook that fails) costs no other message its record."""
         if len(outcomes) > 1:
             try:
-                async with self._sessions.begin() as session:
+                async with write_turn(self._sessions, SENDER), self._sessions.begin() as session:
                     return list(await self._write(session, outcomes))
             except Exception:
                 log.warning("outcomes of %s messages written one by one", len(outcomes))
         written: list[bool | BaseException] = []
         for outcome in outcomes:
             try:
-                async with self._sessions.begin() as session:
+                async with write_turn(self._sessions, SENDER), self._sessions.begin() as session:
                     written += await self._write(session, [outcome])
             except Exception as error:
                 written.append(error)

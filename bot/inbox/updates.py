@@ -25,6 +25,7 @@ from telegram.ext import Application
 from bot.clock import Clock
 from bot.inbox.malformed import malformed
 from db.models import InboxUpdate
+from db.write_turns import INBOX, write_turn
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ async def store_updates(
     ]
     if not rows:
         return 0
-    async with sessions.begin() as session:
+    async with write_turn(sessions, INBOX), sessions.begin() as session:
         dialect = session.bind.dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         statement = insert(InboxUpdate).values(rows).on_conflict_do_nothing()
@@ -344,7 +345,7 @@ class InboxProcessor:
         if not retry:  # a retried update stays as its handler left it: a handler that
             # committed before failing has marked it done, and done it stays
             values["processed_at"] = func.coalesce(InboxUpdate.processed_at, self._clock.now())
-        async with self._sessions.begin() as session:
+        async with write_turn(self._sessions, INBOX), self._sessions.begin() as session:
             await session.execute(
                 update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(values)
             )

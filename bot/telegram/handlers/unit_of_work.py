@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 
 from bot.context import Services
 from bot.inbox.processed import take_update
+from db.write_turns import REPLY, write_turn
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 @asynccontextmanager
 async def unit_of_work(services: Services, update: Update) -> AsyncIterator[AsyncSession | None]:
     """A transaction for one update: yields None when the update had its effect already."""
-    async with services.sessions.begin() as session:
+    async with write_turn(services.sessions, REPLY), services.sessions.begin() as session:
         if not await take_update(session, update.update_id, services.clock.now()):
             yield None
             return
