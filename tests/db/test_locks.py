@@ -13,25 +13,30 @@ KEY = 42_424_242
 async def test_a_second_holder_waits_until_the_first_lets_go(database_url: str) -> None:
     first, second = create_engine(database_url), create_engine(database_url)
     events: list[str] = []
-    released = asyncio.Event()
+    holding, tried, released = asyncio.Event(), asyncio.Event(), asyncio.Event()
 
     async def hold_first() -> None:
         async with exclusive(first, KEY, lambda: events.append("first waited")):
             events.append("first holds")
+            holding.set()
             await released.wait()
         events.append("first let go")
 
+    def second_waits() -> None:
+        events.append("second waits")
+        tried.set()
+
     async def then_second() -> None:
-        async with exclusive(
-            second, KEY, lambda: events.append("second waits"), retry_seconds=0.05
-        ):
+        async with exclusive(second, KEY, second_waits, retry_seconds=0.05):
             events.append("second holds")
+            tried.set()
 
     try:
         holder = asyncio.create_task(hold_first())
-        await asyncio.sleep(0.1)
+        await asyncio.wait_for(holding.wait(), timeout=5)
         contender = asyncio.create_task(then_second())
-        await asyncio.sleep(0.3)
+        await asyncio.wait_for(tried.wait(), timeout=5)  # real time: a machine may be loaded
+        await asyncio.sleep(0.2)  # and, on PostgreSQL, tried again meanwhile without getting it
         if first.dialect.name == "postgresql":
             assert events == ["first holds", "second waits"]
         else:  # one SQLite file is one process's: nothing to wait for
