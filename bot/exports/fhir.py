@@ -24,6 +24,7 @@ from bot.protocols.catalogue import ProtocolCatalogue
 from db.audit import append
 from db.models import Alert, Answer, CheckIn, Episode, Patient, Team
 from db.models.states import CheckInStatus, EpisodeStatus
+from db.stored import JsonValues, as_stored, instant, json_text
 from flows.fhir import (
     AlertRecord,
     EpisodeRecord,
@@ -128,25 +129,37 @@ async def bundles(
     """One transaction Bundle a patient in the scope, in the order of their ids; a
     transaction a batch of patients, none held open while the Bundles are written."""
     after = 0
+    # A protocol's Questionnaire is the same in every Bundle: made once and checked once.
+    questionnaires: dict[str, dict[str, Any]] = {}
+    validated: dict[str, dict[str, Any]] = {}
     while True:
         async with sessions.begin() as session:
             records = await _batch(session, catalogue, export, after, batch)
         for record in records:
-            yield checked(patient_bundle(record, namespace.bytes))
+            yield checked(patient_bundle(record, namespace.bytes, questionnaires), validated)
         if len(records) < batch:
             return
         after = records[-1].id
 
 
-def checked(bundle: dict[str, Any]) -> dict[str, Any]:
+def checked(
+    bundle: dict[str, Any], validated: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The Bundle, once each of its resources parses with the R4B models (the message names
-    the kind of resource only: the values are a patient's)."""
+    the kind of resource only: the values are a patient's). ``validated``: Questionnaires
+    already checked, by their place (``fullUrl``); one equal to its checked copy is not
+    checked again (they repeat in every Bundle; the rest are each a Bundle's own)."""
     for entry in bundle["entry"]:
-        kind = entry["resource"]["resourceType"]
+        resource = entry["resource"]
+        kind = resource["resourceType"]
+        if validated is not None and validated.get(entry["fullUrl"]) == resource:
+            continue
         try:
-            get_fhir_model_class(kind).model_validate(entry["resource"])
+            get_fhir_model_class(kind).model_validate(resource)
         except ValidationError:
             raise InvalidResource(f"a {kind} did not validate as FHIR R4") from None
+        if validated is not None and kind == "Questionnaire":
+            validated[entry["fullUrl"]] = resource
     return bundle
 
 
@@ -213,29 +226,43 @@ def _from(since: date) -> datetime:
 async def _responses(
     session: AsyncSession, episode_ids: Sequence[int], since: date | None
 ) -> dict[int, list[ResponseRecord]]:
+    # Columns, not entities, and each answer's JSON decoded once a distinct value: most of
+    # the rows an export reads are answers (a hundred and more a patient).
     query = (
-        select(CheckIn, Answer)
+        select(
+            CheckIn.id,
+            CheckIn.episode_id,
+            CheckIn.status,
+            as_stored(CheckIn.completed_at),
+            Answer.item_id,
+            json_text(Answer.value, session.get_bind().dialect.name),
+            as_stored(Answer.answered_at),
+        )
         .join(Answer, Answer.checkin_id == CheckIn.id)
         .where(CheckIn.episode_id.in_(episode_ids))
         .order_by(CheckIn.id, Answer.id)
     )
     if since is not None:
         query = query.where(CheckIn.due_at >= _from(since))
-    checkins: dict[int, CheckIn] = {}
+    decoded = JsonValues()
+    checkins: dict[int, tuple[int, CheckInStatus, Any]] = {}
     answers: dict[int, dict[str, Any]] = defaultdict(dict)
     last: dict[int, datetime] = {}
-    for checkin, answer in (await session.execute(query)).tuples():
-        checkins[checkin.id] = checkin
-        answers[checkin.id][answer.item_id] = answer.value
-        last[checkin.id] = max(last.get(checkin.id, answer.answered_at), answer.answered_at)
+    rows = await (await session.connection()).execute(query)
+    for checkin_id, episode_id, status, completed, item, value, answered in rows:
+        checkins[checkin_id] = (episode_id, status, completed)
+        answers[checkin_id][item] = decoded(value)
+        if completed is None:  # the last answer stands for a check-in not completed
+            at = instant(answered)
+            last[checkin_id] = max(last.get(checkin_id, at), at)
     found: dict[int, list[ResponseRecord]] = defaultdict(list)
-    for checkin in checkins.values():
-        found[checkin.episode_id].append(
+    for checkin_id, (episode_id, status, completed) in checkins.items():
+        found[episode_id].append(
             ResponseRecord(
-                id=checkin.id,
-                status=_RESPONSE_STATUS.get(checkin.status, "in-progress"),
-                authored=checkin.completed_at or last[checkin.id],
-                answers=answers[checkin.id],
+                id=checkin_id,
+                status=_RESPONSE_STATUS.get(status, "in-progress"),
+                authored=instant(completed) if completed is not None else last[checkin_id],
+                answers=answers[checkin_id],
             )
         )
     return found

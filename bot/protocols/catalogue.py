@@ -78,6 +78,13 @@ class ProtocolCatalogue:
         """The protocol as stored for ``version``, parsed once per process."""
         protocol = self._parsed.get(version.id)
         if protocol is None:
-            protocol = parse_protocol(version.content, version.source_name)
+            # The same bytes as a file already loaded: that file's protocol, not parsed again
+            # (a protocol file takes a second or so to parse, per version, per process).
+            same = (f for f in self.files.values() if f.sha256 == version.content_hash)
+            loaded = next(same, None)
+            if loaded is not None:
+                protocol = loaded.protocol
+            else:
+                protocol = parse_protocol(version.content, version.source_name)
             self._parsed[version.id] = protocol
         return protocol

@@ -131,11 +131,18 @@ def approach(protocol: Protocol) -> str | None:
     return None
 
 
-def patient_bundle(patient: PatientRecord, namespace: bytes) -> dict[str, Any]:
+def patient_bundle(
+    patient: PatientRecord,
+    namespace: bytes,
+    questionnaires: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """``questionnaires``: those made for earlier Bundles of the same ``namespace``, by protocol
+    version and language (added to): an export makes each once, not once an episode."""
     bundle = _Bundle(namespace)
     patient_url = bundle.add("Patient", patient.id, _patient(patient, namespace))
+    made = {} if questionnaires is None else questionnaires
     for episode in patient.episodes:
-        _add_episode(bundle, episode, patient_url, words=patient.words)
+        _add_episode(bundle, episode, patient_url, made, words=patient.words)
     return {"resourceType": "Bundle", "type": "transaction", "entry": bundle.entries}
 
 
@@ -179,7 +186,14 @@ def _patient(patient: PatientRecord, namespace: bytes) -> dict[str, Any]:
     return resource
 
 
-def _add_episode(bundle: _Bundle, episode: EpisodeRecord, patient_url: str, *, words: bool) -> None:
+def _add_episode(
+    bundle: _Bundle,
+    episode: EpisodeRecord,
+    patient_url: str,
+    questionnaires: dict[str, dict[str, Any]],
+    *,
+    words: bool,
+) -> None:
     subject = {"reference": patient_url}
     period = {"start": episode.started.isoformat()}
     if episode.ended is not None:
@@ -192,10 +206,13 @@ def _add_episode(bundle: _Bundle, episode: EpisodeRecord, patient_url: str, *, w
     bundle.add("Procedure", episode.id, _procedure(episode, subject))
     protocol = episode.protocol
     # One Questionnaire a protocol version and language; its url is its place in the Bundle.
-    questionnaire = to_fhir_questionnaire(protocol, episode.language)
     key = f"{protocol.id}|{protocol.version}|{episode.language}"
-    questionnaire.pop("id")
-    questionnaire["url"] = f"urn:uuid:{resource_id(bundle.namespace, 'Questionnaire', key)}"
+    questionnaire = questionnaires.get(key)
+    if questionnaire is None:
+        questionnaire = to_fhir_questionnaire(protocol, episode.language)
+        questionnaire.pop("id")
+        questionnaire["url"] = f"urn:uuid:{resource_id(bundle.namespace, 'Questionnaire', key)}"
+        questionnaires[key] = questionnaire
     canonical = bundle.add("Questionnaire", key, questionnaire)
     responses: dict[int, str] = {}
     for response in episode.responses:

@@ -99,13 +99,11 @@ async def write_report(
     now: datetime,
 ) -> None:
     if report_format == "csv":
-        writer = csv.DictWriter(
-            sink, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore"
-        )
-        writer.writeheader()
+        writer = csv.writer(sink, lineterminator="\n")
+        writer.writerow(COLUMNS)
         async with sessions.begin() as session:
-            async for row in long_rows(session, catalogue, scope):
-                writer.writerow(row)
+            async for rows in long_rows(session, catalogue, scope):
+                writer.writerows(rows)
         return
     async with sessions.begin() as session:
         found = await read_scope(session, catalogue, scope)
