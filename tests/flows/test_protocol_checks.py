@@ -3,6 +3,7 @@ in test_protocol_errors.py)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ def when(rule_id: str, condition: Data) -> Callable[[Data], None]:
 
 
 def problems(change: Callable[[Data], None]) -> list[str]:
-    data = yaml.safe_load(yaml.safe_dump(MISS))  # a deep copy
+    data = copy.deepcopy(MISS)
     change(data)
     with pytest.raises(ProtocolInvalid) as caught:
         parse_protocol(yaml.safe_dump(data, allow_unicode=True), "p.yaml")
@@ -476,7 +477,7 @@ def test_a_key_that_is_not_a_word() -> None:
 
 
 def test_a_new_language_with_all_its_wording_is_accepted() -> None:
-    data = yaml.safe_load(yaml.safe_dump(MISS))
+    data = copy.deepcopy(MISS)
     data["languages"] = ["en", "es", "pt"]
     for text in texts(data):
         text["pt"] = text["en"]
@@ -486,7 +487,7 @@ def test_a_new_language_with_all_its_wording_is_accepted() -> None:
 
 
 def test_since_needs_a_way_to_name_days_in_every_language() -> None:
-    data = yaml.safe_load(yaml.safe_dump(MISS))
+    data = copy.deepcopy(MISS)
     data["languages"] = ["en", "es", "pt"]
     for text in texts(data):
         text["pt"] = text["en"]
@@ -534,7 +535,7 @@ def test_a_milestone_that_does_not_say_where_its_value_comes_from_is_a_warning()
         "milestone 'walking_in_room' has neither citation nor basis: say where its value comes "
         "from (citation: ... or basis: local-default)"
     )
-    data = yaml.safe_load(yaml.safe_dump(MISS))
+    data = copy.deepcopy(MISS)
     data["milestones"][0]["citation"] = "a table of a paper"
     for milestone in data["milestones"][1:]:
         milestone["basis"] = "local-default"
