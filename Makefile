@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint typecheck pytest coverage demo sandbox bench chaos clean
+.PHONY: install test lint typecheck pytest coverage properties demo sandbox bench chaos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,14 @@ coverage: $(STAMP)
 	@echo "bot/ and db/ covered by the tests outside flows/: $$($(BIN)/coverage report --format=total)%"
 
 test: lint typecheck pytest
+
+# The property tests (hypothesis) ten times deeper than `make test` runs them: 1,000
+# examples each instead of hypothesis's 100 (the "deep" profile in tests/conftest.py).
+PROPERTIES := tests/flows/test_triage_properties.py tests/flows/test_daytime.py \
+	tests/flows/test_chain_text.py tests/flows/test_findings.py tests/bot/test_callback_data.py
+properties: $(STAMP)
+	$(BIN)/pytest $(PROPERTIES) -n $(PYTEST_WORKERS) --dist worksteal --hypothesis-profile=deep \
+		-q $(PYTEST_ARGS)
 
 demo: $(STAMP)
 	$(BIN)/eras demo

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
+
+# The property tests run hypothesis's default of 100 examples each in `make test`;
+# `make properties` runs them ten times deeper (``--hypothesis-profile=deep``).
+settings.register_profile("deep", max_examples=1000)
 
 pytest_plugins = [
     "tests.fixtures.databases",

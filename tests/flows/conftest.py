@@ -4,6 +4,7 @@ patients enrolled before v2, which must keep loading) and a non-spine fixture.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ PROTOCOLS_DIR = Path(__file__).parents[2] / "flows" / "protocols"
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
 
 
+@cache  # a protocol is frozen: parsing a file once a run is enough
 def load(path: Path) -> Protocol:
     return parse_protocol(path.read_text(encoding="utf-8"), path.name)
 
