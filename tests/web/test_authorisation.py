@@ -79,9 +79,6 @@ def test_every_page_anyone_may_open_has_its_expected_statuses() -> None:
     assert {p.name for p in PAGES if p.access is Access.ANYONE} == set(OPEN_TO_ANYONE)
 
 
-# On SQLite alone: what is tested is the guard's table (route × person), which reads the same
-# rows on either backend; each page's own tests run it on both.
-@pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
 @pytest.mark.parametrize("who", PEOPLE, ids=["anonymous", "other-team", "team-nurse", "admin"])
 async def test_route_answers_each_person_as_the_table_says(
