@@ -125,8 +125,16 @@ async def test_a_writer_that_stops_waiting_gives_up_its_place_and_blocks_nobody(
 
 async def test_a_writer_may_take_its_own_turn_again_inside_it() -> None:
     turns = WriteTurns()
-    async with asyncio.timeout(1), turns.turn(REPLY), turns.turn(SENDER):
-        pass
+    inside: list[str] = []
+    async with asyncio.timeout(1), turns.turn(REPLY), turns.turn(SENDER):  # no waiting on itself
+        inside.append("both turns")
+
+    async def another_writer() -> str:
+        async with turns.turn(ROUTINE):
+            return "its turn"
+
+    assert inside == ["both turns"]
+    assert await asyncio.wait_for(another_writer(), 1) == "its turn"  # and handed on after
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
