@@ -91,23 +91,7 @@ async def measure_pages(
         SystemClock(),
         lambda: None,
     )
-    async with sessions.begin() as session:
-        nurse = await session.scalar(select(Staff).where(Staff.name == "Nurse"))
-        if nurse is None:
-            await add_staff(
-                session,
-                name="Nurse",
-                role=StaffRole.NURSE,
-                team_name="Ward 1",
-                on_call=False,
-                telegram_id=None,
-                now=now,
-                actor="cli:bench",
-            )
-    async with sessions.begin() as session:
-        nurse = await session.scalar(select(Staff).where(Staff.name == "Nurse"))
-        assert nurse is not None
-        token = await issue_link(session, nurse, now)
+    token = await nurse_sign_in(sessions, now)
     app = console_app(Console(services, CONSOLE_URL, no_health))
     log = plans.StatementLog(engine)
     async with httpx.AsyncClient(
@@ -128,6 +112,27 @@ async def measure_pages(
             found = measured[name]
             progress(f"console: {name}: {found['server_ms']}, {found['bytes_max']:,} bytes")
     return {"pages": measured, "queries": await plans.explain(log)}
+
+
+async def nurse_sign_in(sessions: async_sessionmaker[AsyncSession], now: datetime) -> str:
+    """A sign-in link's token for a nurse of Ward 1 (added the first time)."""
+    async with sessions.begin() as session:
+        nurse = await session.scalar(select(Staff).where(Staff.name == "Nurse"))
+        if nurse is None:
+            await add_staff(
+                session,
+                name="Nurse",
+                role=StaffRole.NURSE,
+                team_name="Ward 1",
+                on_call=False,
+                telegram_id=None,
+                now=now,
+                actor="cli:bench",
+            )
+    async with sessions.begin() as session:
+        nurse = await session.scalar(select(Staff).where(Staff.name == "Nurse"))
+        assert nurse is not None
+        return await issue_link(session, nurse, now)
 
 
 def _pages(

@@ -29,7 +29,7 @@ from sqlalchemy import select, text
 from benchmarks import machine, plans
 from benchmarks.bot import unlimited
 from benchmarks.cohort import PROTOCOLS, CohortSpec, add_teams, protocol_versions
-from benchmarks.console import measure, no_health
+from benchmarks.console import measure, no_health, nurse_sign_in
 from benchmarks.console_ward import add_open_alerts
 from benchmarks.million_load import copy_cohort
 from benchmarks.startup import start_up
@@ -41,12 +41,10 @@ from bot.clock import FakeClock, SystemClock
 from bot.context import Services, Site
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
-from bot.staff.registry import StaffRole, add_staff
-from bot.staff.sign_in.links import issue_link
 from bot.web.app import console_app
 from bot.web.console import Console
 from db.engine import create_engine, session_factory
-from db.models import Episode, EpisodeStatus, Staff
+from db.models import Episode, EpisodeStatus
 
 AHEAD = timedelta(hours=2)
 TEAMS = 10
@@ -178,21 +176,7 @@ async def _console(database_url: str, repeats: int) -> tuple[dict[str, Any], lis
             SystemClock(),
             lambda: None,
         )
-        async with sessions.begin() as session:
-            await add_staff(
-                session,
-                name="Nurse",
-                role=StaffRole.NURSE,
-                team_name="Ward 1",
-                on_call=False,
-                telegram_id=None,
-                now=now,
-                actor="cli:bench",
-            )
-        async with sessions.begin() as session:
-            nurse = await session.scalar(select(Staff).where(Staff.name == "Nurse"))
-            assert nurse is not None
-            token = await issue_link(session, nurse, now)
+        token = await nurse_sign_in(sessions, now)
         log = plans.StatementLog(engine)
         app = console_app(Console(services, CONSOLE_URL, no_health))
         pages: dict[str, Any] = {}
