@@ -5,8 +5,9 @@ happens to look)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -40,16 +41,23 @@ async def _until(condition: Callable[[], bool]) -> None:
     raise AssertionError("never happened")
 
 
-async def test_the_most_urgent_waiting_writer_goes_next_whoever_came_first() -> None:
-    turns = WriteTurns()
-    order: list[str] = []
-    release = asyncio.Event()
+def _writer(turns: WriteTurns, order: list[str]) -> Callable[..., Coroutine[Any, Any, None]]:
+    """A writer that notes its name when its turn comes, and holds it until ``hold``."""
 
     async def write(name: str, priority: int, hold: Awaitable[object] | None = None) -> None:
         async with turns.turn(priority):
             order.append(name)
             if hold is not None:
                 await hold
+
+    return write
+
+
+async def test_the_most_urgent_waiting_writer_goes_next_whoever_came_first() -> None:
+    turns = WriteTurns()
+    order: list[str] = []
+    release = asyncio.Event()
+    write = _writer(turns, order)
 
     first = asyncio.create_task(write("reply 1", REPLY, release.wait()))
     await _until(lambda: order == ["reply 1"])
@@ -75,12 +83,7 @@ async def test_a_routine_writer_that_has_waited_long_goes_before_urgent_ones_jus
     turns = WriteTurns(monotonic=lambda: now[0])
     order: list[str] = []
     release = asyncio.Event()
-
-    async def write(name: str, priority: int, hold: Awaitable[object] | None = None) -> None:
-        async with turns.turn(priority):
-            order.append(name)
-            if hold is not None:
-                await hold
+    write = _writer(turns, order)
 
     first = asyncio.create_task(write("reply 1", REPLY, release.wait()))
     await _until(lambda: order == ["reply 1"])
