@@ -1,8 +1,9 @@
 """The sender: claims what is due in the outbox and delivers it under Telegram's limits.
 
-A round claims a couple of seconds' worth of messages (``leases.py``), sends each chat's in
-order and the chats in parallel, paced by ``pacing.py``, and records what became of each
-(``settling.py``). Waits go through the clock, so tests need not wait in real time.
+A round claims a couple of seconds' worth of messages (``leases.py``), and the next while
+the last of them go; it sends each chat's in order and the chats in parallel, paced by
+``pacing.py``, and records what became of each (``settling.py``). Waits go through the
+clock, so tests need not wait in real time.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import itertools
 import logging
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -42,6 +44,18 @@ IN_FLIGHT = 32  # requests to Telegram at once, at most
 # holds its next message longer than this is left out of a round, for a later one.
 CHAT_WAIT_SECONDS = 0.25
 URGENT_LOOK_SECONDS = 0.1  # how often a round looks for urgent messages written meanwhile
+# A round claims the next round's worth when what it has left would go in this many seconds:
+# the claim is made while the last messages go, and the pace does not stop for it.
+REFILL_SECONDS = 0.5
+
+
+@dataclass
+class _Round:
+    """What a round has claimed and not yet settled, and when it stops taking more on."""
+
+    deadline: float  # monotonic
+    unsettled: int = 0
+    refill: bool = False  # whether it claims the next round's worth when its own runs low
 
 
 class FatalDeliveryError(RuntimeError):
@@ -90,36 +104,65 @@ class OutboxSender:
     async def deliver_due(self, limit: int | None = None) -> int:
         """Claim what is due and send it; returns how many messages were attempted.
 
-        A round lasts about ROUND_SECONDS under Telegram's limits. Meanwhile, urgent messages
-        written since it began (red flags, replies to patients: see ``Leases.claim``) are
-        looked for every URGENT_LOOK_SECONDS and sent with it, ahead of what waits."""
-        limit = limit or self.round_size
-        lease = self._leases.lease
-        deadline = self._clock.monotonic() + min(MAX_ROUND, lease / 2).total_seconds()
-        claimed = await self._claim(limit)
+        A round claims about ROUND_SECONDS' sending under Telegram's limits, and claims the
+        next while its last messages go (``_Round``), so that nothing stops between two
+        claims while a backlog lasts; it ends when the outbox has nothing more due, or its
+        sends stop getting through. Meanwhile, urgent messages written since it began (red
+        flags, replies to patients: see ``Leases.claim``) are looked for every
+        URGENT_LOOK_SECONDS and sent with it, ahead of what waits. With ``limit`` it claims
+        that many at most, once."""
+        claimed = await self._claim(limit or self.round_size)
         if not claimed:
             return 0
+        round_ = _Round(self._clock.monotonic() + self._round_length())
+        # A full claim says more may be waiting: the round claims the next while it sends.
+        round_.refill = limit is None and len(claimed) == self.round_size
         async with asyncio.TaskGroup() as group:
-            rounds = [group.create_task(self._send_claimed(claimed, deadline))]
-            while not rounds[0].done():
+            # The round's own claims; urgent ones join it, but it ends without waiting
+            # for them to look for more (the TaskGroup still waits for them to finish).
+            own = [group.create_task(self._send_claimed(claimed, round_.deadline, round_))]
+            round_.unsettled += len(claimed)
+            urgent: list[asyncio.Task[list[int | BaseException]]] = []
+            while unfinished := [batch for batch in own if not batch.done()]:
                 look = group.create_task(self._clock.sleep(URGENT_LOOK_SECONDS))
-                await asyncio.wait([rounds[0], look], return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait([look, *unfinished], return_when=asyncio.FIRST_COMPLETED)
                 look.cancel()
-                if rounds[0].done():
+                if all(batch.done() for batch in own):
                     break
+                if self._clock.monotonic() >= round_.deadline:
+                    continue  # stuck (a pause, a slow request): claim nothing more
                 try:
-                    urgent = await self._claim(limit, urgent=True)
+                    refill = self._refills(round_)
+                    more = await self._claim(self.round_size, urgent=not refill)
                 except Exception as error:  # the round goes on; the next round looks again
-                    log.warning("looking for urgent messages failed: %s", type(error).__name__)
+                    log.warning("claiming during a round failed: %s", type(error).__name__)
                     break
-                if urgent:
-                    rounds.append(group.create_task(self._send_claimed(urgent, deadline)))
+                if refill:
+                    # A full claim: more may be waiting still. Sends are getting through:
+                    # the round goes on, as long as a round from here.
+                    round_.refill = len(more) == self.round_size
+                    round_.deadline = self._clock.monotonic() + self._round_length()
+                if more:
+                    task = group.create_task(self._send_claimed(more, round_.deadline, round_))
+                    round_.unsettled += len(more)
+                    (own if refill else urgent).append(task)
         attempted = 0
-        for result in itertools.chain.from_iterable(task.result() for task in rounds):
+        for result in itertools.chain.from_iterable(batch.result() for batch in own + urgent):
             if isinstance(result, BaseException):
                 raise result
             attempted += result
         return attempted
+
+    def _refills(self, round_: _Round) -> bool:
+        """Whether the round claims the next round's worth now: more may be waiting, its own
+        would be gone within REFILL_SECONDS, and Telegram's retry_after is not holding every
+        chat (what it claimed would go back)."""
+        going = self._pacer.overall_wait() <= CHAT_WAIT_SECONDS
+        low = round_.unsettled <= REFILL_SECONDS * self._pacer.rate()
+        return round_.refill and going and low
+
+    def _round_length(self) -> float:
+        return min(MAX_ROUND, self._leases.lease / 2).total_seconds()
 
     async def _claim(self, limit: int, *, urgent: bool = False) -> list[OutboxMessage]:
         # Chats whose own limit holds them a while are left to a later round (see leases).
@@ -128,21 +171,31 @@ class OutboxSender:
         return await self._leases.claim(self._clock.now(), limit, urgent=urgent, waiting=waiting)
 
     async def _send_claimed(
-        self, claimed: list[OutboxMessage], deadline: float
+        self, claimed: list[OutboxMessage], deadline: float, round_: _Round
     ) -> list[int | BaseException]:
         """Chats in parallel, each chat's messages in order: how many each tried, or its
-        failure, once every chat is done, so that no send is cut off midway."""
+        failure, once every chat is done, so that no send is cut off midway. They must
+        go by ``deadline``, the round's when they were claimed (their lease lasts twice
+        as long)."""
         by_chat: dict[int, list[OutboxMessage]] = {}
         for message in claimed:
             by_chat.setdefault(message.chat_id, []).append(message)
         return await asyncio.gather(
-            *(self._deliver_chat(messages, deadline) for messages in by_chat.values()),
+            *(self._deliver_chat(messages, deadline, round_) for messages in by_chat.values()),
             return_exceptions=True,
         )
 
-    async def _deliver_chat(self, messages: list[OutboxMessage], deadline: float) -> int:
+    async def _deliver_chat(
+        self, messages: list[OutboxMessage], deadline: float, round_: _Round
+    ) -> int:
         """Send a chat's messages in order (a patient's one, a group's all that are due);
         returns how many were tried."""
+        try:
+            return await self._deliver_in_order(messages, deadline)
+        finally:
+            round_.unsettled -= len(messages)
+
+    async def _deliver_in_order(self, messages: list[OutboxMessage], deadline: float) -> int:
         for index, message in enumerate(messages):
             if self._clock.monotonic() + self._pacer.wait_for(message.chat_id) > deadline:
                 await self._hand_back(messages[index:])
