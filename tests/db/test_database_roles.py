@@ -20,6 +20,7 @@ from tests.fixtures.databases import _admin, _database_url, require_postgres
 
 ROLES_SQL = Path(__file__).parents[2] / "deploy" / "postgres" / "roles.sql"
 AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+ROLE_LOCK = 0x45524153  # an advisory lock's key: whoever holds it may create eras_app
 
 
 async def _run_roles_sql(engine: AsyncEngine) -> None:
@@ -32,12 +33,25 @@ async def _run_roles_sql(engine: AsyncEngine) -> None:
 async def owner(request: pytest.FixtureRequest) -> AsyncIterator[AsyncEngine]:
     """A new database migrated by its owner, the roles file run before or after."""
     server = require_postgres()
+    # Roles belong to the server, not to one database: tests on other workers that create
+    # and drop eras_app wait for this one to be done with it.
+    lock = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        async with lock.connect() as holder:  # the lock goes with the connection
+            await holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ROLE_LOCK})
+            async for engine in _owned_database(server, request.param):
+                yield engine
+    finally:
+        await lock.dispose()
+
+
+async def _owned_database(server: str, order: str) -> AsyncIterator[AsyncEngine]:
     name = f"eras_test_{secrets.token_hex(6)}"
     await _admin(server, f'CREATE DATABASE "{name}"')
     url = _database_url(server, name)
     engine = create_engine(url)
     try:
-        if request.param == "before the migrations":
+        if order == "before the migrations":
             await _run_roles_sql(engine)
             await upgrade_database(url)
         else:
