@@ -3,6 +3,9 @@ redelivered update (or one processed again after a crash) to one effect."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from sqlalchemy import select
@@ -12,6 +15,35 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import InboxUpdate
+
+# The updates whose mark this process committed while the inbox handed one over: the
+# fallback handler and the inbox know it without reading the mark back (a transaction each).
+_committed: ContextVar[set[int] | None] = ContextVar("committed_marks", default=None)
+
+
+@contextmanager
+def noting_marks() -> Iterator[set[int]]:
+    """While the block runs, the ids of the updates whose mark committed are noted here."""
+    marks: set[int] = set()
+    token = _committed.set(marks)
+    try:
+        yield marks
+    finally:
+        _committed.reset(token)
+
+
+def mark_committed(update_id: int) -> None:
+    """The handler's transaction, with ``take_update``'s mark, committed."""
+    marks = _committed.get()
+    if marks is not None:
+        marks.add(update_id)
+
+
+def committed_here(update_id: int) -> bool:
+    """True if this process committed the update's mark while the inbox handed it over
+    (False says nothing: the mark may still be there, from another process or before)."""
+    marks = _committed.get()
+    return marks is not None and update_id in marks
 
 
 async def take_update(session: AsyncSession, update_id: int, now: datetime) -> bool:

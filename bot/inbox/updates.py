@@ -24,6 +24,7 @@ from telegram.ext import Application
 
 from bot.clock import Clock
 from bot.inbox.malformed import malformed
+from bot.inbox.processed import noting_marks
 from db.models import InboxUpdate
 from db.write_turns import INBOX, write_turn
 
@@ -335,11 +336,12 @@ class InboxProcessor:
 
     async def _process_one(self, update_id: int, payload: dict[str, Any], attempts: int) -> bool:
         """Handle one update and record how it went; True if it is to be tried again."""
-        error = await self._process(update_id, payload)
+        with noting_marks() as marks:
+            error = await self._process(update_id, payload)
         retry = error == HANDLER_FAILED and attempts + 1 < MAX_ATTEMPTS
         if error == HANDLER_FAILED and not retry:
             log.error("update %s set aside after %s failed attempts", update_id, MAX_ATTEMPTS)
-        if error is None and await self._taken(update_id):
+        if error is None and (update_id in marks or await self._taken(update_id)):
             return False  # its handler marked it done with its effect: nothing to add
         values: dict[str, Any] = {"attempts": InboxUpdate.attempts + 1, "error": error}
         if not retry:  # a retried update stays as its handler left it: a handler that
