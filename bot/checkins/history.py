@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.protocols.catalogue import ProtocolCatalogue
-from db.models import Answer, CheckIn, CheckInStatus, ProtocolVersion
+from db.models import Answer, CheckIn, CheckInStatus
 from flows import AnswerValue, CheckInKind, PastCheckIn, Protocol
 
 # The check-ins the schedule asked for: only these count as missed when unanswered.
@@ -19,16 +19,10 @@ PLANNED_KINDS = (CheckInKind.SCHEDULED, CheckInKind.EVENING)
 
 async def protocol_of(
     session: AsyncSession, catalogue: ProtocolCatalogue, row: CheckIn
-) -> tuple[ProtocolVersion, Protocol]:
-    # The session keeps the version while it lasts: its identity map holds rows only as
-    # long as something else does, and this one carries the protocol's whole text, which a
-    # batch of check-ins would otherwise read again for each.
-    kept: dict[int, ProtocolVersion] = session.info.setdefault("protocol_versions", {})
-    version = kept.get(row.protocol_version_id)
-    if version is None:
-        version = await session.get_one(ProtocolVersion, row.protocol_version_id)
-        kept[version.id] = version
-    return version, catalogue.of(version)
+) -> Protocol:
+    """The protocol ``row`` is judged by: its stored version's, parsed once per process and
+    then not read again (the version's row carries the protocol's whole text)."""
+    return await catalogue.of_id(session, row.protocol_version_id)
 
 
 async def history(session: AsyncSession, row: CheckIn) -> list[PastCheckIn]:
