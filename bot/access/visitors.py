@@ -31,14 +31,18 @@ FOLLOWED = (
 async def linked_patient(
     session: AsyncSession, telegram_user_id: int
 ) -> tuple[Patient, Episode] | None:
-    """The patient behind a Telegram account, with their current episode."""
-    patient = await session.scalar(
-        select(Patient).where(Patient.telegram_user_id == telegram_user_id)
-    )
-    if patient is None:
-        return None
-    episode = await followed_episode(session, patient.id)
-    return (patient, episode) if episode is not None else None
+    """The patient behind a Telegram account, with their current episode (one query: it
+    runs for every update in a private chat)."""
+    found = (
+        await session.execute(
+            select(Patient, Episode)
+            .join(Episode, Episode.patient_id == Patient.id)
+            .where(Patient.telegram_user_id == telegram_user_id, Episode.status.in_(FOLLOWED))
+            .order_by(Episode.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if found is None else (found[0], found[1])
 
 
 async def followed_episode(session: AsyncSession, patient_id: int) -> Episode | None:

@@ -28,9 +28,10 @@ async def protocol_of(
 async def history(session: AsyncSession, row: CheckIn) -> list[PastCheckIn]:
     """The episode's earlier answered or missed check-ins, oldest first (a check-in the bot
     never sent is not the patient's miss)."""
-    earlier = list(
-        await session.scalars(
-            select(CheckIn)
+    # Columns, not rows: the past is read for every reply, and nothing of it is changed.
+    earlier = (
+        await session.execute(
+            select(CheckIn.id, CheckIn.pod, CheckIn.kind, CheckIn.status)
             .where(
                 CheckIn.episode_id == row.episode_id,
                 CheckIn.id != row.id,
@@ -44,13 +45,15 @@ async def history(session: AsyncSession, row: CheckIn) -> list[PastCheckIn]:
             )
             .order_by(CheckIn.due_at, CheckIn.id)
         )
-    )
+    ).all()
     answers: dict[int, dict[str, AnswerValue]] = {}
     if earlier:
-        for answer in await session.scalars(
-            select(Answer).where(Answer.checkin_id.in_([c.id for c in earlier]))
+        for checkin_id, item_id, value in await session.execute(
+            select(Answer.checkin_id, Answer.item_id, Answer.value).where(
+                Answer.checkin_id.in_([c.id for c in earlier])
+            )
         ):
-            answers.setdefault(answer.checkin_id, {})[answer.item_id] = answer.value
+            answers.setdefault(checkin_id, {})[item_id] = value
     return [
         PastCheckIn(pod=c.pod, answers=answers[c.id], kind=c.kind.value)
         if c.id in answers
