@@ -56,6 +56,8 @@ async def take_update(session: AsyncSession, update_id: int, now: datetime) -> b
         sql_update(InboxUpdate)
         .where(InboxUpdate.update_id == update_id, InboxUpdate.processed_at.is_(None))
         .values(processed_at=now, attempts=InboxUpdate.attempts + 1)
+        # The handler's first statement: no inbox row is loaded in the session to update.
+        .execution_options(synchronize_session=False)
     )
     if marked.rowcount == 1:  # type: ignore[attr-defined]
         return True

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, Select, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -299,34 +299,10 @@ class InboxProcessor:
         self, limit: int, retried: set[int], busy: set[int]
     ) -> dict[int, list[tuple[int, dict[str, Any], int]]]:
         """The oldest few pending updates of each chat not at work, the oldest chats first."""
-        # An update without a chat is a chat of its own (should its id be some chat's too,
-        # the two only take turns).
-        chat = func.coalesce(InboxUpdate.chat_id, InboxUpdate.update_id)
-        place = (
-            func.row_number().over(partition_by=chat, order_by=InboxUpdate.update_id).label("place")
-        )
-        pending = (
-            select(InboxUpdate.update_id, chat.label("chat"), place)
-            .where(
-                InboxUpdate.processed_at.is_(None),
-                InboxUpdate.update_id.not_in(retried),
-                chat.not_in(busy),
-            )
-            .subquery()
-        )
         async with self._sessions() as session:
             rows = (
                 await session.execute(
-                    select(
-                        InboxUpdate.update_id,
-                        InboxUpdate.payload,
-                        InboxUpdate.attempts,
-                        pending.c.chat,
-                    )
-                    .join(pending, pending.c.update_id == InboxUpdate.update_id)
-                    .where(pending.c.place <= PER_CHAT)
-                    .order_by(InboxUpdate.update_id)
-                    .limit(limit)
+                    _PENDING, {"retried": list(retried), "busy": list(busy), "limit": limit}
                 )
             ).all()
         chats: dict[int, list[tuple[int, dict[str, Any], int]]] = {}
@@ -384,3 +360,32 @@ class InboxProcessor:
 
 
 HANDLER_FAILED = "a handler failed"
+
+
+def _pending() -> Select[tuple[int, dict[str, Any], int, int]]:
+    """The oldest PER_CHAT pending updates of each chat but the ``busy`` ones, leaving out
+    ``retried``, oldest first, at most ``limit``: built once, as it is asked after every
+    chat's batch."""
+    # An update without a chat is a chat of its own (should its id be some chat's too,
+    # the two only take turns).
+    chat = func.coalesce(InboxUpdate.chat_id, InboxUpdate.update_id)
+    place = func.row_number().over(partition_by=chat, order_by=InboxUpdate.update_id)
+    pending = (
+        select(InboxUpdate.update_id, chat.label("chat"), place.label("place"))
+        .where(
+            InboxUpdate.processed_at.is_(None),
+            InboxUpdate.update_id.not_in(bindparam("retried", expanding=True)),
+            chat.not_in(bindparam("busy", expanding=True)),
+        )
+        .subquery()
+    )
+    return (
+        select(InboxUpdate.update_id, InboxUpdate.payload, InboxUpdate.attempts, pending.c.chat)
+        .join(pending, pending.c.update_id == InboxUpdate.update_id)
+        .where(pending.c.place <= PER_CHAT)
+        .order_by(InboxUpdate.update_id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+_PENDING = _pending()
