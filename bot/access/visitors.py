@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access.refusals import refuse
@@ -33,16 +33,17 @@ async def linked_patient(
 ) -> tuple[Patient, Episode] | None:
     """The patient behind a Telegram account, with their current episode (one query: it
     runs for every update in a private chat)."""
-    found = (
-        await session.execute(
-            select(Patient, Episode)
-            .join(Episode, Episode.patient_id == Patient.id)
-            .where(Patient.telegram_user_id == telegram_user_id, Episode.status.in_(FOLLOWED))
-            .order_by(Episode.id.desc())
-            .limit(1)
-        )
-    ).first()
+    found = (await session.execute(_LINKED, {"user": telegram_user_id})).first()
     return None if found is None else (found[0], found[1])
+
+
+_LINKED = (  # built once
+    select(Patient, Episode)
+    .join(Episode, Episode.patient_id == Patient.id)
+    .where(Patient.telegram_user_id == bindparam("user"), Episode.status.in_(FOLLOWED))
+    .order_by(Episode.id.desc())
+    .limit(1)
+)
 
 
 async def followed_episode(session: AsyncSession, patient_id: int) -> Episode | None:

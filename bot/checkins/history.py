@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.protocols.catalogue import ProtocolCatalogue
@@ -25,33 +25,40 @@ async def protocol_of(
     return await catalogue.of_id(session, row.protocol_version_id)
 
 
+# Built once: read for every reply.
+_EARLIER = (
+    select(CheckIn.id, CheckIn.pod, CheckIn.kind, CheckIn.status)
+    .where(
+        CheckIn.episode_id == bindparam("episode_id"),
+        CheckIn.id != bindparam("id"),
+        CheckIn.due_at <= bindparam("due_at"),
+        (CheckIn.status == CheckInStatus.COMPLETED)
+        | (
+            (CheckIn.status == CheckInStatus.MISSED)
+            & CheckIn.kind.in_(PLANNED_KINDS)
+            & CheckIn.sent_at.is_not(None)  # never asked is not unanswered
+        ),
+    )
+    .order_by(CheckIn.due_at, CheckIn.id)
+)
+_ANSWERS = select(Answer.checkin_id, Answer.item_id, Answer.value).where(
+    Answer.checkin_id.in_(bindparam("ids", expanding=True))
+)
+
+
 async def history(session: AsyncSession, row: CheckIn) -> list[PastCheckIn]:
     """The episode's earlier answered or missed check-ins, oldest first (a check-in the bot
     never sent is not the patient's miss)."""
     # Columns, not rows: the past is read for every reply, and nothing of it is changed.
     earlier = (
         await session.execute(
-            select(CheckIn.id, CheckIn.pod, CheckIn.kind, CheckIn.status)
-            .where(
-                CheckIn.episode_id == row.episode_id,
-                CheckIn.id != row.id,
-                CheckIn.due_at <= row.due_at,
-                (CheckIn.status == CheckInStatus.COMPLETED)
-                | (
-                    (CheckIn.status == CheckInStatus.MISSED)
-                    & CheckIn.kind.in_(PLANNED_KINDS)
-                    & CheckIn.sent_at.is_not(None)  # never asked is not unanswered
-                ),
-            )
-            .order_by(CheckIn.due_at, CheckIn.id)
+            _EARLIER, {"episode_id": row.episode_id, "id": row.id, "due_at": row.due_at}
         )
     ).all()
     answers: dict[int, dict[str, AnswerValue]] = {}
     if earlier:
         for checkin_id, item_id, value in await session.execute(
-            select(Answer.checkin_id, Answer.item_id, Answer.value).where(
-                Answer.checkin_id.in_([c.id for c in earlier])
-            )
+            _ANSWERS, {"ids": [c.id for c in earlier]}
         ):
             answers.setdefault(checkin_id, {})[item_id] = value
     return [

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -46,19 +46,25 @@ def committed_here(update_id: int) -> bool:
     return marks is not None and update_id in marks
 
 
+_TAKE = (  # built once: every update's handler starts with it
+    sql_update(InboxUpdate)
+    .where(InboxUpdate.update_id == bindparam("taken_id"), InboxUpdate.processed_at.is_(None))
+    .values(
+        processed_at=bindparam("taken_at", type_=InboxUpdate.processed_at.type),
+        attempts=InboxUpdate.attempts + 1,
+    )
+    # The handler's first statement: no inbox row is loaded in the session to update.
+    .execution_options(synchronize_session=False)
+)
+
+
 async def take_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
     """Mark the update processed inside the handler's transaction; False if it already was.
 
     Whatever a handler changes commits together with this mark, so a redelivered update
     (or one processed again after a crash) finds it and changes nothing.
     """
-    marked = await session.execute(
-        sql_update(InboxUpdate)
-        .where(InboxUpdate.update_id == update_id, InboxUpdate.processed_at.is_(None))
-        .values(processed_at=now, attempts=InboxUpdate.attempts + 1)
-        # The handler's first statement: no inbox row is loaded in the session to update.
-        .execution_options(synchronize_session=False)
-    )
+    marked = await session.execute(_TAKE, {"taken_id": update_id, "taken_at": now})
     if marked.rowcount == 1:  # type: ignore[attr-defined]
         return True
     exists = await session.scalar(
