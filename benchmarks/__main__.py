@@ -59,7 +59,8 @@ def _numbers(text: str) -> tuple[float, ...]:
 @click.option("--sends", default=10_000, show_default=True, help="Sends: in the outbox at once")
 @click.option(
     "--profile",
-    help="Sends: run the sender under cProfile, statistics to PROFILE.<backend>.pstats",
+    help="Sends: the sender under cProfile, statistics to PROFILE.<backend>.pstats; "
+    "alerts: the timed runs, to PROFILE.alerts.<backend>.pstats",
 )
 @click.option(
     "--scaleout-processes",

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import event
+
 from bot.app.runtime import BotRuntime
 from bot.checkins import conversation
 from bot.inbox import updates as inbox
@@ -33,6 +35,9 @@ class Stages:
     by_chat: dict[int, dict[str, float]] = field(default_factory=dict)
     by_episode: dict[int, dict[str, float]] = field(default_factory=dict)
     writes_waiting: list[float] = field(default_factory=list)
+    # SQL statements the process sent, and of them those sent inside a reply's handler
+    statements: int = 0
+    statements_handling: int = 0
 
     def stamp(self, chat: int | None, stage: str) -> None:
         if chat is not None:
@@ -162,6 +167,14 @@ def stamped(runtime: BotRuntime) -> Iterator[Stages]:
 
         return wrapped
 
+    def count(*_: Any) -> None:
+        stages.statements += 1
+        if _chat.get() is not None:
+            stages.statements_handling += 1
+
+    engine = runtime.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    undo.append(lambda: event.remove(engine, "before_cursor_execute", count))
     patch(inbox, "store_updates", store)
     patch(runtime.inbox, "_process", process)
     patch(conversation, "take_reply", scored)

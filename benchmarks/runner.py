@@ -64,7 +64,7 @@ class Sizes:
     burst_runs: int = 3  # of each size
     bulk_patients: int = 1_000  # in one list (enrolment)
     sends: int = 10_000  # in the outbox, drained by the sender alone (sends)
-    profile: str | None = None  # where the sends benchmark's cProfile statistics go
+    profile: str | None = None  # where the sends and alerts benchmarks' cProfile statistics go
     scaleout_processes: tuple[int, ...] = (1, 2, 4)  # bot processes on one PostgreSQL
     outcome_patients: int = 20_000  # followed up, bulk-loaded (outcomes)
     fhir_patients: tuple[int, ...] = (1_000, 5_000, 20_000)  # exported, per run (outcomes)
@@ -289,6 +289,7 @@ async def _million(
 
 async def _alerts(databases: Databases, telegram: Telegram, backend: str, sizes: Sizes) -> Any:
     await telegram.client.reset()
+    profile = Path(f"{sizes.profile}.alerts.{backend}.pstats") if sizes.profile else None
     async with databases.fresh(backend, "alerts") as url:
         return await alert_latency(
             url,
@@ -296,6 +297,7 @@ async def _alerts(databases: Databases, telegram: Telegram, backend: str, sizes:
             patients=sizes.alert_patients,
             rates=sizes.alert_rates,
             backlog=sizes.backlog,
+            profile=profile,
         )
 
 

@@ -18,7 +18,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import bindparam, delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,6 +77,16 @@ async def screen(
     return done
 
 
+# Asked for every batch of a chat's updates, built once.
+_KNOWN = select(
+    or_(
+        exists().where(Staff.telegram_user_id == bindparam("sender")),
+        exists().where(Patient.telegram_user_id == bindparam("sender")),
+        exists().where(Caregiver.telegram_user_id == bindparam("sender")),
+    )
+)
+
+
 async def _count(
     session: AsyncSession,
     sender: int,
@@ -85,12 +95,7 @@ async def _count(
     now: datetime,
     key: bytes,
 ) -> set[int]:
-    known = or_(
-        exists().where(Staff.telegram_user_id == sender),
-        exists().where(Patient.telegram_user_id == sender),
-        exists().where(Caregiver.telegram_user_id == sender),
-    )
-    if await session.scalar(select(known)):
+    if await session.scalar(_KNOWN, {"sender": sender}):
         return set()
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     tally = insert(StrangerTally).values(

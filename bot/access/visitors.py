@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access.refusals import refuse
@@ -31,14 +31,19 @@ FOLLOWED = (
 async def linked_patient(
     session: AsyncSession, telegram_user_id: int
 ) -> tuple[Patient, Episode] | None:
-    """The patient behind a Telegram account, with their current episode."""
-    patient = await session.scalar(
-        select(Patient).where(Patient.telegram_user_id == telegram_user_id)
-    )
-    if patient is None:
-        return None
-    episode = await followed_episode(session, patient.id)
-    return (patient, episode) if episode is not None else None
+    """The patient behind a Telegram account, with their current episode (one query: it
+    runs for every update in a private chat)."""
+    found = (await session.execute(_LINKED, {"user": telegram_user_id})).first()
+    return None if found is None else (found[0], found[1])
+
+
+_LINKED = (  # built once
+    select(Patient, Episode)
+    .join(Episode, Episode.patient_id == Patient.id)
+    .where(Patient.telegram_user_id == bindparam("user"), Episode.status.in_(FOLLOWED))
+    .order_by(Episode.id.desc())
+    .limit(1)
+)
 
 
 async def followed_episode(session: AsyncSession, patient_id: int) -> Episode | None:

@@ -146,7 +146,7 @@ class Demo:
             row = await open_checkin(session, episode_id, self.runtime.clock.now())
             if row is None:
                 return None
-            _version, protocol = await protocol_of(session, self.runtime.catalogue, row)
+            protocol = await protocol_of(session, self.runtime.catalogue, row)
             asked = next_question(protocol, CheckInState.from_json(row.conversation or {}), "en")
             return asked.id if asked is not None else None
 

@@ -53,7 +53,7 @@ INTRO_KEYS = {
 
 async def begin(chat: PatientChat, catalogue: ProtocolCatalogue, site: Site, row: CheckIn) -> None:
     """Send a check-in's first question (saying so when it comes late)."""
-    _version, protocol = await protocol_of(chat.session, catalogue, row)
+    protocol = await protocol_of(chat.session, catalogue, row)
     past = await history(chat.session, row)
     last_day = await last_answered_day(chat.session, row, chat.patient.timezone)
     state = start(protocol, row.pod, row.kind, past, last_day)
@@ -145,7 +145,7 @@ def _unfinished_in_window(episode_id: int, now: datetime) -> ColumnElement[bool]
 
 
 async def remind(chat: PatientChat, catalogue: ProtocolCatalogue, row: CheckIn) -> None:
-    _version, protocol = await protocol_of(chat.session, catalogue, row)
+    protocol = await protocol_of(chat.session, catalogue, row)
     state = CheckInState.from_json(row.conversation or {})
     current = next_question(protocol, state, chat.language)
     row.reminded_at = chat.now
@@ -159,7 +159,7 @@ async def remind(chat: PatientChat, catalogue: ProtocolCatalogue, row: CheckIn) 
 
 async def show_current(chat: PatientChat, catalogue: ProtocolCatalogue, row: CheckIn) -> bool:
     """The question ``row`` waits on, to whoever asks (a caregiver); False: none waits."""
-    _version, protocol = await protocol_of(chat.session, catalogue, row)
+    protocol = await protocol_of(chat.session, catalogue, row)
     current = next_question(protocol, CheckInState.from_json(row.conversation or {}), chat.language)
     if current is None:
         return False
@@ -182,7 +182,7 @@ async def answer(
     ``question_id`` comes with a button press: a press for another question than the current
     one (an old message) changes nothing.
     """
-    version, protocol = await protocol_of(chat.session, catalogue, row)
+    protocol = await protocol_of(chat.session, catalogue, row)
     state = CheckInState.from_json(row.conversation or {})
     current = next_question(protocol, state, chat.language)
     if current is None:
@@ -204,7 +204,7 @@ async def answer(
             chat.session.add(
                 Answer(
                     checkin_id=row.id,
-                    protocol_version_id=version.id,
+                    protocol_version_id=row.protocol_version_id,
                     item_id=item_id,
                     value=value,
                     answered_at=chat.now,
@@ -248,7 +248,7 @@ async def answer(
             cause="rule",
             findings=[_record(f, row) for f in urgent],
             checkin_id=row.id,
-            protocol_version_id=version.id,
+            protocol_version_id=row.protocol_version_id,
         )
     chat.send(render.question(row.id, result.next_question), "checkin_question", checkin_id=row.id)
 

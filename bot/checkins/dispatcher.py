@@ -172,7 +172,7 @@ class Dispatcher:
             log.exception("check-in %s could not be processed", row_id)
 
     async def _send(self, chat: PatientChat, row: CheckIn, report: TickReport) -> bool:
-        _version, protocol = await checkin_history.protocol_of(chat.session, self._catalogue, row)
+        protocol = await checkin_history.protocol_of(chat.session, self._catalogue, row)
         if in_quiet_hours(protocol, chat.patient.timezone, chat.now):
             report.deferred += 1  # e.g. a catch-up after downtime: it waits for the morning
             return True
@@ -181,7 +181,7 @@ class Dispatcher:
         return False
 
     async def _remind(self, chat: PatientChat, row: CheckIn, report: TickReport) -> bool:
-        _version, protocol = await checkin_history.protocol_of(chat.session, self._catalogue, row)
+        protocol = await checkin_history.protocol_of(chat.session, self._catalogue, row)
         if in_quiet_hours(protocol, chat.patient.timezone, chat.now):
             row.reminded_at = chat.now  # a reminder in the night would do more harm than good
             return False
@@ -202,7 +202,7 @@ class Dispatcher:
             await tell_team_not_sent(chat, row)
             report.missed += 1
             return False
-        version, protocol = await checkin_history.protocol_of(chat.session, self._catalogue, row)
+        protocol = await checkin_history.protocol_of(chat.session, self._catalogue, row)
         past = await checkin_history.history(chat.session, row)
         assessment = score_missed(protocol, row.pod, past, row.kind.value)
         row.tier = assessment.tier
@@ -214,6 +214,6 @@ class Dispatcher:
             cause="non_response",
             findings=[replace(f, checkin_id=row.id) for f in assessment.findings],
             checkin_id=row.id,
-            protocol_version_id=version.id,
+            protocol_version_id=row.protocol_version_id,
         )
         return False

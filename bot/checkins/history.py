@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.protocols.catalogue import ProtocolCatalogue
-from db.models import Answer, CheckIn, CheckInStatus, ProtocolVersion
+from db.models import Answer, CheckIn, CheckInStatus
 from flows import AnswerValue, CheckInKind, PastCheckIn, Protocol
 
 # The check-ins the schedule asked for: only these count as missed when unanswered.
@@ -19,44 +19,48 @@ PLANNED_KINDS = (CheckInKind.SCHEDULED, CheckInKind.EVENING)
 
 async def protocol_of(
     session: AsyncSession, catalogue: ProtocolCatalogue, row: CheckIn
-) -> tuple[ProtocolVersion, Protocol]:
-    # The session keeps the version while it lasts: its identity map holds rows only as
-    # long as something else does, and this one carries the protocol's whole text, which a
-    # batch of check-ins would otherwise read again for each.
-    kept: dict[int, ProtocolVersion] = session.info.setdefault("protocol_versions", {})
-    version = kept.get(row.protocol_version_id)
-    if version is None:
-        version = await session.get_one(ProtocolVersion, row.protocol_version_id)
-        kept[version.id] = version
-    return version, catalogue.of(version)
+) -> Protocol:
+    """The protocol ``row`` is judged by: its stored version's, parsed once per process and
+    then not read again (the version's row carries the protocol's whole text)."""
+    return await catalogue.of_id(session, row.protocol_version_id)
+
+
+# Built once: read for every reply.
+_EARLIER = (
+    select(CheckIn.id, CheckIn.pod, CheckIn.kind, CheckIn.status)
+    .where(
+        CheckIn.episode_id == bindparam("episode_id"),
+        CheckIn.id != bindparam("id"),
+        CheckIn.due_at <= bindparam("due_at"),
+        (CheckIn.status == CheckInStatus.COMPLETED)
+        | (
+            (CheckIn.status == CheckInStatus.MISSED)
+            & CheckIn.kind.in_(PLANNED_KINDS)
+            & CheckIn.sent_at.is_not(None)  # never asked is not unanswered
+        ),
+    )
+    .order_by(CheckIn.due_at, CheckIn.id)
+)
+_ANSWERS = select(Answer.checkin_id, Answer.item_id, Answer.value).where(
+    Answer.checkin_id.in_(bindparam("ids", expanding=True))
+)
 
 
 async def history(session: AsyncSession, row: CheckIn) -> list[PastCheckIn]:
     """The episode's earlier answered or missed check-ins, oldest first (a check-in the bot
     never sent is not the patient's miss)."""
-    earlier = list(
-        await session.scalars(
-            select(CheckIn)
-            .where(
-                CheckIn.episode_id == row.episode_id,
-                CheckIn.id != row.id,
-                CheckIn.due_at <= row.due_at,
-                (CheckIn.status == CheckInStatus.COMPLETED)
-                | (
-                    (CheckIn.status == CheckInStatus.MISSED)
-                    & CheckIn.kind.in_(PLANNED_KINDS)
-                    & CheckIn.sent_at.is_not(None)  # never asked is not unanswered
-                ),
-            )
-            .order_by(CheckIn.due_at, CheckIn.id)
+    # Columns, not rows: the past is read for every reply, and nothing of it is changed.
+    earlier = (
+        await session.execute(
+            _EARLIER, {"episode_id": row.episode_id, "id": row.id, "due_at": row.due_at}
         )
-    )
+    ).all()
     answers: dict[int, dict[str, AnswerValue]] = {}
     if earlier:
-        for answer in await session.scalars(
-            select(Answer).where(Answer.checkin_id.in_([c.id for c in earlier]))
+        for checkin_id, item_id, value in await session.execute(
+            _ANSWERS, {"ids": [c.id for c in earlier]}
         ):
-            answers.setdefault(answer.checkin_id, {})[answer.item_id] = answer.value
+            answers.setdefault(checkin_id, {})[item_id] = value
     return [
         PastCheckIn(pod=c.pod, answers=answers[c.id], kind=c.kind.value)
         if c.id in answers

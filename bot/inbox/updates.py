@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, Select, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,6 +24,7 @@ from telegram.ext import Application
 
 from bot.clock import Clock
 from bot.inbox.malformed import malformed
+from bot.inbox.processed import noting_marks
 from db.models import InboxUpdate
 from db.write_turns import INBOX, write_turn
 
@@ -298,34 +299,10 @@ class InboxProcessor:
         self, limit: int, retried: set[int], busy: set[int]
     ) -> dict[int, list[tuple[int, dict[str, Any], int]]]:
         """The oldest few pending updates of each chat not at work, the oldest chats first."""
-        # An update without a chat is a chat of its own (should its id be some chat's too,
-        # the two only take turns).
-        chat = func.coalesce(InboxUpdate.chat_id, InboxUpdate.update_id)
-        place = (
-            func.row_number().over(partition_by=chat, order_by=InboxUpdate.update_id).label("place")
-        )
-        pending = (
-            select(InboxUpdate.update_id, chat.label("chat"), place)
-            .where(
-                InboxUpdate.processed_at.is_(None),
-                InboxUpdate.update_id.not_in(retried),
-                chat.not_in(busy),
-            )
-            .subquery()
-        )
         async with self._sessions() as session:
             rows = (
                 await session.execute(
-                    select(
-                        InboxUpdate.update_id,
-                        InboxUpdate.payload,
-                        InboxUpdate.attempts,
-                        pending.c.chat,
-                    )
-                    .join(pending, pending.c.update_id == InboxUpdate.update_id)
-                    .where(pending.c.place <= PER_CHAT)
-                    .order_by(InboxUpdate.update_id)
-                    .limit(limit)
+                    _PENDING, {"retried": list(retried), "busy": list(busy), "limit": limit}
                 )
             ).all()
         chats: dict[int, list[tuple[int, dict[str, Any], int]]] = {}
@@ -335,11 +312,12 @@ class InboxProcessor:
 
     async def _process_one(self, update_id: int, payload: dict[str, Any], attempts: int) -> bool:
         """Handle one update and record how it went; True if it is to be tried again."""
-        error = await self._process(update_id, payload)
+        with noting_marks() as marks:
+            error = await self._process(update_id, payload)
         retry = error == HANDLER_FAILED and attempts + 1 < MAX_ATTEMPTS
         if error == HANDLER_FAILED and not retry:
             log.error("update %s set aside after %s failed attempts", update_id, MAX_ATTEMPTS)
-        if error is None and await self._taken(update_id):
+        if error is None and (update_id in marks or await self._taken(update_id)):
             return False  # its handler marked it done with its effect: nothing to add
         values: dict[str, Any] = {"attempts": InboxUpdate.attempts + 1, "error": error}
         if not retry:  # a retried update stays as its handler left it: a handler that
@@ -382,3 +360,32 @@ class InboxProcessor:
 
 
 HANDLER_FAILED = "a handler failed"
+
+
+def _pending() -> Select[tuple[int, dict[str, Any], int, int]]:
+    """The oldest PER_CHAT pending updates of each chat but the ``busy`` ones, leaving out
+    ``retried``, oldest first, at most ``limit``: built once, as it is asked after every
+    chat's batch."""
+    # An update without a chat is a chat of its own (should its id be some chat's too,
+    # the two only take turns).
+    chat = func.coalesce(InboxUpdate.chat_id, InboxUpdate.update_id)
+    place = func.row_number().over(partition_by=chat, order_by=InboxUpdate.update_id)
+    pending = (
+        select(InboxUpdate.update_id, chat.label("chat"), place.label("place"))
+        .where(
+            InboxUpdate.processed_at.is_(None),
+            InboxUpdate.update_id.not_in(bindparam("retried", expanding=True)),
+            chat.not_in(bindparam("busy", expanding=True)),
+        )
+        .subquery()
+    )
+    return (
+        select(InboxUpdate.update_id, InboxUpdate.payload, InboxUpdate.attempts, pending.c.chat)
+        .join(pending, pending.c.update_id == InboxUpdate.update_id)
+        .where(pending.c.place <= PER_CHAT)
+        .order_by(InboxUpdate.update_id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+_PENDING = _pending()

@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.clock import FakeClock
+from bot.context import Services, Site
 from bot.inbox.updates import (
     MAX_ATTEMPTS,
     PER_CHAT,
@@ -25,7 +26,10 @@ from bot.inbox.updates import (
     chat_of,
     store_updates,
 )
+from bot.protocols.catalogue import ProtocolCatalogue
 from bot.sandbox import Sandbox, Unauthorized
+from bot.telegram.handlers.fallback import add_fallback_handler
+from bot.telegram.handlers.unit_of_work import unit_of_work
 from db.models import InboxUpdate
 from tests.fixtures.telegram import sandbox_settings
 
@@ -290,6 +294,45 @@ async def test_each_stored_update_reaches_the_application_once(
     assert handled == ["hello", "pain 3", "no fever"]
     rows = await stored(sessions)
     assert [(row.processed_at, row.attempts, row.error) for row in rows] == [(START, 1, None)] * 3
+
+
+async def test_an_update_its_handler_took_costs_no_statement_more(
+    sessions: Sessions, clock: FakeClock, application: App
+) -> None:
+    """The handler's mark, committed in this process, is known without asking the database:
+    the fallback handler opens no transaction for it and the inbox does not read it back."""
+    services = Services(sessions, ProtocolCatalogue({}), Site("112"), clock, lambda: None)
+    application.bot_data["services"] = services
+    taken: list[int] = []
+
+    async def take(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        async with unit_of_work(services, update) as session:
+            assert session is not None
+        taken.append(update.update_id)
+
+    application.add_handler(MessageHandler(filters.TEXT, take))
+    add_fallback_handler(application)
+    await store_updates(sessions, [text_update(7, "hello")], clock)
+    after_commit: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if taken:
+            after_commit.append(statement)
+
+    engine = sessions.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        await InboxProcessor(sessions, application, clock).process_pending()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+    assert taken == [7]
+    assert [(row.processed_at, row.attempts, row.error) for row in await stored(sessions)] == [
+        (START, 1, None)
+    ]
+    # Only the inbox's look for what is pending next; no mark written or read again.
+    assert after_commit, "the inbox looks for the next updates"
+    assert all("row_number" in statement.lower() for statement in after_commit)
 
 
 async def test_a_malformed_update_is_set_aside_without_its_content_in_the_log(

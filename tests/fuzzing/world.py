@@ -139,7 +139,7 @@ async def build_world(journey: Journey) -> Cast:
         bob_row = await open_checkin(session, bob_enrolment.episode_id, journey.clock.now())
         assert maria_row is not None and maria_row.conversation
         assert bob_row is not None and bob_row.conversation
-        _version, protocol = await protocol_of(session, journey.runtime.catalogue, maria_row)
+        protocol = await protocol_of(session, journey.runtime.catalogue, maria_row)
         alerts = {
             episode: alert_id
             for alert_id, episode in (await session.execute(select(Alert.id, Alert.episode_id)))

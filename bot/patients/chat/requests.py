@@ -115,7 +115,7 @@ async def status(svc: Services, chat: PatientChat) -> None:
     met = due = 0
     score: str = t(chat.language, "status_no_score")
     if latest is not None:
-        _version, protocol = await checkin_history.protocol_of(chat.session, svc.catalogue, latest)
+        protocol = await checkin_history.protocol_of(chat.session, svc.catalogue, latest)
 
         answers = {a.item_id: a.value for a in await answers_of(chat, latest.id)}
         assessment = assess(

@@ -246,7 +246,7 @@ class _Run:
             row = await checkins.answerable(session, episode_id, checkin_id, now)
             if row is None:
                 return
-            _version, protocol = await protocol_of(session, self.catalogue, row)
+            protocol = await protocol_of(session, self.catalogue, row)
             for _ in range(MOST_REPLIES):
                 state = CheckInState.from_json(row.conversation or {})
                 question = next_question(protocol, state, chat.language)

@@ -14,6 +14,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.access.refusals import refuse
 from bot.context import Services
+from bot.inbox.processed import committed_here
 from bot.telegram.handlers.unit_of_work import answer_button, unit_of_work
 
 LAST = 1  # the handler group after every other
@@ -21,6 +22,8 @@ NOT_VALID = "This button is not valid."
 
 
 async def unhandled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if committed_here(update.update_id):
+        return  # a handler took it, and its transaction committed: nothing to read back
     svc: Services = context.application.bot_data["services"]
     async with unit_of_work(svc, update) as session:
         if session is None:

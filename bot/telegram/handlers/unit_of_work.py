@@ -11,7 +11,7 @@ from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 
 from bot.context import Services
-from bot.inbox.processed import take_update
+from bot.inbox.processed import mark_committed, take_update
 from db.write_turns import REPLY, write_turn
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ async def unit_of_work(services: Services, update: Update) -> AsyncIterator[Asyn
             yield None
             return
         yield session
+    mark_committed(update.update_id)
     services.wake_sender()
 
 
