@@ -28,6 +28,7 @@ class Claim:
     pick: Select[Any]
     take: Update
     rows: Select[Any]
+    peek: Select[Any]  # one claimable row's id, if any: a look that locks nothing
 
 
 def prepare(
@@ -66,7 +67,17 @@ def prepare(
         .order_by(*order_by)
         .execution_options(populate_existing=True)
     )
-    return Claim(pick, take, rows)
+    return Claim(pick, take, rows, select(table.id).where(claimable).limit(1))
+
+
+async def anything_to_claim(
+    session: AsyncSession, prepared: Claim, parameters: dict[str, Any]
+) -> bool:
+    """Whether ``prepared``'s condition holds for any row now. Read before a claim, it
+    spares the claim's transaction (a write, on SQLite, that waits its turn) when there is
+    nothing to claim, which is most of the time; a row written just after is the next
+    look's."""
+    return await session.scalar(prepared.peek, parameters) is not None
 
 
 async def claim_prepared(

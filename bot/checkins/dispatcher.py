@@ -121,6 +121,12 @@ class Dispatcher:
     async def _claim(self, conditions: list[ColumnElement[bool]], now: datetime) -> list[list[int]]:
         """A batch of the check-ins meeting each condition (the conditions are disjoint)."""
         free = or_(CheckIn.lease_until.is_(None), CheckIn.lease_until < now)
+        # Most ticks find nothing to do: a read says so without the claim's transaction
+        # (on SQLite a write, which waits its turn behind the patients' replies).
+        async with self._sessions() as session:
+            anything = select(CheckIn.id).where(or_(*conditions) & free).limit(1)
+            if await session.scalar(anything) is None:
+                return [[] for _ in conditions]
         async with write_turn(self._sessions, ROUTINE), self._sessions.begin() as session:
             batches = []
             for condition in conditions:

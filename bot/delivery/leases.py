@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 
 from bot.delivery.outbox import PRIORITY_CONVERSATION
 from bot.delivery.settling import MAX_DOUBTFUL_SENDS
-from db.claims import Claim, claim_prepared, prepare
+from db.claims import Claim, anything_to_claim, claim_prepared, prepare
 from db.models import OutboxMessage, OutboxStatus
 from db.write_turns import SENDER, write_turn
 
@@ -38,6 +38,9 @@ class Leases:
         ``waiting`` for their own limit. ``urgent``: only what must not wait behind routine
         messages (emergency advice, red-flag cards, replies to a patient's own message)."""
         parameters = {"now": now, "waiting": list(waiting)}
+        async with self._sessions() as session:
+            if not await anything_to_claim(session, _URGENT if urgent else _ROUND, parameters):
+                return []
         async with write_turn(self._sessions, SENDER), self._sessions.begin() as session:
             if not urgent:
                 for doubt in _DOUBT_LAPSED:

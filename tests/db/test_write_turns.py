@@ -16,6 +16,7 @@ from telegram import Update
 from bot.clock import FakeClock
 from bot.context import Services, Site
 from bot.delivery.leases import Leases
+from bot.delivery.outbox import PRIORITY_CONVERSATION, enqueue
 from bot.protocols.catalogue import ProtocolCatalogue
 from bot.protocols.sources import load_protocols
 from bot.telegram.handlers.unit_of_work import unit_of_work
@@ -163,11 +164,21 @@ async def test_the_senders_claim_goes_before_the_replies_queued_ahead_of_it(
                 await release.wait()
         done.append(f"reply {update_id}")
 
+    async with sessions.begin() as session:  # a reply to a patient waits in the outbox
+        enqueue(
+            session,
+            chat_id=42,
+            now=NOW,
+            purpose="reply",
+            payload={"text": "Thank you."},
+            priority=PRIORITY_CONVERSATION,
+        )
+
     async def claim() -> None:
-        await Leases(sessions, "sender", timedelta(seconds=60)).claim(
+        claimed = await Leases(sessions, "sender", timedelta(seconds=60)).claim(
             NOW, 10, urgent=True, waiting=()
         )
-        done.append("claim")
+        done.append(f"claim of {len(claimed)}")
 
     first = asyncio.create_task(reply(1, hold=True))
     async with asyncio.timeout(30):
@@ -180,8 +191,38 @@ async def test_the_senders_claim_goes_before_the_replies_queued_ahead_of_it(
     async with asyncio.timeout(30):
         await asyncio.gather(first, *queued, claiming)
 
-    assert done[1:3] == ["reply 1", "claim"]
+    assert done[1:3] == ["reply 1", "claim of 1"]
     assert sorted(done[3:]) == ["reply 2", "reply 3", "reply 4"]
+
+
+async def test_a_claim_that_finds_nothing_waits_for_no_writer(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # A handler at work holds the database's one writer; the sender's rounds, which find
+    # nothing due most of the time, do not queue behind it to find that out.
+    clock = FakeClock(NOW)
+    services = Services(
+        sessions, ProtocolCatalogue(load_protocols(None)), Site("112"), clock, lambda: None
+    )
+    at_work, release = asyncio.Event(), asyncio.Event()
+
+    async def reply() -> None:
+        async with unit_of_work(services, Update(1)) as session:
+            assert session is not None
+            at_work.set()
+            await release.wait()
+
+    replying = asyncio.create_task(reply())
+    async with asyncio.timeout(30):
+        await at_work.wait()
+    leases = Leases(sessions, "sender", timedelta(seconds=60))
+    try:
+        async with asyncio.timeout(5):
+            for urgent in (False, True):
+                assert await leases.claim(NOW, 10, urgent=urgent, waiting=()) == []
+    finally:
+        release.set()
+        await replying
 
 
 @pytest.mark.parametrize("db_backend", ["postgresql"], indirect=True)
