@@ -520,6 +520,29 @@ async def test_a_burst_keeps_near_the_cap_though_each_claim_takes_the_database_a
     assert (len(times) - 1) / (times[-1] - times[0]) >= 0.95 * 30
 
 
+async def test_at_any_pace_a_round_holds_no_more_than_a_round_and_a_half_unsent(
+    sandbox: Sandbox, queue: Queue, clock: FakeClock, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A round claims the next while it sends. However fast the pace, it waits until half of
+    # a round is left: claimed messages wait for their requests under a lease, and a backlog
+    # claimed all at once would outwait it.
+    held: list[int] = []
+    claim_now = Leases.claim
+
+    async def noted_claim(leases: Leases, *args: Any, **options: Any) -> list[OutboxMessage]:
+        held.append(len(await queue.rows(OutboxStatus.SENDING)))
+        return await claim_now(leases, *args, **options)
+
+    monkeypatch.setattr(Leases, "claim", noted_claim)
+    chats = [patient(sandbox, f"Patient {n}") for n in range(800)]
+    for person in chats:
+        await queue.put(person.chat_id, "Good morning")
+    sender = queue.sender(bot, pacer=queue.pacer(overall_per_second=1000, private_interval=0))
+
+    assert await rounds_until_sent(sender, clock) == 800
+    assert max(held) <= sender.round_size * 1.5
+
+
 async def test_with_telegram_refusing_over_its_limit_every_message_goes_once_and_none_early(
     sandbox: Sandbox, queue: Queue, clock: FakeClock, bot: Bot
 ) -> None:
