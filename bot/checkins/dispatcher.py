@@ -121,11 +121,15 @@ class Dispatcher:
     async def _claim(self, conditions: list[ColumnElement[bool]], now: datetime) -> list[list[int]]:
         """A batch of the check-ins meeting each condition (the conditions are disjoint)."""
         free = or_(CheckIn.lease_until.is_(None), CheckIn.lease_until < now)
-        # Most ticks find nothing to do: a read says so without the claim's transaction
-        # (on SQLite a write, which waits its turn behind the patients' replies).
+        # Most ticks find nothing to do: reads say so without the claim's transaction (on
+        # SQLite a write, which waits its turn behind the patients' replies). One read a
+        # condition, each over the index the claim's own would use.
         async with self._sessions() as session:
-            anything = select(CheckIn.id).where(or_(*conditions) & free).limit(1)
-            if await session.scalar(anything) is None:
+            for condition in conditions:
+                look = select(CheckIn.id).where(condition & free).order_by(CheckIn.due_at)
+                if await session.scalar(look.limit(1)) is not None:
+                    break
+            else:
                 return [[] for _ in conditions]
         async with write_turn(self._sessions, ROUTINE), self._sessions.begin() as session:
             batches = []
