@@ -137,10 +137,10 @@ class OutboxSender:
                 except Exception as error:  # the round goes on; the next round looks again
                     log.warning("claiming during a round failed: %s", type(error).__name__)
                     break
-                if refill:
-                    # A full claim: more may be waiting still. Sends are getting through:
-                    # the round goes on, as long as a round from here.
+                if refill:  # a full claim again: more may be waiting still
                     round_.refill = len(more) == self.round_size
+                if refill and more:
+                    # Sends are getting through: the round goes on, a round's length from here.
                     round_.deadline = self._clock.monotonic() + self._round_length()
                 if more:
                     task = group.create_task(self._send_claimed(more, round_.deadline, round_))
