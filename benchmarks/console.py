@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
 
 from benchmarks import plans
 from benchmarks.console_ward import Ward, load_ward
@@ -84,15 +85,8 @@ async def measure_pages(
     statements they ran. A ward kept from an earlier load will do (``ward.json``)."""
     now = datetime.now(UTC)  # a sign-in link lasts minutes: not from before the load
     sessions = session_factory(engine)
-    services = Services(
-        sessions,
-        ProtocolCatalogue(load_protocols(None)),
-        Site("112", console_url=CONSOLE_URL),
-        SystemClock(),
-        lambda: None,
-    )
+    app = nurses_console(sessions)
     token = await nurse_sign_in(sessions, now)
-    app = console_app(Console(services, CONSOLE_URL, no_health))
     log = plans.StatementLog(engine)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url=CONSOLE_URL
@@ -112,6 +106,18 @@ async def measure_pages(
             found = measured[name]
             progress(f"console: {name}: {found['server_ms']}, {found['bytes_max']:,} bytes")
     return {"pages": measured, "queries": await plans.explain(log)}
+
+
+def nurses_console(sessions: async_sessionmaker[AsyncSession]) -> Starlette:
+    """The console as ``eras run`` serves it, on the benchmark's database."""
+    services = Services(
+        sessions,
+        ProtocolCatalogue(load_protocols(None)),
+        Site("112", console_url=CONSOLE_URL),
+        SystemClock(),
+        lambda: None,
+    )
+    return console_app(Console(services, CONSOLE_URL, no_health))
 
 
 async def nurse_sign_in(sessions: async_sessionmaker[AsyncSession], now: datetime) -> str:

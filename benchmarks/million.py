@@ -29,7 +29,7 @@ from sqlalchemy import select, text
 from benchmarks import machine, plans
 from benchmarks.bot import unlimited
 from benchmarks.cohort import PROTOCOLS, CohortSpec, add_teams, protocol_versions
-from benchmarks.console import measure, no_health, nurse_sign_in
+from benchmarks.console import measure, nurse_sign_in, nurses_console
 from benchmarks.console_ward import add_open_alerts
 from benchmarks.million_load import copy_cohort
 from benchmarks.startup import start_up
@@ -37,12 +37,7 @@ from benchmarks.stats import summary_ms
 from benchmarks.tables import table
 from benchmarks.telegram import Telegram, process_cpu_seconds
 from bot.app.runtime import BotRuntime
-from bot.clock import FakeClock, SystemClock
-from bot.context import Services, Site
-from bot.protocols.catalogue import ProtocolCatalogue
-from bot.protocols.sources import load_protocols
-from bot.web.app import console_app
-from bot.web.console import Console
+from bot.clock import FakeClock
 from db.engine import create_engine, session_factory
 from db.models import Episode, EpisodeStatus
 
@@ -169,16 +164,9 @@ async def _console(database_url: str, repeats: int) -> tuple[dict[str, Any], lis
     try:
         sessions = session_factory(engine)
         now = datetime.now(UTC)
-        services = Services(
-            sessions,
-            ProtocolCatalogue(load_protocols(None)),
-            Site("112", console_url=CONSOLE_URL),
-            SystemClock(),
-            lambda: None,
-        )
+        app = nurses_console(sessions)
         token = await nurse_sign_in(sessions, now)
         log = plans.StatementLog(engine)
-        app = console_app(Console(services, CONSOLE_URL, no_health))
         pages: dict[str, Any] = {}
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url=CONSOLE_URL

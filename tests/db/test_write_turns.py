@@ -141,14 +141,18 @@ async def test_a_writer_may_take_its_own_turn_again_inside_it() -> None:
     assert await asyncio.wait_for(another_writer(), 1) == "its turn"  # and handed on after
 
 
+def _services(sessions: async_sessionmaker[AsyncSession]) -> Services:
+    """What a handler's unit of work needs, on the test's database."""
+    return Services(
+        sessions, ProtocolCatalogue(load_protocols(None)), Site("112"), FakeClock(NOW), lambda: None
+    )
+
+
 @pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
 async def test_the_senders_claim_goes_before_the_replies_queued_ahead_of_it(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    clock = FakeClock(NOW)
-    services = Services(
-        sessions, ProtocolCatalogue(load_protocols(None)), Site("112"), clock, lambda: None
-    )
+    services = _services(sessions)
     engine = sessions.kw["bind"]
     turns = turns_of(engine)
     assert turns is not None
@@ -200,10 +204,7 @@ async def test_a_claim_that_finds_nothing_waits_for_no_writer(
 ) -> None:
     # A handler at work holds the database's one writer; the sender's rounds, which find
     # nothing due most of the time, do not queue behind it to find that out.
-    clock = FakeClock(NOW)
-    services = Services(
-        sessions, ProtocolCatalogue(load_protocols(None)), Site("112"), clock, lambda: None
-    )
+    services = _services(sessions)
     at_work, release = asyncio.Event(), asyncio.Event()
 
     async def reply() -> None:
