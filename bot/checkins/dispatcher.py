@@ -11,10 +11,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.alerts.raising import raise_alert
 from bot.checkins import conversation as checkins
@@ -25,7 +27,7 @@ from bot.clock import Clock
 from bot.context import PatientChat, Site
 from bot.protocols.catalogue import ProtocolCatalogue
 from db.claims import claim
-from db.models import CheckIn, CheckInStatus, Episode, EpisodeStatus, Patient
+from db.models import WINDOW_OPEN, CheckIn, CheckInStatus, Episode, EpisodeStatus, Patient
 from db.write_turns import ROUTINE, write_turn
 from flows import Protocol, score_missed
 
@@ -37,7 +39,6 @@ STOPPED_EPISODES = (
     EpisodeStatus.DECLINED,
     EpisodeStatus.WITHDRAWN,
 )
-OPEN = (CheckInStatus.SCHEDULED, CheckInStatus.SENT, CheckInStatus.IN_PROGRESS)
 
 
 @dataclass
@@ -59,6 +60,8 @@ def in_quiet_hours(protocol: Protocol, time_zone: str, now: datetime) -> bool:
 # row stays leased until DEFERRED_FOR has passed, so that later claims, in this tick or the
 # next ones, reach the check-ins behind it instead of the same put-off rows again and again.
 CheckInJob = Callable[[PatientChat, CheckIn, TickReport], Awaitable[bool]]
+# A question of the tick: its condition, and the order its rows are taken in.
+Claimable = tuple[ColumnElement[bool], tuple[InstrumentedAttribute[Any], ...]]
 DEFERRED_FOR = timedelta(minutes=5)
 
 
@@ -86,7 +89,9 @@ class Dispatcher:
     async def tick(self) -> TickReport:
         report = TickReport()
         now = self._clock.now()
-        window_closed = CheckIn.status.in_(OPEN) & (CheckIn.missed_at <= now)
+        # Stated as the partial index ix_checkins_open_windows is, and read in its order:
+        # the oldest closed window first.
+        window_closed = and_(WINDOW_OPEN, CheckIn.missed_at <= now)
         # Asked of each candidate row, not as a list of every active episode: a tick with
         # nothing due then costs nothing, however many patients are followed.
         active = exists().where(
@@ -105,12 +110,18 @@ class Dispatcher:
             & (CheckIn.missed_at > now)
             & active
         )
-        jobs = ((window_closed, self._close), (due, self._send), (remind, self._remind))
+        by_window = (CheckIn.missed_at, CheckIn.id)
+        by_due = (CheckIn.due_at, CheckIn.id)
+        jobs = (
+            (window_closed, by_window, self._close),
+            (due, by_due, self._send),
+            (remind, by_due, self._remind),
+        )
         # One batch of each a tick: 500 check-ins every five seconds is many times what
         # Telegram lets out (30 messages a second); a bigger tick only holds more work.
         # Claimed in one transaction: with nothing due, a tick is three reads in it.
-        claimed = await self._claim([condition for condition, _ in jobs], now)
-        for (condition, job), row_ids in zip(jobs, claimed, strict=True):
+        claimed = await self._claim([(condition, order) for condition, order, _ in jobs], now)
+        for (condition, _, job), row_ids in zip(jobs, claimed, strict=True):
             for row_id in row_ids:
                 await self._in_transaction(row_id, condition, now, job, report)
                 # Each committed check-in's messages may go now, not after the whole batch:
@@ -118,27 +129,28 @@ class Dispatcher:
                 self._on_progress()
         return report
 
-    async def _claim(self, conditions: list[ColumnElement[bool]], now: datetime) -> list[list[int]]:
-        """A batch of the check-ins meeting each condition (the conditions are disjoint)."""
+    async def _claim(self, conditions: list[Claimable], now: datetime) -> list[list[int]]:
+        """A batch of the check-ins meeting each condition, in its order (the conditions
+        are disjoint)."""
         free = or_(CheckIn.lease_until.is_(None), CheckIn.lease_until < now)
         # Most ticks find nothing to do: reads say so without the claim's transaction (on
         # SQLite a write, which waits its turn behind the patients' replies). One read a
         # condition, each over the index the claim's own would use.
         async with self._sessions() as session:
-            for condition in conditions:
-                look = select(CheckIn.id).where(condition & free).order_by(CheckIn.due_at)
+            for condition, order in conditions:
+                look = select(CheckIn.id).where(condition & free).order_by(*order)
                 if await session.scalar(look.limit(1)) is not None:
                     break
             else:
                 return [[] for _ in conditions]
         async with write_turn(self._sessions, ROUTINE), self._sessions.begin() as session:
             batches = []
-            for condition in conditions:
+            for condition, order in conditions:
                 rows = await claim(
                     session,
                     CheckIn,
                     claimable=condition & free,
-                    order_by=[CheckIn.due_at, CheckIn.id],
+                    order_by=order,
                     owner=self._owner,
                     now=now,
                     lease=self._lease,

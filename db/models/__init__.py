@@ -4,7 +4,13 @@ from db.models.alerts import Alert, AlertEvent
 from db.models.audit import AuditCheckpoint, AuditEntry
 from db.models.base import Base
 from db.models.care_team import EscalationStep, Staff, Team, TeamMember
-from db.models.checkins import ANSWERED_BY_CAREGIVER, ANSWERED_BY_PATIENT, Answer, CheckIn
+from db.models.checkins import (
+    ANSWERED_BY_CAREGIVER,
+    ANSWERED_BY_PATIENT,
+    WINDOW_OPEN,
+    Answer,
+    CheckIn,
+)
 from db.models.console import ConsoleSession, SignInLink
 from db.models.correspondence import CareNote, Content, Direction, PatientMessage
 from db.models.heartbeats import Heartbeat
@@ -25,6 +31,7 @@ __all__ = [
     "ANSWERED_BY_CAREGIVER",
     "ANSWERED_BY_PATIENT",
     "OPEN_ALERTS",
+    "WINDOW_OPEN",
     "Alert",
     "AlertEvent",
     "AlertStatus",

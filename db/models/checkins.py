@@ -25,6 +25,11 @@ from flows import CheckInKind, Tier
 # The partial index's condition, as the reminder question states it (both databases use a
 # partial index only for a query whose WHERE contains its condition).
 NOT_REMINDED = text("reminded_at IS NULL")
+# Check-ins whose window may still have to be closed (scheduled, sent or in progress), as
+# the dispatcher's question states it: in words, not parameters, so that PostgreSQL's
+# generic plan of the prepared statement may use the partial index too.
+OPEN_STATUSES = (CheckInStatus.SCHEDULED, CheckInStatus.SENT, CheckInStatus.IN_PROGRESS)
+WINDOW_OPEN = text(f"status IN ({', '.join(repr(status.value) for status in OPEN_STATUSES)})")
 ANSWERED_BY_PATIENT = "patient"
 ANSWERED_BY_CAREGIVER = "caregiver"
 
@@ -45,6 +50,13 @@ class CheckIn(Base):
             "remind_at",
             sqlite_where=NOT_REMINDED,
             postgresql_where=NOT_REMINDED,
+        ),
+        # PostgreSQL's: open check-ins in the order their windows close. Taking status and
+        # time as unrelated, its planner expects a quarter of the table to be open and past
+        # its window, and from about a million patients read the whole table each tick to
+        # find none. SQLite reads (status, missed_at) for each open status, as it should.
+        Index("ix_checkins_open_windows", "missed_at", "id", postgresql_where=WINDOW_OPEN).ddl_if(
+            dialect="postgresql"
         ),
         Index(None, "episode_id", "pod"),
     )
