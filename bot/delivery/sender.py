@@ -9,6 +9,7 @@ clock, so tests need not wait in real time.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import math
@@ -202,12 +203,12 @@ class OutboxSender:
             if self._clock.monotonic() + self._pacer.wait_for(message.chat_id) > deadline:
                 await self._hand_back(messages[index:])
                 return index
-            # Begun before the turn is taken, not between the turn and the request: a write
-            # held up (SQLite's one writer) would release the requests of all the turns
-            # that came meanwhile at once, faster than Telegram's limit refills.
-            if not await self._begin(message):
-                return index  # another sender took it over: the chat is theirs
-            if not await self._turns.take(message.chat_id, message.priority, deadline):
+            # Written down as begun when it is about to leave (see Turns.take).
+            begin = functools.partial(self._begin, message)
+            turn = await self._turns.take(message.chat_id, message.priority, deadline, begin)
+            if turn is None:
+                return index  # taken over while it waited: the chat is theirs
+            if not turn:
                 await self._hand_back(messages[index:])  # a pause longer than the round
                 return index
             left_at = self._clock.monotonic()

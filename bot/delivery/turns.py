@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from bot.delivery.pacing import Pacer
 
+BEGIN_SECONDS = 0.05  # about what writing a request down as begun takes
+
 
 @dataclass(order=True)
 class _Waiting:
@@ -34,26 +36,53 @@ class Turns:
         self._line: list[_Waiting] = []  # a heap: the first in line at [0]
         self._arrivals = itertools.count()
 
-    async def take(self, chat_id: int, priority: int, deadline: float) -> bool:
+    async def take(
+        self,
+        chat_id: int,
+        priority: int,
+        deadline: float,
+        begin: Callable[[], Awaitable[bool]],
+    ) -> bool | None:
         """Wait until a message of ``priority`` to ``chat_id`` may go, and count it; False
-        (not counted) if it may not go by ``deadline`` (in the pacer's time)."""
+        (not counted) if it may not go by ``deadline`` (in the pacer's time), None if
+        ``begin`` said False.
+
+        ``begin`` writes the request down as begun: before it leaves, and neither long before
+        (a message waiting in line when the process dies would count as a doubtful send,
+        and after five be given up unsent) nor between its turn and its request (a write
+        held up by SQLite's one writer would release the requests of every turn that came
+        meanwhile at once, faster than Telegram's limit refills). A message that will go
+        within BEGIN_SECONDS is begun as it joins the line (the writes of those going at
+        once are shared); one that must wait, when it is first in line and free to go, the
+        others waiting behind it. Either way it is counted once begun."""
         me = _Waiting(priority, next(self._arrivals), chat_id)
+        begun = False
         while True:
             while (wait := self._pacer.chat_wait(chat_id)) > 0:
                 if self._pacer.now() + wait > deadline:
                     return False
                 await self._sleep(wait)
+            soon = self._pacer.overall_wait() + len(self._line) / self._pacer.rate()
             heapq.heappush(self._line, me)
             self._tell_first()
             try:
+                if not begun and soon <= BEGIN_SECONDS:
+                    if not await begin():
+                        return None
+                    begun = True
                 in_time = await self._until_first_and_free(me, deadline)
+                if in_time and not begun and not self._pacer.chat_wait(chat_id):
+                    if not await begin():
+                        return None
+                    begun = True
+                    in_time = await self._until_first_and_free(me, deadline)  # time went by
             finally:
                 self._leave(me)
             if not in_time:
                 return False
             # Its own chat may have been held meanwhile (Telegram said retry_after): out of
             # the line until it is free again.
-            if self._pacer.chat_wait(chat_id) == 0:
+            if begun and self._pacer.chat_wait(chat_id) == 0:
                 self._pacer.sent(chat_id)
                 return True
 

@@ -520,6 +520,33 @@ async def test_a_burst_keeps_near_the_cap_though_each_claim_takes_the_database_a
     assert (len(times) - 1) / (times[-1] - times[0]) >= 0.95 * 30
 
 
+async def test_a_sender_that_dies_while_messages_wait_for_their_turn_leaves_no_doubt_on_them(
+    sandbox: Sandbox, queue: Queue, clock: FakeClock, bot: Bot
+) -> None:
+    # Telegram's limit binds: of 60 check-ins claimed at once, 30 may go in a second, and
+    # the rest wait in line. A message is written down as begun only when it is about to
+    # leave; one written down while it waited would count as a doubtful send when the
+    # sender died, and after five such deaths be given up without having been sent.
+    sandbox.enforce_limits(True, Limits(sliding_window=True))
+    for n in range(60):
+        await queue.put(patient(sandbox, f"Patient {n}").chat_id, "Good morning: check-in")
+    dying = asyncio.create_task(queue.sender(bot, pacer=queue.pacer()).deliver_due())
+    await clock.sleep(0.5)
+    dying.cancel()  # the process dies: nothing more is written
+    with contextlib.suppress(asyncio.CancelledError):
+        await dying
+    arrived = len(sandbox.ledger.calls("sendMessage"))
+    assert 5 < arrived < 30  # some went, most were waiting
+
+    clock.advance(LAPSE)  # the next sender takes the lapsed leases over
+    await rounds_until_sent(queue.sender(bot, "sender-b", pacer=queue.pacer()), clock)
+
+    rows = await queue.rows()
+    assert [row.status for row in rows] == [OutboxStatus.SENT] * 60
+    # At most the message first in line and a request in flight when it died.
+    assert sum(row.doubtful_sends for row in rows) <= 2, [r.doubtful_sends for r in rows]
+
+
 async def test_at_any_pace_a_round_holds_no_more_than_a_round_and_a_half_unsent(
     sandbox: Sandbox, queue: Queue, clock: FakeClock, bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
