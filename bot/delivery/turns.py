@@ -70,12 +70,16 @@ class Turns:
                     if not await begin():
                         return None
                     begun = True
-                in_time = await self._until_first_and_free(me, deadline)
+                # First in line, begun while the pace's last BEGIN_SECONDS pass, then free.
+                in_time = await self._until_first_and_free(
+                    me, deadline, within=0.0 if begun else BEGIN_SECONDS
+                )
                 if in_time and not begun and not self._pacer.chat_wait(chat_id):
                     if not await begin():
                         return None
                     begun = True
-                    in_time = await self._until_first_and_free(me, deadline)  # time went by
+                if in_time and begun:
+                    in_time = await self._until_first_and_free(me, deadline)
             finally:
                 self._leave(me)
             if not in_time:
@@ -86,17 +90,20 @@ class Turns:
                 self._pacer.sent(chat_id)
                 return True
 
-    async def _until_first_and_free(self, me: _Waiting, deadline: float) -> bool:
-        """True once ``me`` is first in line and the overall limit lets it go; False if the
-        first in line cannot go by ``deadline`` (nor can those behind it, then)."""
+    async def _until_first_and_free(
+        self, me: _Waiting, deadline: float, within: float = 0.0
+    ) -> bool:
+        """True once ``me`` is first in line and the overall limit lets it go (within
+        ``within`` seconds); False if the first in line cannot go by ``deadline`` (nor can
+        those behind it, then)."""
         while True:
             if self._line[0] is me:
                 wait = self._pacer.overall_wait()
-                if wait <= 0:
+                if wait <= within + 1e-6:  # not a nanosecond's sleep after the last one
                     return True
                 if self._pacer.now() + wait > deadline:
                     return False
-                await self._sleep(wait)  # and look again: another may have come first
+                await self._sleep(wait - within)  # and look again: another may come first
             else:
                 me.first.clear()
                 await me.first.wait()
