@@ -53,8 +53,9 @@ class Turns:
         held up by SQLite's one writer would release the requests of every turn that came
         meanwhile at once, faster than Telegram's limit refills). A message that will go
         within BEGIN_SECONDS is begun as it joins the line (the writes of those going at
-        once are shared); one that must wait, when it is first in line and free to go, the
-        others waiting behind it. Either way it is counted once begun."""
+        once are shared); one that must wait, once it is first in line and the pace's last
+        BEGIN_SECONDS pass, the others waiting behind it. Either way it is counted once
+        begun and free to go."""
         me = _Waiting(priority, next(self._arrivals), chat_id)
         begun = False
         while True:
