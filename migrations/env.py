@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from db.engine import DEFAULT_DATABASE_URL, create_engine, normalise_database_url
 from db.models import Base
+from migrations.runner import on_database
 
 target_metadata = Base.metadata
 
@@ -28,6 +29,7 @@ def run_migrations(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=sqlite,
         compare_type=True,
+        include_object=on_database(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

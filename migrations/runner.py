@@ -7,6 +7,7 @@ database without a checkout or an ``alembic.ini``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -15,6 +16,17 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 SCRIPT_LOCATION = str(Path(__file__).parent)  # env.py and versions/, beside this file
+
+
+def on_database(dialect: str) -> Any:
+    """Alembic's ``include_object`` when comparing the models with a database of ``dialect``:
+    an index the models give another database only (``ddl_if``) is not missing here."""
+
+    def include(item: Any, _name: Any, _type: str, reflected: bool, _other: Any) -> bool:
+        only_on = getattr(getattr(item, "_ddl_if", None), "dialect", None)
+        return reflected or only_on in (None, dialect)
+
+    return include
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:

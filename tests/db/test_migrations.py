@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -14,17 +13,18 @@ from sqlalchemy import Connection, inspect
 
 from db.engine import create_engine
 from db.models import Base
-from migrations.runner import alembic_config, downgrade_connection, upgrade_connection
+from migrations.runner import (
+    alembic_config,
+    downgrade_connection,
+    on_database,
+    upgrade_connection,
+)
 
 
 def _schema_differences(connection: Connection) -> list[object]:
-    def on_this_database(item: Any, _name: Any, _type: str, reflected: bool, _other: Any) -> bool:
-        # An index the models give one database only (``ddl_if``) is not missing elsewhere.
-        only_on = getattr(getattr(item, "_ddl_if", None), "dialect", None)
-        return reflected or only_on in (None, connection.dialect.name)
-
     context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "include_object": on_this_database}
+        connection,
+        opts={"compare_type": True, "include_object": on_database(connection.dialect.name)},
     )
     return list(compare_metadata(context, Base.metadata))
 
