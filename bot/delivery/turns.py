@@ -79,8 +79,7 @@ class Turns:
                     if not await begin():
                         return None
                     begun = True
-                if in_time and begun:
-                    in_time = await self._until_first_and_free(me, deadline)
+                    in_time = await self._until_first_and_free(me, deadline)  # time went by
             finally:
                 self._leave(me)
             if not in_time:
